@@ -1,0 +1,1 @@
+"""A Telegram news-digest bot that understands the articles it stores."""

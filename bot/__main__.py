@@ -1,0 +1,72 @@
+"""python -m bot [run|console|ingest PATH...]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="A Telegram news-digest bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="long polling against TELEGRAM_API_URL (needs BOT_TOKEN)")
+    console = sub.add_parser(
+        "console", help="a local chat in this terminal over the built-in Bot API emulator"
+    )
+    console.add_argument("--lang", default="ru", choices=["ru", "en"], help="the console user's language")
+    console.add_argument("--no-seeds", action="store_true", help="do not ingest seeds/ at start")
+    ingest = sub.add_parser("ingest", help="import files and folders, one line per article")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    return parser.parse_args(argv)
+
+
+async def run(settings: Settings) -> int:
+    from bot.app import App
+
+    app = await App.open(settings)
+    try:
+        assert settings.token is not None
+        bot = app.create_bot(settings.token, settings.telegram_api_url)
+        await app.run_polling(bot)
+    finally:
+        await app.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.token)
+    command = args.command or ("run" if settings.token else "console")
+    if command == "run":
+        if not settings.token:
+            print(
+                "error: BOT_TOKEN is not set; `python -m bot console` runs a local chat instead",
+                file=sys.stderr,
+            )
+            return 2
+        return asyncio.run(run(settings))
+    if command == "console":
+        from bot.emulator.console import run_console
+
+        return asyncio.run(
+            run_console(
+                settings, lang=getattr(args, "lang", "ru"), seeds=not getattr(args, "no_seeds", False)
+            )
+        )
+    from bot.shell import ingest_paths
+
+    return asyncio.run(ingest_paths(settings, args.paths))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Article understanding: pure functions on strings, safe to run in a worker process."""

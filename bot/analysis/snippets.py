@@ -1,0 +1,44 @@
+"""Search snippets: the sentence that best shows why an article matched, with the matched words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.analysis.stems import WORD_RE, query_stems, stem
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str
+    highlights: tuple[tuple[int, int], ...]  # character spans in `text` of words that matched the query
+
+
+def best_snippet(text: str, query: str, max_chars: int = 220) -> Snippet:
+    """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit."""
+    wanted = set(query_stems(query))
+    best: tuple[int, int, str] = (-1, 0, "")
+    for position, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        found = {stem(m.group(0).lower().replace("ё", "е")) for m in WORD_RE.finditer(sentence)} & wanted
+        if len(found) > best[0]:
+            best = (len(found), -position, sentence)
+    sentence = best[2] or text.strip()
+    hits = [
+        (m.start(), m.end())
+        for m in WORD_RE.finditer(sentence)
+        if stem(m.group(0).lower().replace("ё", "е")) in wanted
+    ]
+    start = 0
+    if len(sentence) > max_chars and hits and hits[0][0] > max_chars // 3:
+        start = sentence.rfind(" ", 0, hits[0][0] - max_chars // 4) + 1
+    end = min(len(sentence), start + max_chars)
+    if end < len(sentence):
+        end = sentence.rfind(" ", start, end) if sentence.rfind(" ", start, end) > start else end
+    clipped = ("…" if start else "") + sentence[start:end] + ("…" if end < len(sentence) else "")
+    shift = start - (1 if start else 0)
+    spans = tuple((a - shift, b - shift) for a, b in hits if a >= start and b <= end)
+    return Snippet(clipped, spans)

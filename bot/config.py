@@ -1,0 +1,98 @@
+"""Settings: the one place that reads the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """An invalid setting; its message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_path: Path = Path("data/newsbot.sqlite3")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_timezone: str = "Europe/Moscow"
+    log_level: str = "INFO"
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    analysis_workers: int = Field(default=1, ge=1, le=8)
+    allow_private_urls: bool = False
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            head, sep, tail = value.partition(":")
+            if not (sep and head.isdigit() and tail):
+                raise ValueError("expected the form 123456:ABC-DEF from @BotFather")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"expected comma-separated numeric user ids, got {bad[0]!r}")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (example: Europe/Moscow)") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in logging.getLevelNamesMapping():
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.bot_token.get_secret_value() if self.bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; any invalid value becomes a one-line ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid {variable}: {message}") from None

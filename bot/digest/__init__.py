@@ -1,0 +1,1 @@
+"""Stories, novelty and digest composition: pure, testable without Telegram."""

@@ -1,0 +1,143 @@
+"""`python -m bot console`: chat with the real bot in a terminal, over the emulator on loopback.
+
+The same Dispatcher, handlers and storage as in production; the console user is an admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.app import App
+from bot.config import Settings
+from bot.emulator.server import BotAPIEmulator, TelegramUser
+from bot.shell import ingest_files
+
+CONSOLE_USER_ID = 100_001
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+_TAG = re.compile(r"<[^>]+>")
+HELP = """Type a message or a command (/help). Console commands:
+  :file PATH      send a file as a document
+  :press N        press button N of the last message with buttons
+  :quit           leave (Ctrl-D works too)"""
+
+
+def plain(message: dict[str, Any]) -> str:
+    """What a Telegram client would show, bold as ANSI bold when the terminal supports it."""
+    source = message.get("html") or message.get("text") or message.get("caption") or ""
+    if sys.stdout.isatty():
+        source = re.sub(
+            r"</?(b|strong)>", lambda m: "\033[0m" if m.group(0).startswith("</") else "\033[1m", source
+        )
+    return html.unescape(_TAG.sub("", source))
+
+
+class Console:
+    def __init__(self, emulator: BotAPIEmulator, user: TelegramUser) -> None:
+        self.emulator = emulator
+        self.user = user
+        self.shown = 0
+        self.last_with_buttons: dict[str, Any] | None = None
+
+    def show_new(self) -> None:
+        messages = self.emulator.messages(self.user.id)
+        for message in messages[self.shown :]:
+            print(f"\n🤖 {plain(message)}")
+            buttons = self.emulator.buttons(message)
+            if buttons:
+                self.last_with_buttons = message
+                print("   " + "  ".join(f"[{i}] {text}" for i, (text, _) in enumerate(buttons, start=1)))
+        self.shown = len(messages)
+
+    async def handle(self, line: str) -> bool:
+        """Send one line as the user; False to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in (":quit", ":q", ":exit"):
+            return False
+        if line.startswith(":file"):
+            parts = shlex.split(line)[1:]
+            path = Path(parts[0]) if parts else None
+            content = await asyncio.to_thread(path.read_bytes) if path and path.is_file() else None
+            if path is None or content is None:
+                print("usage: :file PATH (an existing file)")
+                return True
+            await self.emulator.send_document(self.user, path.name, content)
+        elif line.startswith(":press"):
+            parts = line.split()
+            buttons = self.emulator.buttons(self.last_with_buttons) if self.last_with_buttons else []
+            if len(parts) != 2 or not parts[1].isdigit() or not 1 <= int(parts[1]) <= len(buttons):
+                print("usage: :press N, with N a button number shown in [ ]")
+                return True
+            assert self.last_with_buttons is not None
+            await self.emulator.press(self.user, self.last_with_buttons, buttons[int(parts[1]) - 1][1])
+        elif line.startswith(":"):
+            print(HELP)
+            return True
+        else:
+            await self.emulator.send_text(self.user, line)
+        return True
+
+
+async def settle(emulator: BotAPIEmulator, app: App, quiet: float = 0.6, limit: float = 120.0) -> None:
+    """Wait until the bot has taken every update and finished answering."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    last_count, last_change = -1, loop.time()
+    while loop.time() < deadline:
+        count = len(emulator.sent)
+        if count != last_count:
+            last_count, last_change = count, loop.time()
+        busy = emulator.pending_updates or app.inflight.tasks
+        if not busy and loop.time() - last_change >= quiet:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def read_line() -> str | None:
+    line = await asyncio.to_thread(sys.stdin.readline)
+    return line if line else None
+
+
+async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = True) -> int:
+    emulator = BotAPIEmulator()
+    await emulator.start()
+    user = TelegramUser(CONSOLE_USER_ID, "Console", language_code=lang)
+    settings = settings.model_copy(update={"admin_ids": settings.admin_ids | {CONSOLE_USER_ID}})
+    app = await App.open(settings)
+    console = Console(emulator, user)
+    try:
+        if seeds and SEEDS.is_dir():
+            print(f"Ingesting {SEEDS}:")
+            await ingest_files(app, [SEEDS])
+        bot = app.create_bot(emulator.token, emulator.url)
+        polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
+        print(f"\nConsole chat with the bot (database {settings.database_path}). You are an admin.\n{HELP}\n")
+        interactive = sys.stdin.isatty()
+        while True:
+            if interactive:
+                print("> ", end="", flush=True)
+            line = await read_line()
+            if line is None:
+                break
+            if not interactive:
+                print(f"> {line.rstrip()}")
+            if not await console.handle(line):
+                break
+            await settle(emulator, app)
+            console.show_new()
+        await settle(emulator, app)
+        console.show_new()
+        assert app.dispatcher is not None
+        await app.dispatcher.stop_polling()
+        await polling
+    finally:
+        await app.close()
+        await emulator.stop()
+    return 0

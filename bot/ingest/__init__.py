@@ -1,0 +1,1 @@
+"""Turning files, messages and pages into article drafts: pure code, run in a worker process."""

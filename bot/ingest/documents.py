@@ -1,0 +1,217 @@
+"""Documents an admin sends (.txt, .md, .html, .jsonl) → article drafts, or precise problems.
+
+Pure: runs in the analysis worker process, so a 5 MB file never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
+
+from bot.ingest.drafts import ArticleDraft, PreparedArticle, clean_title, prepare
+
+
+class Problem(StrEnum):
+    TOO_LARGE = "too_large"
+    BINARY = "binary"
+    UNDECODABLE = "undecodable"
+    EMPTY = "empty"
+    UNSUPPORTED = "unsupported"
+    NO_ARTICLE_TEXT = "no_article_text"
+    BAD_JSON = "bad_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_FIELD = "missing_field"
+    BAD_DATE = "bad_date"
+    BAD_URL = "bad_url"
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    problem: Problem
+    line: int | None = None  # 1-based line of a .jsonl file
+    detail: str = ""  # a field name or a value, shown to the admin as is
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    articles: list[PreparedArticle] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+# File signatures of formats people send by mistake (PDF, images, archives, office files).
+_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"\x1f\x8b",
+    b"Rar!",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SEED_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+)$")
+
+
+def decode_text(data: bytes) -> str | Problem:
+    """UTF-8 (with or without BOM), else Windows-1251, the two encodings Russian text files come in."""
+    head = data[:8192]
+    if head.startswith(_MAGIC) or b"\x00" in head:
+        return Problem.BINARY
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            return Problem.UNDECODABLE
+    sample = text[:20000]
+    if sample and len(_CONTROL.findall(sample)) > len(sample) / 100:
+        return Problem.BINARY
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz)
+
+
+def parse_datetime(value: str, tz: ZoneInfo) -> datetime | None:
+    """ISO 8601 date or date-time; a naive value is read in the configured zone."""
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return _midnight(date.fromisoformat(value), tz)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def draft_from_text(text: str, tz: ZoneInfo, **fields: object) -> ArticleDraft | None:
+    """First line is the title, or `date YYYY-MM-DD Title` (the seed format); the rest is the body."""
+    text = text.strip("\ufeff\n ")
+    if not text.strip():
+        return None
+    first, _, rest = text.partition("\n")
+    published = fields.pop("published_at", None)
+    header = _SEED_HEADER.match(first)
+    if header:
+        day = parse_datetime(header.group(1), tz)
+        if day is not None:
+            published, first = day, header.group(2)
+    title = clean_title(first.strip())
+    body = rest.strip() or first.strip()
+    if not title:
+        title = clean_title(body.split("\n", 1)[0])
+    return ArticleDraft(title=title, text=body, published_at=published, **fields)  # type: ignore[arg-type]
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown reduced to its words: headings, links and emphasis lose their markup."""
+    lines = [_MD_HEADING.sub("", line) for line in text.split("\n")]
+    plain = _MD_LINK.sub(r"\1", "\n".join(lines))
+    return _MD_EMPHASIS.sub(r"\2", plain)
+
+
+def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
+    result = ParsedDocument()
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.problems.append(LineProblem(Problem.BAD_JSON, number, exc.msg))
+            continue
+        if not isinstance(record, dict):
+            result.problems.append(LineProblem(Problem.NOT_AN_OBJECT, number))
+            continue
+        missing = [
+            k for k in ("title", "text") if not isinstance(record.get(k), str) or not record[k].strip()
+        ]
+        if missing:
+            result.problems.append(LineProblem(Problem.MISSING_FIELD, number, ", ".join(missing)))
+            continue
+        published = None
+        if record.get("date") not in (None, ""):
+            published = parse_datetime(str(record["date"]), tz)
+            if published is None:
+                result.problems.append(LineProblem(Problem.BAD_DATE, number, str(record["date"])[:40]))
+                continue
+        url = record.get("url") or None
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            result.problems.append(LineProblem(Problem.BAD_URL, number, str(url)[:80]))
+            continue
+        lang = record.get("lang") if record.get("lang") in ("ru", "en") else None
+        source = record.get("source") if isinstance(record.get("source"), str) else None
+        draft = ArticleDraft(
+            title=clean_title(record["title"]),
+            text=record["text"].strip(),
+            published_at=published,
+            url=url,
+            source=source,
+            lang=lang,
+        )
+        result.articles.append(prepare(draft))
+    if not result.articles and not result.problems:
+        result.problems.append(LineProblem(Problem.EMPTY))
+    return result
+
+
+def parse_document(filename: str, data: bytes, timezone: str, max_bytes: int) -> ParsedDocument:
+    """Everything a document holds, with a precise problem for whatever cannot be stored."""
+    if len(data) > max_bytes:
+        return ParsedDocument(problems=[LineProblem(Problem.TOO_LARGE)])
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return ParsedDocument(problems=[LineProblem(Problem.UNSUPPORTED, detail=suffix)])
+    decoded = decode_text(data)
+    if isinstance(decoded, Problem):
+        return ParsedDocument(problems=[LineProblem(decoded)])
+    if not decoded.strip():
+        return ParsedDocument(problems=[LineProblem(Problem.EMPTY)])
+    tz = ZoneInfo(timezone)
+    if suffix in JSONL_SUFFIXES:
+        return _jsonl(decoded, tz)
+    if suffix in HTML_SUFFIXES:
+        from bot.ingest.webpage import extract_article  # trafilatura loads slowly; only .html needs it
+
+        page = extract_article(decoded, None)
+        if page is None:
+            return ParsedDocument(problems=[LineProblem(Problem.NO_ARTICLE_TEXT)])
+        draft = ArticleDraft(
+            title=clean_title(page.title or page.text.split("\n", 1)[0]),
+            text=page.text,
+            published_at=page.published_at,
+            url=page.url,
+            source=page.site_name,
+        )
+        return ParsedDocument(articles=[prepare(draft)])
+    if suffix in MARKDOWN_SUFFIXES:
+        decoded = markdown_to_text(decoded)
+    draft = draft_from_text(decoded, tz)
+    if draft is None:
+        return ParsedDocument(problems=[LineProblem(Problem.EMPTY)])
+    return ParsedDocument(articles=[prepare(draft)])
+
+
+def parse_message_text(text: str, timezone: str, **fields: object) -> PreparedArticle | None:
+    """Text pasted after /ingest or a forwarded post; None when there is nothing to store."""
+    draft = draft_from_text(text, ZoneInfo(timezone), **fields)
+    return prepare(draft) if draft else None

@@ -1,0 +1,190 @@
+"""Replies as the user reads them: every string translated, every article-derived string escaped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext as __
+from babel.dates import format_date, format_datetime
+
+from bot.analysis.snippets import best_snippet
+from bot.ingest.documents import LineProblem, Problem
+from bot.ingestion import IngestReport
+from bot.telegram_text import esc
+from storage.articles import Article, ArticleStats
+
+
+def locale() -> str:
+    return get_i18n().current_locale
+
+
+def day(moment: datetime, tz: ZoneInfo) -> str:
+    return format_date(moment.astimezone(tz).date(), format="d MMMM y", locale=locale())
+
+
+def moment_label(moment: datetime, tz: ZoneInfo) -> str:
+    return format_datetime(moment.astimezone(tz), format="d MMMM y, HH:mm", locale=locale())
+
+
+def title_link(article: Article) -> str:
+    if article.url:
+        return f'<a href="{esc(article.url)}">{esc(article.title)}</a>'
+    return f"<b>{esc(article.title)}</b>"
+
+
+def start() -> str:
+    return _(
+        "👋 I keep the news you give me and understand it: who said what, in which role, and when.\n\n"
+        "Search the archive with /search, see the newest articles with /latest. /help lists every command."
+    )
+
+
+def help_text(is_admin: bool) -> str:
+    lines = [
+        _("<b>Commands</b>"),
+        _("/latest — the newest articles with their dates"),
+        _(
+            "/search <i>words</i> — full-text search in any word form, "
+            "e.g. <code>/search переговоры в Минске</code>"
+        ),
+        _("/help — this list"),
+    ]
+    if is_admin:
+        lines += [
+            "",
+            _("<b>For admins</b>"),
+            _("/ingest <i>title</i>⏎<i>text</i> — store pasted text; the first line is the title"),
+            _("/ingest as a reply to a message or a forwarded channel post — store that post"),
+            _("Send a .txt, .md, .html or .jsonl file (up to 5 MB) — store the articles in it"),
+            _("Forward a channel post to me — store it, the channel as its source"),
+            _("/stats — what the archive holds"),
+        ]
+    return "\n".join(lines)
+
+
+def admins_only() -> str:
+    return _("⛔ Only the bot's admins can do that. Ask an admin to add the article for you.")
+
+
+def ingest_usage() -> str:
+    return _(
+        "Send the text after the command (the first line is the title), for example:\n"
+        "<code>/ingest Title of the article\nThe text of the article…</code>\n"
+        "Or reply /ingest to a message or a forwarded channel post."
+    )
+
+
+def problem(item: LineProblem) -> str:
+    prefix = _("Line {line}: ").format(line=item.line) if item.line else ""
+    detail = esc(item.detail)
+    messages = {
+        Problem.TOO_LARGE: _("the file is larger than 5 MB; split it into smaller files."),
+        Problem.BINARY: _("this is not a text file. Send .txt, .md, .html or .jsonl."),
+        Problem.UNDECODABLE: _("the text is neither UTF-8 nor Windows-1251; save it as UTF-8."),
+        Problem.EMPTY: _("there is no text to store."),
+        Problem.UNSUPPORTED: _(
+            "files of type “{suffix}” are not supported. Send .txt, .md, .html or .jsonl."
+        ).format(suffix=detail or "?"),
+        Problem.NO_ARTICLE_TEXT: _("no article text was found in this page."),
+        Problem.BAD_JSON: _("not valid JSON ({detail}).").format(detail=detail),
+        Problem.NOT_AN_OBJECT: _("expected a JSON object with title and text."),
+        Problem.MISSING_FIELD: _("missing or empty field: {detail}.").format(detail=detail),
+        Problem.BAD_DATE: _(
+            "“{detail}” is not an ISO 8601 date (e.g. 2025-11-26 or 2025-11-26T09:30:00+03:00)."
+        ).format(detail=detail),
+        Problem.BAD_URL: _("“{detail}” is not an http(s) URL.").format(detail=detail),
+    }
+    text = prefix + messages[item.problem]
+    return "⚠️ " + text[:1].upper() + text[1:]
+
+
+def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
+    lines: list[str] = []
+    for stored in report.stored:
+        article = stored.article
+        if stored.created:
+            lines.append(
+                _("✅ Saved #{id}: {title} ({date})").format(
+                    id=article.id, title=title_link(article), date=day(article.published_at, tz)
+                )
+            )
+        else:
+            lines.append(
+                _("↩️ Already stored as #{id}: {title}").format(id=article.id, title=title_link(article))
+            )
+    lines += [problem(p) for p in report.problems]
+    if len(report.stored) > 1 or (report.stored and report.problems):
+        lines.append(
+            _("Saved: {saved}, already stored: {duplicates}, not read: {problems}.").format(
+                saved=len(report.saved), duplicates=len(report.duplicates), problems=len(report.problems)
+            )
+        )
+    return "\n".join(lines)
+
+
+def latest(articles: list[Article], tz: ZoneInfo) -> str:
+    if not articles:
+        return _("The archive is empty so far.")
+    lines = [_("🗞 <b>Latest articles</b>")]
+    for article in articles:
+        source = f" · {esc(article.source)}" if article.source else ""
+        lines.append(f"{day(article.published_at, tz)} — {title_link(article)}{source}")
+    return "\n\n".join(lines)
+
+
+def search_usage() -> str:
+    return _("Write what to look for after the command, e.g. <code>/search переговоры в Минске</code>.")
+
+
+def search_results(query: str, articles: list[Article], tz: ZoneInfo) -> str:
+    if not articles:
+        return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
+    header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(articles)).format(
+        n=len(articles), query=esc(query)
+    )
+    blocks = [header]
+    for number, article in enumerate(articles, start=1):
+        snippet = best_snippet(article.text, query)
+        parts: list[str] = []
+        cursor = 0
+        for a, b in snippet.highlights:
+            parts.append(esc(snippet.text[cursor:a]))
+            parts.append(f"<b>{esc(snippet.text[a:b])}</b>")
+            cursor = b
+        parts.append(esc(snippet.text[cursor:]))
+        source = f" · {esc(article.source)}" if article.source else ""
+        blocks.append(
+            f"{number}. {title_link(article)}\n<i>{day(article.published_at, tz)}{source}</i>\n"
+            f"{''.join(parts)}"
+        )
+    return "\n\n".join(blocks)
+
+
+def stats(figures: ArticleStats, tz: ZoneInfo) -> str:
+    langs = ", ".join(f"{lang}: {n}" for lang, n in sorted(figures.by_lang.items())) or "—"
+    lines = [
+        _("📊 <b>Archive</b>"),
+        _("Articles: {n}").format(n=figures.total),
+        _("Languages: {langs}").format(langs=esc(langs)),
+        _("Sources: {n}").format(n=figures.sources),
+    ]
+    if figures.last_ingested_at:
+        lines.append(_("Last added: {when}").format(when=moment_label(figures.last_ingested_at, tz)))
+    if figures.newest_published_at:
+        lines.append(_("Newest article: {when}").format(when=day(figures.newest_published_at, tz)))
+    return "\n".join(lines)
+
+
+def unknown_command() -> str:
+    return _("I don't know this command. /help lists what I can do.")
+
+
+def file_unreadable() -> str:
+    return _("⚠️ Telegram did not give me the file. Please send it again.")
+
+
+def non_admin_text() -> str:
+    return _("I answer commands: try /search, /latest or /help.")

@@ -1,0 +1,82 @@
+"""Admins add articles: documents, /ingest with text or as a reply, forwarded channel posts."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message, MessageOriginChannel, MessageOriginChat
+
+from bot import render
+from bot.config import Settings
+from bot.filters import IsAdmin
+from bot.ingest.documents import LineProblem, Problem
+from bot.ingestion import IngestReport, IngestService
+from bot.telegram_text import answer_long
+
+
+def _origin(message: Message) -> tuple[str | None, str | None, datetime | None]:
+    """Source name, post URL and date of a forwarded post: the channel is the source."""
+    origin = message.forward_origin
+    if isinstance(origin, MessageOriginChannel):
+        chat = origin.chat
+        name = chat.title or chat.username
+        url = f"https://t.me/{chat.username}/{origin.message_id}" if chat.username else None
+        return name, url, origin.date
+    if isinstance(origin, MessageOriginChat):
+        return origin.sender_chat.title, None, origin.date
+    return None, None, None
+
+
+async def _ingest_document(message: Message, bot: Bot, ingest: IngestService) -> IngestReport:
+    document = message.document
+    assert document is not None
+    if ingest.too_large(document.file_size):
+        return IngestReport(problems=[LineProblem(Problem.TOO_LARGE)])
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    return await ingest.document(document.file_name or "", buffer.getvalue(), by=message.from_user.id)
+
+
+async def _ingest_post(post: Message, ingest: IngestService, by: int) -> IngestReport:
+    source, url, published = _origin(post)
+    return await ingest.text(
+        post.text or post.caption or "", by=by, source=source, url=url, published_at=published
+    )
+
+
+async def ingest_command(
+    message: Message, command: CommandObject, bot: Bot, ingest: IngestService, settings: Settings
+) -> None:
+    target = message.reply_to_message
+    if command.args and command.args.strip():
+        report = await ingest.text(command.args, by=message.from_user.id)
+    elif target is not None and target.document is not None:
+        report = await _ingest_document(target, bot, ingest)
+    elif target is not None and (target.text or target.caption):
+        report = await _ingest_post(target, ingest, message.from_user.id)
+    else:
+        await message.answer(render.ingest_usage())
+        return
+    await answer_long(message, render.ingest_report(report, settings.timezone))
+
+
+async def ingest_document(message: Message, bot: Bot, ingest: IngestService, settings: Settings) -> None:
+    report = await _ingest_document(message, bot, ingest)
+    await answer_long(message, render.ingest_report(report, settings.timezone))
+
+
+async def ingest_forward(message: Message, ingest: IngestService, settings: Settings) -> None:
+    report = await _ingest_post(message, ingest, message.from_user.id)
+    await answer_long(message, render.ingest_report(report, settings.timezone))
+
+
+def create_router() -> Router:
+    router = Router(name="ingest")
+    router.message.filter(IsAdmin())
+    router.message.register(ingest_command, Command("ingest"))
+    router.message.register(ingest_document, F.chat.type == "private", F.document)
+    router.message.register(ingest_forward, F.chat.type == "private", F.forward_origin, F.text | F.caption)
+    return router

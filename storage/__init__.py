@@ -1,0 +1,1 @@
+"""SQLite storage: the schema, its migrations and one repository per aggregate."""

@@ -1,0 +1,166 @@
+"""The articles aggregate: storing prepared drafts once, finding them by words and by date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.analysis.stems import query_stems
+from bot.ingest.drafts import PreparedArticle
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    title: str
+    text: str
+    published_at: datetime
+    url: str | None
+    source: str | None
+    lang: str
+    ingested_at: datetime
+    ingested_by: int | None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of adding one article: a new row, or the row that already held it."""
+
+    article: Article
+    created: bool
+
+
+@dataclass(frozen=True)
+class ArticleStats:
+    total: int
+    by_lang: dict[str, int]
+    sources: int
+    last_ingested_at: datetime | None
+    newest_published_at: datetime | None
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _article(row: aiosqlite.Row) -> Article:
+    return Article(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        published_at=datetime.fromisoformat(row["published_at"]),
+        url=row["url"],
+        source=row["source"],
+        lang=row["lang"],
+        ingested_at=datetime.fromisoformat(row["ingested_at"]),
+        ingested_by=row["ingested_by"],
+    )
+
+
+def fts_query(query: str) -> tuple[str, str] | None:
+    """FTS5 queries for the stems of the user's words: all of them first, then any of them."""
+    terms = query_stems(query)
+    if not terms:
+        return None
+    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+    return " AND ".join(quoted), " OR ".join(quoted)
+
+
+class ArticleRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self, prepared: PreparedArticle, *, ingested_by: int | None, now: datetime | None = None
+    ) -> Stored:
+        """Insert unless the same URL or the same normalised text is stored already."""
+        draft = prepared.draft
+        conn = self._db.conn
+        existing = await self._find_duplicate(draft.url, prepared.content_hash)
+        if existing is not None:
+            return Stored(existing, created=False)
+        now = now or datetime.now(UTC)
+        cursor = await conn.execute(
+            "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash, ingested_at,"
+            " ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.url,
+                draft.title,
+                draft.text,
+                utc_iso(draft.published_at or now),
+                draft.source,
+                prepared.lang,
+                prepared.content_hash,
+                utc_iso(now),
+                ingested_by,
+            ),
+        )
+        article_id = cursor.lastrowid
+        await conn.execute(
+            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (article_id, prepared.title_stems, prepared.body_stems),
+        )
+        await conn.commit()
+        article = await self.get(article_id)
+        assert article is not None
+        return Stored(article, created=True)
+
+    async def _find_duplicate(self, url: str | None, content_hash: str) -> Article | None:
+        async with self._db.conn.execute(
+            "SELECT * FROM articles WHERE content_hash = ? OR (url IS NOT NULL AND url = ?) LIMIT 1",
+            (content_hash, url),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _article(row) if row else None
+
+    async def get(self, article_id: int) -> Article | None:
+        async with self._db.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _article(row) if row else None
+
+    async def latest(self, limit: int = 10) -> list[Article]:
+        async with self._db.conn.execute(
+            "SELECT * FROM articles ORDER BY published_at DESC, id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [_article(row) for row in await cursor.fetchall()]
+
+    async def search(self, query: str, limit: int = 10) -> list[Article]:
+        """Best matches first (BM25, the title weighted above the body); all words, else any word."""
+        queries = fts_query(query)
+        if queries is None:
+            return []
+        for match in queries:
+            async with self._db.conn.execute(
+                "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 3.0, 1.0), a.published_at DESC"
+                " LIMIT ?",
+                (match, limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            if rows:
+                return [_article(row) for row in rows]
+        return []
+
+    async def count(self) -> int:
+        async with self._db.conn.execute("SELECT count(*) FROM articles") as cursor:
+            (total,) = await cursor.fetchone()
+        return int(total)
+
+    async def stats(self) -> ArticleStats:
+        conn = self._db.conn
+        async with conn.execute("SELECT lang, count(*) FROM articles GROUP BY lang") as cursor:
+            by_lang = {lang: n for lang, n in await cursor.fetchall()}
+        async with conn.execute(
+            "SELECT count(DISTINCT source), max(ingested_at), max(published_at) FROM articles"
+        ) as cursor:
+            sources, last_ingested, newest = await cursor.fetchone()
+        return ArticleStats(
+            total=sum(by_lang.values()),
+            by_lang=by_lang,
+            sources=sources or 0,
+            last_ingested_at=datetime.fromisoformat(last_ingested) if last_ingested else None,
+            newest_published_at=datetime.fromisoformat(newest) if newest else None,
+        )

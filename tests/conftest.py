@@ -1,0 +1,80 @@
+"""End-to-end fixtures: the real bot (Bot, Dispatcher, polling, SQLite in tmp_path) over the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.config import load_settings
+from bot.emulator import BotAPIEmulator, TelegramUser
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_b4e76c9b5e787165.txt"
+
+ADMIN = TelegramUser(1, "Admin", language_code="ru")
+ADMIN_EN = TelegramUser(2, "Editor", language_code="en")
+READER = TelegramUser(10, "Читатель", language_code="ru")
+READER_EN = TelegramUser(11, "Reader", language_code="en")
+
+
+class RunningBot:
+    """The bot as a user meets it: say something, read what it answered."""
+
+    def __init__(self, app: App, emulator: BotAPIEmulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def ask(self, user: TelegramUser, text: str, count: int = 1, **kwargs: Any) -> list[dict[str, Any]]:
+        chat_id = kwargs["chat"]["id"] if kwargs.get("chat") else user.id
+        before = len(self.emulator.messages(chat_id))
+        await self.emulator.send_text(user, text, **kwargs)
+        return await self.emulator.replies(chat_id, count, after=before)
+
+    async def send_file(self, user: TelegramUser, name: str, content: bytes, **kwargs: Any) -> dict[str, Any]:
+        before = len(self.emulator.messages(user.id))
+        await self.emulator.send_document(user, name, content, **kwargs)
+        (reply,) = await self.emulator.replies(user.id, 1, after=before)
+        return reply
+
+
+@asynccontextmanager
+async def running_bot(
+    emulator: BotAPIEmulator, database: Path, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    settings = load_settings(
+        bot_token=emulator.token,
+        telegram_api_url=emulator.url,
+        database_path=database,
+        admin_ids=frozenset({ADMIN.id, ADMIN_EN.id}),
+        default_timezone="Europe/Moscow",
+        **overrides,
+    )
+    app = await App.open(settings)
+    bot = app.create_bot(emulator.token, emulator.url)
+    polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
+    try:
+        await emulator.wait_for(lambda: bool(emulator.commands))  # startup finished
+        yield RunningBot(app, emulator)
+    finally:
+        if app.dispatcher is not None:
+            await app.dispatcher.stop_polling()
+        await polling
+        await app.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    async with BotAPIEmulator() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    async with running_bot(emulator, tmp_path / "news.sqlite3") as running:
+        yield running
