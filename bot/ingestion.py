@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.ingest.documents import LineProblem, Problem, parse_document, parse_message_text
 from bot.ingest.drafts import PreparedArticle
 from bot.workers import WorkerPool
-from storage.articles import ArticleRepo, Stored
+from storage.articles import Article, ArticleRepo, Stored
+
+StoredHook = Callable[[list[Article]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,19 @@ class IngestService:
         self._workers = workers
         self._timezone = timezone
         self.max_bytes = max_bytes
+        self._hooks: list[StoredHook] = []
+
+    def on_stored(self, hook: StoredHook) -> None:
+        """Run `hook` with the newly stored articles of every submission (analysis, stories)."""
+        self._hooks.append(hook)
 
     async def _store(self, prepared: list[PreparedArticle], by: int | None) -> list[Stored]:
-        return [await self._articles.add(p, ingested_by=by) for p in prepared]
+        stored = [await self._articles.add(p, ingested_by=by) for p in prepared]
+        created = [s.article for s in stored if s.created]
+        if created:
+            for hook in self._hooks:
+                await hook(created)
+        return stored
 
     async def document(self, filename: str, data: bytes, *, by: int | None) -> IngestReport:
         parsed = await self._workers.run(parse_document, filename, data, self._timezone, self.max_bytes)

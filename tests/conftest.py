@@ -23,6 +23,16 @@ READER = TelegramUser(10, "Читатель", language_code="ru")
 READER_EN = TelegramUser(11, "Reader", language_code="en")
 
 
+def entity_texts(message: dict[str, Any], kind: str) -> list[str]:
+    """The text under each entity of a kind; offsets are UTF-16 code units, as Telegram counts."""
+    units = message["text"].encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == kind
+    ]
+
+
 class RunningBot:
     """The bot as a user meets it: say something, read what it answered."""
 
@@ -59,7 +69,9 @@ async def running_bot(
     bot = app.create_bot(emulator.token, emulator.url)
     polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
     try:
-        await emulator.wait_for(lambda: bool(emulator.commands))  # startup finished
+        polls = sum(1 for method, _ in emulator.calls if method == "getUpdates")
+        # Polling starts only after the startup hooks (commands registered) have finished.
+        await emulator.wait_for(lambda: sum(1 for m, _ in emulator.calls if m == "getUpdates") > polls)
         yield RunningBot(app, emulator)
     finally:
         if app.dispatcher is not None:

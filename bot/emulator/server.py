@@ -335,7 +335,9 @@ class BotAPIEmulator:
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         params = await self._params(request)
-        self.calls.append((method, params))
+        async with self._changed:
+            self.calls.append((method, params))
+            self._changed.notify_all()
         try:
             result = await handler(params)
             async with self._changed:

@@ -1,0 +1,135 @@
+"""Reading the archive end to end: /start, /help, /latest, /search, /stats, in Russian and English."""
+
+from __future__ import annotations
+
+import json
+
+from bot.emulator import BotAPIEmulator
+from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, SEED, RunningBot, entity_texts
+
+
+async def add_jsonl(bot: RunningBot, records: list[dict[str, str]]) -> None:
+    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    reply = await bot.send_file(ADMIN, "batch.jsonl", data)
+    assert reply["text"].count("✅") == len(records), reply["text"]
+
+
+async def test_start_speaks_the_users_language(bot: RunningBot) -> None:
+    (ru,) = await bot.ask(READER, "/start")
+    (en,) = await bot.ask(READER_EN, "/start")
+    assert ru["text"].startswith("👋 Я храню новости")
+    assert en["text"].startswith("👋 I keep the news")
+
+
+async def test_unsupported_language_falls_back_to_russian(bot: RunningBot) -> None:
+    from bot.emulator import TelegramUser
+
+    (reply,) = await bot.ask(TelegramUser(77, "Hans", language_code="de"), "/start")
+    assert reply["text"].startswith("👋 Я храню новости")
+
+
+async def test_help_shows_admin_commands_to_admins_only(bot: RunningBot) -> None:
+    (reader,) = await bot.ask(READER_EN, "/help")
+    (admin,) = await bot.ask(ADMIN_EN, "/help")
+    assert "/search words" in reader["text"] and "/ingest" not in reader["text"]
+    assert "/ingest" in admin["text"] and "/stats" in admin["text"]
+
+
+async def test_commands_are_registered_in_both_languages(bot: RunningBot, emulator: BotAPIEmulator) -> None:
+    default = {c["command"]: c["description"] for c in emulator.commands[""]}
+    english = {c["command"]: c["description"] for c in emulator.commands["en"]}
+    assert default["search"] == "Поиск по статьям"
+    assert english["search"] == "Search the articles"
+    assert set(default) == set(english) >= {"search", "latest", "help", "start"}
+
+
+async def test_search_finds_an_inflected_russian_word(bot: RunningBot) -> None:
+    await bot.send_file(ADMIN, SEED.name, SEED.read_bytes())
+    await add_jsonl(bot, [{"title": "Погода в Москве", "text": "Завтра в столице ожидается снег.", "date": "2025-11-27"}])
+    # "переговорам" is in no text; "переговоры", "переговоров" are.
+    (reply,) = await bot.ask(READER, "/search переговорам")
+    text = reply["text"]
+    assert text.startswith("🔎 1 статья по запросу «переговорам»")
+    assert "Лукашенко заявил" in text and "26 ноября 2025" in text
+    assert "Погода" not in text
+    bold = entity_texts(reply, "bold")
+    assert "переговоры" in bold and "Переговоры" not in bold[:1]  # the snippet's word, not the title's
+
+
+async def test_search_ranks_the_title_match_first_and_falls_back_to_any_word(bot: RunningBot) -> None:
+    await add_jsonl(
+        bot,
+        [
+            {"title": "Снег в Москве", "text": "Синоптики обещают метель и снегопад.", "date": "2025-11-20"},
+            {"title": "Пробки", "text": "Из-за снега в Москве пробки достигли девяти баллов.", "date": "2025-11-21"},
+            {"title": "Театр", "text": "Премьера в Большом театре перенесена.", "date": "2025-11-22"},
+        ],
+    )
+    (reply,) = await bot.ask(READER, "/search снегом")
+    titles = [line for line in reply["text"].split("\n") if line[:2] in ("1.", "2.", "3.")]
+    assert titles[0].startswith("1. Снег в Москве") and titles[1].startswith("2. Пробки")
+    (any_word,) = await bot.ask(READER, "/search снег театр")
+    assert "Театр" in any_word["text"] and "Снег в Москве" in any_word["text"]
+
+
+async def test_search_without_words_or_hits_explains(bot: RunningBot) -> None:
+    (usage,) = await bot.ask(READER_EN, "/search")
+    assert usage["text"].startswith("Write what to look for")
+    (nothing,) = await bot.ask(READER_EN, "/search <b>zzzz</b> & co")
+    assert nothing["text"].startswith("Nothing found for “<b>zzzz</b> & co”")
+
+
+async def test_titles_with_markup_characters_are_escaped(bot: RunningBot) -> None:
+    title = "Курс <b>рубля</b> & «доллар» </i>"
+    await add_jsonl(bot, [{"title": title, "text": "Рубль & доллар: <script>курс</script> вырос.", "url": "https://e.org/?a=1&b=<2>"}])
+    (latest,) = await bot.ask(READER, "/latest")
+    assert title in latest["text"]
+    link = next(e for e in latest["entities"] if e["type"] == "text_link")
+    assert link["url"] == "https://e.org/?a=1&b=<2>"
+    (found,) = await bot.ask(READER, "/search курс рубля")
+    assert title in found["text"] and "<script>курс</script>" in found["text"]
+
+
+async def test_latest_lists_newest_first_with_dates(bot: RunningBot) -> None:
+    (empty,) = await bot.ask(READER_EN, "/latest")
+    assert empty["text"] == "The archive is empty so far."
+    await add_jsonl(
+        bot,
+        [
+            {"title": "Older", "text": "Older text.", "date": "2025-11-01", "source": "Reuters"},
+            {"title": "Newest", "text": "Newest text.", "date": "2025-11-25"},
+            {"title": "Middle", "text": "Middle text.", "date": "2025-11-10"},
+        ],
+    )
+    (reply,) = await bot.ask(READER_EN, "/latest")
+    lines = reply["text"].split("\n\n")
+    assert lines[0] == "🗞 Latest articles"
+    assert lines[1:] == ["25 November 2025 — Newest", "10 November 2025 — Middle", "1 November 2025 — Older · Reuters"]
+
+
+async def test_long_answers_are_split_within_telegrams_limit(bot: RunningBot, emulator: BotAPIEmulator) -> None:
+    records = [
+        {"title": f"Переговоры, раунд {n}: " + "очень длинный заголовок " * 11, "text": f"Переговоры {n} " + "шли долго и упорно " * 30 + "."}
+        for n in range(10)
+    ]
+    await add_jsonl(bot, records)
+    before = len(emulator.messages(READER.id))
+    await emulator.send_text(READER, "/search переговоры")
+    await emulator.wait_for(lambda: any("\n\n10. " in m["text"] for m in emulator.messages(READER.id)[before:]))
+    parts = emulator.messages(READER.id)[before:]
+    assert len(parts) >= 2
+    assert all(len(p["text"].encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    assert not emulator.refused
+
+
+async def test_stats_counts_the_archive(bot: RunningBot) -> None:
+    await add_jsonl(
+        bot,
+        [
+            {"title": "A", "text": "Текст A.", "source": "ТАСС"},
+            {"title": "B", "text": "Text B in English.", "source": "Reuters", "lang": "en"},
+        ],
+    )
+    (reply,) = await bot.ask(ADMIN_EN, "/stats")
+    assert "Articles: 2" in reply["text"] and "Languages: en: 1, ru: 1" in reply["text"]
+    assert "Sources: 2" in reply["text"]
