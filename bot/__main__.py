@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.token)
     command = args.command or ("run" if settings.token else "console")
+    # The console is a chat: routine INFO lines would interleave with the conversation.
+    quiet = command == "console" and settings.log_level == "INFO"
+    setup_logging("WARNING" if quiet else settings.log_level, settings.token)
     if command == "run":
         if not settings.token:
             print(

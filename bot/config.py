@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     analysis_workers: int = Field(default=1, ge=1, le=8)
     allow_private_urls: bool = False
+    seeds_path: Path = Path("seeds")
 
     @field_validator("bot_token", mode="before")
     @classmethod

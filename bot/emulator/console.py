@@ -19,7 +19,6 @@ from bot.emulator.server import BotAPIEmulator, TelegramUser
 from bot.shell import ingest_files
 
 CONSOLE_USER_ID = 100_001
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _TAG = re.compile(r"<[^>]+>")
 HELP = """Type a message or a command (/help). Console commands:
   :file PATH      send a file as a document
@@ -113,9 +112,9 @@ async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = Tru
     app = await App.open(settings)
     console = Console(emulator, user)
     try:
-        if seeds and SEEDS.is_dir():
-            print(f"Ingesting {SEEDS}:")
-            await ingest_files(app, [SEEDS])
+        if seeds and settings.seeds_path.is_dir():
+            print(f"Ingesting {settings.seeds_path}:")
+            await ingest_files(app, [settings.seeds_path])
         bot = app.create_bot(emulator.token, emulator.url)
         polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
         print(f"\nConsole chat with the bot (database {settings.database_path}). You are an admin.\n{HELP}\n")

@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# Build stage: wheels for the project and its dependencies (some compile), kept out of the final image.
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN pip install --no-cache-dir --upgrade pip
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY storage ./storage
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+# Runtime stage: the installed package, seeds, a non-root user and a volume for the database.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATABASE_PATH=/data/newsbot.sqlite3
+RUN useradd --create-home --uid 10001 newsbot && mkdir /data && chown newsbot /data
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+WORKDIR /app
+COPY seeds ./seeds
+USER newsbot
+VOLUME ["/data"]
+CMD ["python", "-m", "bot"]

@@ -1,0 +1,74 @@
+"""The entry points as a newcomer runs them: shell ingest, the console chat, and a graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.emulator import BotAPIEmulator
+from tests.conftest import ADMIN, ROOT, SEED
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_URL")}
+    env.update(DATABASE_PATH=str(tmp_path / "cli.sqlite3"), LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+def test_shell_ingest_prints_one_line_per_article_and_never_stores_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(SEED.read_bytes())
+    (folder / "b.jsonl").write_text('{"title": "B", "text": "Second article."}\n{oops\n', encoding="utf-8")
+    command = [sys.executable, "-m", "bot", "ingest", str(folder)]
+    first = subprocess.run(command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    lines = first.stdout.strip().splitlines()
+    assert lines[0].startswith("saved #1 2025-11-26 Лукашенко заявил")
+    assert lines[1].startswith("saved #2 ") and lines[1].endswith(f"B ({folder / 'b.jsonl'})")
+    assert lines[2].startswith(f"error {folder / 'b.jsonl'}: Line 2: not valid JSON")
+    assert first.returncode == 1  # a line could not be read
+    second = subprocess.run(command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    assert second.stdout.startswith("already stored #1 ")
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+
+
+def test_console_chat_answers_with_seeds_ingested(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],  # no BOT_TOKEN: the console
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        input="/search переговорам\n/latest\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "saved #1 2025-11-26 Лукашенко заявил" in out
+    assert "> /search переговорам" in out and "🔎 1 статья по запросу «переговорам»" in out
+    assert "🗞 Свежие статьи" in out
+
+
+async def test_sigterm_lets_the_update_in_progress_finish(tmp_path: Path) -> None:
+    async with BotAPIEmulator() as emulator:
+        env = env_for(tmp_path, BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url, ADMIN_IDS=str(ADMIN.id))
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=ROOT, env=env)
+        try:
+            await emulator.wait_for(lambda: any(m == "getUpdates" for m, _ in emulator.calls), timeout=60)
+            await emulator.send_document(ADMIN, SEED.name, SEED.read_bytes())
+            await emulator.wait_for(lambda: any(m == "getFile" for m, _ in emulator.calls), timeout=30)
+            process.send_signal(signal.SIGTERM)  # mid-update: the worker process is still starting
+            assert await asyncio.wait_for(process.wait(), 60) == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+        (reply,) = emulator.messages(ADMIN.id)
+        assert reply["text"].startswith("✅ Сохранено #1")
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone() == (1,)
