@@ -1,0 +1,245 @@
+"""Events for /timeline: clauses anchored to a time, merged across the articles that report them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.analysis.stems import stem, stems, words
+from bot.analysis.timeexpr import GRANULARITIES, TimeExpr, find_time_exprs, sentence_spans
+
+EntitySpan = tuple[int, int, str]  # start, stop, entity key
+
+MAX_EVENT_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something an article anchors to a time: the interval, its clause and who takes part."""
+
+    begin: dt.date
+    end: dt.date
+    granularity: str
+    text: str
+    participants: tuple[str, ...]
+    sentence_start: int  # offset of the clause in the article body; -1 for the headline
+    headline: bool = False
+
+
+@dataclass(frozen=True)
+class MergedEvent:
+    """One event as several articles report it; the finest date among the reports wins."""
+
+    begin: dt.date
+    end: dt.date
+    granularity: str
+    text: str
+    participants: tuple[str, ...]
+    sources: tuple[int, ...]  # article ids
+
+
+_RANK = {g: i for i, g in enumerate(GRANULARITIES)}
+
+
+def granularity_rank(granularity: str) -> int:
+    """0 for the coarsest (decade) up to the finest (day)."""
+    return _RANK.get(granularity, _RANK["range"])
+
+
+def sort_key(begin: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, int, dt.date]:
+    """Timeline order: by first day; on the same first day the coarser interval comes first.
+
+    So "2022" precedes "январь 2022", which precedes "1 января 2022", and a day sorts inside its month.
+    """
+    return begin, granularity_rank(granularity), end
+
+
+# --- extraction ---
+
+_BOUNDARY_RE = re.compile(r"[,;:(]|\s[—–]\s")
+_LEADING_JUNK_RE = re.compile(r"^(?:[\s,;:—–\-(]|(?:что|и|а|но|однако|and|but|that)\s)+", re.IGNORECASE)
+_TRAILING_JUNK_RE = re.compile(r"[\s,;:—–\-.(]+$")
+
+
+def _clause_text(text: str) -> str:
+    """The clause without connecting words and punctuation at its edges, at most MAX_EVENT_TEXT long."""
+    clause = _TRAILING_JUNK_RE.sub("", _LEADING_JUNK_RE.sub("", text.strip()))
+    clause = re.sub(r"\s+", " ", clause)
+    if len(clause) > MAX_EVENT_TEXT:
+        clause = clause[:MAX_EVENT_TEXT].rsplit(" ", 1)[0].rstrip(",;:—– ") + "…"
+    return clause
+
+
+def _split_point(sentence_text: str, offset: int, lo: int, hi: int) -> int:
+    """Where the clause of one expression ends and the next begins: the last clause break between them."""
+    breaks = [m.start() + offset for m in _BOUNDARY_RE.finditer(sentence_text, lo - offset, hi - offset)]
+    return breaks[-1] if breaks else hi
+
+
+def _drop_coarser_neighbours(exprs: list[TimeExpr], text: str) -> list[TimeExpr]:
+    """'в 2022 году, 24 февраля' is one date: a coarse expression right next to a finer one inside it goes."""
+    kept: list[TimeExpr] = []
+    for expr in exprs:
+        if kept:
+            prev = kept[-1]
+            gap = text[prev.stop : expr.start]
+            close = len(gap.split()) <= 2 and not re.search(r"[.;]", gap)
+            if close and prev.begin <= expr.begin and expr.end <= prev.end:
+                kept[-1] = expr
+                continue
+            if close and expr.begin <= prev.begin and prev.end <= expr.end:
+                continue
+        kept.append(expr)
+    return kept
+
+
+MIN_EVENT_WORDS = 2
+_REPORTING_RE = re.compile(
+    r"(?:об этом|о чем|о чём|как сообща|как переда|как пишет|this was reported)\b", re.IGNORECASE
+)
+
+
+def _says_little(clause: str, expr: TimeExpr) -> bool:
+    """Fewer than MIN_EVENT_WORDS words of letters besides the time expression itself."""
+    rest = clause.replace(expr.text, " ")
+    return sum(1 for w in words(rest) if not w.isdigit()) < MIN_EVENT_WORDS
+
+
+def _participants(spans: Sequence[EntitySpan], start: int, stop: int) -> tuple[str, ...]:
+    keys: list[str] = []
+    for s_start, s_stop, key in sorted(spans):
+        if s_start < stop and start < s_stop and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def extract_events(
+    title: str,
+    text: str,
+    published: dt.date,
+    lang: str,
+    entity_spans: Sequence[EntitySpan] = (),
+    title_spans: Sequence[EntitySpan] = (),
+) -> list[Event]:
+    """The headline as the event of the publication date, then one event per time-anchored clause.
+
+    ``entity_spans`` are offsets in ``text``, ``title_spans`` in ``title``.
+    """
+    events: list[Event] = []
+    if title.strip():
+        events.append(
+            Event(
+                published,
+                published,
+                "day",
+                _clause_text(title),
+                _participants(title_spans, 0, len(title)),
+                -1,
+                headline=True,
+            )
+        )
+    exprs = find_time_exprs(text, published, lang)
+    for s_start, s_stop, _ in sentence_spans(text):
+        inside = _drop_coarser_neighbours([e for e in exprs if s_start <= e.start < s_stop], text)
+        sentence = text[s_start:s_stop]
+        seen: set[tuple[dt.date, dt.date]] = set()
+        for i, expr in enumerate(inside):
+            lo = s_start if i == 0 else _split_point(sentence, s_start, inside[i - 1].stop, expr.start)
+            hi = (
+                s_stop
+                if i == len(inside) - 1
+                else _split_point(sentence, s_start, expr.stop, inside[i + 1].start)
+            )
+            if (expr.begin, expr.end) in seen:
+                continue
+            if _says_little(text[lo:hi], expr):
+                lo, hi = s_start, s_stop  # "Ранее стало известно, что 9 июля": the sentence says more
+                if _says_little(sentence, expr):
+                    continue  # a dateline or a bare date says nothing that happened
+            if _REPORTING_RE.match(text[lo:hi].strip()):
+                continue  # "Об этом в понедельник сообщает ТАСС": when it was reported, not what happened
+            seen.add((expr.begin, expr.end))
+            clause = _clause_text(text[lo:hi])
+            events.append(
+                Event(expr.begin, expr.end, expr.granularity, clause, _participants(entity_spans, lo, hi), lo)
+            )
+    return events
+
+
+# --- merging across articles ---
+
+_STOP_WORDS = (
+    "и в во на с со к ко по о об от до за из у для что как это этот тот его ее их он она они был была были "
+    "будет также не но а же ли бы году года год том после при под над между the a an of in on at to and "
+    "for with by from was were is are that this has have had said заявил сообщил"
+)
+_STOP_STEMS = {stem(w) for w in _STOP_WORDS.split()}
+
+
+def _content_stems(text: str) -> frozenset[str]:
+    return frozenset(s for s in stems(text) if len(s) > 2 and not s.isdigit() and s not in _STOP_STEMS)
+
+
+def _similar(
+    a: Event, a_stems: frozenset[str], b: Event, b_stems: frozenset[str], loose: bool = True
+) -> bool:
+    """Same event: overlapping intervals, and much shared wording or some wording and a shared participant.
+
+    A year and a day of that year overlap, but only near-identical wording makes them one event.
+    """
+    if a.end < b.begin or b.end < a.begin:
+        return False
+    union = a_stems | b_stems
+    if not union:
+        return False
+    jaccard = len(a_stems & b_stems) / len(union)
+    if abs(granularity_rank(a.granularity) - granularity_rank(b.granularity)) >= 3:
+        return jaccard >= 0.5
+    shared = loose and bool(set(a.participants) & set(b.participants))
+    return jaccard >= 0.4 or (shared and jaccard >= 0.2)
+
+
+def _joins(event: Event, words: frozenset[str], group: list[tuple[int, Event, frozenset[str]]]) -> bool:
+    """Similar to the group's best-dated report, or closely similar to another one while on the same dates.
+
+    Comparing with the representative keeps a chain of loosely similar reports from drifting away.
+    """
+    _, best, best_words = group[0]
+    if _similar(event, words, best, best_words):
+        return True
+    if event.end < best.begin or best.end < event.begin:
+        return False
+    return any(_similar(event, words, other, other_words, loose=False) for _, other, other_words in group[1:])
+
+
+def _finer(event: Event) -> tuple[int, int, bool]:
+    return granularity_rank(event.granularity), -(event.end - event.begin).days, event.headline
+
+
+def merge_events(events: Iterable[tuple[int, Event]]) -> list[MergedEvent]:
+    """Group the reports of one event from several articles, in timeline order.
+
+    Finest-dated reports are placed first, so each group's first member carries the date and text.
+    """
+    tagged = sorted(events, key=lambda item: _finer(item[1]), reverse=True)
+    groups: list[list[tuple[int, Event, frozenset[str]]]] = []
+    for article, event in tagged:
+        words = _content_stems(event.text)
+        for group in groups:
+            if _joins(event, words, group):
+                group.append((article, event, words))
+                break
+        else:
+            groups.append([(article, event, words)])
+    merged = []
+    for group in groups:
+        _, best, _ = group[0]
+        counts = Counter(p for _, e, _ in group for p in e.participants)
+        participants = tuple(p for p, _ in sorted(counts.items(), key=lambda kv: -kv[1]))
+        sources = tuple(sorted({article for article, _, _ in group}))
+        merged.append(MergedEvent(best.begin, best.end, best.granularity, best.text, participants, sources))
+    merged.sort(key=lambda m: (*sort_key(m.begin, m.end, m.granularity), m.text))
+    return merged

@@ -1,0 +1,189 @@
+"""python -m bot.eval timeline: time-expression detection on NEREL, events on BSNLP.
+
+NEREL gold: DATE entities that name a point or span on the calendar. NEREL also tags durations,
+ages and frequencies as DATE ("два года", "23-летний", "каждые три года"); those are gold
+*negatives* (detecting one is a false positive). DATE mentions with no calendar anchor ("в юности",
+"в настоящее время", "недавно") and COVID-19's "19" are neither: ignored both ways, as are predictions
+overlapping a TIME entity ("утром 4 марта" is tagged TIME, not DATE). The POINT_IN_TIME relation is not
+used as the filter: it links only dates attached to an annotated event (228 of 527), not all points.
+A prediction and a gold span match when their character spans overlap. NEREL documents carry no
+publication date, so resolution is not scored there, only detection (reference date 2020-01-01).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.analysis.events import Event, extract_events, merge_events
+from bot.analysis.timeexpr import RU_MONTH_FORMS, find_time_exprs
+from bot.eval import corpus_path
+
+REFERENCE_DATE = dt.date(2020, 1, 1)
+
+_MONTHS = "|".join(sorted(RU_MONTH_FORMS, key=len, reverse=True))
+# A calendar anchor: a month, a year, a decade, a weekday, a season, a deictic or counted-from-now word.
+_ANCHOR_RE = re.compile(
+    rf"(?:{_MONTHS}|янв|фев|мар|апр|июн|июл|авг|сен|окт|ноя|дек)|\d{{4}}|\d0-|\d\.\d|девяност|восьмидесят"
+    r"|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресень|весн|летом|лето |осен|зим"
+    r"|сегодня|вчера|завтра|назад|через|спустя|ранее|позже|следующ|прошл|минувш|этом|этой|этого|том|того|тот"
+    r"|текущ|выходн|нынешн",
+    re.IGNORECASE,
+)
+# Durations, ages and frequencies: a unit of time with no anchor, or one of these markers.
+_DURATION_RE = re.compile(
+    r"(?:год|лет|месяц|недел|дн[яеи]|дней|день|сут[окки]|десятилет|век|полвека|час)", re.IGNORECASE
+)
+_FREQUENCY_OR_AGE_RE = re.compile(r"летн|кажд|ежегод|последн|в течени|на протяжении", re.IGNORECASE)
+
+
+# No calendar anchor, nor a duration: a vague reference ("в юности", "на днях", "за день до").
+_VAGUE_RE = re.compile(
+    r"настоящ|юност|преддвери|эпох|недавно|на днях|разные годы|^в годы$|первый вечер|второй день|за день до",
+    re.IGNORECASE,
+)
+
+
+def gold_class(text: str) -> str:
+    """'point', 'negative' (duration, age, frequency) or 'ignored' for one NEREL DATE mention."""
+    if re.fullmatch(r"\d{1,2}", text.strip()) or _VAGUE_RE.search(text.strip()):
+        return "ignored"  # the "19" of COVID-19, and vague references
+    if _FREQUENCY_OR_AGE_RE.search(text):
+        return "negative"
+    if _ANCHOR_RE.search(text):
+        return "point"
+    if _DURATION_RE.search(text):
+        return "negative"
+    return "ignored"
+
+
+def _records(name: str) -> Iterator[dict[str, Any]]:
+    with corpus_path(name).open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def nerel_detection(verbose: bool = False) -> dict[str, float | int]:
+    """Recall and precision of time-expression detection against NEREL dev DATE points."""
+    counts: Counter[str] = Counter()
+    documents = 0
+    misses: list[str] = []
+    false: list[str] = []
+    for record in _records("nerel_v1.1_dev.jsonl"):
+        documents += 1
+        text = record["text"]
+        gold = {"point": [], "negative": [], "ignored": []}
+        for entity in record["entities"]:
+            if entity["type"] == "DATE":
+                gold[gold_class(entity["text"])].append((entity["start"], entity["end"], entity["text"]))
+            elif entity["type"] == "TIME":
+                gold["ignored"].append((entity["start"], entity["end"], entity["text"]))
+        predicted = find_time_exprs(text, REFERENCE_DATE, "ru")
+        spans = [(p.start, p.stop) for p in predicted]
+        for start, end, gold_text in gold["point"]:
+            counts["gold_points"] += 1
+            if any(_overlaps((start, end), s) for s in spans):
+                counts["found"] += 1
+            else:
+                misses.append(f"{gold_text!r}  …{text[max(0, start - 40) : end + 30]!r}")
+        counts["gold_negative"] += len(gold["negative"])
+        counts["gold_ignored_dates"] += sum(1 for g in gold["ignored"] if not g[2].strip().isdigit())
+        for p in predicted:
+            span = (p.start, p.stop)
+            if any(_overlaps(span, g[:2]) for g in gold["point"]):
+                counts["pred_correct"] += 1
+            elif any(_overlaps(span, g[:2]) for g in gold["ignored"]):
+                counts["pred_ignored"] += 1
+            else:
+                counts["pred_wrong"] += 1
+                false.append(f"{p.text!r}  …{text[max(0, p.start - 40) : p.stop + 30]!r}")
+    recall = counts["found"] / max(counts["gold_points"], 1)
+    judged = counts["pred_correct"] + counts["pred_wrong"]
+    precision = counts["pred_correct"] / max(judged, 1)
+    if verbose:
+        print("misses:", *misses, sep="\n  ")
+        print("false positives:", *false, sep="\n  ")
+    return {
+        "documents": documents,
+        "gold points": counts["gold_points"],
+        "gold negatives": counts["gold_negative"],
+        "gold ignored": counts["gold_ignored_dates"],
+        "predicted": judged + counts["pred_ignored"],
+        "recall": recall,
+        "precision": precision,
+    }
+
+
+def _entity_spans(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
+    """BSNLP gold gives mentions without offsets: every occurrence of a mention string is a span."""
+    spans = []
+    for entity in entities:
+        mention = entity.get("mention") or ""
+        if len(mention) < 2:
+            continue
+        for m in re.finditer(re.escape(mention), text):
+            spans.append((m.start(), m.end(), str(entity.get("entity_id") or entity.get("base_form"))))
+    return spans
+
+
+def bsnlp_events(topic: str) -> dict[str, int]:
+    """Events from one BSNLP topic (its articles carry dates) and how many merge across articles."""
+    tagged: list[tuple[int, Event]] = []
+    documents = 0
+    for record in _records("bsnlp_ru_dev.jsonl"):
+        if record.get("topic") != topic or not record.get("date"):
+            continue
+        documents += 1
+        published = dt.date.fromisoformat(record["date"][:10])
+        body = record["text"]
+        spans = _entity_spans(body, record.get("entities", []))
+        events = extract_events(record.get("title") or "", body, published, "ru", spans)
+        tagged.extend((documents, e) for e in events)
+    merged = merge_events(tagged)
+    body_events = [e for _, e in tagged if not e.headline]
+    by_granularity = Counter(e.granularity for e in body_events)
+    return {
+        "documents": documents,
+        "events": len(tagged),
+        "  headlines": len(tagged) - len(body_events),
+        "  from the text": len(body_events),
+        "    day": by_granularity["day"] + by_granularity["week"],
+        "    month": by_granularity["month"] + by_granularity["part_of_month"],
+        "    year": sum(by_granularity[g] for g in ("year", "part_of_year", "season", "decade")),
+        "    explicit span": by_granularity["range"],
+        "    with participants": sum(1 for e in body_events if e.participants),
+        "merged events": len(merged),
+        "  multi-source": sum(1 for m in merged if len(m.sources) > 1),
+        "  largest (sources)": max((len(m.sources) for m in merged), default=0),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.eval timeline")
+    parser.add_argument("--verbose", action="store_true", help="list NEREL misses and false positives")
+    args = parser.parse_args(argv)
+    missing = [n for n in ("nerel_v1.1_dev.jsonl", "bsnlp_ru_dev.jsonl") if not Path(corpus_path(n)).exists()]
+    if missing:
+        print(f"corpora not found ({', '.join(missing)} under {corpus_path('')}): nothing to evaluate")
+        return 0
+    nerel = nerel_detection(args.verbose)
+    print("NEREL dev, time-expression detection (span overlap, reference date 2020-01-01)")
+    for key, value in nerel.items():
+        print(f"  {key:<22} {value:.3f}" if isinstance(value, float) else f"  {key:<22} {value}")
+    topics = ("ryanair", "brexit")
+    figures = [bsnlp_events(topic) for topic in topics]
+    print(f"BSNLP dev events         {topics[0]:>8} {topics[1]:>8}")
+    for key in figures[0]:
+        print(f"  {key:<22} {figures[0][key]:>8} {figures[1][key]:>8}")
+    return 0

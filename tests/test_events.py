@@ -1,0 +1,207 @@
+"""Events for /timeline: extraction, merging across articles, order and labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import re
+
+from bot.analysis.events import Event, extract_events, merge_events, sort_key
+from bot.analysis.timelabels import interval_label
+from tests.test_timeexpr import sample_article
+
+D = dt.date
+
+
+def spans_of(text: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Entity spans as the NER step would give them: every occurrence of each surface form."""
+    return [(m.start(), m.end(), key) for surface, key in names.items() for m in re.finditer(surface, text)]
+
+
+def timeline(events: list[Event]) -> list[Event]:
+    return sorted(events, key=lambda e: sort_key(e.begin, e.end, e.granularity))
+
+
+# --- extraction ---
+
+
+def test_sample_article_events_come_in_time_order() -> None:
+    published, title, body = sample_article()
+    events = extract_events(title, body, published, "ru")
+    body_events = [e for e in timeline(events) if not e.headline]
+    assert [(e.begin, e.end, e.granularity) for e in body_events] == [
+        (D(2022, 1, 1), D(2022, 12, 31), "year"),
+        (D(2022, 2, 21), D(2022, 3, 10), "part_of_month"),
+        (D(2022, 3, 1), D(2022, 5, 31), "season"),
+        (D(2025, 1, 1), D(2025, 12, 31), "year"),
+        (D(2025, 11, 1), D(2025, 11, 30), "month"),
+        (D(2025, 11, 26), D(2025, 11, 26), "day"),
+        (D(2025, 12, 1), D(2025, 12, 7), "week"),
+    ]
+    assert "весной переговоры были поставлены на паузу" in body_events[2].text
+    assert "Встреча в Стамбуле" not in body_events[2].text  # the clause, not the whole sentence
+
+
+def test_headline_is_the_event_of_the_publication_date() -> None:
+    published, title, body = sample_article()
+    headlines = [e for e in extract_events(title, body, published, "ru") if e.headline]
+    assert len(headlines) == 1
+    assert (headlines[0].begin, headlines[0].end, headlines[0].granularity) == (published, published, "day")
+    assert headlines[0].text.startswith("Лукашенко заявил")
+
+
+def test_two_dates_in_one_sentence_make_two_clauses() -> None:
+    text = "26 ноября Трамп анонсировал, что Уиткофф встретится с Путиным на следующей неделе."
+    events = extract_events(
+        "", text, D(2025, 11, 26), "ru", spans_of(text, {"Трамп": "trump", "Путин": "putin"})
+    )
+    assert [(e.begin, e.text, e.participants) for e in events] == [
+        (D(2025, 11, 26), "26 ноября Трамп анонсировал", ("trump",)),
+        (D(2025, 12, 1), "Уиткофф встретится с Путиным на следующей неделе", ("putin",)),
+    ]
+
+
+def test_a_year_beside_a_day_is_one_event_dated_by_the_day() -> None:
+    events = extract_events("", "В 2022 году, 24 февраля, началась операция.", D(2025, 1, 1), "ru")
+    assert [(e.begin, e.granularity) for e in events] == [(D(2022, 2, 24), "day")]
+
+
+def test_sentences_with_only_durations_give_no_events() -> None:
+    text = "Это первая встреча за три года. После трех раундов возникла пауза."
+    assert extract_events("", text, D(2025, 11, 26), "ru") == []
+
+
+def test_when_it_was_reported_is_not_an_event() -> None:
+    text = "Министр подал в отставку 8 июля. Об этом в понедельник, 9 июля, сообщила пресс-служба."
+    events = extract_events("", text, D(2018, 7, 9), "ru")
+    assert [(e.begin, e.text) for e in events] == [(D(2018, 7, 8), "Министр подал в отставку 8 июля")]
+
+
+def test_a_bare_dateline_is_not_an_event() -> None:
+    assert extract_events("", "Сегодня, 17:22\nМинистр подал в отставку.", D(2018, 7, 9), "ru") == []
+
+
+def test_events_pickle_for_worker_processes() -> None:
+    published, title, body = sample_article()
+    events = extract_events(title, body, published, "ru")
+    assert pickle.loads(pickle.dumps(events)) == events
+
+
+# --- merging ---
+
+
+def _event(begin: dt.date, end: dt.date, granularity: str, text: str, *people: str) -> Event:
+    return Event(begin, end, granularity, text, tuple(people), 0)
+
+
+def test_same_event_from_two_articles_merges_and_the_finer_date_wins() -> None:
+    coarse = _event(
+        D(2025, 11, 1),
+        D(2025, 11, 30),
+        "month",
+        "США подготовили мирный план по Украине из 28 пунктов",
+        "usa",
+        "ukraine",
+    )
+    fine = _event(
+        D(2025, 11, 20),
+        D(2025, 11, 20),
+        "day",
+        "Администрация США подготовила мирный план по Украине из 28 пунктов",
+        "usa",
+        "ukraine",
+    )
+    merged = merge_events([(1, coarse), (2, fine)])
+    assert len(merged) == 1
+    assert merged[0].sources == (1, 2)
+    assert (merged[0].begin, merged[0].granularity) == (D(2025, 11, 20), "day")
+    assert merged[0].participants[:2] == ("usa", "ukraine")
+
+
+def test_events_that_do_not_overlap_in_time_stay_apart() -> None:
+    first = _event(D(2022, 3, 1), D(2022, 3, 1), "day", "Делегации провели раунд переговоров в Минске", "ru")
+    second = _event(
+        D(2025, 5, 16), D(2025, 5, 16), "day", "Делегации провели раунд переговоров в Стамбуле", "ru"
+    )
+    assert len(merge_events([(1, first), (2, second)])) == 2
+
+
+def test_different_events_on_the_same_day_stay_apart() -> None:
+    a = _event(
+        D(2025, 11, 26), D(2025, 11, 26), "day", "Трамп анонсировал визит спецпосланника в Москву", "trump"
+    )
+    b = _event(
+        D(2025, 11, 26), D(2025, 11, 26), "day", "Центробанк снизил ключевую ставку до 16 процентов", "cbr"
+    )
+    merged = merge_events([(1, a), (2, b)])
+    assert sorted(m.sources for m in merged) == [(1,), (2,)]
+
+
+def test_shared_participant_lets_a_looser_paraphrase_merge() -> None:
+    a = _event(
+        D(2018, 8, 10),
+        D(2018, 8, 10),
+        "day",
+        "Немецкие пилоты Ryanair проведут 24-часовую забастовку",
+        "ryanair",
+    )
+    b = _event(
+        D(2018, 8, 10),
+        D(2018, 8, 10),
+        "day",
+        "Пилоты Ryanair в пятницу начали забастовку в Германии",
+        "ryanair",
+    )
+    without = _event(
+        D(2018, 8, 10), D(2018, 8, 10), "day", "Пилоты Ryanair в пятницу начали забастовку в Германии"
+    )
+    assert len(merge_events([(1, a), (2, b)])) == 1
+    assert len(merge_events([(1, a), (2, without)])) == 2
+
+
+def test_merged_timeline_is_in_sort_key_order() -> None:
+    events = [
+        (1, _event(D(2025, 11, 26), D(2025, 11, 26), "day", "Анонс визита спецпосланника")),
+        (1, _event(D(2022, 1, 1), D(2022, 12, 31), "year", "Раунды переговоров в Белоруссии")),
+        (2, _event(D(2022, 2, 21), D(2022, 3, 10), "part_of_month", "Три очных раунда")),
+    ]
+    assert [m.begin for m in merge_events(events)] == [D(2022, 1, 1), D(2022, 2, 21), D(2025, 11, 26)]
+
+
+# --- order and labels ---
+
+
+def test_sort_key_puts_a_year_before_its_months_and_a_day_inside_its_month() -> None:
+    year = sort_key(D(2025, 1, 1), D(2025, 12, 31), "year")
+    january = sort_key(D(2025, 1, 1), D(2025, 1, 31), "month")
+    first_of_january = sort_key(D(2025, 1, 1), D(2025, 1, 1), "day")
+    november = sort_key(D(2025, 11, 1), D(2025, 11, 30), "month")
+    november_26 = sort_key(D(2025, 11, 26), D(2025, 11, 26), "day")
+    december = sort_key(D(2025, 12, 1), D(2025, 12, 31), "month")
+    assert year < january < first_of_january < november < november_26 < december
+
+
+def test_russian_labels() -> None:
+    assert (
+        interval_label(D(2022, 2, 21), D(2022, 3, 10), "part_of_month", "ru")
+        == "конец февраля — начало марта 2022"
+    )
+    assert interval_label(D(2025, 11, 26), D(2025, 11, 26), "day", "ru") == "26 ноября 2025"
+    assert interval_label(D(2022, 3, 1), D(2022, 5, 31), "season", "ru") == "весна 2022"
+    assert interval_label(D(2025, 11, 1), D(2025, 11, 30), "month", "ru") == "ноябрь 2025"
+    assert interval_label(D(2022, 1, 1), D(2022, 12, 31), "year", "ru") == "2022"
+    assert interval_label(D(2025, 12, 1), D(2025, 12, 7), "week", "ru") == "неделя 1–7 декабря 2025"
+    assert interval_label(D(2025, 2, 21), D(2025, 2, 28), "part_of_month", "ru") == "конец февраля 2025"
+    assert interval_label(D(2019, 4, 16), D(2019, 5, 19), "range", "ru") == "16 апреля — 19 мая 2019"
+    assert interval_label(D(1990, 1, 1), D(1993, 12, 31), "decade", "ru") == "начало 1990-х"
+
+
+def test_english_labels() -> None:
+    assert (
+        interval_label(D(2022, 2, 21), D(2022, 3, 10), "part_of_month", "en")
+        == "late February – early March 2022"
+    )
+    assert interval_label(D(2025, 11, 26), D(2025, 11, 26), "day", "en") == "26 November 2025"
+    assert interval_label(D(2022, 3, 1), D(2022, 5, 31), "season", "en") == "spring 2022"
+    assert interval_label(D(2025, 11, 1), D(2025, 11, 30), "month", "en") == "November 2025"
+    assert interval_label(D(2024, 12, 1), D(2025, 2, 28), "season", "en") == "winter 2024–2025"
