@@ -1,0 +1,236 @@
+"""Stories: reports of one event from several sources, grouped incrementally as articles arrive.
+
+Each article is reduced once, at ingest, to a compact TF-IDF vector over word stems
+(`ArticleFeatures`, storable as JSON); a new article joins the most similar recent story centroid
+or starts a story of its own, so grouping never compares all pairs of the store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+
+from razdel import sentenize
+
+from bot.analysis.stems import stem, words
+
+# Cosine above which two reports are taken for the same event; chosen on the contest hour and
+# the crowd-marked pairs (python -m bot.eval stories), where it sits in a flat region of accuracy.
+SAME_STORY = 0.4
+# A story that got no new report for this long is closed: a later article starts a new one.
+STORY_GAP = timedelta(days=3)
+VECTOR_TERMS = 64
+CENTROID_TERMS = 128
+# Inverted pyramid: the headline and the lead name the event, later paragraphs drift into
+# background, so a word weighs 1 / (1 + i / LEAD_DECAY) in sentence i and TITLE_WEIGHT in the title.
+TITLE_WEIGHT = 5.0
+LEAD_DECAY = 1.0
+BODY_SENTENCES = 40
+
+# Function words and reporting verbs: IDF demotes frequent content words once the store holds enough
+# articles; this list keeps prepositions and pronouns out of the vectors before that (and in tiny stores).
+_FUNCTION_WORDS = """
+а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да даже для до
+его ее если есть еще же за здесь и из или им их к как ко когда кто ли либо мне может мы на над надо
+наш не него нее нет ни них но ну о об однако он она они оно от очень по под при про с со так также
+такой там те тем то того тоже той только том ты у уже хотя чего чей чем что чтобы чье эта эти это
+этого этой этом этот я который которая которые которых котором которой сообщает заявил заявила
+сказал сказала стало году года лет
+a about after all also an and any are as at be been before being between both but by can could did
+do does during each few for from had has have he her here him his how i if in into is it its just
+me more most my no nor not of off on once only or other our out over own same she should so some
+such than that the their them then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your said says
+"""
+STOP_STEMS = frozenset(stem(w) for w in _FUNCTION_WORDS.split())
+
+
+@dataclass(frozen=True)
+class DocumentFrequencies:
+    """How many stored articles contain each stem: the IDF that makes rare shared words count."""
+
+    documents: int
+    counts: Mapping[str, int] = field(hash=False)
+
+    def weight(self, term: str) -> float:
+        return math.log((self.documents + 1) / (self.counts.get(term, 0) + 1)) + 1.0
+
+
+# Below this many documents IDF is noise; weights fall back to 1 (function words already dropped).
+MIN_DOCUMENTS_FOR_IDF = 50
+
+
+def document_frequencies(texts: Iterable[str]) -> DocumentFrequencies:
+    """Document frequencies of stems over texts (title + text of each stored article)."""
+    counts: Counter[str] = Counter()
+    documents = 0
+    for text in texts:
+        documents += 1
+        counts.update(set(content_stems(text)))
+    return DocumentFrequencies(documents, dict(counts))
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that can tell events apart: no function words, no one- or two-letter words."""
+    return [s for w in words(text) if (len(w) > 2 or w.isdigit()) and (s := stem(w)) not in STOP_STEMS]
+
+
+@dataclass(frozen=True)
+class ArticleFeatures:
+    """What story grouping needs of one article, computed once at ingest and stored as JSON."""
+
+    lang: str
+    vector: Mapping[str, float] = field(hash=False)  # L2-normalised TF-IDF over stems, top terms only
+    title_stems: tuple[str, ...]
+
+
+def _normalised(weights: Mapping[str, float], keep: int) -> dict[str, float]:
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {t: round(w / norm, 4) for t, w in top}
+
+
+def article_features(
+    title: str, text: str, lang: str, frequencies: DocumentFrequencies | None = None
+) -> ArticleFeatures:
+    """Reduce an article to a compact vector in which the headline and the lead weigh most."""
+    title_stems = tuple(content_stems(title))
+    counts: dict[str, float] = defaultdict(float)
+    for term in title_stems:
+        counts[term] += TITLE_WEIGHT
+    for i, sentence in enumerate(islice(sentenize(text), BODY_SENTENCES)):
+        for term in content_stems(sentence.text):
+            counts[term] += 1.0 / (1.0 + i / LEAD_DECAY)
+    idf = frequencies if frequencies is not None and frequencies.documents >= MIN_DOCUMENTS_FOR_IDF else None
+    weights = {
+        t: (1.0 + math.log(c) if c >= 1 else c) * (idf.weight(t) if idf else 1.0) for t, c in counts.items()
+    }
+    return ArticleFeatures(lang, _normalised(weights, VECTOR_TERMS), title_stems)
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def similarity(a: ArticleFeatures, b: ArticleFeatures) -> float:
+    """Cosine of two articles' vectors; articles in different languages never share a story."""
+    return cosine(a.vector, b.vector) if a.lang == b.lang else 0.0
+
+
+def same_story(a: ArticleFeatures, b: ArticleFeatures, threshold: float = SAME_STORY) -> bool:
+    return similarity(a, b) >= threshold
+
+
+@dataclass(frozen=True)
+class StoryCentroid:
+    """The mean of a story's article vectors: what a new article is compared with."""
+
+    lang: str
+    total: Mapping[str, float] = field(hash=False)  # sum of member vectors, heaviest terms only
+    vector: Mapping[str, float] = field(hash=False)  # `total` normalised, kept to spare recomputing
+    size: int
+    last_published: datetime
+
+
+def _centroid(lang: str, total: Mapping[str, float], size: int, last_published: datetime) -> StoryCentroid:
+    return StoryCentroid(lang, total, _normalised(total, CENTROID_TERMS), size, last_published)
+
+
+def start_story(features: ArticleFeatures, published: datetime) -> StoryCentroid:
+    return _centroid(features.lang, dict(features.vector), 1, published)
+
+
+def join_story(centroid: StoryCentroid, features: ArticleFeatures, published: datetime) -> StoryCentroid:
+    """The centroid after one more article; kept to its heaviest terms so it stays small in storage."""
+    total: dict[str, float] = dict(centroid.total)
+    for term, weight in features.vector.items():
+        total[term] = total.get(term, 0.0) + weight
+    heaviest = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[: CENTROID_TERMS * 2])
+    return _centroid(centroid.lang, heaviest, centroid.size + 1, max(centroid.last_published, published))
+
+
+def assign_story(
+    features: ArticleFeatures,
+    published: datetime,
+    candidates: Iterable[tuple[int, StoryCentroid]],
+    threshold: float = SAME_STORY,
+    gap: timedelta = STORY_GAP,
+) -> int | None:
+    """The id of the open story this article continues, or None when it starts a new one."""
+    best_id, best = None, threshold
+    for story_id, centroid in candidates:
+        if centroid.lang != features.lang or abs(published - centroid.last_published) > gap:
+            continue
+        score = cosine(features.vector, centroid.vector)
+        if score >= best:
+            best_id, best = story_id, score
+    return best_id
+
+
+def group_stories(
+    items: Sequence[tuple[int, ArticleFeatures, datetime]],
+    threshold: float = SAME_STORY,
+    gap: timedelta = STORY_GAP,
+) -> list[list[int]]:
+    """Article ids grouped into stories, in order of publication, by the same incremental rule.
+
+    Candidate stories come from an inverted index over each centroid's heaviest terms, so an
+    article is compared only with stories that share a salient word with it.
+    """
+    centroids: list[StoryCentroid] = []
+    members: list[list[int]] = []
+    index: dict[str, set[int]] = defaultdict(set)
+    for article_id, features, published in sorted(items, key=lambda item: item[2]):
+        probe = sorted(features.vector, key=features.vector.__getitem__, reverse=True)[:16]
+        near = set().union(*(index.get(t, ()) for t in probe))
+        chosen = assign_story(features, published, ((i, centroids[i]) for i in near), threshold, gap)
+        if chosen is None:
+            chosen = len(centroids)
+            centroids.append(start_story(features, published))
+            members.append([])
+        else:
+            centroids[chosen] = join_story(centroids[chosen], features, published)
+        members[chosen].append(article_id)
+        centroid_vector = centroids[chosen].vector
+        for term in sorted(centroid_vector, key=centroid_vector.__getitem__, reverse=True)[:32]:
+            index[term].add(chosen)
+    return members
+
+
+def features_to_json(features: ArticleFeatures) -> str:
+    """Compact JSON for a TEXT/BLOB column: about 1.5 KB per article."""
+    return json.dumps(
+        {"l": features.lang, "v": features.vector, "t": features.title_stems},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def features_from_json(data: str | bytes) -> ArticleFeatures:
+    raw = json.loads(data)
+    return ArticleFeatures(raw["l"], {t: float(w) for t, w in raw["v"].items()}, tuple(raw["t"]))
+
+
+def centroid_to_json(centroid: StoryCentroid) -> str:
+    return json.dumps(
+        {
+            "l": centroid.lang,
+            "v": {t: round(w, 4) for t, w in centroid.total.items()},
+            "n": centroid.size,
+            "p": centroid.last_published.isoformat(),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def centroid_from_json(data: str | bytes) -> StoryCentroid:
+    raw = json.loads(data)
+    return _centroid(raw["l"], dict(raw["v"]), int(raw["n"]), datetime.fromisoformat(raw["p"]))

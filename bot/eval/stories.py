@@ -1,0 +1,195 @@
+"""Story grouping and summaries on the contest hour and the crowd-marked pairs (read at run time)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.digest.stories import (
+    SAME_STORY,
+    ArticleFeatures,
+    DocumentFrequencies,
+    article_features,
+    document_frequencies,
+    group_stories,
+    similarity,
+)
+from bot.digest.summary import Story, StoryArticle, build_story, digest_story, rank_stories
+from bot.eval import corpus_path
+
+PAIRS = "tgcontest_same_story_pairs_dev.jsonl"
+HOURS = {"ru": "tg_contest2019_ru.jsonl", "en": "tg_contest2019_en.jsonl"}
+BACKGROUND = (
+    "tg_contest2019_ru.jsonl",
+    "tg_contest2019_en.jsonl",
+    "bsnlp_ru_dev.jsonl",
+    "factrueval2016_dev.jsonl",
+    "nerel_v1.1_dev.jsonl",
+    "ods_news_sample_ru.jsonl",
+)
+# Stories of the hour whose reports are known by their titles: the Supreme Court closing the
+# "For Human Rights" movement (ru) and the US October jobs report (en).
+KNOWN_STORY = {
+    "ru": ("«За права человека»", lambda title: "ликвидировал" in title and "права человека" in title),
+    "en": ("US October jobs", lambda title: ("job" in title and "october" in title) or "payrolls" in title),
+}
+
+
+def _read(name: str) -> list[dict]:
+    with corpus_path(name).open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def _background() -> DocumentFrequencies:
+    """The IDF a running bot would take from its store, here from every corpus article."""
+    texts = (f"{r.get('title', '')}\n{r['text']}" for name in BACKGROUND for r in _read(name))
+    return document_frequencies(texts)
+
+
+def _pair_accuracy(frequencies: DocumentFrequencies | None, threshold: float) -> tuple[float, dict, list]:
+    scored = []
+    for pair in _read(PAIRS):
+        first = article_features(pair["first"]["title"], pair["first"]["text"], pair["lang"], frequencies)
+        second = article_features(pair["second"]["title"], pair["second"]["text"], pair["lang"], frequencies)
+        scored.append((similarity(first, second), bool(pair["same_story"]), pair))
+    by_lang: dict[str, list[int]] = {}
+    for score, gold, pair in scored:
+        by_lang.setdefault(pair["lang"], []).append(int((score >= threshold) == gold))
+    correct = sum(sum(v) for v in by_lang.values())
+    per_lang = {lang: sum(v) / len(v) for lang, v in by_lang.items()}
+    return correct / len(scored), per_lang, scored
+
+
+def _threshold_sweep(scored: Sequence[tuple[float, bool, dict]]) -> str:
+    cells = []
+    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5):
+        correct = sum((score >= threshold) == gold for score, gold, _ in scored)
+        cells.append(f"{threshold:.2f}:{correct / len(scored):.3f}")
+    return " ".join(cells)
+
+
+def _hour(lang: str, frequencies: DocumentFrequencies | None, threshold: float, show: int) -> list[Story]:
+    rows = _read(HOURS[lang])
+    start = time.process_time()
+    features: list[ArticleFeatures] = [
+        article_features(r["title"], r["text"], lang, frequencies) for r in rows
+    ]
+    featured = time.process_time() - start
+    items = [
+        (i, f, datetime.fromisoformat(r["date"])) for i, (r, f) in enumerate(zip(rows, features, strict=True))
+    ]
+    start = time.process_time()
+    stories = group_stories(items, threshold)
+    grouped = time.process_time() - start
+    sizes = Counter(len(s) for s in stories)
+    print(
+        f"[{lang}] {len(rows)} articles -> {len(stories)} stories, {sizes[1]} singletons, "
+        f"largest {max(sizes)}; features {featured:.2f}s CPU ({1000 * featured / len(rows):.1f} ms/article), "
+        f"grouping {grouped * 1000:.0f} ms CPU"
+    )
+    name, is_report = KNOWN_STORY[lang]
+    known = {i for i, r in enumerate(rows) if is_report(" ".join(r["title"].lower().split()))}
+    if known:
+        holding = [s for s in stories if known & set(s)]
+        largest = max(holding, key=lambda s: len(known & set(s)))
+        print(
+            f"[{lang}] known story {name}: {len(known & set(largest))} of {len(known)} reports "
+            f"in one story (spread over {len(holding)} stories; that story has {len(largest)} articles)"
+        )
+    for story in sorted(stories, key=len, reverse=True)[:show]:
+        sites = len({rows[i]["site"] for i in story})
+        print(f"  {len(story):2d} articles / {sites:2d} sites: {rows[story[0]]['title'][:90]}")
+        for i in story[1:4]:
+            print(f"        {rows[i]['title'][:90]}")
+    start = time.process_time()
+    built = [
+        build_story(
+            [
+                StoryArticle(
+                    i,
+                    rows[i]["title"],
+                    rows[i]["text"],
+                    rows[i]["site"],
+                    datetime.fromisoformat(rows[i]["date"]),
+                )
+                for i in story
+            ]
+        )
+        for story in stories
+    ]
+    print(
+        f"[{lang}] story headlines and ranked sentences for {len(built)} stories: "
+        f"{time.process_time() - start:.2f}s CPU (once per story update, shared by all chats)"
+    )
+    return built
+
+
+def _summaries(stories: Sequence[Story], show: int) -> None:
+    """Summaries of the largest stories, then again for a chat that already got the first summary."""
+    now = max(s.last_published for s in stories)
+    big = [s for s in rank_stories(stories, now) if len(s.sources) >= 3][: max(show, 3)]
+    repeated = total = 0
+    for story in big:
+        first = digest_story(story).summary
+        second = digest_story(story, already_sent=first).summary
+        total += len(second)
+        repeated += len(set(first) & set(second))
+        print(f"* {story.headline} ({len(story.sources)} sources)")
+        for sentence in first:
+            print(f"    - {sentence[:160]}")
+        print("  after the chat got that:")
+        for sentence in second:
+            print(f"    + {sentence[:160]}")
+    print(f"novelty: {repeated} of {total} follow-up summary sentences repeat the first summary")
+
+
+def _composition(stories: Sequence[Story], digests: int) -> None:
+    """Digests for many chats with distinct topic filters: rank the chat's stories, summarise the top."""
+    chooser = random.Random(7)
+    now = max(s.last_published for s in stories)
+    sent_before: dict[int, tuple[str, ...]] = {id(s): digest_story(s).summary for s in stories}
+    start = time.process_time()
+    entries = 0
+    for _ in range(digests):
+        matching = chooser.sample(stories, 30)  # stands in for the chat's topic filter
+        for story in rank_stories(matching, now)[:8]:
+            already = sent_before[id(story)] if chooser.random() < 0.5 else ()
+            entries += len(digest_story(story, already).summary) > 0
+    spent = time.process_time() - start
+    print(f"composed {digests} digests ({entries} story entries) in {spent:.2f}s CPU")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.eval stories")
+    parser.add_argument("--threshold", type=float, default=SAME_STORY)
+    parser.add_argument("--show", type=int, default=0, help="print the N largest stories of each hour")
+    parser.add_argument("--digests", type=int, default=10_000, help="digests to compose in the timing run")
+    parser.add_argument("--errors", action="store_true", help="print misjudged pairs")
+    args = parser.parse_args(argv)
+    if not corpus_path(PAIRS).exists():
+        print(f"corpora not found at {corpus_path(PAIRS).parent}: nothing to evaluate")
+        return 0
+    start = time.process_time()
+    frequencies = _background()
+    print(f"IDF from {frequencies.documents} corpus articles in {time.process_time() - start:.2f}s CPU")
+    for label, freq in (("with IDF", frequencies), ("no IDF (empty store)", None)):
+        accuracy, per_lang, scored = _pair_accuracy(freq, args.threshold)
+        langs = ", ".join(f"{lang} {value:.3f}" for lang, value in sorted(per_lang.items()))
+        sweep = _threshold_sweep(scored)
+        print(f"pairs {label}: accuracy {accuracy:.3f} at {args.threshold} ({langs}); by threshold {sweep}")
+        if args.errors and freq is not None:
+            for score, gold, pair in sorted(scored, key=lambda s: s[0]):
+                if (score >= args.threshold) != gold:
+                    titles = f"{pair['first']['title'][:50]} || {pair['second']['title'][:50]}"
+                    print(f"   {score:.2f} gold={gold} {titles}")
+    stories: list[Story] = []
+    for lang in HOURS:
+        stories += _hour(lang, frequencies, args.threshold, args.show)
+    _summaries(stories, args.show)
+    _composition(stories, args.digests)
+    return 0

@@ -1,0 +1,160 @@
+"""Story grouping: rewrites of one event share a story, other events do not, stories continue over days."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+from bot.digest.stories import (
+    STORY_GAP,
+    article_features,
+    assign_story,
+    centroid_from_json,
+    centroid_to_json,
+    document_frequencies,
+    features_from_json,
+    features_to_json,
+    group_stories,
+    join_story,
+    same_story,
+    similarity,
+    start_story,
+)
+
+NOON = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
+
+BRIDGE_AGENCY = (
+    "В Томске закрыли Коммунальный мост через Томь на ремонт",
+    "Коммунальный мост через Томь в Томске закрыли для движения транспорта на три месяца. "
+    "Мэрия объяснила закрытие ремонтом опор, которые размыло весенним паводком. "
+    "Автобусы пустят в объезд по Северному мосту.",
+)
+BRIDGE_REWRITE = (
+    "Мэрия Томска на три месяца перекрыла Коммунальный мост",
+    "Движение по Коммунальному мосту через Томь перекрыто: городские власти начали ремонт опор моста, "
+    "поврежденных паводком. Объезд для автобусов организован по Северному мосту. "
+    "Ремонт продлится до августа.",
+)
+BRIDGE_SHORT = (
+    "Коммунальный мост в Томске закрыт на ремонт опор",
+    "Власти Томска закрыли Коммунальный мост через реку Томь: после паводка нужно ремонтировать опоры.",
+)
+METRO = (
+    "В Казани открыли новую станцию метро «Дубравная»",
+    "Станцию метро «Дубравная» открыли в Казани в пятницу. Поезда начнут возить пассажиров с субботы. "
+    "Строительство станции обошлось городу в четыре миллиарда рублей.",
+)
+# Same city, same word "мост", another event: a festival, not the repair.
+FESTIVAL = (
+    "В Томске пройдет фестиваль уличной музыки",
+    "Фестиваль уличной музыки пройдет в Томске в выходные на набережной Томи. "
+    "На сцене выступят двадцать групп, вход на концерты будет свободным. "
+    "Организаторы обещают фейерверк в воскресенье вечером.",
+)
+FOLLOW_UP = (
+    "Ремонт Коммунального моста в Томске завершат раньше срока",
+    "Подрядчик обещает открыть Коммунальный мост через Томь в июле, на месяц раньше срока. "
+    "Ремонт опор моста, размытых паводком, идет круглосуточно, сообщила мэрия Томска.",
+)
+
+
+def _features(article: tuple[str, str], lang: str = "ru"):
+    return article_features(article[0], article[1], lang)
+
+
+def test_rewrites_of_one_event_share_a_story() -> None:
+    items = [
+        (1, _features(BRIDGE_AGENCY), NOON),
+        (2, _features(METRO), NOON + timedelta(minutes=5)),
+        (3, _features(BRIDGE_REWRITE), NOON + timedelta(minutes=20)),
+        (4, _features(FESTIVAL), NOON + timedelta(minutes=30)),
+        (5, _features(BRIDGE_SHORT), NOON + timedelta(minutes=40)),
+    ]
+    assert sorted(sorted(story) for story in group_stories(items)) == [[1, 3, 5], [2], [4]]
+
+
+def test_events_in_the_same_city_are_different_stories() -> None:
+    assert not same_story(_features(BRIDGE_AGENCY), _features(FESTIVAL))
+    assert similarity(_features(BRIDGE_AGENCY), _features(BRIDGE_REWRITE)) > similarity(
+        _features(BRIDGE_AGENCY), _features(FESTIVAL)
+    )
+
+
+def test_english_rewrites_share_a_story() -> None:
+    first = article_features(
+        "Storm closes Dover port for second day",
+        "The port of Dover stayed closed on Tuesday as a storm with winds of 90 mph battered the coast. "
+        "Ferry operators cancelled all crossings to Calais until Wednesday.",
+        "en",
+    )
+    second = article_features(
+        "Dover port shut again as storm batters coast",
+        "Ferries to Calais were cancelled for a second day after the storm shut the port of Dover. "
+        "Winds reached 90 mph on the Kent coast, forecasters said.",
+        "en",
+    )
+    other = article_features(
+        "Bank of England holds interest rates",
+        "The Bank of England kept interest rates unchanged on Thursday, citing stubborn inflation.",
+        "en",
+    )
+    assert same_story(first, second)
+    assert not same_story(first, other)
+
+
+def test_next_day_article_joins_the_open_story() -> None:
+    story = start_story(_features(BRIDGE_AGENCY), NOON)
+    story = join_story(story, _features(BRIDGE_REWRITE), NOON + timedelta(hours=1))
+    festival = start_story(_features(FESTIVAL), NOON)
+    candidates = [(10, festival), (11, story)]
+    assert assign_story(_features(FOLLOW_UP), NOON + timedelta(days=1), candidates) == 11
+
+
+def test_unrelated_article_starts_a_new_story() -> None:
+    candidates = [(11, start_story(_features(BRIDGE_AGENCY), NOON))]
+    assert assign_story(_features(METRO), NOON + timedelta(hours=1), candidates) is None
+
+
+def test_story_quiet_for_longer_than_the_gap_is_not_continued() -> None:
+    candidates = [(11, start_story(_features(BRIDGE_AGENCY), NOON))]
+    late = NOON + STORY_GAP + timedelta(hours=1)
+    assert assign_story(_features(FOLLOW_UP), late, candidates) is None
+    assert assign_story(_features(FOLLOW_UP), NOON + timedelta(days=1), candidates) == 11
+
+
+def test_article_in_another_language_never_joins() -> None:
+    russian = _features(BRIDGE_AGENCY)
+    same_words_other_label = article_features(*BRIDGE_REWRITE, "uk")
+    assert similarity(russian, same_words_other_label) == 0.0
+
+
+def test_features_survive_storage_as_json_and_pickle() -> None:
+    features = _features(BRIDGE_AGENCY)
+    restored = features_from_json(features_to_json(features).encode())
+    assert restored == features
+    assert dict(restored.vector) == dict(features.vector)
+    assert pickle.loads(pickle.dumps(features)).vector == features.vector
+    centroid = join_story(start_story(features, NOON), _features(BRIDGE_REWRITE), NOON + timedelta(hours=2))
+    back = centroid_from_json(centroid_to_json(centroid))
+    assert back.size == 2 and back.last_published == NOON + timedelta(hours=2)
+    assert abs(sum(back.vector.values()) - sum(centroid.vector.values())) < 1e-3
+
+
+def test_frequent_words_weigh_less_once_the_store_has_enough_articles() -> None:
+    # "мэрия" is in every stored article, "паводок" in none.
+    store = [f"Мэрия сообщила новость номер {i} о благоустройстве двора {i}" for i in range(60)]
+    frequencies = document_frequencies(store)
+    text = "Мэрия закрыла мост после паводка."
+    plain = article_features("", text, "ru")
+    weighted = article_features("", text, "ru", frequencies)
+    assert plain.vector["мэр"] == plain.vector["паводк"]
+    assert weighted.vector["мэр"] < weighted.vector["паводк"]
+
+
+def test_headline_words_outweigh_the_body() -> None:
+    features = article_features(
+        "Мост закрыли",
+        "Мост закрыли. Автобусы поедут в объезд. Объезд займет время. Автобусы ходят реже.",
+        "ru",
+    )
+    assert features.vector["мост"] > features.vector["автобус"]
