@@ -1,0 +1,255 @@
+"""Feed documents to items: feedparser for RSS 0.9x/1.0/2.0 and Atom, JSON Feed by hand (feedparser has no
+JSON Feed support, and the format is a dozen documented keys: no library is worth the dependency).
+
+Pure: bytes in, frozen dataclasses out, so it runs in a worker process and is tested on literal documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+
+from bot.fetch import FetchError, FetchErrorKind
+from bot.ingest.webpage import parse_datetime
+
+# Below this many characters a feed's text is a lead-in, not the article; the page has the rest.
+TEASER_CHARS = 600
+_CUT_OFF = re.compile(
+    r"(…|\.\.\.|\[…\]|\[\.\.\.\]|\bчитать далее|\bподробнее|\bread more|\bcontinue reading)\W*$",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section"}
+)
+_JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+
+
+class NotAFeed(FetchError):
+    """The document is neither RSS, Atom nor JSON Feed, or too broken to yield a single item."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(FetchErrorKind.NOT_A_FEED, detail)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    guid: str
+    url: str | None
+    title: str
+    text: str  # plain text: the full article when the feed carries it, else its summary
+    published_at: datetime | None
+    is_teaser: bool
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    format: str  # feedparser's version name ("rss20", "atom10", "rss091u"...) or "json1"/"json11"
+    site_url: str | None
+    items: tuple[FeedItem, ...]
+
+
+def html_to_text(fragment: str) -> str:
+    """Feed HTML to plain text with one line per block, so paragraphs survive into the article text."""
+    if not fragment or not fragment.strip():
+        return ""
+    if "<" not in fragment and "&" not in fragment:
+        return _tidy(fragment)
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return _tidy(fragment)
+    for element in root.iter("script", "style"):
+        element.drop_tree()
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    return _tidy(root.text_content())
+
+
+def _tidy(text: str) -> str:
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _web_url(raw: Any, base: str) -> str | None:
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    absolute = urljoin(base, raw.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _is_teaser(text: str, url: str | None) -> bool:
+    return url is not None and (len(text) < TEASER_CHARS or bool(_CUT_OFF.search(text[-40:])))
+
+
+def _fallback_guid(url: str | None, title: str, published_at: datetime | None) -> str:
+    seed = f"{url or ''}\n{title}\n{published_at.isoformat() if published_at else ''}"
+    return "sha1:" + hashlib.sha1(seed.encode()).hexdigest()
+
+
+def _struct_time(value: time.struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry_text(entry: Any) -> str:
+    candidates: list[tuple[str, str]] = []
+    for content in entry.get("content") or []:
+        candidates.append((content.get("value") or "", content.get("type") or "text/html"))
+    # Yandex-format Russian feeds carry the whole article in <yandex:full-text>.
+    if entry.get("yandex_full-text"):
+        candidates.append((entry["yandex_full-text"], "text/html"))
+    summary = entry.get("summary_detail") or {}
+    candidates.append((entry.get("summary") or "", summary.get("type") or "text/html"))
+    texts = [_tidy(value) if kind == "text/plain" else html_to_text(value) for value, kind in candidates]
+    return max(texts, key=len, default="")
+
+
+def _entry_title(entry: Any) -> str:
+    title = entry.get("title") or ""
+    detail = entry.get("title_detail") or {}
+    return html_to_text(title) if detail.get("type") == "text/html" else _tidy(title)
+
+
+def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    version = parsed.get("version") or ""
+    if not version:
+        raise NotAFeed(f"{url}: not RSS or Atom ({parsed.get('bozo_exception') or 'no feed elements'})")
+    # feedparser's loose parser recovers items from malformed XML (a stray "&" is common); a bozo
+    # document is usable when that recovery found items, and broken when it found none.
+    if parsed.get("bozo") and not parsed.entries:
+        raise NotAFeed(f"{url}: broken {version} document: {parsed.get('bozo_exception')}")
+    items: dict[str, FeedItem] = {}
+    for entry in parsed.entries:
+        link = _web_url(entry.get("link"), url)
+        title = _entry_title(entry)
+        text = _entry_text(entry)
+        published_at = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
+        if not (title or text):
+            continue
+        guid = str(entry.get("id") or link or _fallback_guid(link, title, published_at))
+        items.setdefault(
+            guid,
+            FeedItem(
+                guid=guid,
+                url=link,
+                title=title,
+                text=text,
+                published_at=published_at,
+                is_teaser=_is_teaser(text, link),
+                author=entry.get("author") or None,
+            ),
+        )
+    feed = parsed.get("feed") or {}
+    return ParsedFeed(
+        title=_tidy(feed.get("title") or ""),
+        format=version,
+        site_url=_web_url(feed.get("link"), url),
+        items=tuple(items.values()),
+    )
+
+
+def _json_item(raw: dict[str, Any], base: str) -> FeedItem | None:
+    link = _web_url(raw.get("url") or raw.get("external_url"), base)
+    title = _tidy(str(raw.get("title") or ""))
+    texts = [
+        html_to_text(str(raw.get("content_html") or "")),
+        _tidy(str(raw.get("content_text") or "")),
+        _tidy(str(raw.get("summary") or "")),
+    ]
+    text = max(texts, key=len)
+    if not (title or text):
+        return None
+    published_raw = raw.get("date_published") or raw.get("date_modified")
+    published_at = parse_datetime(published_raw) if isinstance(published_raw, str) else None
+    authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
+    names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+    guid = raw.get("id")
+    return FeedItem(
+        guid=str(guid) if guid not in (None, "") else (link or _fallback_guid(link, title, published_at)),
+        url=link,
+        title=title,
+        text=text,
+        published_at=published_at,
+        is_teaser=_is_teaser(text, link),
+        author=", ".join(names) or None,
+    )
+
+
+def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotAFeed(f"{url}: broken JSON: {exc}") from exc
+    version = document.get("version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not version.startswith(_JSON_FEED_VERSION):
+        raise NotAFeed(f"{url}: JSON without a JSON Feed version")
+    raw_items = document.get("items")
+    if not isinstance(raw_items, list):
+        raise NotAFeed(f"{url}: JSON Feed without an items list")
+    items: dict[str, FeedItem] = {}
+    for raw in raw_items:
+        item = _json_item(raw, url) if isinstance(raw, dict) else None
+        if item is not None:
+            items.setdefault(item.guid, item)
+    return ParsedFeed(
+        title=_tidy(str(document.get("title") or "")),
+        format="json" + version.removeprefix(_JSON_FEED_VERSION).replace(".", ""),
+        site_url=_web_url(document.get("home_page_url"), url),
+        items=tuple(items.values()),
+    )
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse a fetched feed; raises NotAFeed for HTML pages, empty bodies and unrecoverable documents."""
+    if not body.strip():
+        raise NotAFeed(f"{url}: empty document")
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" or (content_type or "").endswith("json"):
+        return _parse_json_feed(body, url)
+    return _parse_xml_feed(body, url, content_type)
+
+
+_FEED_LINK_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/feed+json",
+        "application/json",
+        "application/rdf+xml",
+    }
+)
+
+
+def discover_feed_urls(html: bytes | str, url: str) -> list[str]:
+    """Feeds a web page advertises with <link rel="alternate">, so a user may add a site's front page."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    found: list[str] = []
+    for link in tree.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").split(";", 1)[0].strip().lower()
+        href = _web_url(link.get("href"), url)
+        if "alternate" in rel and kind in _FEED_LINK_TYPES and href and href not in found:
+            found.append(href)
+    return found
