@@ -15,6 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeDefault, TelegramObject
 from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import handlers
 from bot.config import Settings
@@ -74,6 +75,7 @@ class App:
     articles: ArticleRepo
     ingest: IngestService
     i18n: I18n
+    scheduler: AsyncIOScheduler  # the one scheduler: digests, feed polling; runs while the bot polls
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
 
@@ -85,7 +87,13 @@ class App:
         articles = ArticleRepo(db)
         ingest = IngestService(articles, workers, settings.default_timezone, settings.max_upload_bytes)
         return cls(
-            settings=settings, db=db, workers=workers, articles=articles, ingest=ingest, i18n=create_i18n()
+            settings=settings,
+            db=db,
+            workers=workers,
+            articles=articles,
+            ingest=ingest,
+            i18n=create_i18n(),
+            scheduler=AsyncIOScheduler(timezone=settings.timezone),
         )
 
     async def close(self) -> None:
@@ -113,9 +121,12 @@ class App:
             ]
             code = None if language == self.i18n.default_locale else language
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        self.scheduler.start()
         log.info("bot started")
 
     async def _on_shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.inflight.drain(SHUTDOWN_GRACE_SECONDS)
 
     async def run_polling(self, bot: Bot, *, handle_signals: bool = True) -> None:

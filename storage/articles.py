@@ -78,34 +78,33 @@ class ArticleRepo:
     ) -> Stored:
         """Insert unless the same URL or the same normalised text is stored already."""
         draft = prepared.draft
-        conn = self._db.conn
-        existing = await self._find_duplicate(draft.url, prepared.content_hash)
-        if existing is not None:
-            return Stored(existing, created=False)
-        now = now or datetime.now(UTC)
-        cursor = await conn.execute(
-            "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash, ingested_at,"
-            " ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                draft.url,
-                draft.title,
-                draft.text,
-                utc_iso(draft.published_at or now),
-                draft.source,
-                prepared.lang,
-                prepared.content_hash,
-                utc_iso(now),
-                ingested_by,
-            ),
-        )
-        article_id = cursor.lastrowid
-        await conn.execute(
-            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-            (article_id, prepared.title_stems, prepared.body_stems),
-        )
-        await conn.commit()
+        async with self._db.transaction() as conn:
+            existing = await self._find_duplicate(draft.url, prepared.content_hash)
+            if existing is not None:
+                return Stored(existing, created=False)
+            now = now or datetime.now(UTC)
+            cursor = await conn.execute(
+                "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash, ingested_at,"
+                " ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.url,
+                    draft.title,
+                    draft.text,
+                    utc_iso(draft.published_at or now),
+                    draft.source,
+                    prepared.lang,
+                    prepared.content_hash,
+                    utc_iso(now),
+                    ingested_by,
+                ),
+            )
+            article_id = cursor.lastrowid
+            await conn.execute(
+                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                (article_id, prepared.title_stems, prepared.body_stems),
+            )
         article = await self.get(article_id)
-        assert article is not None
+        assert article is not None  # just inserted
         return Stored(article, created=True)
 
     async def _find_duplicate(self, url: str | None, content_hash: str) -> Article | None:

@@ -13,7 +13,7 @@ _RUSSIAN_SHARE = 0.3
 
 
 def detect_lang(text: str) -> str:
-    """ "ru" or "en" by the share of Cyrillic letters in the opening of the text: cheap and enough for news."""
+    """'ru' or 'en' by the share of Cyrillic letters in the opening: cheap and enough for news."""
     sample = text[:4000]
     cyrillic = len(_CYRILLIC_RE.findall(sample))
     latin = len(_LATIN_RE.findall(sample))
