@@ -1,0 +1,582 @@
+"""Named entities of one article: people, organisations and places with every mention.
+
+Russian text goes through natasha (razdel segmentation, slovnet morphology and NER, pymorphy
+normalisation); English text through the rules in ``english.py``. Both end in the same grouping step,
+which turns inflected mentions ("Путиным", "Владимира Путина", "Путин") into one entity per article.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+PER, ORG, LOC = "PER", "ORG", "LOC"
+
+
+@dataclass(frozen=True, order=True)
+class Mention:
+    """One occurrence of an entity: character offsets into the analysed text and its sentence index."""
+
+    start: int
+    stop: int
+    text: str
+    sentence: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, organisation or place of one article; ``key`` is what storage links across articles."""
+
+    key: str
+    kind: str
+    name: str
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word as the tagger saw it in context: UD part of speech and features ("Case", "Gender", ...)."""
+
+    start: int
+    stop: int
+    text: str
+    pos: str = "X"
+    feats: tuple[tuple[str, str], ...] = ()
+
+    def feat(self, name: str) -> str | None:
+        for key, value in self.feats:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class NamedSpan:
+    """A recognised name before grouping: kind, nominative form and, for people, its parts."""
+
+    start: int
+    stop: int
+    text: str
+    kind: str
+    normal: str
+    sentence: int
+    first: str = ""
+    last: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedText:
+    """What the language-specific front end hands to roles and quotes: sentences, tagged words, names."""
+
+    text: str
+    lang: str
+    sentences: tuple[tuple[int, int], ...]
+    tokens: tuple[Token, ...]
+    spans: tuple[NamedSpan, ...]
+
+
+# Well-known organisations and places written several ways; the first form of each row is the
+# canonical display name. Variants are lower-case with "ё" folded to "е".
+# fmt: off
+ALIASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (ORG, "Евросоюз", ("ес", "евросоюз", "европейский союз", "eu", "european union")),
+    (ORG, "ООН", ("оон", "организация объединенных наций", "un", "united nations")),
+    (ORG, "НАТО", ("нато", "североатлантический альянс", "nato")),
+    (ORG, "МИД России", ("мид россии", "мид рф", "министерство иностранных дел россии")),
+    (ORG, "Госдума", ("госдума", "государственная дума")),
+    (ORG, "Кремль", ("кремль", "kremlin")),
+    (LOC, "США", ("сша", "соединенные штаты", "соединенные штаты америки", "америка", "штаты",
+                  "us", "u.s.", "usa", "united states", "united states of america", "america")),
+    (LOC, "Россия", ("россия", "рф", "российская федерация", "russia", "russian federation")),
+    (LOC, "Белоруссия", ("белоруссия", "беларусь", "республика беларусь", "belarus")),
+    (LOC, "Великобритания", ("великобритания", "британия", "соединенное королевство", "uk", "u.k.",
+                             "britain", "great britain", "united kingdom")),
+    (LOC, "Германия", ("германия", "фрг", "germany")),
+    (LOC, "Китай", ("китай", "кнр", "china")),
+    (LOC, "Украина", ("украина", "ukraine")),
+    (LOC, "Франция", ("франция", "france")),
+    (LOC, "Турция", ("турция", "турецкая республика", "turkey", "turkiye")),
+)
+# fmt: on
+# fmt: off
+ALIAS_INDEX: dict[str, tuple[str, str]] = {
+    variant: (kind, name) for kind, name, variants in ALIASES for variant in variants
+}
+# fmt: on
+
+
+def fold(text: str) -> str:
+    """Lower case with "ё" as "е": how Russian readers compare names."""
+    return text.lower().replace("ё", "е").strip()
+
+
+def canonical_name(kind: str, normal: str) -> tuple[str, str]:
+    """(kind, display name) after the alias table: "ЕС" and "Евросоюз" are one organisation."""
+    return ALIAS_INDEX.get(fold(normal), (kind, normal))
+
+
+def entity_key(kind: str, name: str) -> str:
+    return f"{kind}:{fold(name)}"
+
+
+def surname_fold(surname: str) -> str:
+    """A surname folded over spelling and gender variants: "Мэй"/"Мей", "Захарова"/"Захаров", "Рааб"/"Раб"."""
+    s = fold(surname).replace("э", "е").replace("’", "'")
+    s = re.sub(r"(.)\1+", r"\1", s)
+    for feminine, masculine in (
+        ("ова", "ов"),
+        ("ева", "ев"),
+        ("ина", "ин"),
+        ("ына", "ын"),
+        ("ская", "ский"),
+        ("цкая", "цкий"),
+    ):
+        if s.endswith(feminine) and len(s) > len(feminine) + 1:
+            return s[: -len(feminine)] + masculine
+    return s
+
+
+_CASE_ENDING_RE = re.compile(r"(?:ами|ями|ой|ей|ом|ем|ою|ею|ам|ям|ах|ях|а|я|у|ю|е|и|ы|о|ь)$")
+
+
+def name_stem(word: str) -> str:
+    """A name without its case ending, for names the dictionary does not know and NER left inflected:
+    "Асии"/"Асию"/"Асия", "Рааба"/"Рааб"."""
+    s = surname_fold(word).rstrip(".")
+    stripped = _CASE_ENDING_RE.sub("", s)
+    return stripped if len(stripped) >= 3 else s
+
+
+def same_surname(a: str, b: str) -> bool:
+    """Surnames match when their folds agree, or once a case ending NER left unnormalised is dropped."""
+    fa, fb = surname_fold(a), surname_fold(b)
+    if fa == fb:
+        return True
+    short, long = sorted((fa, fb), key=len)
+    if len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2:
+        return True
+    return name_stem(a) == name_stem(b)
+
+
+def first_names_agree(a: str, b: str) -> bool:
+    """First names agree when either is unknown, initials match ("Б." and "Борис"), or they are one name."""
+    if not a or not b:
+        return True
+    fa, fb = surname_fold(a).rstrip("."), surname_fold(b).rstrip(".")
+    if len(fa) == 1 or len(fb) == 1:
+        return fa[:1] == fb[:1]
+    return fa == fb or name_stem(fa) == name_stem(fb)
+
+
+# ---------------------------------------------------------------- segmentation and credits
+
+
+_PARAGRAPH_RE = re.compile(r"[^\n]+")
+
+# Photo credits and bylines name photographers and authors, not people the article is about:
+# "(Фото: Роман Наумов / URA.RU / Global Look Press)", "Автор: ...", "Photo: ...".
+_CREDIT_RE = re.compile(
+    r"\(?\s*(?:фото|фотограф|фотография|автор(?:\s+фото)?|текст|видео|иллюстрация|кадр|скриншот|источник\s+фото"
+    r"|photo|photograph|image|credit|picture|by)\s*(?::|—|-)[^\n)]*\)?"
+    r"|(?:©|\(c\))[^\n)]*",
+    re.IGNORECASE,
+)
+
+
+def paragraph_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences split inside paragraphs first, so a photo caption never joins the next sentence."""
+    from razdel import sentenize
+
+    sentences: list[tuple[int, int]] = []
+    for paragraph in _PARAGRAPH_RE.finditer(text):
+        if not paragraph.group(0).strip():
+            continue
+        base = paragraph.start()
+        for sent in sentenize(paragraph.group(0)):
+            sentences.append((base + sent.start, base + sent.stop))
+    return sentences
+
+
+def credit_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges of photo credits and bylines, whose names are not entities of the article."""
+    regions = [(m.start(), m.end()) for m in _CREDIT_RE.finditer(text)]
+    # A byline is a short last paragraph made only of a name, e.g. "Иван Петров" or "Ivan Petrov, Moscow".
+    paragraphs = [m for m in _PARAGRAPH_RE.finditer(text) if m.group(0).strip()]
+    if len(paragraphs) > 2:
+        last = paragraphs[-1]
+        if re.fullmatch(
+            r"\s*[A-ZА-ЯЁ][\w’'-]+(?:\s+[A-ZА-ЯЁ][\w’'-]+){1,2}(?:,\s*[\w\s]{0,30})?\s*", last.group(0)
+        ):
+            regions.append((last.start(), last.end()))
+    return regions
+
+
+def sentence_index(sentences: Sequence[tuple[int, int]], offset: int) -> int:
+    """The index of the sentence containing a character offset (the nearest earlier one between sentences)."""
+    lo, hi = 0, len(sentences) - 1
+    found = 0
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if sentences[mid][0] <= offset:
+            found = mid
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return found
+
+
+# ---------------------------------------------------------------- Russian front end (natasha)
+
+
+class RussianModels:
+    """natasha's models, loaded once per process on first use (each worker process loads its own)."""
+
+    def __init__(self) -> None:
+        import natasha  # noqa: F401  (pymorphy2 is imported through natasha; set the path before MorphVocab)
+        import pymorphy2_dicts_ru
+
+        # pymorphy2 looks its dictionaries up through pkg_resources, which new setuptools removed.
+        os.environ.setdefault("PYMORPHY2_DICT_PATH", pymorphy2_dicts_ru.get_path())
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger
+
+        embedding = NewsEmbedding()
+        self.vocab = MorphVocab()
+        self.morph_tagger = NewsMorphTagger(embedding)
+        self.ner_tagger = NewsNERTagger(embedding)
+
+
+@lru_cache(maxsize=1)
+def russian_models() -> RussianModels:
+    return RussianModels()
+
+
+def _is_first_name(models: RussianModels, word: str) -> bool:
+    parses = models.vocab(word.lower())
+    return any("Name" in p.tag for p in parses) and not any("Surn" in p.tag for p in parses)
+
+
+def _is_surname(models: RussianModels, word: str) -> bool:
+    return any("Surn" in p.tag for p in models.vocab(word.lower()))
+
+
+def _is_initial(word: str) -> bool:
+    return bool(re.fullmatch(r"[A-ZА-ЯЁ]\.?", word))
+
+
+_PATRONYMIC_RE = re.compile(r"(?:вич|вна|чна|ична|ич)$")
+
+
+def _person_parts(models: RussianModels, normal: str) -> tuple[str, str]:
+    """(first name, surname) of a normalised Russian person name; either may be empty."""
+    words = [w for w in re.split(r"\s+|(?<=\.)(?=\w)", normal) if w]
+    if not words:
+        return "", ""
+    if len(words) == 1:
+        return (words[0], "") if _is_first_name(models, words[0]) else ("", words[0])
+    if len(words) == 2:
+        if _is_initial(words[1]) and not _is_initial(words[0]):
+            return words[1], words[0]  # "Джонсон Б."
+        if _is_first_name(models, words[1]) and _is_surname(models, words[0]):
+            return words[1], words[0]  # "Лужков Юрий": surname first, as in lists and documents
+        return words[0], words[1]
+    if _PATRONYMIC_RE.search(words[1].lower()):
+        return words[0], words[-1]
+    if _PATRONYMIC_RE.search(words[-1].lower()):
+        return words[1], words[0]  # "Лужков Юрий Михайлович"
+    return words[0], words[-1]
+
+
+_ABBREVIATION_CASE_RE = re.compile(r"^([A-ZА-ЯЁ]{2,})(?:-?[а-яё]{1,3})$")
+
+
+def strip_abbreviation_ending(word: str) -> str:
+    """Abbreviations keep their capitals and lose a case ending: "МИДа" → "МИД", "ФСБ" stays."""
+    match = _ABBREVIATION_CASE_RE.match(word)
+    return match.group(1) if match else word
+
+
+def _recover_shape(word: str, original: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return word.upper()
+    if original[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def inflect_to_nominative(models: RussianModels, token: Token, agree: Token | None = None) -> str:
+    """A noun or adjective in the nominative, keeping number (and the head's gender for an adjective)."""
+    text = token.text
+    if strip_abbreviation_ending(text) != text:
+        return strip_abbreviation_ending(text)
+    if token.pos not in ("NOUN", "PROPN", "ADJ") or token.feat("Case") in (None, "Nom"):
+        return text
+    if text.isupper() and len(text) > 1:
+        return text
+    word = fold(text)
+    number = token.feat("Number") or "Sing"
+    case = token.feat("Case")
+    wanted_pos = "NOUN" if token.pos == "PROPN" else token.pos
+    for form in models.vocab(word):
+        form_pos = "NOUN" if form.pos == "PROPN" else form.pos
+        if form_pos != wanted_pos or form.feats.get("Case") != case:
+            continue
+        if form.feats.get("Number") not in (None, number):
+            continue
+        grams = {"nomn", "plur" if number == "Plur" else "sing"}
+        if token.pos == "ADJ" and number == "Sing":
+            gender = (agree.feat("Gender") if agree else None) or token.feat("Gender") or "Masc"
+            grams.add({"Masc": "masc", "Fem": "femn", "Neut": "neut"}.get(gender, "masc"))
+        inflected = _inflect_oc(form, grams)
+        if inflected:
+            return _recover_shape(inflected.word, text)
+    return text
+
+
+def _inflect_oc(form: Any, grams: set[str]) -> Any:
+    from pymorphy2.analyzer import Parse
+
+    try:
+        return Parse.inflect(form, grams)
+    except ValueError:
+        return None
+
+
+def normalize_phrase(models: RussianModels, tokens: Sequence[Token]) -> str:
+    """A noun phrase in the nominative: leading adjectives and the first noun are inflected, the rest
+    (genitive and prepositional dependents: "министр иностранных дел Белоруссии") stays as written."""
+    words: list[str] = []
+    head_index = next((i for i, t in enumerate(tokens) if t.pos in ("NOUN", "PROPN")), None)
+    head = tokens[head_index] if head_index is not None else None
+    for i, token in enumerate(tokens):
+        if head_index is not None and i <= head_index:
+            words.append(inflect_to_nominative(models, token, agree=head))
+        else:
+            words.append(strip_abbreviation_ending(token.text))
+    parts: list[str] = []
+    for i, (word, token) in enumerate(zip(words, tokens, strict=True)):
+        if i > 0 and token.start > tokens[i - 1].stop:
+            parts.append(" ")
+        parts.append(word)
+    return "".join(parts)
+
+
+_QUOTE_MARKS = frozenset('«»„“"')
+
+
+@lru_cache(maxsize=1)
+def _speech_verb_prefixes() -> frozenset[str]:
+    from bot.analysis.quotes import RUSSIAN_SPEECH_VERBS
+
+    return frozenset(verb[:4] for verb in RUSSIAN_SPEECH_VERBS)
+
+
+@lru_cache(maxsize=50_000)
+def _speech_like(models: RussianModels, word: str) -> bool:
+    from bot.analysis.quotes import RUSSIAN_SPEECH_VERBS
+
+    # Every form of these verbs starts like its infinitive: a prefix test spares most dictionary look-ups.
+    if word[:4] not in _speech_verb_prefixes():
+        return False
+    return any(p.pos == "VERB" and p.normal in RUSSIAN_SPEECH_VERBS for p in models.vocab(word))
+
+
+def _needs_morphology(models: RussianModels, sent: Any) -> bool:
+    if any(span.type == PER for span in sent.spans or ()):
+        return True
+    return any(t.text in _QUOTE_MARKS or _speech_like(models, t.text.lower()) for t in sent.tokens)
+
+
+@lru_cache(maxsize=50_000)
+def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[str, str]]:
+    """Part of speech and features of a word out of context: the most likely dictionary reading,
+    a place or organisation reading first ("Москвы" is the city, not a verb)."""
+    parses = models.vocab(fold(word))
+    if not parses:
+        return "X", {}
+    named = [p for p in parses if {"Geox", "Orgn", "Abbr"} & set(p.tag.grammemes)]
+    best = (named or parses)[0]
+    pos = "PROPN" if named and best.pos == "NOUN" else best.pos
+    return pos, dict(best.feats)
+
+
+def parse_russian(text: str) -> ParsedText:
+    """Sentences, tagged words and names of a Russian text; names in credits and bylines dropped."""
+    from natasha import Doc, Segmenter
+
+    models = russian_models()
+    sentences = paragraph_sentences(text)
+
+    class ParagraphSegmenter(Segmenter):
+        def sentenize(self, _text: str) -> Iterator[Any]:
+            from natasha.segment import Sent
+
+            for start, stop in sentences:
+                yield Sent(start, stop, text[start:stop])
+
+    doc = Doc(text)
+    doc.segment(ParagraphSegmenter())
+    doc.tag_ner(models.ner_tagger)
+    # The morphology tagger costs three times NER: run it only on sentences where roles, quotes and
+    # person names need case and agreement; other names are normalised from the dictionary alone.
+    wanted = [sent for sent in doc.sents if _needs_morphology(models, sent)]
+    markups = models.morph_tagger.map([[t.text for t in sent.tokens] for sent in wanted])
+    for sent, markup in zip(wanted, markups, strict=True):
+        for token, tagged in zip(sent.tokens, markup.tokens, strict=True):
+            token.pos, token.feats = tagged.pos, tagged.feats
+    for span in doc.spans or ():
+        for token in span.tokens or ():
+            if getattr(token, "pos", None) is None:
+                token.pos, token.feats = _dictionary_morphology(models, token.text)
+
+    tokens: list[Token] = []
+    token_index: dict[int, int] = {}
+    for sent in doc.sents:
+        for t in sent.tokens:
+            token_index[t.start] = len(tokens)
+            tokens.append(
+                Token(t.start, t.stop, t.text, t.pos or "X", tuple(sorted((t.feats or {}).items())))
+            )
+
+    credits = credit_regions(text)
+    spans: list[NamedSpan] = []
+    for span in doc.spans or []:
+        if any(start <= span.start < stop for start, stop in credits):
+            continue
+        if not span.tokens:
+            continue
+        span_tokens = [tokens[token_index[t.start]] for t in span.tokens if t.start in token_index]
+        sentence = sentence_index(sentences, span.start)
+        if span.type == PER:
+            original: list[Any] = []
+            if "(" in span.text:
+                # "Скотт Хоровитц (Scott Horowitz)": the parenthesis repeats the name in the original
+                # spelling; it is another mention of the same person.
+                cut = span.start + span.text.index("(")
+                original = [t for t in span.tokens if t.start > cut and t.text[:1].isalpha()]
+                span.tokens = [t for t in span.tokens if t.stop <= cut]
+                if not span.tokens:
+                    continue
+                span.stop = span.tokens[-1].stop
+                span.text = text[span.start : span.stop]
+            while span.tokens and not span.tokens[0].text[:1].isupper():
+                # "христианка Азия Биби": a common noun NER pulled into the name.
+                span.tokens = span.tokens[1:]
+            if not span.tokens:
+                continue
+            span.start = span.tokens[0].start
+            span.text = text[span.start : span.stop]
+            span.normalize(models.vocab)
+            normal = span.normal or span.text
+            if not any(ch.isupper() for ch in normal):
+                continue
+            first, last = _person_parts(models, normal)
+            spans.append(NamedSpan(span.start, span.stop, span.text, PER, normal, sentence, first, last))
+            if original:
+                start, stop = original[0].start, original[-1].stop
+                spans.append(NamedSpan(start, stop, text[start:stop], PER, normal, sentence, first, last))
+        else:
+            if len(span_tokens) == 1 or span.type == ORG:
+                normal = normalize_phrase(models, span_tokens)
+            else:
+                span.normalize(models.vocab)
+                normal = span.normal or span.text
+            spans.append(NamedSpan(span.start, span.stop, span.text, span.type, normal, sentence))
+    return ParsedText(text, "ru", tuple(sentences), tuple(tokens), tuple(spans))
+
+
+# ---------------------------------------------------------------- grouping mentions into entities
+
+
+@dataclass
+class _PersonCluster:
+    first: str
+    last: str
+    spans: list[NamedSpan]
+
+    def display(self) -> str:
+        # The most frequent full form, preferring mentions written in the nominative: normalisation
+        # fails on names the dictionary lacks ("Асии Биби" stays as written).
+        full = [s for s in self.spans if s.first and s.last and not _is_initial(s.first)]
+        nominative = [s for s in full if fold(s.text) == fold(s.normal)]
+        if full:
+            return Counter(f"{s.first} {s.last}" for s in nominative or full).most_common(1)[0][0]
+        if self.first and self.last:
+            return f"{self.first} {self.last}"
+        single = [s for s in self.spans if fold(s.text) == fold(s.normal)] or self.spans
+        return Counter(s.last or s.first for s in single).most_common(1)[0][0]
+
+
+def group_people(spans: Iterable[NamedSpan]) -> list[_PersonCluster]:
+    """Person mentions of one article grouped by identity: full names first, then surname-only mentions
+    join the full name with that surname, first-name-only mentions the full name with that first name."""
+    people = [s for s in spans if s.kind == PER]
+    clusters: list[_PersonCluster] = []
+    full = sorted((s for s in people if s.first and s.last), key=lambda s: _is_initial(s.first))
+    for span in full:
+        target = next(
+            (
+                c
+                for c in clusters
+                if same_surname(c.last, span.last) and first_names_agree(c.first, span.first)
+            ),
+            None,
+        )
+        if target is None:
+            clusters.append(_PersonCluster(span.first, span.last, [span]))
+        else:
+            target.spans.append(span)
+            if _is_initial(target.first) and not _is_initial(span.first):
+                target.first = span.first
+    for span in (s for s in people if s.last and not s.first):
+        matches = [c for c in clusters if same_surname(c.last, span.last)]
+        if matches:
+            max(matches, key=lambda c: len(c.spans)).spans.append(span)
+        else:
+            clusters.append(_PersonCluster("", span.last, [span]))
+    for span in (s for s in people if s.first and not s.last):
+        matches = [c for c in clusters if c.first and fold(c.first) == fold(span.first)]
+        if len(matches) == 1:
+            matches[0].spans.append(span)
+        else:
+            # A lone first name may also be how NER read a surname ("Трамп" is never a first name).
+            by_surname = [c for c in clusters if c.last and same_surname(c.last, span.first)]
+            if by_surname:
+                by_surname[0].spans.append(span)
+            else:
+                clusters.append(_PersonCluster(span.first, "", [span]))
+    return clusters
+
+
+def _mention(span: NamedSpan) -> Mention:
+    return Mention(span.start, span.stop, span.text, span.sentence)
+
+
+def group_entities(spans: Sequence[NamedSpan]) -> tuple[Entity, ...]:
+    """Entities of one article, most mentioned first; every mention kept with its offsets."""
+    entities: list[Entity] = []
+    for cluster in group_people(spans):
+        name = cluster.display()
+        mentions = tuple(sorted(_mention(s) for s in cluster.spans))
+        entities.append(Entity(entity_key(PER, name), PER, name, mentions))
+
+    # Organisations and places: one entity per canonical name; the kind the alias table or most
+    # mentions give wins ("Москва" is tagged a place in one sentence and an organisation in the next).
+    by_name: dict[str, list[tuple[str, str, NamedSpan]]] = defaultdict(list)
+    for span in spans:
+        if span.kind == PER:
+            continue
+        kind, name = canonical_name(span.kind, span.normal)
+        by_name[fold(name)].append((kind, name, span))
+    for group in by_name.values():
+        alias = ALIAS_INDEX.get(fold(group[0][1]))
+        kind = alias[0] if alias else Counter(k for k, _, _ in group).most_common(1)[0][0]
+        name = Counter(n for _, n, _ in group).most_common(1)[0][0]
+        mentions = tuple(sorted(_mention(s) for _, _, s in group))
+        entities.append(Entity(entity_key(kind, name), kind, name, mentions))
+    entities.sort(key=lambda e: (-len(e.mentions), e.mentions[0].start))
+    return tuple(entities)

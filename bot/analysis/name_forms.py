@@ -1,0 +1,26 @@
+"""Every form a name can take, so /who finds "Сергея Лаврова" or "Путиным" by plain lookup.
+
+Snowball stems fold surnames inconsistently ("Лавров" → "лавр", "Лаврова" → "лавров"); pymorphy2's
+paradigms ("лексемы") of each word of a name do not, including guessed ones for unknown surnames.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.analysis.stems import words
+from bot.analysis.timeexpr import russian_morph
+
+_CYRILLIC = re.compile(r"[а-я]")
+PARSES_PER_WORD = 3  # the right paradigm is among the first three ("Рыженков" parses first as a plural)
+
+
+def name_forms(name: str) -> frozenset[str]:
+    """Lower-cased forms of each word of a name, "ё" read as "е"."""
+    forms: set[str] = set()
+    for word in words(name):
+        forms.add(word)
+        if _CYRILLIC.search(word):
+            for parse in russian_morph().parse(word)[:PARSES_PER_WORD]:
+                forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
+    return frozenset(forms)

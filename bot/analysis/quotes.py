@@ -1,0 +1,332 @@
+"""Direct quotes and reported statements, each attributed to a person of the article.
+
+A speaker is named ("— сказал Лавров"), referred to by a pronoun ("— добавил он") or by a title
+("— сказал белорусский президент"), which is matched against the roles the article gave its people.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.analysis.entities import PER, Entity, NamedSpan, ParsedText, Token, fold
+from bot.analysis.roles import RoleSense
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words attributed to an entity: a direct "quote" in quotation marks or a reported "statement"."""
+
+    entity_key: str
+    text: str
+    kind: str
+    start: int
+    stop: int
+
+
+# fmt: off
+RUSSIAN_SPEECH_VERBS = frozenset(
+    [
+        "сказать", "заявить", "заявлять", "отметить", "отмечать", "подчеркнуть", "подчеркивать", "добавить",
+        "добавлять", "пояснить", "пояснять", "сообщить", "сообщать", "написать", "указать", "указывать",
+        "уточнить", "рассказать", "рассказывать", "признать", "признаться", "заверить", "ответить",
+        "напомнить", "напоминать", "вспомнить", "констатировать", "призвать", "пообещать", "обещать",
+        "предупредить", "резюмировать", "заключить", "считать", "полагать", "говорить", "утверждать",
+        "объяснить", "объяснять", "подтвердить", "подтверждать", "заметить", "высказаться", "добавлять",
+        "выразить", "опровергнуть", "посетовать", "пожаловаться", "признавать", "настаивать", "уверять",
+    ]
+)
+# fmt: on
+# fmt: off
+ENGLISH_SPEECH_VERBS = frozenset(
+    [
+        "said", "says", "say", "told", "tells", "added", "adds", "stated", "states", "noted", "notes",
+        "wrote", "writes", "explained", "explains", "argued", "argues", "insisted", "insists", "warned",
+        "warns", "claimed", "claims", "announced", "announces", "declared", "declares", "confirmed",
+        "confirms", "stressed", "stresses", "recalled", "recalls", "replied", "replies", "asked", "asks",
+    ]
+)
+# fmt: on
+PRONOUNS = {"ru": frozenset({"он", "она"}), "en": frozenset({"he", "she"})}
+COMPLEMENTIZER = {"ru": frozenset({"что", "чтобы"}), "en": frozenset({"that"})}
+
+_OPENING = {"«": "»", "„": "“", "“": "”", '"': '"'}
+_DASH_AFTER_QUOTE_RE = re.compile(r"\s*[,.!?…]?\s*[—–-]{1,2}\s*")
+_MIN_QUOTE_CHARS = 12
+# "По словам Лаврова, ...", "По его словам, ...", "According to Lavrov, ...", "In his words, ...".
+_ACCORDING_RE = re.compile(
+    r"\s*(?:по\s+(?:(?P<pronoun>его|ее|её)\s+)?(?:словам|мнению|данным|оценке)"
+    r"|according\s+to(?:\s+(?P<en_pronoun>him|her))?)\s*",
+    re.IGNORECASE,
+)
+
+
+def quotation_spans(text: str) -> list[tuple[int, int]]:
+    """Top-level quotations as (start, stop) including their marks; nested «...» inside stay inside."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        opening = text[i]
+        closing = _OPENING.get(opening)
+        if closing is None:
+            i += 1
+            continue
+        depth = 0
+        j = i + 1
+        end = None
+        while j < len(text) and text[j] != "\n":
+            ch = text[j]
+            if ch == closing and depth == 0:
+                end = j + 1
+                break
+            if ch == opening and opening != closing:
+                depth += 1
+            elif ch == closing:
+                depth -= 1
+            j += 1
+        if end is None:
+            i += 1
+            continue
+        spans.append((i, end))
+        i = end
+    return spans
+
+
+@dataclass
+class _Context:
+    parsed: ParsedText
+    span_keys: Mapping[tuple[int, int], str]
+    senses: Mapping[str, Sequence[RoleSense]]
+    sense_of: Callable[[Sequence[Token]], RoleSense | None]
+    is_speech_verb: Callable[[Token], bool]
+    case_of: Callable[[NamedSpan], str | None]
+
+    def __post_init__(self) -> None:
+        self.starts = [t.start for t in self.parsed.tokens]
+        self.people = sorted(
+            (s for s in self.parsed.spans if s.kind == PER and (s.start, s.stop) in self.span_keys),
+            key=lambda s: s.start,
+        )
+
+    def tokens_between(self, start: int, stop: int) -> list[Token]:
+        i = bisect.bisect_left(self.starts, start)
+        j = bisect.bisect_left(self.starts, stop)
+        return list(self.parsed.tokens[i:j])
+
+    def key_of(self, span: NamedSpan) -> str:
+        return self.span_keys[(span.start, span.stop)]
+
+    def people_between(self, start: int, stop: int) -> list[NamedSpan]:
+        return [s for s in self.people if start <= s.start and s.stop <= stop]
+
+    def previous_person(self, offset: int, sentences_back: int = 3) -> str | None:
+        """The person mentioned last before an offset: whom "он" or "his" most likely refers to."""
+        sentences = self.parsed.sentences
+        here = next((i for i, (a, b) in enumerate(sentences) if a <= offset < b), len(sentences) - 1)
+        floor = sentences[max(0, here - sentences_back)][0] if sentences else 0
+        before = [s for s in self.people if floor <= s.start < offset]
+        return self.key_of(before[-1]) if before else None
+
+    def by_role(self, tokens: Sequence[Token]) -> str | None:
+        """The person whose roles best match a title used as a reference ("белорусский президент")."""
+        sense = self.sense_of(tokens)
+        if sense is None:
+            return None
+        best: tuple[int, str] | None = None
+        tied = False
+        for key, senses in self.senses.items():
+            heads = {s.head for s in senses}
+            places = frozenset().union(*(s.places for s in senses)) if senses else frozenset()
+            if sense.head not in heads:
+                continue
+            if sense.places and places and not sense.places & places:
+                continue
+            score = 1 + 2 * len(sense.places & places)
+            if best is None or score > best[0]:
+                best, tied = (score, key), False
+            elif score == best[0]:
+                tied = True
+        return None if best is None or tied else best[1]
+
+    def speaker(self, start: int, stop: int, before: int) -> str | None:
+        """Who a speaker phrase names: a person, a pronoun for the last person, or a title."""
+        named = self.people_between(start, stop)
+        if named:
+            return self.key_of(named[0])
+        tokens = [t for t in self.tokens_between(start, stop) if t.text not in {",", "."}]
+        if not tokens:
+            return None
+        if fold(tokens[0].text) in PRONOUNS[self.parsed.lang]:
+            return self.previous_person(before)
+        return self.by_role(tokens)
+
+
+def _sentence_bounds(parsed: ParsedText, offset: int) -> tuple[int, int]:
+    for start, stop in parsed.sentences:
+        if start <= offset < stop:
+            return start, stop
+    return offset, offset
+
+
+def _clause_end(text: str, start: int, limit: int) -> int:
+    """Where a speaker phrase after a verb ends: a comma, full stop or the end of the sentence."""
+    match = re.compile(r"[,.;:!?()\n]").search(text, start, limit)
+    return match.start() if match else limit
+
+
+def _subject_before(ctx: _Context, verb: Token, sentence_start: int) -> str | None:
+    """The subject of a speech verb: the nearest nominative person before it in the sentence, a pronoun
+    right before it, or a title phrase ("белорусский президент заявил")."""
+    candidates = [
+        s for s in ctx.people_between(sentence_start, verb.start) if ctx.case_of(s) in ("Nom", None)
+    ]
+    if candidates:
+        return ctx.key_of(candidates[-1])
+    preceding = ctx.tokens_between(sentence_start, verb.start)
+    words = [t for t in preceding if re.match(r"\w", t.text)]
+    if not words:
+        return None
+    # Adverbs between subject and verb: "он также заявил", "Лавров ранее напомнил".
+    while words and words[-1].pos in ("ADV", "PART"):
+        words.pop()
+    if words and fold(words[-1].text) in PRONOUNS[ctx.parsed.lang]:
+        return ctx.previous_person(words[-1].start)
+    tail = words[-4:]
+    return ctx.by_role(tail) if tail else None
+
+
+def find_quotes(ctx: _Context) -> list[Quote]:
+    parsed, text = ctx.parsed, ctx.parsed.text
+    found: list[Quote] = []
+    for qs, qe in quotation_spans(text):
+        inner = text[qs + 1 : qe - 1].strip()
+        if len(inner) < _MIN_QUOTE_CHARS or " " not in inner:
+            continue
+        key: str | None = None
+        # «...», — сказал президент России.
+        dash = _DASH_AFTER_QUOTE_RE.match(text, qe)
+        if dash and dash.group(0).strip(" ,.!?…"):
+            after = ctx.tokens_between(dash.end(), dash.end() + 80)
+            if after and ctx.is_speech_verb(after[0]):
+                sentence_stop = _sentence_bounds(parsed, after[0].start)[1] or len(text)
+                end = _clause_end(text, after[0].stop, max(sentence_stop, after[0].stop))
+                key = ctx.speaker(after[0].stop, end, qs)
+            elif after:
+                # «...», — Лавров заявил / — отметил он: the speaker may precede the verb.
+                sentence_stop = _sentence_bounds(parsed, after[0].start)[1] or len(text)
+                end = _clause_end(text, after[0].start, max(sentence_stop, after[0].stop))
+                verbs = [t for t in ctx.tokens_between(dash.end(), end) if ctx.is_speech_verb(t)]
+                if verbs:
+                    key = ctx.speaker(dash.end(), verbs[0].start, qs)
+        if key is None and not dash:
+            # "We are ready," Lavrov said.  /  "...," said the Ukrainian president.
+            sentence_stop = (
+                _sentence_bounds(parsed, qe)[1] or _sentence_bounds(parsed, qe - 1)[1] or len(text)
+            )
+            end = _clause_end(text, qe, max(sentence_stop, qe))
+            clause = ctx.tokens_between(qe, end)
+            if (
+                clause
+                and text[qe : clause[0].start].strip(" ,") == ""
+                and any(ctx.is_speech_verb(t) for t in clause)
+            ):
+                key = ctx.speaker(qe, end, qs)
+        if key is None:
+            # Лавров заявил: «...»  /  Как сказал Лавров, «...»
+            sentence_start = _sentence_bounds(parsed, qs)[0]
+            lead = text[sentence_start:qs]
+            if re.search(r"[:,]\s*$", lead):
+                verbs = [t for t in ctx.tokens_between(sentence_start, qs) if ctx.is_speech_verb(t)]
+                if verbs:
+                    verb = verbs[-1]
+                    key = _subject_before(ctx, verb, sentence_start) or ctx.speaker(verb.stop, qs, qs)
+        if key is not None:
+            found.append(Quote(key, inner.rstrip(",").rstrip(), "quote", qs, qe))
+    return found
+
+
+def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Quote]:
+    """Reported speech: "Лавров заявил, что ...", "..., заявлял президент Владимир Путин.",
+    "По словам Лаврова, ...", and the English "X said that ..."."""
+    parsed, text, lang = ctx.parsed, ctx.parsed.text, ctx.parsed.lang
+    found: list[Quote] = []
+    for sentence_start, sentence_stop in parsed.sentences:
+        if any(qs < sentence_stop and sentence_start < qe for qs, qe in quoted):
+            continue
+        tokens = ctx.tokens_between(sentence_start, sentence_stop)
+        body_stop = sentence_stop - 1 if text[sentence_stop - 1 : sentence_stop] in ".!?" else sentence_stop
+        statement: tuple[str, int, int] | None = None
+        for i, token in enumerate(tokens):
+            if not ctx.is_speech_verb(token):
+                continue
+            rest = tokens[i + 1 : i + 3]
+            # X заявил, что ...
+            if rest and (
+                rest[0].text == ":"
+                or (rest[0].text == "," and len(rest) > 1 and fold(rest[1].text) in COMPLEMENTIZER[lang])
+                or (fold(rest[0].text) in COMPLEMENTIZER[lang] and lang == "en")
+            ):
+                key = _subject_before(ctx, token, sentence_start)
+                if key:
+                    begin = rest[-1].stop if rest[0].text == "," else rest[0].stop
+                    statement = (key, begin, body_stop)
+                    break
+            # English: "Rubio said that ...", "Zelensky told reporters in Kyiv that ...".
+            if lang == "en":
+                that = next(
+                    (k for k in range(i + 1, min(i + 6, len(tokens))) if fold(tokens[k].text) == "that"), None
+                )
+                key = _subject_before(ctx, token, sentence_start) if that is not None else None
+                if key:
+                    statement = (key, tokens[that].stop, body_stop)
+                    break
+            # ..., заявлял президент Владимир Путин.
+            if i > 0 and tokens[i - 1].text == "," and _clause_end(text, token.stop, body_stop) >= body_stop:
+                key = ctx.speaker(token.stop, body_stop, token.start)
+                if key and ctx.people_between(token.stop, body_stop):
+                    statement = (key, sentence_start, tokens[i - 1].start)
+                    break
+        if statement is None:
+            according = _ACCORDING_RE.match(text, sentence_start, body_stop)
+            if according:
+                comma = text.find(
+                    ",",
+                    according.end()
+                    if according.group("pronoun") or according.group("en_pronoun")
+                    else according.end() + 1,
+                    body_stop,
+                )
+                if comma > 0:
+                    if according.group("pronoun") or according.group("en_pronoun"):
+                        key = ctx.previous_person(sentence_start)
+                    else:
+                        named = ctx.people_between(according.end(), comma)
+                        head = ctx.tokens_between(according.end(), comma)
+                        key = ctx.key_of(named[0]) if named else (ctx.by_role(head) if head else None)
+                    if key:
+                        statement = (key, comma + 1, body_stop)
+        if statement:
+            key, begin, end = statement
+            said = text[begin:end].strip(" ,—–-")
+            if len(said) >= _MIN_QUOTE_CHARS:
+                offset = text.index(said, begin)
+                found.append(Quote(key, said, "statement", offset, offset + len(said)))
+    return found
+
+
+def attribute_quotes(
+    parsed: ParsedText,
+    entities: Sequence[Entity],
+    senses: Mapping[str, Sequence[RoleSense]],
+    sense_of: Callable[[Sequence[Token]], RoleSense | None],
+    is_speech_verb: Callable[[Token], bool],
+    case_of: Callable[[NamedSpan], str | None],
+) -> tuple[Quote, ...]:
+    """Quotes and statements of an article, each with the key of the person they are attributed to."""
+    span_keys = {(m.start, m.stop): e.key for e in entities if e.kind == PER for m in e.mentions}
+    ctx = _Context(parsed, span_keys, senses, sense_of, is_speech_verb, case_of)
+    quotes = find_quotes(ctx)
+    statements = find_statements(ctx, [(q.start, q.stop) for q in quotes])
+    return tuple(sorted(quotes + statements, key=lambda q: q.start))

@@ -1,0 +1,66 @@
+"""Everything the bot learns from one article, computed in a worker process and stored once.
+
+Entities, roles and quotes (for /who) and dated events (for /timeline) come from one pass, so a
+reindex of the archive runs the models once per article.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from bot.analysis.article import ArticleAnalysis, analyze_article
+from bot.analysis.events import Event, extract_events
+from bot.analysis.name_forms import name_forms
+
+log = logging.getLogger(__name__)
+
+# Bump when the analysis changes in a way stored results should be recomputed (python -m bot reindex).
+ANALYSIS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    article_id: int
+    title: str
+    text: str
+    lang: str
+    published: date  # in the configured time zone: what "вчера" is relative to
+
+
+@dataclass(frozen=True)
+class Understanding:
+    article_id: int
+    analysis: ArticleAnalysis | None
+    events: tuple[Event, ...] = ()
+    name_forms: tuple[tuple[str, frozenset[str]], ...] = ()  # entity key → forms its name can take
+    error: str | None = None  # the analysis failed on this article; it is stored without entities
+
+
+def understand(item: ArticleInput) -> Understanding:
+    analysis = analyze_article(item.title, item.text, item.lang)
+    title = item.title.strip()
+    offset = len(title) + 2 if title else 0  # analysis offsets index title + "\n\n" + text
+    body_spans, title_spans = [], []
+    for entity in analysis.entities:
+        for mention in entity.mentions:
+            if mention.start >= offset:
+                body_spans.append((mention.start - offset, mention.stop - offset, entity.key))
+            elif mention.stop <= len(title):
+                title_spans.append((mention.start, mention.stop, entity.key))
+    events = extract_events(title, item.text, item.published, analysis.lang, body_spans, title_spans)
+    forms = tuple((e.key, name_forms(e.name)) for e in analysis.entities)
+    return Understanding(item.article_id, analysis, tuple(events), forms)
+
+
+def understand_batch(items: list[ArticleInput]) -> list[Understanding]:
+    """A batch per worker call (fewer round trips); one article's failure does not lose the others."""
+    results = []
+    for item in items:
+        try:
+            results.append(understand(item))
+        except Exception as exc:  # any failure of the models on odd text
+            log.exception("analysis failed for article %s", item.article_id)
+            results.append(Understanding(item.article_id, None, error=f"{type(exc).__name__}: {exc}"))
+    return results

@@ -1,0 +1,280 @@
+"""python -m bot.eval who: how well /who finds people, links them and reads their roles.
+
+Figures and their exact definitions:
+
+* person P/R/F1 (FactRuEval-2016 dev): gold = distinct Person object spans; predicted = mentions of our
+  PER entities. "exact" counts a predicted mention correct when its offsets equal a gold span's;
+  "overlap" when it overlaps a gold span (each gold and each predicted span used once).
+* lemma recall (BSNLP-2021 ru dev): gold = distinct (document, PER base_form) pairs; recalled when one of
+  our PER mentions in that document normalises to that base form (case and "ё" folded).
+* merge accuracy (BSNLP): items = gold PER (document, mention) pairs whose mention we recognised as a
+  person (a PER span with the same surface text). Documents are processed in file order and each PER
+  entity gets its key from ``identity.canonical_key`` against the entities seen so far, as storage does.
+  Over every pair of items from different documents, a pair is correct when "same gold entity_id" and
+  "same canonical key" agree. Accuracy counts all pairs (most are different-person pairs), so the pairwise
+  precision/recall of "same person" decisions and their balanced accuracy are printed as well.
+* role accuracy (FactRuEval Occupation facts with a Position): among facts whose person (Who) we found,
+  the share where one of our titles for that person matches the gold position: the Snowball stems of
+  one are a subset of the other's ("президента" ~ "президент США", "министр иностранных дел России").
+  Role precision: the share of our titles for those people that match some gold position of theirs.
+* throughput: ~5 KB Russian texts (consecutive Telegram-contest articles joined to >= 5,000 characters),
+  one process, models already loaded: full analysis, and natasha segmentation + NER alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.analysis.article import analyze_article
+from bot.analysis.entities import PER, fold, group_entities, parse_russian, russian_models
+from bot.analysis.identity import KnownEntity, canonical_key
+from bot.analysis.stems import stems
+from bot.eval import corpus_path
+
+TARGETS = {"person F1": 0.93, "merge accuracy": 0.95, "role accuracy": 0.7}
+
+
+def _rows(path: Path, limit: int | None) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if limit is not None and n >= limit:
+                return
+            yield json.loads(line)
+
+
+def _prf(tp: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    p = tp / predicted if predicted else 0.0
+    r = tp / gold if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _overlap_matches(pred: list[tuple[int, int]], gold: list[tuple[int, int]]) -> int:
+    used: set[int] = set()
+    hits = 0
+    for ps, pe in pred:
+        for k, (gs, ge) in enumerate(gold):
+            if k not in used and ps < ge and gs < pe:
+                used.add(k)
+                hits += 1
+                break
+    return hits
+
+
+def _position_matches(title: str, position: str) -> bool:
+    ours, theirs = set(stems(title)), set(stems(position))
+    return bool(ours and theirs) and (theirs <= ours or ours <= theirs)
+
+
+def evaluate_factrueval(path: Path, limit: int | None, verbose: bool = False) -> dict[str, float]:
+    exact = overlap = n_pred = n_gold = 0
+    facts_found = facts_correct = facts_total = 0
+    titles_total = titles_correct = 0
+    misses: list[str] = []
+    for row in _rows(path, limit):
+        text = row["text"]
+        analysis = analyze_article("", text, lang="ru")
+        people = [e for e in analysis.entities if e.kind == PER]
+        pred = sorted({(m.start, m.stop) for e in people for m in e.mentions})
+        gold = sorted({(o["start"], o["end"]) for o in row["objects"] if o["type"] == "Person"})
+        n_pred += len(pred)
+        n_gold += len(gold)
+        exact += len(set(pred) & set(gold))
+        overlap += _overlap_matches(pred, gold)
+
+        objects = {o["id"]: o for o in row["objects"]}
+        clusters = {
+            f"obj{c['id']}": [objects[m] for m in c["mention_ids"] if m in objects] for c in row["coref"]
+        }
+        positions_of: dict[str, list[str]] = defaultdict(list)
+        fact_people: list[tuple[str, list[str]]] = []
+        for fact in row["facts"]:
+            if fact["type"] != "Occupation":
+                continue
+            args = {a["role"]: a for a in fact["args"]}
+            if "Who" not in args or "Position" not in args:
+                continue
+            alternatives = [
+                p.split(" ", 1)[-1] if p.startswith("span") else p
+                for p in args["Position"]["value"].split(" | ")
+            ]
+            fact_people.append((args["Who"]["ref"], alternatives))
+            positions_of[args["Who"]["ref"]].extend(alternatives)
+        for who, alternatives in fact_people:
+            facts_total += 1
+            spans = [(o["start"], o["end"]) for o in clusters.get(who, [])]
+            entity = next(
+                (
+                    e
+                    for e in people
+                    if any(m.start < ge and gs < m.stop for m in e.mentions for gs, ge in spans)
+                ),
+                None,
+            )
+            if entity is None:
+                continue
+            facts_found += 1
+            titles = analysis.roles_of(entity.key)
+            if any(_position_matches(t, a) for t in titles for a in alternatives):
+                facts_correct += 1
+            elif verbose:
+                misses.append(f"{entity.name}: ours {list(titles)} gold {alternatives}")
+        for who, positions in positions_of.items():
+            spans = [(o["start"], o["end"]) for o in clusters.get(who, [])]
+            for entity in people:
+                if any(m.start < ge and gs < m.stop for m in entity.mentions for gs, ge in spans):
+                    for title in analysis.roles_of(entity.key):
+                        titles_total += 1
+                        titles_correct += any(_position_matches(title, p) for p in positions)
+    ep, er, ef = _prf(exact, n_pred, n_gold)
+    op, orr, of = _prf(overlap, n_pred, n_gold)
+    print(f"FactRuEval dev persons: gold {n_gold}, predicted {n_pred}")
+    print(f"  exact   P {ep:.3f}  R {er:.3f}  F1 {ef:.3f}")
+    print(f"  overlap P {op:.3f}  R {orr:.3f}  F1 {of:.3f}")
+    role_acc = facts_correct / facts_found if facts_found else 0.0
+    print(
+        f"FactRuEval Occupation facts: {facts_total}, person found {facts_found}, "
+        f"role correct {facts_correct}"
+    )
+    print(
+        f"  role accuracy (found persons) {role_acc:.3f}"
+        f"  over all facts {facts_correct / max(facts_total, 1):.3f}"
+        f"  role precision {titles_correct / max(titles_total, 1):.3f} ({titles_correct}/{titles_total})"
+    )
+    for miss in misses:
+        print("    miss:", miss)
+    return {"person F1": of, "person F1 exact": ef, "role accuracy": role_acc}
+
+
+def _pairs(counts: Counter[Any], per_doc: Counter[Any]) -> int:
+    """Pairs of items sharing a label, not counting pairs inside one document."""
+    total = sum(n * n for n in counts.values())
+    inside = sum(n * n for n in per_doc.values())
+    return (total - inside) // 2
+
+
+def evaluate_bsnlp(path: Path, limit: int | None) -> dict[str, float]:
+    gold_forms = recalled_forms = 0
+    known: dict[str, KnownEntity] = {}
+    items: list[tuple[str, str, str]] = []  # (document, gold entity_id, our key)
+    gold_items = 0
+    for row in _rows(path, limit):
+        text = f"{row.get('title', '').strip()}\n\n{row['text']}"
+        parsed = parse_russian(text)
+        entities = group_entities(parsed.spans)
+        keys: dict[str, str] = {}
+        for entity in entities:
+            if entity.kind != PER:
+                continue
+            key = canonical_key(entity, known.values())
+            keys[entity.key] = key
+            previous = known.get(key)
+            name = previous.name if previous and len(previous.name) >= len(entity.name) else entity.name
+            known[key] = KnownEntity(
+                key, PER, name, (previous.mentions if previous else 0) + len(entity.mentions)
+            )
+        person_spans = [s for s in parsed.spans if s.kind == PER]
+        normals = {fold(s.normal) for s in person_spans}
+        by_surface: dict[str, str] = {}
+        for entity in entities:
+            if entity.kind == PER:
+                for m in entity.mentions:
+                    by_surface.setdefault(fold(m.text), keys[entity.key])
+        forms = {fold(e["base_form"]) for e in row["entities"] if e["type"] == PER}
+        gold_forms += len(forms)
+        recalled_forms += len(forms & normals)
+        for e in row["entities"]:
+            if e["type"] != PER:
+                continue
+            gold_items += 1
+            ours = by_surface.get(fold(e["mention"]))
+            if ours is not None:
+                items.append((row["id"], e["entity_id"], ours))
+    n = len(items)
+    by_doc = Counter(d for d, _, _ in items)
+    all_pairs = (n * n - sum(c * c for c in by_doc.values())) // 2
+    same_gold = _pairs(Counter(g for _, g, _ in items), Counter((d, g) for d, g, _ in items))
+    same_ours = _pairs(Counter(o for _, _, o in items), Counter((d, o) for d, _, o in items))
+    same_both = _pairs(Counter((g, o) for _, g, o in items), Counter(items))
+    correct = all_pairs - same_gold - same_ours + 2 * same_both
+    accuracy = correct / all_pairs if all_pairs else 0.0
+    precision = same_both / same_ours if same_ours else 0.0
+    recall = same_both / same_gold if same_gold else 0.0
+    negatives = all_pairs - same_gold
+    true_negatives = negatives - (same_ours - same_both)
+    balanced = (recall + (true_negatives / negatives if negatives else 0.0)) / 2
+    print(
+        f"BSNLP dev persons: lemma recall {recalled_forms / max(gold_forms, 1):.3f}"
+        f" ({recalled_forms}/{gold_forms})"
+        f"; gold mentions recognised {n}/{gold_items}"
+    )
+    print(
+        f"  merge accuracy {accuracy:.4f} over {all_pairs} cross-document pairs"
+        f"; same-person pairs: precision {precision:.3f} recall {recall:.3f}"
+        f"; balanced accuracy {balanced:.3f}"
+    )
+    return {"lemma recall": recalled_forms / max(gold_forms, 1), "merge accuracy": accuracy}
+
+
+def _five_kb_texts(path: Path, count: int) -> list[str]:
+    texts: list[str] = []
+    current: list[str] = []
+    for row in _rows(path, None):
+        current.append(f"{row.get('title', '')}\n\n{row.get('text') or ''}")
+        if sum(len(t) for t in current) >= 5000:
+            texts.append("\n\n".join(current)[:5600])
+            current = []
+            if len(texts) >= count:
+                break
+    return texts
+
+
+def measure_throughput(path: Path, count: int) -> None:
+    from natasha import Doc, Segmenter
+
+    texts = _five_kb_texts(path, count)
+    if not texts:
+        return
+    models = russian_models()
+    analyze_article("", texts[0], lang="ru")  # warm-up: models and caches
+    began = time.perf_counter()
+    for text in texts:
+        analyze_article("", text, lang="ru")
+    full = len(texts) / (time.perf_counter() - began)
+    segmenter = Segmenter()
+    began = time.perf_counter()
+    for text in texts:
+        doc = Doc(text)
+        doc.segment(segmenter)
+        doc.tag_ner(models.ner_tagger)
+    ner_only = len(texts) / (time.perf_counter() - began)
+    average = sum(len(t) for t in texts) / len(texts)
+    print(f"throughput on {len(texts)} Russian texts of {average / 1000:.1f} KB, one process:")
+    print(f"  analyze_article   {full:.1f} articles/s")
+    print(f"  natasha seg+NER   {ner_only:.1f} articles/s")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.eval who")
+    parser.add_argument("--limit", type=int, default=None, help="documents per corpus (default: all)")
+    parser.add_argument("--bench", type=int, default=40, help="~5 KB texts for the throughput figures")
+    parser.add_argument("--verbose", action="store_true", help="print every missed role")
+    args = parser.parse_args(argv)
+    factrueval, bsnlp = corpus_path("factrueval2016_dev.jsonl"), corpus_path("bsnlp_ru_dev.jsonl")
+    if not factrueval.exists() or not bsnlp.exists():
+        print(f"corpora not found at {factrueval.parent}: nothing to evaluate")
+        return 0
+    figures = evaluate_factrueval(factrueval, args.limit, args.verbose)
+    figures.update(evaluate_bsnlp(bsnlp, args.limit))
+    bench = corpus_path("tg_contest2019_ru.jsonl")
+    if bench.exists() and args.bench > 0:
+        measure_throughput(bench, args.bench)
+    for name, target in TARGETS.items():
+        value = figures.get(name, 0.0)
+        print(f"target {name} >= {target}: {value:.3f} {'met' if value >= target else 'NOT met'}")
+    return 0

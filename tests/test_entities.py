@@ -1,0 +1,111 @@
+"""People, organisations and places of one article: grouping, normalisation, credits, languages."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from bot.analysis.article import ArticleAnalysis, analyze_article
+from bot.analysis.entities import PER, Entity, paragraph_sentences
+from bot.analysis.language import detect_lang
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_b4e76c9b5e787165.txt"
+
+
+def seed_article() -> tuple[str, str]:
+    """The sample article: first line "date YYYY-MM-DD <title>", then the body."""
+    first, _, body = SEED.read_text(encoding="utf-8").partition("\n")
+    title = first.strip().split(" ", 2)[2]
+    return title, body
+
+
+def people(analysis: ArticleAnalysis) -> dict[str, Entity]:
+    return {e.name: e for e in analysis.entities if e.kind == PER}
+
+
+def test_sample_article_has_exactly_the_seven_people() -> None:
+    analysis = analyze_article(*seed_article())
+    assert set(people(analysis)) == {
+        "Александр Лукашенко",
+        "Владимир Путин",
+        "Сергей Лавров",
+        "Максим Рыженков",
+        "Дональд Трамп",
+        "Стив Уиткофф",
+        "Юрий Ушаков",
+    }
+
+
+def test_photo_credit_is_not_a_person() -> None:
+    text = (
+        "Министр обороны Андрей Белоусов посетил завод в Туле.\n\n"
+        "Андрей Белоусов (Фото: Иван Сидоров / Global Look Press)\n\n"
+        "Белоусов осмотрел цеха и поговорил с рабочими."
+    )
+    names = set(people(analyze_article("", text, lang="ru")))
+    assert names == {"Андрей Белоусов"}
+
+
+def test_caption_does_not_join_the_next_sentence() -> None:
+    text = "Андрей Белоусов (Фото: Иван Сидоров / ТАСС)\nМинистр обороны посетил завод."
+    sentences = [text[a:b] for a, b in paragraph_sentences(text)]
+    assert sentences == ["Андрей Белоусов (Фото: Иван Сидоров / ТАСС)", "Министр обороны посетил завод."]
+
+
+def test_inflected_mentions_are_one_person() -> None:
+    text = (
+        "Вчера Владимир Путин провел совещание с правительством. Министры доложили Владимиру Путину "
+        "о ходе работ. Позже указ был подписан Владимиром Путиным."
+    )
+    found = people(analyze_article("", text, lang="ru"))
+    assert list(found) == ["Владимир Путин"]
+    assert found["Владимир Путин"].key == "PER:владимир путин"
+    assert len(found["Владимир Путин"].mentions) == 3
+
+
+def test_surname_only_mention_joins_full_name() -> None:
+    text = "В Анкару прибыл Сергей Лавров. Переговоры Лаврова с турецкой стороной продлятся два дня."
+    found = people(analyze_article("", text, lang="ru"))
+    assert list(found) == ["Сергей Лавров"]
+    mentions = found["Сергей Лавров"].mentions
+    assert [m.text for m in mentions] == ["Сергей Лавров", "Лаврова"]
+    assert [m.sentence for m in mentions] == [0, 1]
+    assert text[mentions[1].start : mentions[1].stop] == "Лаврова"
+
+
+def test_abbreviations_keep_their_capitals() -> None:
+    text = "Представитель МИДа прокомментировал задержание. Ранее ФСБ сообщила о деле."
+    names = {e.name for e in analyze_article("", text, lang="ru").entities if e.kind != PER}
+    assert {"МИД", "ФСБ"} <= names
+
+
+def test_eu_and_evrosoyuz_are_one_organisation() -> None:
+    text = "Решение ЕС вступит в силу в марте. В Евросоюзе его поддержали не все страны."
+    analysis = analyze_article("", text, lang="ru")
+    eu = [e for e in analysis.entities if e.key == "ORG:евросоюз"]
+    assert len(eu) == 1
+    assert eu[0].name == "Евросоюз"
+    assert sorted(m.text for m in eu[0].mentions) == ["ЕС", "Евросоюзе"]
+
+
+def test_language_is_detected_from_letters() -> None:
+    assert detect_lang("Глава МИД России провел переговоры с Bloomberg и Reuters.") == "ru"
+    assert detect_lang("Russia's foreign minister met his Turkish counterpart in Ankara.") == "en"
+
+
+def test_english_names_places_and_organisations() -> None:
+    text = "Sergei Lavrov met officials from NATO in Geneva. Lavrov later flew to Moscow."
+    analysis = analyze_article("", text)
+    assert analysis.lang == "en"
+    kinds = {e.name: e.kind for e in analysis.entities}
+    assert kinds["Sergei Lavrov"] == "PER"
+    assert kinds["НАТО"] == "ORG"
+    assert kinds["Geneva"] == "LOC"
+    assert len(people(analysis)["Sergei Lavrov"].mentions) == 2
+
+
+def test_analysis_runs_in_a_spawned_worker() -> None:
+    title, body = "Лавров прибыл в Анкару", "Сергей Лавров проведет переговоры в Анкаре."
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        remote = pool.apply(analyze_article, (title, body, "ru"))
+    assert remote == analyze_article(title, body, "ru")

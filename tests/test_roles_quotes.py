@@ -1,0 +1,111 @@
+"""Roles in the nominative and quotes attributed to named, pronoun and title-referred speakers."""
+
+from __future__ import annotations
+
+from bot.analysis.article import ArticleAnalysis, analyze_article
+from bot.analysis.entities import PER
+from tests.test_entities import seed_article
+
+
+def key_of(analysis: ArticleAnalysis, name: str) -> str:
+    return next(e.key for e in analysis.entities if e.kind == PER and e.name == name)
+
+
+def speakers(analysis: ArticleAnalysis, kind: str) -> list[tuple[str, str]]:
+    names = {e.key: e.name for e in analysis.entities}
+    return [(names[q.entity_key], q.text) for q in analysis.quotes if q.kind == kind]
+
+
+def test_sample_article_roles() -> None:
+    analysis = analyze_article(*seed_article())
+    roles = {
+        e.name: {t.lower() for t in analysis.roles_of(e.key)} for e in analysis.entities if e.kind == PER
+    }
+    assert roles["Александр Лукашенко"] == {"президент белоруссии"}
+    assert roles["Владимир Путин"] == {"президент", "российский лидер"}
+    assert roles["Сергей Лавров"] == {"глава мид"}
+    assert roles["Максим Рыженков"] == {"министр иностранных дел белоруссии"}
+    assert roles["Стив Уиткофф"] == {"спецпосланник по украине"}
+    assert roles["Юрий Ушаков"] == {"помощник российского президента"}
+
+
+def test_sample_article_quotes_are_attributed_by_role() -> None:
+    analysis = analyze_article(*seed_article())
+    quotes = speakers(analysis, "quote")
+    assert [name for name, _ in quotes] == ["Александр Лукашенко", "Владимир Путин"]
+    assert quotes[0][1].startswith("Если у вас будет желание")
+    assert quotes[1][1].startswith("Первые наши контакты")
+
+
+def test_role_is_normalised_to_the_nominative() -> None:
+    text = "Лавров встретился с министром иностранных дел Белоруссии Максимом Рыженковым в Москве."
+    analysis = analyze_article("", text, lang="ru")
+    assert analysis.roles_of(key_of(analysis, "Максим Рыженков")) == ("министр иностранных дел Белоруссии",)
+
+
+def test_role_in_apposition_after_the_name() -> None:
+    text = "Сергей Лавров, глава МИД России, прибыл в Анкару на переговоры."
+    analysis = analyze_article("", text, lang="ru")
+    assert analysis.roles_of(key_of(analysis, "Сергей Лавров")) == ("глава МИД России",)
+
+
+def test_genitive_title_word_is_not_the_role() -> None:
+    text = "Помощник российского президента Юрий Ушаков подтвердил встречу."
+    analysis = analyze_article("", text, lang="ru")
+    assert analysis.roles_of(key_of(analysis, "Юрий Ушаков")) == ("помощник российского президента",)
+
+
+def test_quote_attributed_to_a_title_reference() -> None:
+    text = (
+        "Президент Франции Эмманюэль Макрон встретился с канцлером Германии Фридрихом Мерцем в Берлине.\n\n"
+        "«Мы договорились о новых совместных проектах», — сказал французский президент."
+    )
+    analysis = analyze_article("", text, lang="ru")
+    assert speakers(analysis, "quote") == [
+        ("Эмманюэль Макрон", "Мы договорились о новых совместных проектах")
+    ]
+
+
+def test_quote_attributed_through_a_pronoun() -> None:
+    text = (
+        "Министр финансов Антон Силуанов выступил на форуме в Москве. "
+        "«Бюджет будет исполнен без дефицита», — добавил он."
+    )
+    analysis = analyze_article("", text, lang="ru")
+    assert speakers(analysis, "quote") == [("Антон Силуанов", "Бюджет будет исполнен без дефицита")]
+
+
+def test_reported_speech_is_a_statement() -> None:
+    text = "Министр финансов Антон Силуанов заявил, что бюджет будет исполнен без дефицита."
+    analysis = analyze_article("", text, lang="ru")
+    assert speakers(analysis, "statement") == [("Антон Силуанов", "бюджет будет исполнен без дефицита")]
+
+
+def test_attribution_after_the_statement() -> None:
+    text = "Экономика растет быстрее прогноза, заявил министр экономического развития Максим Решетников."
+    analysis = analyze_article("", text, lang="ru")
+    assert speakers(analysis, "statement") == [("Максим Решетников", "Экономика растет быстрее прогноза")]
+
+
+def test_a_quote_without_a_speaker_is_not_attributed() -> None:
+    text = "Стороны обсудили «политико-дипломатический путь» урегулирования конфликта на Украине."
+    assert analyze_article("", text, lang="ru").quotes == ()
+
+
+def test_english_title_before_name() -> None:
+    text = "Russian Foreign Minister Sergei Lavrov met U.S. Secretary of State Marco Rubio in Geneva."
+    analysis = analyze_article("", text, lang="en")
+    assert analysis.roles_of(key_of(analysis, "Sergei Lavrov")) == ("Russian Foreign Minister",)
+    assert analysis.roles_of(key_of(analysis, "Marco Rubio")) == ("U.S. Secretary of State",)
+
+
+def test_english_quotes_and_reported_speech() -> None:
+    text = (
+        "Volodymyr Zelensky, the Ukrainian president, met Marco Rubio in Geneva. "
+        '"Nothing about Ukraine without Ukraine," the Ukrainian president said. '
+        "Rubio said that the talks were productive."
+    )
+    analysis = analyze_article("", text, lang="en")
+    assert analysis.roles_of(key_of(analysis, "Volodymyr Zelensky")) == ("Ukrainian president",)
+    assert speakers(analysis, "quote") == [("Volodymyr Zelensky", "Nothing about Ukraine without Ukraine")]
+    assert speakers(analysis, "statement") == [("Marco Rubio", "the talks were productive")]
