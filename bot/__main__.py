@@ -22,6 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     console.add_argument("--no-seeds", action="store_true", help="do not ingest seeds/ at start")
     ingest = sub.add_parser("ingest", help="import files and folders, one line per article")
     ingest.add_argument("paths", nargs="+", type=Path)
+    sub.add_parser("reindex", help="analyse every stored article again (entities, roles, quotes, events)")
     return parser.parse_args(argv)
 
 
@@ -65,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                 settings, lang=getattr(args, "lang", "ru"), seeds=not getattr(args, "no_seeds", False)
             )
         )
-    from bot.shell import ingest_paths
+    from bot.shell import ingest_paths, reindex
 
+    if command == "reindex":
+        return asyncio.run(reindex(settings))
     return asyncio.run(ingest_paths(settings, args.paths))
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -16,21 +17,37 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, BotCommandScopeDefault, TelegramObject
 from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers
+from bot.analyzer import Analyzer
 from bot.config import Settings
+from bot.digests import DigestService
+from bot.feeds.service import POLL_JOB_ID, FeedService
+from bot.fetch import Fetcher
 from bot.i18n import N_, create_i18n
 from bot.ingestion import IngestService
+from bot.links import LinkService
+from bot.people import PeopleService
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database
+from storage.entities import EntityRepo
+from storage.feeds import FeedRepo
+from storage.stories import StoryRepo
+from storage.subscriptions import DeliveryRepo, SubscriptionRepo
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 COMMANDS = (
     ("search", N_("Search the articles")),
+    ("who", N_("Who is who: a person, organisation or place")),
     ("latest", N_("The newest articles")),
+    ("digest", N_("This chat's digest now")),
+    ("subscribe", N_("A daily digest, e.g. /subscribe 08:30 Europe/Berlin")),
+    ("settings", N_("Digest time, time zone, topics, pause")),
+    ("unsubscribe", N_("Stop the daily digest")),
     ("help", N_("Every command with an example")),
     ("start", N_("What this bot does")),
 )
@@ -76,6 +93,12 @@ class App:
     ingest: IngestService
     i18n: I18n
     scheduler: AsyncIOScheduler  # the one scheduler: digests, feed polling; runs while the bot polls
+    entities: EntityRepo
+    analyzer: Analyzer
+    digests: DigestService
+    fetcher: Fetcher  # the one HTTP client for links and feeds; address checks per hop
+    links: LinkService
+    feeds: FeedService
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
 
@@ -86,17 +109,53 @@ class App:
         workers = WorkerPool(settings.analysis_workers)
         articles = ArticleRepo(db)
         ingest = IngestService(articles, workers, settings.default_timezone, settings.max_upload_bytes)
+        entities = EntityRepo(db)
+        analyzer = Analyzer(
+            articles, entities, workers, settings.timezone, concurrency=settings.analysis_workers
+        )
+        ingest.on_stored(analyzer.enqueue)
+        i18n = create_i18n()
+        scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        digests = DigestService(
+            settings=settings,
+            subscriptions=SubscriptionRepo(db),
+            deliveries=DeliveryRepo(db),
+            stories=StoryRepo(db),
+            workers=workers,
+            i18n=i18n,
+            scheduler=scheduler,
+        )
+        ingest.on_stored(digests.on_stored)
+        fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds)
+        feeds = FeedService(
+            FeedRepo(db, pause_after=settings.feed_pause_after),
+            fetcher,
+            ingest,
+            i18n,
+            settings.admin_ids,
+            run=workers.run,
+            default_minutes=settings.feed_poll_minutes,
+        )
         return cls(
+            fetcher=fetcher,
+            links=LinkService(fetcher, ingest, workers.run),
+            feeds=feeds,
             settings=settings,
             db=db,
             workers=workers,
             articles=articles,
             ingest=ingest,
-            i18n=create_i18n(),
-            scheduler=AsyncIOScheduler(timezone=settings.timezone),
+            i18n=i18n,
+            scheduler=scheduler,
+            entities=entities,
+            analyzer=analyzer,
+            digests=digests,
         )
 
     async def close(self) -> None:
+        await self.feeds.stop()
+        await self.fetcher.close()
+        await self.analyzer.close()
         await self.db.close()
         await asyncio.to_thread(self.workers.close)
 
@@ -105,7 +164,18 @@ class App:
         return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
     def create_dispatcher(self) -> Dispatcher:
-        dp = Dispatcher(settings=self.settings, articles=self.articles, ingest=self.ingest, app=self)
+        dp = Dispatcher(
+            settings=self.settings,
+            articles=self.articles,
+            ingest=self.ingest,
+            entities=self.entities,
+            analyzer=self.analyzer,
+            people=PeopleService(self.entities),
+            digests=self.digests,
+            links=self.links,
+            feeds=self.feeds,
+            app=self,
+        )
         dp.update.outer_middleware(self.inflight)
         SimpleI18nMiddleware(self.i18n).setup(dp)
         dp.include_routers(*handlers.create_routers())
@@ -121,10 +191,27 @@ class App:
             ]
             code = None if language == self.i18n.default_locale else language
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        # Every minute, and once at start-up: feeds that fell due while the bot was down go first.
+        self.scheduler.add_job(
+            self.feeds.poll_due,
+            IntervalTrigger(minutes=1),
+            kwargs={"bot": bot},
+            id=POLL_JOB_ID,
+            name="poll due feeds",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
         self.scheduler.start()
+        await self.digests.start(bot)
+        queued = await self.analyzer.enqueue_unanalysed()
+        if queued:
+            log.info("analysing %d article(s) left unanalysed", queued)
         log.info("bot started")
 
     async def _on_shutdown(self) -> None:
+        await self.digests.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.inflight.drain(SHUTDOWN_GRACE_SECONDS)

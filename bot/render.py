@@ -38,7 +38,8 @@ def title_link(article: Article) -> str:
 def start() -> str:
     return _(
         "👋 I keep the news you give me and understand it: who said what, in which role, and when.\n\n"
-        "Search the archive with /search, see the newest articles with /latest. /help lists every command."
+        "Search the archive with /search, see the newest articles with /latest, ask about people with /who. "
+        "/help lists every command."
     )
 
 
@@ -50,6 +51,11 @@ def help_text(is_admin: bool) -> str:
             "/search <i>words</i> — full-text search in any word form, "
             "e.g. <code>/search переговоры в Минске</code>"
         ),
+        _(
+            "/who <i>name</i> — a card: role, quotes, mentions, who appears with them, "
+            "e.g. <code>/who Лавров</code>"
+        ),
+        _("/who — the most mentioned people of the week"),
         _("/help — this list"),
     ]
     if is_admin:
@@ -60,7 +66,12 @@ def help_text(is_admin: bool) -> str:
             _("/ingest as a reply to a message or a forwarded channel post — store that post"),
             _("Send a .txt, .md, .html or .jsonl file (up to 5 MB) — store the articles in it"),
             _("Forward a channel post to me — store it, the channel as its source"),
+            _("/ingest <i>link</i>, or just send me a link — store the article from that page"),
+            _("/addfeed <i>link</i> [<i>minutes</i>] — follow an RSS, Atom or JSON feed and store its news"),
+            _("/feeds — the feeds and their health; /feeds opml — export them; send an .opml file to import"),
+            _("/delfeed, /resumefeed <i>number</i>; /feedinterval <i>number</i> <i>minutes</i>"),
             _("/stats — what the archive holds"),
+            _("/reindex — analyse the whole archive again"),
         ]
     return "\n".join(lines)
 
@@ -188,3 +199,22 @@ def file_unreadable() -> str:
 
 def non_admin_text() -> str:
     return _("I answer commands: try /search, /latest or /help.")
+
+
+def reindex_started() -> str:
+    return _("⏳ Analysing the whole archive again…")
+
+
+def reindex_running() -> str:
+    return _("⏳ A reindex is already running.")
+
+
+def reindex_progress(done: int, total: int) -> str:
+    return _("⏳ Analysed {done} of {total} articles…").format(done=done, total=total)
+
+
+def reindex_done(articles: int, failed: int, seconds: float) -> str:
+    text = _("✅ Reindexed {n} articles in {seconds} s.").format(n=articles, seconds=f"{seconds:.1f}")
+    if failed:
+        text += " " + _("{n} could not be analysed; they stay searchable.").format(n=failed)
+    return text

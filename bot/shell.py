@@ -63,6 +63,30 @@ async def ingest_files(app: App, paths: list[Path], out: TextIO = sys.stdout) ->
 async def ingest_paths(settings: Settings, paths: list[Path]) -> int:
     app = await App.open(settings)
     try:
-        return 1 if await ingest_files(app, paths) else 0
+        failed = await ingest_files(app, paths)
+        if app.analyzer.pending:
+            print(f"analysing {app.analyzer.pending} article(s)…", flush=True)
+        await app.analyzer.idle()
+        return 1 if failed else 0
+    finally:
+        await app.close()
+
+
+async def reindex(settings: Settings) -> int:
+    """Analyse the whole archive again (after an analysis upgrade), printing progress."""
+    app = await App.open(settings)
+
+    async def progress(done: int, total: int) -> None:
+        print(f"analysed {done} of {total}", flush=True)
+
+    try:
+        report = await app.analyzer.reindex(progress)
+        rate = report.articles / report.seconds if report.seconds else 0.0
+        print(
+            f"reindexed {report.articles} article(s) in {report.seconds:.1f} s ({rate:.1f}/s), "
+            f"{report.failed} failed",
+            flush=True,
+        )
+        return 0
     finally:
         await app.close()

@@ -2,10 +2,12 @@
 
 from aiogram import Router
 
-from handlers import admin, articles, common, fallback, ingest
+from handlers import admin, articles, common, fallback, feeds, ingest, links, subscriptions, who
 
 
 def create_routers() -> list[Router]:
     """Fresh routers for one Dispatcher (a router attaches to one parent only)."""
     # Admin routers filter on ADMIN_IDS; whatever they let through reaches the fallback's refusals.
-    return [m.create_router() for m in (common, articles, ingest, admin, fallback)]
+    # feeds before ingest: an .opml document is a feed list, not articles; links after it.
+    routers = (common, articles, who, subscriptions, feeds, ingest, links, admin, fallback)
+    return [m.create_router() for m in routers]

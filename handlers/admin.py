@@ -1,10 +1,14 @@
-"""/stats: what the archive holds (admins)."""
+"""/stats and /reindex: the archive as admins see it."""
+
+from contextlib import suppress
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot import render
+from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.filters import IsAdmin
 from storage.articles import ArticleRepo
@@ -14,8 +18,23 @@ async def stats(message: Message, articles: ArticleRepo, settings: Settings) -> 
     await message.answer(render.stats(await articles.stats(), settings.timezone))
 
 
+async def reindex(message: Message, analyzer: Analyzer) -> None:
+    if analyzer.reindexing:
+        await message.answer(render.reindex_running())
+        return
+    status = await message.answer(render.reindex_started())
+
+    async def progress(done: int, total: int) -> None:
+        with suppress(TelegramBadRequest):  # "message is not modified" when nothing moved
+            await status.edit_text(render.reindex_progress(done, total))
+
+    report = await analyzer.reindex(progress)
+    await status.edit_text(render.reindex_done(report.articles, report.failed, report.seconds))
+
+
 def create_router() -> Router:
     router = Router(name="admin")
     router.message.filter(IsAdmin())
     router.message.register(stats, Command("stats"))
+    router.message.register(reindex, Command("reindex"))
     return router

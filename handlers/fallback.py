@@ -6,7 +6,7 @@ from aiogram.types import Message
 
 from bot import render
 
-ADMIN_COMMANDS = ("ingest", "stats")
+ADMIN_COMMANDS = ("ingest", "stats", "reindex", "addfeed", "feeds", "delfeed", "resumefeed", "feedinterval")
 
 
 async def admin_command_refused(message: Message) -> None:

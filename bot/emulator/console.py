@@ -115,6 +115,10 @@ async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = Tru
         if seeds and settings.seeds_path.is_dir():
             print(f"Ingesting {settings.seeds_path}:")
             await ingest_files(app, [settings.seeds_path])
+        queued = await app.analyzer.enqueue_unanalysed()
+        if queued:
+            print(f"Analysing {queued} article(s): people, roles, quotes, dates…", flush=True)
+            await app.analyzer.idle()
         bot = app.create_bot(emulator.token, emulator.url)
         polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
         print(f"\nConsole chat with the bot (database {settings.database_path}). You are an admin.\n{HELP}\n")

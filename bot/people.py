@@ -1,0 +1,46 @@
+"""/who: finding the person (or organisation, or place) a user means, and their card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.analysis.entities import fold
+from storage.entities import EntityCard, EntityRepo, EntitySummary
+
+# A name is ambiguous only while no candidate clearly dominates: a surname shared by a president and a
+# namesake mentioned once should open the president's card, not a question.
+DOMINANCE = 5
+
+
+@dataclass(frozen=True)
+class WhoAnswer:
+    card: EntityCard | None = None
+    choices: list[EntitySummary] = field(default_factory=list)  # several fit: the user picks
+    suggestions: list[EntitySummary] = field(default_factory=list)  # nothing fits: closest names
+
+
+class PeopleService:
+    def __init__(self, entities: EntityRepo) -> None:
+        self._entities = entities
+
+    async def who(self, query: str) -> WhoAnswer:
+        found = await self._entities.find(query)
+        if not found:
+            return WhoAnswer(suggestions=await self._entities.similar(query))
+        exact = [e for e in found if fold(e.name) == fold(query)]
+        if len(exact) == 1:
+            return WhoAnswer(card=await self._entities.card(exact[0].id))
+        best, rest = found[0], found[1:]
+        if not rest or best.mentions >= DOMINANCE * rest[0].mentions:
+            return WhoAnswer(card=await self._entities.card(best.id))
+        return WhoAnswer(choices=found)
+
+    async def card(self, entity_id: int) -> EntityCard | None:
+        return await self._entities.card(entity_id)
+
+    async def most_mentioned(
+        self, days: int = 7, now: datetime | None = None
+    ) -> list[tuple[EntitySummary, int]]:
+        since = (now or datetime.now(UTC)) - timedelta(days=days)
+        return await self._entities.most_mentioned(since)

@@ -1,0 +1,62 @@
+"""/who <name>: who is who in the stored news."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import render_who
+from bot.config import Settings
+from bot.people import PeopleService
+from bot.telegram_text import answer_long
+
+TOP_DAYS = 7
+
+
+class WhoPick(CallbackData, prefix="who"):
+    entity_id: int
+
+
+async def who(message: Message, command: CommandObject, people: PeopleService, settings: Settings) -> None:
+    query = " ".join((command.args or "").split())[:100]
+    if not query:
+        top = await people.most_mentioned(days=TOP_DAYS)
+        days: int | None = TOP_DAYS
+        if not top:
+            top, days = await people.most_mentioned(days=365 * 100), None
+        await message.answer(render_who.top_people(top, days))
+        return
+    answer = await people.who(query)
+    if answer.card is not None:
+        await answer_long(message, render_who.card(answer.card, settings.timezone))
+    elif answer.choices:
+        keyboard = InlineKeyboardBuilder()
+        for entity in answer.choices:
+            keyboard.button(text=render_who.choice_label(entity), callback_data=WhoPick(entity_id=entity.id))
+        keyboard.adjust(1)
+        await message.answer(render_who.choices(query), reply_markup=keyboard.as_markup())
+    else:
+        await message.answer(render_who.not_found(query, answer.suggestions))
+
+
+async def picked(
+    query: CallbackQuery, callback_data: WhoPick, people: PeopleService, settings: Settings
+) -> None:
+    card = await people.card(callback_data.entity_id)
+    await query.answer()
+    if query.message is None:
+        return
+    if card is None:
+        await query.message.answer(render_who.card_gone())
+        return
+    await answer_long(query.message, render_who.card(card, settings.timezone))
+
+
+def create_router() -> Router:
+    router = Router(name="who")
+    router.message.register(who, Command("who"))
+    router.callback_query.register(picked, WhoPick.filter(F.entity_id > 0))
+    return router

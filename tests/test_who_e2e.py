@@ -1,0 +1,113 @@
+"""/who end to end: articles analysed in the worker, stored, and asked about in any word form."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.emulator import BotAPIEmulator
+from tests.conftest import ADMIN, READER, READER_EN, SEED, RunningBot, entity_texts, running_bot
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+BIDENS = [
+    {"title": "Байден помиловал сына", "date": "2024-12-02",
+     "text": "Президент США Джо Байден помиловал своего сына Хантера Байдена. «Я верю в систему правосудия, "
+             "но политика заразила этот процесс», — заявил Джо Байден."},
+    {"title": "Хантер Байден о помиловании", "date": "2024-12-03",
+     "text": "Хантер Байден заявил, что никогда не будет воспринимать помилование как должное. "
+             "Хантер Байден поблагодарил отца. Адвокат Хантера Байдена подтвердил это."},
+]
+ENGLISH = {
+    "title": "Envoy to meet Putin", "date": "2025-11-27", "lang": "en",
+    "text": "US special envoy Steve Witkoff will meet Russian President Vladimir Putin next week. "
+            "Russian Foreign Minister Sergei Lavrov said Moscow was ready: \"We are ready to talk < & >,\" "
+            "Lavrov told reporters.",
+}
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningBot]:
+    """One bot for the module: the worker loads the language models once."""
+    database = Path(tmp_path_factory.mktemp("who")) / "news.sqlite3"
+    async with BotAPIEmulator() as emulator, running_bot(emulator, database) as running:
+        await running.send_file(ADMIN, SEED.name, SEED.read_bytes())
+        data = "\n".join(json.dumps(r, ensure_ascii=False) for r in [*BIDENS, ENGLISH]).encode()
+        await running.send_file(ADMIN, "more.jsonl", data)
+        await running.app.analyzer.idle()
+        yield running
+
+
+async def test_card_shows_role_counts_quotes_companions_and_articles(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/who Лукашенко")
+    text = reply["text"]
+    assert text.startswith("👤 Александр Лукашенко\nПрезидент Белоруссии (26 ноября 2025)")
+    assert "1 статья, 6 упоминаний" in text
+    assert "«Если у вас будет желание вернуться в Минск снова, мы всегда готовы» — 26 ноября 2025" in text
+    assert "Чаще всего рядом: " in text and "Владимир Путин (1)" in text
+    assert "26 ноября 2025 — Лукашенко заявил, что Минск готов" in text
+    assert "Александр Лукашенко" in entity_texts(reply, "bold")
+
+
+@pytest.mark.parametrize("query", ["лаврова", "Сергея Лаврова", "ЛАВРОВ", "Сергей Лавров"])
+async def test_any_form_of_a_name_opens_the_same_card(bot: RunningBot, query: str) -> None:
+    (reply,) = await bot.ask(READER, f"/who {query}")
+    assert reply["text"].startswith("👤 Сергей Лавров\nГлава МИД (26 ноября 2025)")
+
+
+async def test_quotes_attributed_by_role_reach_the_person(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/who Путиным")
+    text = reply["text"]
+    assert text.startswith("👤 Владимир Путин\n")
+    assert "«Первые наши контакты по этому вопросу с киевским режимом" in text  # "— сказал президент России"
+
+
+async def test_organisations_and_places_have_cards(bot: RunningBot) -> None:
+    (nato,) = await bot.ask(READER, "/who НАТО")
+    assert nato["text"].startswith("🏛 НАТО\n")
+    (eu,) = await bot.ask(READER, "/who ЕС")
+    assert eu["text"].startswith("🏛 Евросоюз\n") and "3 упоминания" in eu["text"]
+    (minsk,) = await bot.ask(READER, "/who Минске")
+    assert minsk["text"].startswith("📍 Минск\n")
+
+
+async def test_english_names_and_quotes_are_escaped(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER_EN, "/who Lavrov")
+    text = reply["text"]
+    assert text.startswith("👤 Sergei Lavrov\nRussian Foreign Minister (27 November 2025)")
+    assert "«We are ready to talk < & >,»" in text or "«We are ready to talk < & >»" in text
+    (envoy,) = await bot.ask(READER_EN, "/who Witkoff")
+    assert envoy["text"].startswith("👤 Steve Witkoff\nUS special envoy")
+
+
+async def test_photographer_is_unknown_and_suggestions_are_offered(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/who Наумов")
+    assert reply["text"].startswith("В сохранённых новостях нет никого по имени «Наумов».")
+    (typo,) = await bot.ask(READER, "/who Лукашэнко")
+    assert "Может быть: Александр Лукашенко" in typo["text"]
+
+
+async def test_ambiguous_surname_offers_buttons_and_a_press_opens_the_card(bot: RunningBot) -> None:
+    (question,) = await bot.ask(READER, "/who Байден")
+    assert question["text"] == "Под «Байден» подходят несколько. Кого вы имеете в виду?"
+    buttons = bot.emulator.buttons(question)
+    labels = [label for label, _ in buttons]
+    assert any("Джо Байден" in label for label in labels)
+    assert any("Хантер Байден" in label for label in labels)
+    data = next(data for label, data in buttons if "Хантер" in label)
+    before = len(bot.emulator.messages(READER.id))
+    await bot.emulator.press(READER, question, data)
+    (card,) = await bot.emulator.replies(READER.id, 1, after=before)
+    assert card["text"].startswith("👤 Хантер Байден\n")
+
+
+async def test_who_alone_lists_the_most_mentioned_people(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/who")
+    lines = reply["text"].split("\n")
+    assert lines[0] == "👥 Самые упоминаемые люди (за всё время)"  # the articles are older than a week
+    assert lines[1].startswith("1. ")
+    assert any("Александр Лукашенко — 6 упоминаний" in line for line in lines)
