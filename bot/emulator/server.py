@@ -106,6 +106,9 @@ class Faults:
     migrated: dict[int, int] = field(default_factory=dict)  # group id -> supergroup id
     server_errors: int = 0  # the next N send calls answer 500
     limits: FloodLimits = field(default_factory=FloodLimits)
+    # After this many accepted sendMessage calls, further ones wait (unanswered) until release_held():
+    # a test can then kill the bot with requests in flight that Telegram never accepted.
+    hold_after: int | None = None
 
 
 class BotAPIEmulator:
@@ -132,11 +135,15 @@ class BotAPIEmulator:
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._file_ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._window: deque[tuple[float, int, bool]] = deque()  # (time, chat_id, paid) of accepted sends
+        self._last_second: deque[float] = deque()  # times of the sends accepted in the last second
+        self._by_chat: dict[int, deque[float]] = {}  # per chat, times of its sends in the last minute
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._closing = False
         self.delivered_update_ids: list[int] = []
+        self.accepted_sends = 0
+        self.held = 0  # sendMessage calls waiting at the hold_after gate
+        self._release: asyncio.Event | None = None
 
     # ----- lifecycle -----
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -282,7 +289,7 @@ class BotAPIEmulator:
     def messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         return [m for m in self.sent if chat_id is None or m["chat"]["id"] == chat_id]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         async def wait() -> None:
             async with self._changed:
                 await self._changed.wait_for(predicate)
@@ -290,11 +297,32 @@ class BotAPIEmulator:
         await asyncio.wait_for(wait(), timeout)
 
     async def replies(
-        self, chat_id: int, count: int = 1, *, after: int = 0, timeout: float = 10.0
+        self, chat_id: int, count: int = 1, *, after: int = 0, timeout: float = 30.0
     ) -> list[dict[str, Any]]:
         """The next `count` messages the bot sent to a chat after the first `after` ones."""
         await self.wait_for(lambda: len(self.messages(chat_id)) >= after + count, timeout)
         return self.messages(chat_id)[after : after + count]
+
+    def release_held(self) -> None:
+        """Open the hold_after gate: waiting calls whose client is still connected go on."""
+        self.faults.hold_after = None
+        if self._release is not None:
+            self._release.set()
+            self._release = None
+
+    async def _hold(self) -> None:
+        if self.faults.hold_after is None or self.accepted_sends < self.faults.hold_after:
+            return
+        if self._release is None:
+            self._release = asyncio.Event()
+        release = self._release
+        async with self._changed:
+            self.held += 1
+            self._changed.notify_all()
+        try:
+            await release.wait()
+        finally:
+            self.held -= 1
 
     @property
     def pending_updates(self) -> int:
@@ -429,6 +457,7 @@ class BotAPIEmulator:
                 can_post_stories=False,
                 can_edit_stories=False,
                 can_delete_stories=False,
+                can_send_welcome_messages=False,
             )
         return member
 
@@ -465,21 +494,19 @@ class BotAPIEmulator:
         """Sliding windows over accepted sends; a send past a limit gets 429 like Telegram's."""
         limits = self.faults.limits
         now = time.monotonic()
-        while self._window and now - self._window[0][0] > 60:
-            self._window.popleft()
-        last_second = [(t, c, p) for t, c, p in self._window if now - t < 1.0]
+        while self._last_second and now - self._last_second[0] >= 1.0:
+            self._last_second.popleft()
+        chat = self._by_chat.setdefault(chat_id, deque())
+        while chat and now - chat[0] > 60:
+            chat.popleft()
         rate = limits.paid_per_second if paid and limits.paid_per_second else limits.per_second
         too_many = (
-            (rate is not None and len(last_second) >= rate)
+            (rate is not None and len(self._last_second) >= rate)
             or (
                 limits.per_chat_per_second is not None
-                and sum(1 for _, c, _ in last_second if c == chat_id) >= limits.per_chat_per_second
+                and sum(1 for t in chat if now - t < 1.0) >= limits.per_chat_per_second
             )
-            or (
-                limits.group_per_minute is not None
-                and chat_id < 0
-                and sum(1 for _, c, _ in self._window if c == chat_id) >= limits.group_per_minute
-            )
+            or (limits.group_per_minute is not None and chat_id < 0 and len(chat) >= limits.group_per_minute)
         )
         if too_many:
             raise APIError(
@@ -487,7 +514,8 @@ class BotAPIEmulator:
                 f"Too Many Requests: retry after {limits.retry_after}",
                 {"retry_after": limits.retry_after},
             )
-        self._window.append((now, chat_id, paid))
+        self._last_second.append(now)
+        chat.append(now)
 
     def _check_send(self, chat_id: int, paid: bool = False) -> None:
         if self.faults.server_errors > 0:
@@ -518,8 +546,10 @@ class BotAPIEmulator:
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        await self._hold()
         plain, entities = self._render(str(params.get("text", "")), params.get("parse_mode"))
         self._check_send(chat_id, bool(params.get("allow_paid_broadcast")))
+        self.accepted_sends += 1
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
@@ -539,10 +569,15 @@ class BotAPIEmulator:
         chat_id = int(params["chat_id"])
         self._check_send(chat_id)
         content = params.get("document")
+        field = "document"
+        if isinstance(content, str) and content.startswith("attach://"):
+            # aiogram uploads as Telegram documents it: the file in its own part, named by attach://<part>.
+            field = content.removeprefix("attach://")
+            content = params.get(field)
         if not isinstance(content, bytes):
             raise APIError(400, "Bad Request: there is no document in the request")
         file_id = f"OUT{next(self._file_ids)}"
-        filename = params.get("document__filename") or "document"
+        filename = params.get(f"{field}__filename") or "document"
         self.files[file_id] = (f"documents/{file_id}_{filename}", content)
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
