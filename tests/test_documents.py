@@ -60,3 +60,8 @@ def test_jsonl_keeps_good_lines_and_numbers_bad_ones() -> None:
 def test_content_hash_ignores_typography_but_not_words() -> None:
     assert content_hash("Ёлка «зелёная» —\nвысокая") == content_hash("ёлка зеленая высокая!")
     assert content_hash("Ёлка зелёная") != content_hash("Ёлка синяя")
+
+
+def test_text_in_neither_encoding_is_undecodable() -> None:
+    # 0x98 is unassigned in Windows-1251, and this is not UTF-8 either.
+    assert decode_text("Привет".encode("cp1251") + b"\x98") is Problem.UNDECODABLE

@@ -207,3 +207,9 @@ async def test_html_document_keeps_the_main_text_title_and_date(bot: RunningBot)
     empty = await bot.send_file(ADMIN, "index.html", no_article_html().encode())
     assert empty["text"] == "⚠️ На этой странице не найден текст статьи."
     assert await bot.app.articles.count() == 1
+
+
+async def test_text_in_an_unknown_encoding_is_refused(bot: RunningBot) -> None:
+    reply = await bot.send_file(ADMIN, "koi.txt", "Привет".encode("cp1251") + b"\x98")
+    assert reply["text"] == "⚠️ Текст не в UTF-8 и не в Windows-1251; сохраните его в UTF-8."
+    assert await bot.app.articles.count() == 0
