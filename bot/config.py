@@ -29,7 +29,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     analysis_workers: int = Field(default=1, ge=1, le=8)
     allow_private_urls: bool = False
+    # Links and feeds: a new feed's poll interval, the time a page or feed may take, and how many failed
+    # polls in a row pause a feed (each failure doubles the wait first, up to a day).
+    feed_poll_minutes: int = Field(default=15, ge=5, le=1440)
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    feed_pause_after: int = Field(default=10, ge=1, le=100)
     seeds_path: Path = Path("seeds")
+    # Digests: the default time of a new subscription, and the broadcaster's limits (Telegram allows
+    # about 30 messages/s, or up to 1,000/s with paid broadcasts, which cost Telegram Stars).
+    digest_time: str = "09:00"
+    broadcast_rate: float = Field(default=30.0, gt=0, le=30)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -70,6 +81,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r} (example: Europe/Moscow)") from None
         return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        hours, sep, minutes = value.strip().partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError("expected a time of day such as 09:00")
+        return f"{int(hours):02d}:{int(minutes):02d}"
 
     @field_validator("log_level")
     @classmethod

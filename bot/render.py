@@ -56,6 +56,10 @@ def help_text(is_admin: bool) -> str:
             "e.g. <code>/who Лавров</code>"
         ),
         _("/who — the most mentioned people of the week"),
+        _(
+            "/timeline <i>topic</i> — what happened when: events of a person, place or words, oldest first, "
+            "e.g. <code>/timeline переговоры</code>; alone — the last two weeks"
+        ),
         _("/help — this list"),
     ]
     if is_admin:

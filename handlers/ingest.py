@@ -1,4 +1,5 @@
-"""Admins add articles: documents, /ingest with text or as a reply, forwarded channel posts."""
+"""Admins add articles: documents, /ingest with text, a link (see handlers.links) or as a reply,
+forwarded channel posts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from bot.config import Settings
 from bot.filters import IsAdmin
 from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport, IngestService
+from bot.links import LinkService, lone_url
 from bot.telegram_text import answer_long
+from handlers.links import answer_link
 
 
 def _origin(message: Message) -> tuple[str | None, str | None, datetime | None]:
@@ -48,9 +51,20 @@ async def _ingest_post(post: Message, ingest: IngestService, by: int) -> IngestR
 
 
 async def ingest_command(
-    message: Message, command: CommandObject, bot: Bot, ingest: IngestService, settings: Settings
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    ingest: IngestService,
+    links: LinkService,
+    settings: Settings,
 ) -> None:
     target = message.reply_to_message
+    # A lone link, after the command or in the replied message, means the page behind it.
+    replied_text = target.text if target is not None else None
+    url = lone_url(command.args) if command.args and command.args.strip() else lone_url(replied_text)
+    if url:
+        await answer_link(message, url, links, settings)
+        return
     if command.args and command.args.strip():
         report = await ingest.text(command.args, by=message.from_user.id)
     elif target is not None and target.document is not None:

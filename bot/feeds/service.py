@@ -1,0 +1,173 @@
+"""Feeds as admins manage them: a new feed is polled at once and kept only when it reads; the scheduler
+polls the due ones every minute and tells the admins when a failing feed gets paused."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.utils.i18n import I18n
+
+from bot import render_feeds
+from bot.feeds.opml import export_opml, parse_opml
+from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
+from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
+from bot.ingest.webpage import RunPure
+from bot.ingestion import IngestService
+from storage.feeds import Feed, FeedRepo
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL_MINUTES = 5
+MAX_INTERVAL_MINUTES = 24 * 60
+POLL_JOB_ID = "feeds:poll"
+
+
+@dataclass(frozen=True)
+class FeedAdded:
+    feed: Feed
+    created: bool
+    first_poll: PollOutcome | None  # None when the feed was already on the list
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    added: list[Feed] = field(default_factory=list)
+    known: list[Feed] = field(default_factory=list)
+    refused: list[tuple[str, FetchErrorKind]] = field(default_factory=list)
+
+
+def valid_interval(minutes: int) -> bool:
+    return MIN_INTERVAL_MINUTES <= minutes <= MAX_INTERVAL_MINUTES
+
+
+def _feed_article_text(item: FeedArticle) -> str:
+    """Title line and body, the shape IngestService.text() stores: the first line becomes the title."""
+    return f"{' '.join(item.title.split())}\n{item.text}"
+
+
+class FeedService:
+    def __init__(
+        self,
+        repo: FeedRepo,
+        fetcher: Fetcher,
+        ingest: IngestService,
+        i18n: I18n,
+        admin_ids: Collection[int],
+        *,
+        run: RunPure = asyncio.to_thread,
+        default_minutes: int = 15,
+    ) -> None:
+        self.repo = repo
+        self.fetcher = fetcher
+        self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run)
+        self.default_minutes = default_minutes
+        self._ingest = ingest
+        self._i18n = i18n
+        self._admin_ids = sorted(admin_ids)
+        self._polls: set[asyncio.Task[list[PollOutcome]]] = set()
+        self._stopping = False
+
+    async def _ingest_item(self, item: FeedArticle) -> bool:
+        report = await self._ingest.text(
+            _feed_article_text(item),
+            by=None,
+            source=item.source,
+            url=item.url,
+            published_at=item.published_at,
+        )
+        return bool(report.stored) and report.stored[0].created
+
+    async def _log_pause(self, message: str) -> None:
+        # The poller's own notice is English; admins get a translated one from poll_due instead.
+        log.warning("%s", message)
+
+    async def add(self, url: str, *, by: int | None, minutes: int | None = None) -> FeedAdded:
+        """Subscribe and poll at once; a feed whose first poll fails is not kept (FetchError says why)."""
+        checked = str(self.fetcher.check_url(with_default_scheme(url)))
+        feed, created = await self.repo.add(checked, "", by, minutes or self.default_minutes)
+        if not created:
+            return FeedAdded(feed, created=False, first_poll=None)
+        outcome = await self.poller.poll_one(feed)
+        if outcome.status in (PollStatus.FAILED, PollStatus.PAUSED):
+            await self.repo.delete(feed.id)
+            kind = render_feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
+            raise FetchError(kind, outcome.error or "")
+        return FeedAdded(await self.repo.get(feed.id) or feed, created=True, first_poll=outcome)
+
+    async def all_feeds(self) -> list[Feed]:
+        return await self.repo.list()
+
+    async def delete(self, feed_id: int) -> Feed | None:
+        feed = await self.repo.get(feed_id)
+        if feed is None or not await self.repo.delete(feed_id):
+            return None
+        return feed
+
+    async def resume(self, feed_id: int) -> Feed | None:
+        if await self.repo.get(feed_id) is None:
+            return None
+        return await self.repo.resume(feed_id)
+
+    async def set_interval(self, feed_id: int, minutes: int) -> Feed | None:
+        return await self.repo.set_interval(feed_id, minutes)
+
+    async def import_opml(self, data: bytes, *, by: int | None) -> OpmlImport:
+        """Subscribe to every feed of an OPML file (InvalidOpml when it is none); the scheduler polls them."""
+        result = OpmlImport()
+        for entry in parse_opml(data):
+            try:
+                checked = str(self.fetcher.check_url(entry.url))
+            except FetchError as exc:
+                result.refused.append((entry.url, exc.kind))
+                continue
+            feed, created = await self.repo.add(checked, entry.title or "", by, self.default_minutes)
+            (result.added if created else result.known).append(feed)
+        return result
+
+    async def export_opml(self) -> tuple[bytes, int]:
+        feeds = await self.repo.list()
+        return export_opml(feeds).encode("utf-8"), len(feeds)
+
+    async def poll_due(self, bot: Bot | None = None) -> list[PollOutcome]:
+        """The scheduler's job: poll every due feed; admins hear about the feeds this run paused."""
+        if self._stopping:
+            return []
+        task = asyncio.create_task(self.poller.poll_due())
+        self._polls.add(task)
+        try:
+            outcomes = await task
+        except asyncio.CancelledError:
+            if self._stopping:
+                return []
+            raise
+        finally:
+            self._polls.discard(task)
+        for outcome in outcomes:
+            if outcome.status is PollStatus.PAUSED and bot is not None:
+                feed = await self.repo.get(outcome.feed_id)
+                if feed is not None:
+                    await self.tell_admins_paused(bot, feed)
+        return outcomes
+
+    async def tell_admins_paused(self, bot: Bot, feed: Feed) -> None:
+        """In the default language: the feed is known to the admins, not their chat languages."""
+        with self._i18n.context(), self._i18n.use_locale(self._i18n.default_locale):
+            text = render_feeds.feed_paused(feed)
+        for admin_id in self._admin_ids:
+            try:
+                await bot.send_message(admin_id, text)
+            except TelegramAPIError as exc:  # an admin who never started the bot must not stop the rest
+                log.warning("could not tell admin %s that feed %s was paused: %s", admin_id, feed.url, exc)
+
+    async def stop(self) -> None:
+        """At shutdown: polls in progress are cancelled (their items are retried at the next start)."""
+        self._stopping = True
+        for task in list(self._polls):
+            task.cancel()
+        if self._polls:
+            await asyncio.gather(*self._polls, return_exceptions=True)
