@@ -14,6 +14,8 @@ from bot.app import App
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator, TelegramUser
 
+pytest_plugins = ["tests.web_fixtures"]  # the local news site and the loopback guard, as fixtures
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_b4e76c9b5e787165.txt"
 
@@ -45,6 +47,17 @@ class RunningBot:
         before = len(self.emulator.messages(chat_id))
         await self.emulator.send_text(user, text, **kwargs)
         return await self.emulator.replies(chat_id, count, after=before)
+
+    async def reply(
+        self, user: TelegramUser, text: str, *, timeout: float = 60.0, **kwargs: Any
+    ) -> dict[str, Any]:
+        """One message and its one reply. Fetching, extraction and analysis share the worker process,
+        so a reply may wait behind a batch: the wait is generous, a missing reply still fails."""
+        chat_id = kwargs["chat"]["id"] if kwargs.get("chat") else user.id
+        before = len(self.emulator.messages(chat_id))
+        await self.emulator.send_text(user, text, **kwargs)
+        (answer,) = await self.emulator.replies(chat_id, 1, after=before, timeout=timeout)
+        return answer
 
     async def send_file(self, user: TelegramUser, name: str, content: bytes, **kwargs: Any) -> dict[str, Any]:
         before = len(self.emulator.messages(user.id))

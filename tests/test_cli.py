@@ -26,13 +26,17 @@ def test_shell_ingest_prints_one_line_per_article_and_never_stores_twice(tmp_pat
     (folder / "a.txt").write_bytes(SEED.read_bytes())
     (folder / "b.jsonl").write_text('{"title": "B", "text": "Second article."}\n{oops\n', encoding="utf-8")
     command = [sys.executable, "-m", "bot", "ingest", str(folder)]
-    first = subprocess.run(command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    first = subprocess.run(
+        command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120
+    )
     lines = first.stdout.strip().splitlines()
     assert lines[0].startswith("saved #1 2025-11-26 Лукашенко заявил")
     assert lines[1].startswith("saved #2 ") and lines[1].endswith(f"B ({folder / 'b.jsonl'})")
     assert lines[2].startswith(f"error {folder / 'b.jsonl'}: Line 2: not valid JSON")
     assert first.returncode == 1  # a line could not be read
-    second = subprocess.run(command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        command, cwd=ROOT, env=env_for(tmp_path), capture_output=True, text=True, timeout=120
+    )
     assert second.stdout.startswith("already stored #1 ")
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone() == (2,)
@@ -57,7 +61,9 @@ def test_console_chat_answers_with_seeds_ingested(tmp_path: Path) -> None:
 
 async def test_sigterm_lets_the_update_in_progress_finish(tmp_path: Path) -> None:
     async with BotAPIEmulator() as emulator:
-        env = env_for(tmp_path, BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url, ADMIN_IDS=str(ADMIN.id))
+        env = env_for(
+            tmp_path, BOT_TOKEN=emulator.token, TELEGRAM_API_URL=emulator.url, ADMIN_IDS=str(ADMIN.id)
+        )
         process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=ROOT, env=env)
         try:
             await emulator.wait_for(lambda: any(m == "getUpdates" for m, _ in emulator.calls), timeout=60)

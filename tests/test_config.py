@@ -16,7 +16,11 @@ from tests.conftest import ROOT
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("DEFAULT_TIMEZONE", "Mars/Olympus", "invalid DEFAULT_TIMEZONE: unknown IANA time zone 'Mars/Olympus'"),
+        (
+            "DEFAULT_TIMEZONE",
+            "Mars/Olympus",
+            "invalid DEFAULT_TIMEZONE: unknown IANA time zone 'Mars/Olympus'",
+        ),
         ("ADMIN_IDS", "12,abc", "invalid ADMIN_IDS: expected comma-separated numeric user ids, got 'abc'"),
         ("BOT_TOKEN", "not-a-token", "invalid BOT_TOKEN: expected the form 123456:ABC-DEF"),
         ("LOG_LEVEL", "loud", "invalid LOG_LEVEL"),
@@ -44,10 +48,15 @@ def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_timezone == "Europe/Moscow"
 
 
-def test_start_up_with_a_bad_variable_prints_one_line_and_exits(tmp_path) -> None:  # noqa: ANN001
+def test_start_up_with_a_bad_variable_prints_one_line_and_exits(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DEFAULT_TIMEZONE": "Mars/Olympus", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", "console"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

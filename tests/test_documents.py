@@ -11,7 +11,7 @@ from tests.conftest import SEED
 MB = 1024 * 1024
 
 
-def parse(name: str, data: bytes):  # noqa: ANN201 - a test shorthand
+def parse(name: str, data: bytes):
     return parse_document(name, data, "Europe/Moscow", 5 * MB)
 
 
@@ -54,7 +54,10 @@ def test_jsonl_keeps_good_lines_and_numbers_bad_ones() -> None:
     data = b'{"title": "A", "text": "a"}\n\n{"title": "B"}\n{"title": "C", "text": "c", "url": "ftp://x"}\n'
     parsed = parse("x.jsonl", data)
     assert [a.draft.title for a in parsed.articles] == ["A"]
-    assert [(p.problem, p.line) for p in parsed.problems] == [(Problem.MISSING_FIELD, 3), (Problem.BAD_URL, 4)]
+    assert [(p.problem, p.line) for p in parsed.problems] == [
+        (Problem.MISSING_FIELD, 3),
+        (Problem.BAD_URL, 4),
+    ]
 
 
 def test_content_hash_ignores_typography_but_not_words() -> None:

@@ -23,12 +23,13 @@ from tests.web_fixtures import (
     ARTICLE_TITLE,
     FeedItemSpec,
     LocalNewsSite,
-    forbid_non_loopback_connections,
 )
 
 FEED_URL = "https://tomsk.example/rss"
 T0 = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
 LONG_TEXT = " ".join(ARTICLE_BODY)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 # --- parsing -------------------------------------------------------------------------------------------
@@ -396,17 +397,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return forbid_non_loopback_connections(monkeypatch)
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[LocalNewsSite]:
-    async with LocalNewsSite() as running:
-        yield running
 
 
 @pytest_asyncio.fixture

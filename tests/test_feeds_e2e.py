@@ -6,43 +6,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.emulator import BotAPIEmulator, TelegramUser
+from bot.emulator import BotAPIEmulator
 from bot.feeds.opml import parse_opml
 from bot.feeds.polling import PollOutcome, PollStatus
 from bot.feeds.service import POLL_JOB_ID
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
-from tests.web_fixtures import ARTICLE_BODY, FeedItemSpec, LocalNewsSite, forbid_non_loopback_connections
+from tests.web_fixtures import (
+    ARTICLE_BODY,
+    FeedItemSpec,
+    LocalNewsSite,
+)
 
 LONG_TEXT = " ".join(ARTICLE_BODY)
 
-REPLY_TIMEOUT = 60.0
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return forbid_non_loopback_connections(monkeypatch)
-
-
-async def ask(bot: RunningBot, user: TelegramUser, text: str, **kwargs: Any) -> dict[str, Any]:
-    """One message and its one reply; fetching, extraction and the analysis of earlier articles share
-    the worker process, so a reply may take longer than the emulator's default wait."""
-    chat_id = kwargs["chat"]["id"] if kwargs.get("chat") else user.id
-    before = len(bot.emulator.messages(chat_id))
-    await bot.emulator.send_text(user, text, **kwargs)
-    (reply,) = await bot.emulator.replies(chat_id, 1, after=before, timeout=REPLY_TIMEOUT)
-    return reply
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[LocalNewsSite]:
-    async with LocalNewsSite() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 @pytest_asyncio.fixture
@@ -78,7 +60,7 @@ async def test_polling_job_runs_every_minute_one_at_a_time(web_bot: RunningBot) 
 async def test_new_feed_is_polled_at_once_and_teasers_get_their_page_text(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:
-    reply = await ask(web_bot, ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
+    reply = await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
     assert reply["text"] == (
         "✅ Feed #1 added: Томские новости, polled every 15 min.\n"
         "First poll: new articles: 2, already stored: 0."
@@ -88,7 +70,7 @@ async def test_new_feed_is_polled_at_once_and_teasers_get_their_page_text(
     assert older.title == "В Северске отключат горячую воду" and "Материал 2." in older.text
     assert newer.text == LONG_TEXT and newer.source == "Томские новости"
     assert newer.published_at == datetime(2024, 5, 14, 6, 30, tzinfo=UTC)
-    again = await ask(web_bot, ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
+    again = await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
     assert again["text"] == "↩️ This feed is already on the list as #1: Томские новости."
 
 
@@ -96,7 +78,7 @@ async def test_scheduled_polls_are_conditional_and_take_only_new_items(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:
     site.moving_items = [moving_item(2), moving_item(1)]
-    reply = await ask(web_bot, ADMIN, f"/addfeed {site.url('/moving.xml')} 30")
+    reply = await web_bot.reply(ADMIN, f"/addfeed {site.url('/moving.xml')} 30")
     assert "каждые 30 мин" in reply["text"] and "новых статей: 2" in reply["text"]
     assert await run_poll_job(web_bot, minutes_later=10) == []  # not due before its 30 minutes
     [unchanged] = await run_poll_job(web_bot, minutes_later=31)
@@ -131,20 +113,20 @@ async def test_failing_feed_backs_off_then_is_paused_and_every_admin_is_told(
             f"/resumefeed {feed.id} включит её снова, /delfeed {feed.id} удалит."
         )
     assert await run_poll_job(web_bot, minutes_later=3 * 24 * 60) == []  # paused: never due
-    listing = await ask(web_bot, ADMIN_EN, "/feeds")
+    listing = await web_bot.reply(ADMIN_EN, "/feeds")
     assert "⏸ paused" in listing["text"]
     assert "failed polls in a row: 3; last error: the page was not found (HTTP 404)." in listing["text"]
-    resumed = await ask(web_bot, ADMIN_EN, f"/resumefeed {feed.id}")
+    resumed = await web_bot.reply(ADMIN_EN, f"/resumefeed {feed.id}")
     assert resumed["text"].startswith(f"▶️ Feed #{feed.id} resumed: Пропавшая <лента>.")
     assert [o.feed_id for o in await run_poll_job(web_bot, minutes_later=1)] == [feed.id]
 
 
 async def test_feed_list_shows_each_feeds_health(web_bot: RunningBot, site: LocalNewsSite) -> None:
-    empty = await ask(web_bot, ADMIN_EN, "/feeds")
+    empty = await web_bot.reply(ADMIN_EN, "/feeds")
     assert empty["text"].startswith("No feeds yet.")
-    await ask(web_bot, ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
-    await ask(web_bot, ADMIN_EN, f"/addfeed {site.url('/atom.xml')}")
-    listing = await ask(web_bot, ADMIN_EN, "/feeds")
+    await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
+    await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/atom.xml')}")
+    listing = await web_bot.reply(ADMIN_EN, "/feeds")
     text = listing["text"]
     assert text.startswith("📡 Feeds: 2")
     assert f"#1 Томские новости\n{site.url('/rss.xml')}\nevery 15 min · articles: 2 · last poll " in text
@@ -153,9 +135,9 @@ async def test_feed_list_shows_each_feeds_health(web_bot: RunningBot, site: Loca
         f"#2 Томские новости (Atom)\n{site.url('/atom.xml')}\nevery 15 min · articles: 0 · last poll " in text
     )
     assert "failed" not in text
-    changed = await ask(web_bot, ADMIN_EN, "/feedinterval 2 60")
+    changed = await web_bot.reply(ADMIN_EN, "/feedinterval 2 60")
     assert changed["text"] == "✅ Feed #2 is now polled every 60 min."
-    refused = await ask(web_bot, ADMIN_EN, "/feedinterval 2 1")
+    refused = await web_bot.reply(ADMIN_EN, "/feedinterval 2 1")
     assert refused["text"] == "⚠️ The interval is a whole number of minutes from 5 to 1440."
 
 
@@ -172,7 +154,7 @@ async def test_a_feed_that_cannot_be_read_is_not_added(
     web_bot: RunningBot, site: LocalNewsSite, path: str, reason: str
 ) -> None:
     url = site.url(path)
-    reply = await ask(web_bot, ADMIN_EN, f"/addfeed {url}")
+    reply = await web_bot.reply(ADMIN_EN, f"/addfeed {url}")
     assert reply["text"] == f"⚠️ Feed not added, {url}: {reason}"
     assert await web_bot.app.feeds.all_feeds() == []
     assert await web_bot.app.articles.count() == 0
@@ -182,7 +164,7 @@ async def test_feeds_on_private_addresses_are_refused_without_the_setting(
     bot: RunningBot, site: LocalNewsSite, loopback_only: list[str]
 ) -> None:
     for url in (site.url("/rss.xml"), f"http://localhost:{site.port}/rss.xml"):
-        reply = await ask(bot, ADMIN_EN, f"/addfeed {url}")
+        reply = await bot.reply(ADMIN_EN, f"/addfeed {url}")
         assert reply["text"] == (
             f"⚠️ Feed not added, {url}: "
             "the address leads into a private or local network; such links are refused."
@@ -233,12 +215,12 @@ async def test_files_that_are_not_opml(web_bot: RunningBot) -> None:
 
 
 async def test_deleting_a_feed_keeps_its_articles(web_bot: RunningBot, site: LocalNewsSite) -> None:
-    await ask(web_bot, ADMIN, f"/addfeed {site.url('/rss.xml')}")
-    deleted = await ask(web_bot, ADMIN, "/delfeed 1")
+    await web_bot.reply(ADMIN, f"/addfeed {site.url('/rss.xml')}")
+    deleted = await web_bot.reply(ADMIN, "/delfeed 1")
     assert deleted["text"] == "🗑 Лента #1 удалена: Томские новости. Её статьи остаются в архиве."
-    missing = await ask(web_bot, ADMIN, "/delfeed 1")
+    missing = await web_bot.reply(ADMIN, "/delfeed 1")
     assert missing["text"] == "Ленты #1 нет. Список лент — /feeds."
-    usage = await ask(web_bot, ADMIN, "/delfeed")
+    usage = await web_bot.reply(ADMIN, "/delfeed")
     assert usage["text"].startswith("Напишите номер ленты из /feeds")
     assert await web_bot.app.feeds.all_feeds() == []
     assert await web_bot.app.articles.count() == 2
@@ -252,7 +234,7 @@ async def test_non_admins_cannot_touch_feeds(web_bot: RunningBot, site: LocalNew
         "/delfeed 1",
         "/resumefeed 1",
     ):
-        reply = await ask(web_bot, READER, command)
+        reply = await web_bot.reply(READER, command)
         assert reply["text"].startswith("⛔"), command
     opml = f'<opml version="2.0"><body><outline xmlUrl="{site.url("/rss.xml")}"/></body></opml>'.encode()
     reply = await web_bot.send_file(READER_EN, "feeds.opml", opml)

@@ -19,18 +19,12 @@ from bot.fetch import (
     RefusedAddress,
     with_default_scheme,
 )
-from tests.web_fixtures import ARTICLE_TITLE, LocalNewsSite, forbid_non_loopback_connections
+from tests.web_fixtures import (
+    ARTICLE_TITLE,
+    LocalNewsSite,
+)
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return forbid_non_loopback_connections(monkeypatch)
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[LocalNewsSite]:
-    async with LocalNewsSite() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 @pytest_asyncio.fixture

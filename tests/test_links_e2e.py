@@ -8,42 +8,24 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from aiogram.utils.i18n import I18n
 
 from bot import render_feeds
-from bot.emulator import BotAPIEmulator, TelegramUser
+from bot.emulator import BotAPIEmulator
 from bot.fetch import USER_AGENT, AddressPolicy, FetchErrorKind
 from bot.i18n import create_i18n
 from bot.links import lone_url
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
-from tests.web_fixtures import ARTICLE_BODY, ARTICLE_TITLE, LocalNewsSite, forbid_non_loopback_connections
+from tests.web_fixtures import (
+    ARTICLE_BODY,
+    ARTICLE_TITLE,
+    LocalNewsSite,
+)
 
-REPLY_TIMEOUT = 60.0
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return forbid_non_loopback_connections(monkeypatch)
-
-
-async def ask(bot: RunningBot, user: TelegramUser, text: str, **kwargs: Any) -> dict[str, Any]:
-    """One message and its one reply; fetching, extraction and the analysis of earlier articles share
-    the worker process, so a reply may take longer than the emulator's default wait."""
-    chat_id = kwargs["chat"]["id"] if kwargs.get("chat") else user.id
-    before = len(bot.emulator.messages(chat_id))
-    await bot.emulator.send_text(user, text, **kwargs)
-    (reply,) = await bot.emulator.replies(chat_id, 1, after=before, timeout=REPLY_TIMEOUT)
-    return reply
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[LocalNewsSite]:
-    async with LocalNewsSite() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 @pytest_asyncio.fixture
@@ -96,7 +78,7 @@ async def test_link_after_ingest_is_stored_with_the_page_metadata(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:
     url = site.url("/article/1")
-    reply = await ask(web_bot, ADMIN_EN, f"/ingest {url}")
+    reply = await web_bot.reply(ADMIN_EN, f"/ingest {url}")
     assert reply["text"] == f"✅ Saved #1: {ARTICLE_TITLE} (14 May 2024)"
     article = await web_bot.app.articles.get(1)
     assert article is not None
@@ -111,11 +93,11 @@ async def test_admin_message_that_is_only_a_link_is_stored_once(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:
     # Through two redirects: the article keeps the address it was finally found at.
-    reply = await ask(web_bot, ADMIN, site.url("/redirect/2"))
+    reply = await web_bot.reply(ADMIN, site.url("/redirect/2"))
     assert reply["text"].startswith(f"✅ Сохранено #1: {ARTICLE_TITLE} (14 мая 2024)")
     article = await web_bot.app.articles.get(1)
     assert article is not None and article.url == site.url("/article/1")
-    again = await ask(web_bot, ADMIN, site.url("/article/1"))
+    again = await web_bot.reply(ADMIN, site.url("/article/1"))
     assert again["text"] == f"↩️ Уже есть в архиве под #1: {ARTICLE_TITLE}"
     assert await web_bot.app.articles.count() == 1
 
@@ -125,7 +107,7 @@ async def test_ingest_as_a_reply_to_a_link_stores_the_page(
 ) -> None:
     group = {"id": -700, "type": "group", "title": "Редакция"}
     shared = await emulator.send_text(READER, site.url("/article/1"), chat=group)
-    reply = await ask(web_bot, ADMIN_EN, "/ingest", chat=group, reply_to=shared)
+    reply = await web_bot.reply(ADMIN_EN, "/ingest", chat=group, reply_to=shared)
     assert reply["text"].startswith(f"✅ Saved #1: {ARTICLE_TITLE}")
 
 
@@ -146,10 +128,10 @@ async def test_each_unreadable_link_gets_its_reason_and_nothing_is_stored(
         ("ftp://127.0.0.1/pub/news.txt", "only http:// and https:// links can be read."),
     ]
     for url, reason in cases:
-        reply = await ask(web_bot, ADMIN_EN, f"/ingest {url}")
+        reply = await web_bot.reply(ADMIN_EN, f"/ingest {url}")
         assert reply["text"].startswith(f"⚠️ Nothing stored from {url}: {reason}"), (url, reply["text"])
     missing = site.url("/missing")
-    russian = await ask(web_bot, ADMIN, missing)
+    russian = await web_bot.reply(ADMIN, missing)
     assert russian["text"] == f"⚠️ Ничего не сохранено из {missing}: страница не найдена (HTTP 404)."
     assert await web_bot.app.articles.count() == 0
 
@@ -160,7 +142,7 @@ async def test_redirect_into_a_private_network_is_refused_before_connecting(
     # As on a server without the setting, but with the local site's own address still open.
     web_bot.app.fetcher.policy = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
     for path in ("/redirect-private", "/redirect-metadata"):
-        reply = await ask(web_bot, ADMIN_EN, f"/ingest {site.url(path)}")
+        reply = await web_bot.reply(ADMIN_EN, f"/ingest {site.url(path)}")
         assert "the address leads into a private or local network" in reply["text"], path
     assert loopback_only == []
     assert await web_bot.app.articles.count() == 0
@@ -170,7 +152,7 @@ async def test_private_addresses_are_refused_without_the_setting(
     bot: RunningBot, site: LocalNewsSite, loopback_only: list[str]
 ) -> None:
     for url in (site.url("/article/1"), f"http://localhost:{site.port}/article/1", "http://10.1.2.3/news"):
-        reply = await ask(bot, ADMIN_EN, f"/ingest {url}")
+        reply = await bot.reply(ADMIN_EN, f"/ingest {url}")
         assert "private or local network" in reply["text"], url
     assert site.requests == [] and loopback_only == []
     assert await bot.app.articles.count() == 0
@@ -179,9 +161,9 @@ async def test_private_addresses_are_refused_without_the_setting(
 async def test_non_admins_links_are_neither_fetched_nor_stored(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:
-    reply = await ask(web_bot, READER, f"/ingest {site.url('/article/1')}")
+    reply = await web_bot.reply(READER, f"/ingest {site.url('/article/1')}")
     assert reply["text"].startswith("⛔")
-    reply = await ask(web_bot, READER_EN, site.url("/article/1"))
+    reply = await web_bot.reply(READER_EN, site.url("/article/1"))
     assert reply["text"].startswith("I answer commands")
     assert site.requests == []
     assert await web_bot.app.articles.count() == 0

@@ -45,7 +45,9 @@ async def test_commands_are_registered_in_both_languages(bot: RunningBot, emulat
 
 async def test_search_finds_an_inflected_russian_word(bot: RunningBot) -> None:
     await bot.send_file(ADMIN, SEED.name, SEED.read_bytes())
-    await add_jsonl(bot, [{"title": "Погода в Москве", "text": "Завтра в столице ожидается снег.", "date": "2025-11-27"}])
+    await add_jsonl(
+        bot, [{"title": "Погода в Москве", "text": "Завтра в столице ожидается снег.", "date": "2025-11-27"}]
+    )
     # "переговорам" is in no text; "переговоры", "переговоров" are.
     (reply,) = await bot.ask(READER, "/search переговорам")
     text = reply["text"]
@@ -61,7 +63,11 @@ async def test_search_ranks_the_title_match_first_and_falls_back_to_any_word(bot
         bot,
         [
             {"title": "Снег в Москве", "text": "Синоптики обещают метель и снегопад.", "date": "2025-11-20"},
-            {"title": "Пробки", "text": "Из-за снега в Москве пробки достигли девяти баллов.", "date": "2025-11-21"},
+            {
+                "title": "Пробки",
+                "text": "Из-за снега в Москве пробки достигли девяти баллов.",
+                "date": "2025-11-21",
+            },
             {"title": "Театр", "text": "Премьера в Большом театре перенесена.", "date": "2025-11-22"},
         ],
     )
@@ -81,7 +87,16 @@ async def test_search_without_words_or_hits_explains(bot: RunningBot) -> None:
 
 async def test_titles_with_markup_characters_are_escaped(bot: RunningBot) -> None:
     title = "Курс <b>рубля</b> & «доллар» </i>"
-    await add_jsonl(bot, [{"title": title, "text": "Рубль & доллар: <script>курс</script> вырос.", "url": "https://e.org/?a=1&b=<2>"}])
+    await add_jsonl(
+        bot,
+        [
+            {
+                "title": title,
+                "text": "Рубль & доллар: <script>курс</script> вырос.",
+                "url": "https://e.org/?a=1&b=<2>",
+            }
+        ],
+    )
     (latest,) = await bot.ask(READER, "/latest")
     assert title in latest["text"]
     link = next(e for e in latest["entities"] if e["type"] == "text_link")
@@ -104,18 +119,29 @@ async def test_latest_lists_newest_first_with_dates(bot: RunningBot) -> None:
     (reply,) = await bot.ask(READER_EN, "/latest")
     lines = reply["text"].split("\n\n")
     assert lines[0] == "🗞 Latest articles"
-    assert lines[1:] == ["25 November 2025 — Newest", "10 November 2025 — Middle", "1 November 2025 — Older · Reuters"]
+    assert lines[1:] == [
+        "25 November 2025 — Newest",
+        "10 November 2025 — Middle",
+        "1 November 2025 — Older · Reuters",
+    ]
 
 
-async def test_long_answers_are_split_within_telegrams_limit(bot: RunningBot, emulator: BotAPIEmulator) -> None:
+async def test_long_answers_are_split_within_telegrams_limit(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
     records = [
-        {"title": f"Переговоры, раунд {n}: " + "очень длинный заголовок " * 11, "text": f"Переговоры {n} " + "шли долго и упорно " * 30 + "."}
+        {
+            "title": f"Переговоры, раунд {n}: " + "очень длинный заголовок " * 11,
+            "text": f"Переговоры {n} " + "шли долго и упорно " * 30 + ".",
+        }
         for n in range(10)
     ]
     await add_jsonl(bot, records)
     before = len(emulator.messages(READER.id))
     await emulator.send_text(READER, "/search переговоры")
-    await emulator.wait_for(lambda: any("\n\n10. " in m["text"] for m in emulator.messages(READER.id)[before:]))
+    await emulator.wait_for(
+        lambda: any("\n\n10. " in m["text"] for m in emulator.messages(READER.id)[before:])
+    )
     parts = emulator.messages(READER.id)[before:]
     assert len(parts) >= 2
     assert all(len(p["text"].encode("utf-16-le")) // 2 <= 4096 for p in parts)

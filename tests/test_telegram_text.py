@@ -18,7 +18,9 @@ def test_emulator_rejects_what_telegram_rejects(source: str) -> None:
 
 
 def test_emulator_reads_entities_in_utf16_units() -> None:
-    text, entities = parse_html('🔎 <b>жирный</b> &lt;&amp;&gt; <a href="https://e.org/?a=1&amp;b=2">ссылка</a>')
+    text, entities = parse_html(
+        '🔎 <b>жирный</b> &lt;&amp;&gt; <a href="https://e.org/?a=1&amp;b=2">ссылка</a>'
+    )
     assert text == "🔎 жирный <&> ссылка"
     bold, link = entities
     assert (bold.type, bold.offset, bold.length) == ("bold", 3, 6)  # the emoji counts twice

@@ -20,20 +20,10 @@ from tests.web_fixtures import (
     ARTICLE_TITLE,
     LocalNewsSite,
     article_html,
-    forbid_non_loopback_connections,
     no_article_html,
 )
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return forbid_non_loopback_connections(monkeypatch)
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[LocalNewsSite]:
-    async with LocalNewsSite() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 @pytest_asyncio.fixture

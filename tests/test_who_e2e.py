@@ -15,18 +15,26 @@ from tests.conftest import ADMIN, READER, READER_EN, SEED, RunningBot, entity_te
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BIDENS = [
-    {"title": "Байден помиловал сына", "date": "2024-12-02",
-     "text": "Президент США Джо Байден помиловал своего сына Хантера Байдена. «Я верю в систему правосудия, "
-             "но политика заразила этот процесс», — заявил Джо Байден."},
-    {"title": "Хантер Байден о помиловании", "date": "2024-12-03",
-     "text": "Хантер Байден заявил, что никогда не будет воспринимать помилование как должное. "
-             "Хантер Байден поблагодарил отца. Адвокат Хантера Байдена подтвердил это."},
+    {
+        "title": "Байден помиловал сына",
+        "date": "2024-12-02",
+        "text": "Президент США Джо Байден помиловал своего сына Хантера Байдена. "
+        "«Я верю в систему правосудия, но политика заразила этот процесс», — заявил Джо Байден.",
+    },
+    {
+        "title": "Хантер Байден о помиловании",
+        "date": "2024-12-03",
+        "text": "Хантер Байден заявил, что никогда не будет воспринимать помилование как должное. "
+        "Хантер Байден поблагодарил отца. Адвокат Хантера Байдена подтвердил это.",
+    },
 ]
 ENGLISH = {
-    "title": "Envoy to meet Putin", "date": "2025-11-27", "lang": "en",
+    "title": "Envoy to meet Putin",
+    "date": "2025-11-27",
+    "lang": "en",
     "text": "US special envoy Steve Witkoff will meet Russian President Vladimir Putin next week. "
-            "Russian Foreign Minister Sergei Lavrov said Moscow was ready: \"We are ready to talk < & >,\" "
-            "Lavrov told reporters.",
+    'Russian Foreign Minister Sergei Lavrov said Moscow was ready: "We are ready to talk < & >," '
+    "Lavrov told reporters.",
 }
 
 

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohappyeyeballs
 import pytest
+import pytest_asyncio
 from aiohttp import web
 
 ARTICLE_TITLE = "В Томске открыли пешеходный мост через Ушайку"
@@ -422,3 +423,15 @@ class LocalNewsSite:
         # Cut off mid-document, the way a proxy timeout truncates a feed.
         body = self._rss_document([])[:120]
         return web.Response(body=body, content_type="application/rss+xml")
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Use with `pytestmark = pytest.mark.usefixtures("loopback_only")` in modules that fetch."""
+    return forbid_non_loopback_connections(monkeypatch)
+
+
+@pytest_asyncio.fixture
+async def site() -> AsyncIterator[LocalNewsSite]:
+    async with LocalNewsSite() as running:
+        yield running
