@@ -1,0 +1,175 @@
+"""Composing digests: the stories each chat gets, filtered by its topics and summarised for what is new to it.
+
+The expensive part (TextRank per story, ranking) is done once per run in `build_catalog`, in a worker
+process; `compose` then costs a set lookup per story and a memoised MMR per chosen story, so
+thousands of chats with distinct topic filters are served from one catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.analysis.stems import query_stems, stems
+from bot.digest.summary import Story, StoryArticle, StoryDigest, build_story, digest_story, rank_stories
+
+MAX_STORIES = 10
+MAX_TOPICS = 20
+
+
+@dataclass(frozen=True)
+class Topics:
+    """A chat's topic filter: any of the `include` phrases (all their stems) and none of `exclude`."""
+
+    include: tuple[tuple[str, ...], ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def matches(self, story_stems: frozenset[str]) -> bool:
+        if any(s in story_stems for s in self.exclude):
+            return False
+        return not self.include or any(all(s in story_stems for s in phrase) for phrase in self.include)
+
+    @property
+    def empty(self) -> bool:
+        return not self.include and not self.exclude
+
+
+def parse_topics(text: str) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
+    """Topics from "Лукашенко, мирный план, -спорт": comma-separated phrases, `-word` excludes a word.
+
+    Returns the filter and the phrases and exclusions as written, for showing them back.
+    """
+    phrases: list[str] = []
+    excluded: list[str] = []
+    for piece in text.replace(";", ",").split(","):
+        kept: list[str] = []
+        for token in piece.split():
+            if token.startswith(("-", "−", "—")) and len(token) > 1:
+                excluded.append(token.lstrip("-−—"))
+            else:
+                kept.append(token)
+        if kept:
+            phrases.append(" ".join(kept))
+    include = tuple(dict.fromkeys(tuple(query_stems(p)) for p in phrases if query_stems(p)))
+    exclude = tuple(dict.fromkeys(s for word in excluded for s in query_stems(word)))
+    shown_phrases = tuple(p for p in dict.fromkeys(phrases) if query_stems(p))
+    shown_excluded = tuple(w for w in dict.fromkeys(excluded) if query_stems(w))
+    return Topics(include, exclude), shown_phrases, shown_excluded
+
+
+@dataclass(frozen=True)
+class StoryMaterial:
+    """A story as storage gives it: its newest reports, when the last was ingested, links to sources."""
+
+    story_id: int
+    articles: tuple[StoryArticle, ...]
+    last_ingested: datetime
+    links: tuple[tuple[str, str], ...] = ()  # (source, url)
+
+
+@dataclass(frozen=True)
+class CatalogStory:
+    story_id: int
+    story: Story
+    stems: frozenset[str] = field(hash=False)
+    last_ingested: datetime
+    links: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The stories of one digest run, most important first."""
+
+    stories: tuple[CatalogStory, ...]
+    until: datetime
+
+
+def build_catalog(
+    materials: Sequence[StoryMaterial], until: datetime, prominence: Mapping[str, float] | None = None
+) -> Catalog:
+    """Build and rank every story touched since the earliest subscriber's last digest (worker process)."""
+    built: dict[int, CatalogStory] = {}
+    for material in materials:
+        if not material.articles:
+            continue
+        story = build_story(material.articles)
+        words = frozenset(s for a in material.articles for s in stems(f"{a.title}\n{a.text}"))
+        built[id(story)] = CatalogStory(
+            material.story_id, story, words, material.last_ingested, material.links
+        )
+    ranked = rank_stories([c.story for c in built.values()], until, prominence)
+    return Catalog(tuple(built[id(story)] for story in ranked), until)
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    key: int  # the subscription
+    since: datetime | None  # stories with a report ingested after this; None: the whole catalog
+    topics: Topics = Topics()
+    already_sent: Mapping[int, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    story_id: int
+    digest: StoryDigest
+    links: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ComposedDigest:
+    key: int
+    entries: tuple[DigestEntry, ...]
+    more: int  # matching stories left out to keep the digest short
+
+    @property
+    def empty(self) -> bool:
+        return not self.entries
+
+
+class Composer:
+    """Composes digests from one catalog; summaries for chats new to a story are computed once."""
+
+    def __init__(self, catalog: Catalog, limit: int = MAX_STORIES) -> None:
+        self.catalog = catalog
+        self.limit = limit
+        self._fresh: dict[int, StoryDigest] = {}
+
+    def select(self, since: datetime | None, topics: Topics) -> tuple[list[CatalogStory], int]:
+        """The chat's stories, most important first, and how many more matched beyond the limit."""
+        chosen: list[CatalogStory] = []
+        more = 0
+        for item in self.catalog.stories:
+            if since is not None and item.last_ingested <= since:
+                continue
+            if not topics.matches(item.stems):
+                continue
+            if len(chosen) < self.limit:
+                chosen.append(item)
+            else:
+                more += 1
+        return chosen, more
+
+    def compose(self, request: DigestRequest) -> ComposedDigest:
+        chosen, more = self.select(request.since, request.topics)
+        entries = tuple(
+            DigestEntry(
+                item.story_id, self._digest(item, request.already_sent.get(item.story_id, ())), item.links
+            )
+            for item in chosen
+        )
+        return ComposedDigest(request.key, entries, more)
+
+    def _digest(self, item: CatalogStory, already_sent: tuple[str, ...]) -> StoryDigest:
+        if already_sent:
+            return digest_story(item.story, already_sent)
+        cached = self._fresh.get(item.story_id)
+        if cached is None:
+            cached = self._fresh[item.story_id] = digest_story(item.story)
+        return cached
+
+
+def compose_many(catalog: Catalog, requests: Iterable[DigestRequest]) -> list[ComposedDigest]:
+    composer = Composer(catalog)
+    return [composer.compose(r) for r in requests]

@@ -1,0 +1,357 @@
+"""Digests as a service: stories assigned at ingest, scheduled and on-demand digests, delivered exactly once.
+
+Exactly once, as far as Telegram allows: a delivery row per (subscription, period) holds the composed
+messages before the first is sent, and each message Telegram accepts is recorded in its own commit
+right after the response. A bot killed at any point resends, after restart, only the messages not
+recorded. The one window left is between Telegram accepting a message and that commit (or a
+network timeout that hid an accepted send): the message then goes out twice, as Telegram's Bot API
+has no idempotency key to make the resend a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import render_digest
+from bot.config import Settings
+from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
+from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
+from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF, DocumentFrequencies, article_features, content_stems
+from bot.scheduling import DigestScheduler, job_id, period_of
+from bot.workers import WorkerPool
+from storage.articles import Article
+from storage.stories import ArticleStoryInput, ArticleText, StoryRepo
+from storage.subscriptions import (
+    Delivery,
+    DeliveryDraft,
+    DeliveryRepo,
+    DeliveryStatus,
+    SentSentence,
+    Slot,
+    Subscription,
+    SubscriptionRepo,
+)
+
+log = logging.getLogger(__name__)
+
+FIRST_DIGEST_SPAN = timedelta(hours=24)
+RESUME_WINDOW = timedelta(hours=24)
+STOP_GRACE_SECONDS = 10.0
+BACKFILL_BATCH = 200
+# Digests composed and recorded per transaction: each batch is committed before any of it is sent.
+COMPOSE_BATCH = 100
+
+# Key people per article (entity keys, most prominent first); wired in when entity storage exists.
+PeopleSource = Callable[[Sequence[int]], Awaitable[Mapping[int, tuple[str, ...]]]]
+
+
+def story_inputs(
+    articles: Sequence[ArticleText], frequencies: DocumentFrequencies | None
+) -> list[ArticleStoryInput]:
+    """Story vectors and distinct stems of new articles (id, title, text, lang, published): a worker's job."""
+    return [
+        ArticleStoryInput(
+            article_id=article_id,
+            published=published,
+            features=article_features(title, text, lang, frequencies),
+            stems=frozenset(content_stems(f"{title}\n{text}")),
+        )
+        for article_id, title, text, lang, published in articles
+    ]
+
+
+class OnDemand(StrEnum):
+    SENT = "sent"
+    EMPTY = "empty"
+    FAILED = "failed"
+
+
+class DigestService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        subscriptions: SubscriptionRepo,
+        deliveries: DeliveryRepo,
+        stories: StoryRepo,
+        workers: WorkerPool,
+        i18n: I18n,
+        scheduler: AsyncIOScheduler,
+        people: PeopleSource | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.deliveries = deliveries
+        self.stories = stories
+        self.workers = workers
+        self.i18n = i18n
+        self.people = people
+        self.clock = clock
+        self.scheduler = DigestScheduler(subscriptions, self.run_slot, scheduler, clock=clock)
+        self.broadcaster: Broadcaster | None = None
+        self._claimed: dict[int, int] = {}  # delivery id → subscription id, while a task sends it
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._stopping = False
+
+    # ----- stories at ingest -----
+    async def on_stored(self, articles: list[Article]) -> None:
+        """The ingest hook: each new article joins a story (vectors computed in a worker process).
+
+        A failure is logged, not raised: the article is stored, and the start-up backfill assigns it.
+        """
+        try:
+            await self._assign([(a.id, a.title, a.text, a.lang, a.published_at) for a in articles])
+        except Exception:
+            log.exception("story assignment of %d article(s) failed", len(articles))
+
+    async def _assign(self, articles: Sequence[ArticleText]) -> None:
+        frequencies = await self.stories.frequencies()
+        inputs = await self.workers.run(
+            story_inputs,
+            articles,
+            frequencies if frequencies.documents >= MIN_DOCUMENTS_FOR_IDF else None,
+        )
+        await self.stories.assign(inputs)
+
+    async def _backfill(self) -> None:
+        """Articles stored without a story (a crash between storing and assigning, or older data)."""
+        while not self._stopping and (batch := await self.stories.unassigned(BACKFILL_BATCH)):
+            await self._assign(batch)
+
+    # ----- lifecycle -----
+    async def start(self, bot: Bot) -> None:
+        """Resume deliveries a stopped bot left unfinished, then rebuild the schedule (with catch-up).
+
+        Call it once the app's scheduler is running.
+        """
+        self._stopping = False
+        self.broadcaster = Broadcaster(
+            bot,
+            rate=self.settings.broadcast_rate,
+            paid=self.settings.paid_broadcast,
+            paid_rate=self.settings.paid_broadcast_rate,
+        )
+        expired = await self.deliveries.expire_pending(self.clock() - RESUME_WINDOW)
+        if expired:
+            log.warning("%d digest deliveries older than %s were not resumed", expired, RESUME_WINDOW)
+        self._track(self._resume())
+        self._track(self._backfill())
+        await self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop scheduling; sends in progress finish their current message, the rest resume at start."""
+        self._stopping = True
+        self.scheduler.stop()
+        if self.broadcaster is not None:
+            self.broadcaster.stop()
+        tasks = [t for t in self._tasks if not t.done()]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _track(self, coroutine: Awaitable[object]) -> asyncio.Task[object]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def subscription_changed(self) -> None:
+        await self.scheduler.sync()
+
+    def next_run(self, subscription: Subscription) -> datetime | None:
+        job = self.scheduler.scheduler.get_job(job_id(subscription.slot))
+        return job.next_run_time if job is not None else None
+
+    # ----- composing -----
+    async def _catalog(self, since: datetime | None, until: datetime) -> Catalog:
+        story_ids = await self.stories.touched(since, until)
+        materials = await self.stories.reports(story_ids, until)
+        if self.people is not None and materials:
+            people = await self.people([a.article_id for m in materials for a in m.articles])
+            materials = [
+                replace(
+                    m, articles=tuple(replace(a, people=people.get(a.article_id, ())) for a in m.articles)
+                )
+                for m in materials
+            ]
+        if not materials:
+            return Catalog((), until)
+        return await self.workers.run(build_catalog, materials, until)
+
+    def _since(self, subscription: Subscription | None, until: datetime) -> datetime:
+        if subscription is not None and subscription.last_digest_until is not None:
+            return subscription.last_digest_until
+        return until - FIRST_DIGEST_SPAN
+
+    async def _compose(
+        self, composer: Composer, subscriptions: Sequence[Subscription], period: str, until: datetime
+    ) -> list[DeliveryDraft]:
+        """The digests of several subscriptions for a period (an empty one has no parts)."""
+        plans = []
+        for subscription in subscriptions:
+            since = self._since(subscription, until)
+            topics, phrases, excluded = parse_topics(subscription.topics)
+            chosen, _ = composer.select(since, topics)
+            plans.append((subscription, since, topics, phrases, excluded, chosen))
+        story_ids = {c.story_id for *_, chosen in plans for c in chosen}
+        already = await self.deliveries.sent_sentences([s.id for s in subscriptions], story_ids)
+        drafts = []
+        for subscription, since, topics, phrases, excluded, _ in plans:
+            composed = composer.compose(
+                DigestRequest(subscription.id, since, topics, already.get(subscription.id, {}))
+            )
+            parts: list[str] = []
+            if not composed.empty:
+                with self.i18n.context(), self.i18n.use_locale(subscription.language):
+                    shown = ", ".join(phrases + tuple(f"−{w}" for w in excluded))
+                    parts = render_digest.digest(composed, until, ZoneInfo(subscription.timezone), shown)
+            sentences = tuple(SentSentence(e.story_id, s) for e in composed.entries for s in e.digest.summary)
+            drafts.append(DeliveryDraft(subscription.id, period, since, until, tuple(parts), sentences))
+        return drafts
+
+    def _parcel(self, delivery: Delivery, subscription: Subscription, thread_id: int | None = None) -> Parcel:
+        return Parcel(
+            key=delivery.id,
+            chat_id=subscription.chat_id,
+            parts=delivery.parts,
+            thread_id=thread_id if thread_id is not None else subscription.thread_id,
+            first=delivery.parts_sent,
+            is_group=subscription.is_group,
+        )
+
+    def _claim(self, delivery: Delivery) -> bool:
+        """One sender per delivery: a catch-up run and the resumption of the same delivery never both send."""
+        if delivery.status != DeliveryStatus.PENDING or delivery.id in self._claimed:
+            return False
+        self._claimed[delivery.id] = delivery.subscription_id
+        return True
+
+    # ----- scheduled runs -----
+    async def run_slot(self, slot: Slot, scheduled: datetime) -> None:
+        """One slot's run: compose, record and send each digest; a repeated run sends only what is left."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            subscriptions = await self.subscriptions.due(slot, scheduled)
+            if subscriptions and not self._stopping:
+                report = await self._broadcast(subscriptions, period_of(scheduled))
+                log.info(
+                    "digest run %s at %s: %d chats, %d messages, outcomes %s, %d flood waits",
+                    slot,
+                    period_of(scheduled),
+                    len(subscriptions),
+                    report.messages,
+                    dict(report.outcomes),
+                    report.flood_waits,
+                )
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _broadcast(self, subscriptions: Sequence[Subscription], period: str) -> BroadcastReport:
+        assert self.broadcaster is not None
+        done = await self.deliveries.of_period(period, [s.id for s in subscriptions])
+        todo = [s for s in subscriptions if s.id not in done]
+        resumed = [(done[s.id], s) for s in subscriptions if s.id in done and self._claim(done[s.id])]
+        until = self.clock()
+        catalog = (
+            await self._catalog(min(self._since(s, until) for s in todo), until)
+            if todo
+            else Catalog((), until)
+        )
+
+        async def parcels() -> AsyncIterator[Parcel]:
+            for delivery, subscription in resumed:
+                yield self._parcel(delivery, subscription)
+            composer = Composer(catalog)
+            by_id = {s.id: s for s in todo}
+            for start in range(0, len(todo), COMPOSE_BATCH):
+                if self._stopping:
+                    return
+                drafts = await self._compose(composer, todo[start : start + COMPOSE_BATCH], period, until)
+                for delivery in await self.deliveries.record_many(drafts):
+                    if self._claim(delivery):
+                        yield self._parcel(delivery, by_id[delivery.subscription_id])
+
+        return await self.broadcaster.broadcast(parcels(), self)
+
+    async def _resume(self) -> None:
+        pending = await self.deliveries.pending(self.clock() - RESUME_WINDOW)
+        work: list[Parcel] = []
+        for delivery in pending:
+            subscription = await self.subscriptions.get(delivery.subscription_id)
+            if subscription is None or not subscription.active:
+                await self.deliveries.finish(delivery.id, DeliveryStatus.FAILED, "unsubscribed")
+                continue
+            if self._claim(delivery):
+                work.append(self._parcel(delivery, subscription))
+        if work and self.broadcaster is not None:
+            log.info("resuming %d unfinished digest deliveries", len(work))
+            await self.broadcaster.broadcast(work, self)
+
+    # ----- on demand -----
+    async def digest_now(
+        self, *, chat_id: int, thread_id: int | None, chat_type: str, language: str
+    ) -> tuple[OnDemand, datetime | None]:
+        """This chat's digest now: what is new since its last digest (the first one: the last 24 hours)."""
+        assert self.broadcaster is not None
+        until = self.clock()
+        subscription = await self.subscriptions.of_chat(chat_id)
+        if subscription is None:
+            subscription = await self.subscriptions.subscribe(
+                chat_id=chat_id,
+                thread_id=thread_id,
+                chat_type=chat_type,
+                language=language,
+                send_at=self.settings.digest_time,
+                timezone=self.settings.default_timezone,
+                topics="",
+                by=None,
+            )
+            await self.subscriptions.end(subscription.id, "on_demand_only")
+        since = subscription.last_digest_until
+        catalog = await self._catalog(self._since(subscription, until), until)
+        (draft,) = await self._compose(Composer(catalog), [subscription], f"now:{until.isoformat()}", until)
+        delivery = await self.deliveries.record(draft) if draft.parts else None
+        if delivery is None:
+            return OnDemand.EMPTY, since
+        if not self._claim(delivery):
+            return OnDemand.FAILED, since
+        outcome = await self.broadcaster.deliver(self._parcel(delivery, subscription, thread_id), self)
+        return (OnDemand.SENT if outcome == Outcome.SENT else OnDemand.FAILED), since
+
+    # ----- the ledger the broadcaster reports to -----
+    async def part_sent(self, parcel: Parcel, index: int, message_id: int) -> None:
+        await self.deliveries.part_sent(parcel.key, index, message_id)
+
+    async def chat_moved(self, parcel: Parcel, new_chat_id: int) -> None:
+        subscription_id = self._claimed.get(parcel.key)
+        if subscription_id is not None:
+            log.info("chat %s became supergroup %s", parcel.chat_id, new_chat_id)
+            await self.subscriptions.move_chat(subscription_id, new_chat_id)
+
+    async def finished(self, parcel: Parcel, outcome: Outcome, error: str | None) -> None:
+        subscription_id = self._claimed.pop(parcel.key, None)
+        if outcome in (Outcome.SENT, Outcome.INTERRUPTED):
+            return  # sent (recorded message by message), or stopped: the rest resumes at start
+        if outcome in (Outcome.BLOCKED, Outcome.GONE):
+            await self.deliveries.finish(parcel.key, DeliveryStatus.UNDELIVERABLE, error)
+            if subscription_id is not None:
+                log.info("chat %s is %s: its subscription ends", parcel.chat_id, outcome.value)
+                await self.subscriptions.end(subscription_id, outcome.value)
+            return
+        await self.deliveries.finish(parcel.key, DeliveryStatus.FAILED, error)

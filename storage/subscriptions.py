@@ -1,0 +1,423 @@
+"""The subscriptions aggregate: who gets a digest when, what each chat was sent, how each delivery went."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from storage.articles import utc_iso
+from storage.database import Database
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """A local time of day in a time zone: every subscription of a slot is served by one scheduled run."""
+
+    send_at: str  # HH:MM
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    chat_id: int
+    thread_id: int | None
+    chat_type: str
+    language: str
+    send_at: str
+    timezone: str
+    topics: str
+    paused: bool
+    active: bool
+    ended_reason: str | None
+    created_by: int | None
+    created_at: datetime
+    schedule_changed_at: datetime
+    last_digest_until: datetime | None
+
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.send_at, self.timezone)
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type in ("group", "supergroup")
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        thread_id=row["thread_id"],
+        chat_type=row["chat_type"],
+        language=row["language"],
+        send_at=row["send_at"],
+        timezone=row["timezone"],
+        topics=row["topics"],
+        paused=bool(row["paused"]),
+        active=bool(row["active"]),
+        ended_reason=row["ended_reason"],
+        created_by=row["created_by"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        schedule_changed_at=datetime.fromisoformat(row["schedule_changed_at"]),
+        last_digest_until=_when(row["last_digest_until"]),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SubscriptionRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _one(self, sql: str, params: Sequence[Any]) -> Subscription | None:
+        async with self._db.conn.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return _subscription(row) if row else None
+
+    async def of_chat(self, chat_id: int) -> Subscription | None:
+        return await self._one("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        return await self._one("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    async def subscribe(
+        self,
+        *,
+        chat_id: int,
+        thread_id: int | None,
+        chat_type: str,
+        language: str,
+        send_at: str,
+        timezone: str,
+        topics: str,
+        by: int | None,
+        now: datetime | None = None,
+    ) -> Subscription:
+        """Start (or restart) the chat's subscription; what it was already sent is remembered."""
+        stamp = utc_iso(now or _now())
+        await self._db.conn.execute(
+            "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone, topics,"
+            " created_by, created_at, schedule_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,"
+            " chat_type = excluded.chat_type, language = excluded.language, send_at = excluded.send_at,"
+            " timezone = excluded.timezone, topics = excluded.topics, paused = 0, active = 1,"
+            " ended_reason = NULL, schedule_changed_at = excluded.schedule_changed_at",
+            (chat_id, thread_id, chat_type, language, send_at, timezone, topics, by, stamp, stamp),
+        )
+        await self._db.conn.commit()
+        found = await self.of_chat(chat_id)
+        assert found is not None
+        return found
+
+    async def change(
+        self,
+        subscription_id: int,
+        *,
+        send_at: str | None = None,
+        timezone: str | None = None,
+        topics: str | None = None,
+        paused: bool | None = None,
+        language: str | None = None,
+        now: datetime | None = None,
+    ) -> Subscription | None:
+        current = await self.get(subscription_id)
+        if current is None:
+            return None
+        updated = replace(
+            current,
+            send_at=current.send_at if send_at is None else send_at,
+            timezone=current.timezone if timezone is None else timezone,
+            topics=current.topics if topics is None else topics,
+            paused=current.paused if paused is None else paused,
+            language=current.language if language is None else language,
+        )
+        rescheduled = updated.slot != current.slot or (current.paused and not updated.paused)
+        changed_at = (now or _now()) if rescheduled else current.schedule_changed_at
+        await self._db.conn.execute(
+            "UPDATE subscriptions SET send_at = ?, timezone = ?, topics = ?, paused = ?, language = ?,"
+            " schedule_changed_at = ? WHERE id = ?",
+            (
+                updated.send_at,
+                updated.timezone,
+                updated.topics,
+                int(updated.paused),
+                updated.language,
+                utc_iso(changed_at),
+                subscription_id,
+            ),
+        )
+        await self._db.conn.commit()
+        return await self.get(subscription_id)
+
+    async def end(self, subscription_id: int, reason: str) -> None:
+        """Stop the digests: the chat unsubscribed ('unsubscribed'), blocked the bot or is gone."""
+        await self._db.conn.execute(
+            "UPDATE subscriptions SET active = 0, ended_reason = ? WHERE id = ?", (reason, subscription_id)
+        )
+        await self._db.conn.commit()
+
+    async def move_chat(self, subscription_id: int, new_chat_id: int) -> int:
+        """A group became a supergroup: the subscription follows it (unless it subscribed anew there)."""
+        conn = self._db.conn
+        existing = await self.of_chat(new_chat_id)
+        if existing is not None and existing.id != subscription_id:
+            await self.end(subscription_id, "migrated")
+            return new_chat_id
+        await conn.execute(
+            "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup' WHERE id = ?",
+            (new_chat_id, subscription_id),
+        )
+        await conn.commit()
+        return new_chat_id
+
+    async def slots(self) -> list[Slot]:
+        """Every (time, zone) some active, unpaused subscription wants its digest at."""
+        async with self._db.conn.execute(
+            "SELECT DISTINCT send_at, timezone FROM subscriptions WHERE active = 1 AND paused = 0"
+        ) as cursor:
+            return sorted(Slot(row[0], row[1]) for row in await cursor.fetchall())
+
+    async def due(self, slot: Slot, scheduled: datetime) -> list[Subscription]:
+        """Subscriptions served by the run of `slot` scheduled at `scheduled` (set up before it)."""
+        async with self._db.conn.execute(
+            "SELECT * FROM subscriptions WHERE active = 1 AND paused = 0 AND send_at = ? AND timezone = ?"
+            " AND schedule_changed_at <= ? ORDER BY id",
+            (slot.send_at, slot.timezone, utc_iso(scheduled)),
+        ) as cursor:
+            return [_subscription(row) for row in await cursor.fetchall()]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # composed; some messages may be left to send
+    SENT = "sent"
+    EMPTY = "empty"  # nothing new: a scheduled digest is then not sent
+    UNDELIVERABLE = "undeliverable"  # the chat blocked the bot or is gone
+    FAILED = "failed"  # Telegram refused the message, or retries ran out
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One digest to one chat for one period, as composed, and how far its sending got."""
+
+    id: int
+    subscription_id: int
+    period: str
+    since: datetime | None
+    until: datetime
+    status: DeliveryStatus
+    parts: tuple[str, ...]
+    parts_sent: int
+    message_ids: tuple[int, ...]
+    created_at: datetime
+
+    @property
+    def remaining(self) -> tuple[str, ...]:
+        return self.parts[self.parts_sent :]
+
+
+def _delivery(row: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        period=row["period"],
+        since=_when(row["since"]),
+        until=datetime.fromisoformat(row["until"]),
+        status=DeliveryStatus(row["status"]),
+        parts=tuple(json.loads(row["parts"])),
+        parts_sent=row["parts_sent"],
+        message_ids=tuple(json.loads(row["message_ids"])),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class SentSentence:
+    story_id: int
+    sentence: str
+
+
+@dataclass(frozen=True)
+class DeliveryDraft:
+    """A composed digest before it is recorded: its messages and the summary sentences it tells."""
+
+    subscription_id: int
+    period: str
+    since: datetime | None
+    until: datetime
+    parts: tuple[str, ...]
+    sentences: tuple[SentSentence, ...] = ()
+
+
+class DeliveryRepo:
+    """Delivery records: written before the first message goes out and advanced after each one."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        # One connection, implicit transactions: a commit from elsewhere between the statements of
+        # `record` would commit half of it, so multi-statement writes here take turns.
+        self._lock = asyncio.Lock()
+
+    async def find(self, subscription_id: int, period: str) -> Delivery | None:
+        async with self._db.conn.execute(
+            "SELECT * FROM deliveries WHERE subscription_id = ? AND period = ?", (subscription_id, period)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _delivery(row) if row else None
+
+    async def of_period(self, period: str, subscription_ids: Sequence[int]) -> dict[int, Delivery]:
+        """The deliveries a period already has, by subscription."""
+        found: dict[int, Delivery] = {}
+        for start in range(0, len(subscription_ids), 500):
+            chunk = subscription_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._db.conn.execute(
+                f"SELECT * FROM deliveries WHERE period = ? AND subscription_id IN ({marks})",
+                (period, *chunk),
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found[row["subscription_id"]] = _delivery(row)
+        return found
+
+    async def record(self, draft: DeliveryDraft, now: datetime | None = None) -> Delivery | None:
+        """One composed digest; None when its period already has a delivery."""
+        recorded = await self.record_many([draft], now)
+        return recorded[0] if recorded else None
+
+    async def record_many(
+        self, drafts: Sequence[DeliveryDraft], now: datetime | None = None
+    ) -> list[Delivery]:
+        """Composed digests, in one transaction with what each tells its chat, before any is sent.
+
+        An empty digest is recorded as such (the period is done, nothing is sent). A draft whose period
+        already has a delivery is left out: a run that sees it again must not compose a second one.
+        """
+        if not drafts:
+            return []
+        stamp = utc_iso(now or _now())
+        conn = self._db.conn
+        async with self._lock:
+            taken: set[tuple[int, str]] = set()
+            for period in {d.period for d in drafts}:
+                ids = [d.subscription_id for d in drafts if d.period == period]
+                taken |= {(i, period) for i in await self.of_period(period, ids)}
+            fresh = [d for d in drafts if (d.subscription_id, d.period) not in taken]
+            fresh = list({(d.subscription_id, d.period): d for d in fresh}.values())
+            await conn.executemany(
+                "INSERT INTO deliveries (subscription_id, period, since, until, status, parts, created_at,"
+                " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.subscription_id,
+                        d.period,
+                        utc_iso(d.since) if d.since else None,
+                        utc_iso(d.until),
+                        (DeliveryStatus.PENDING if d.parts else DeliveryStatus.EMPTY).value,
+                        json.dumps(list(d.parts), ensure_ascii=False),
+                        stamp,
+                        None if d.parts else stamp,
+                    )
+                    for d in fresh
+                ],
+            )
+            told = [d for d in fresh if d.parts]
+            await conn.executemany(
+                "UPDATE subscriptions SET last_digest_until = ? WHERE id = ?",
+                [(utc_iso(d.until), d.subscription_id) for d in told],
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO sent_sentences (subscription_id, story_id, sentence, sent_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(d.subscription_id, s.story_id, s.sentence, stamp) for d in told for s in d.sentences],
+            )
+            await conn.commit()
+            recorded: list[Delivery] = []
+            for period in {d.period for d in fresh}:
+                ids = [d.subscription_id for d in fresh if d.period == period]
+                recorded += (await self.of_period(period, ids)).values()
+        order = {(d.subscription_id, d.period): n for n, d in enumerate(fresh)}
+        return sorted(recorded, key=lambda r: order[(r.subscription_id, r.period)])
+
+    async def part_sent(self, delivery_id: int, index: int, message_id: int) -> None:
+        """Telegram accepted message `index`: recorded in its own commit, before anything else is sent."""
+        async with self._lock:
+            await self._db.conn.execute(
+                "UPDATE deliveries SET parts_sent = ?1 + 1,"
+                " message_ids = json_insert(message_ids, '$[#]', ?2),"
+                " status = CASE WHEN ?1 + 1 >= json_array_length(parts) THEN 'sent' ELSE status END,"
+                " finished_at = CASE WHEN ?1 + 1 >= json_array_length(parts) THEN ?3 ELSE NULL END"
+                " WHERE id = ?4 AND parts_sent = ?1",
+                (index, message_id, utc_iso(_now()), delivery_id),
+            )
+            await self._db.conn.commit()
+
+    async def finish(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
+        async with self._lock:
+            await self._db.conn.execute(
+                "UPDATE deliveries SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+                (status.value, error, utc_iso(_now()), delivery_id),
+            )
+            await self._db.conn.commit()
+
+    async def pending(self, created_after: datetime) -> list[Delivery]:
+        """Deliveries a stopped bot left unfinished: each is resumed from its first unsent message."""
+        async with self._db.conn.execute(
+            "SELECT * FROM deliveries WHERE status = 'pending' AND created_at >= ? ORDER BY id",
+            (utc_iso(created_after),),
+        ) as cursor:
+            return [_delivery(row) for row in await cursor.fetchall()]
+
+    async def expire_pending(self, created_before: datetime) -> int:
+        async with self._lock:
+            cursor = await self._db.conn.execute(
+                "UPDATE deliveries SET status = 'failed', error = 'expired', finished_at = ?"
+                " WHERE status = 'pending' AND created_at < ?",
+                (utc_iso(_now()), utc_iso(created_before)),
+            )
+            await self._db.conn.commit()
+            return cursor.rowcount
+
+    async def sent_sentences(
+        self, subscription_ids: Sequence[int], story_ids: Iterable[int]
+    ) -> dict[int, dict[int, tuple[str, ...]]]:
+        """What each chat was already told about each of these stories: subscription → story → sentences."""
+        stories = sorted(set(story_ids))
+        found: dict[int, dict[int, list[str]]] = {}
+        if not stories or not subscription_ids:
+            return {}
+        story_marks = ",".join("?" * len(stories))
+        for start in range(0, len(subscription_ids), 400):
+            chunk = list(subscription_ids[start : start + 400])
+            marks = ",".join("?" * len(chunk))
+            async with self._db.conn.execute(
+                f"SELECT subscription_id, story_id, sentence FROM sent_sentences"
+                f" WHERE subscription_id IN ({marks}) AND story_id IN ({story_marks})",
+                (*chunk, *stories),
+            ) as cursor:
+                for subscription_id, story_id, sentence in await cursor.fetchall():
+                    found.setdefault(subscription_id, {}).setdefault(story_id, []).append(sentence)
+        return {
+            subscription_id: {story_id: tuple(sentences) for story_id, sentences in by_story.items()}
+            for subscription_id, by_story in found.items()
+        }
+
+    async def counts(self, since: datetime | None = None) -> dict[str, int]:
+        """Deliveries by status (for /stats and the benchmark)."""
+        async with self._db.conn.execute(
+            "SELECT status, count(*) FROM deliveries WHERE created_at >= ? GROUP BY status",
+            (utc_iso(since) if since else "",),
+        ) as cursor:
+            return {status: n for status, n in await cursor.fetchall()}

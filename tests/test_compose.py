@@ -1,0 +1,144 @@
+"""Composing digests: topic filters in any word form, what is new to the chat, escaping and splitting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import render_digest
+from bot.digest.compose import (
+    Catalog,
+    Composer,
+    DigestRequest,
+    StoryMaterial,
+    Topics,
+    build_catalog,
+    parse_topics,
+)
+from bot.digest.summary import StoryArticle
+from bot.emulator.tg_html import parse_html, utf16_len
+from bot.i18n import create_i18n
+from handlers.subscriptions import BadArgument, parse_subscribe
+
+NOON = datetime(2025, 11, 26, 12, 0, tzinfo=UTC)
+TALKS = (
+    "Лукашенко заявил о переговорах в Минске",
+    "Президент Белоруссии Александр Лукашенко заявил, что переговоры в Минске пройдут на следующей неделе. "
+    "Делегации обсудят мирный план и обмен пленными.",
+)
+FOOTBALL = (
+    "Спартак обыграл Зенит",
+    "Спартак обыграл Зенит в матче чемпионата России по футболу со счетом два один. "
+    "Победный гол забили на последней минуте матча.",
+)
+BRIDGE = (
+    "Мост через Томь закрыли на ремонт",
+    "Коммунальный мост через Томь в Томске закрыли на три месяца. Мэрия объяснила закрытие ремонтом опор.",
+)
+
+
+def material(story_id: int, *reports: tuple[str, str], hours_ago: float = 1.0) -> StoryMaterial:
+    articles = tuple(
+        StoryArticle(
+            article_id=story_id * 100 + n,
+            title=title,
+            text=text,
+            source=f"Источник {n}",
+            published=NOON - timedelta(hours=hours_ago),
+        )
+        for n, (title, text) in enumerate(reports)
+    )
+    return StoryMaterial(
+        story_id, articles, NOON - timedelta(hours=hours_ago), (("Источник 0", "https://e.org/?a=1&b=2"),)
+    )
+
+
+def catalog() -> Catalog:
+    return build_catalog([material(1, TALKS), material(2, FOOTBALL), material(3, BRIDGE, hours_ago=30)], NOON)
+
+
+def headlines(composer: Composer, request: DigestRequest) -> list[str]:
+    return [e.digest.headline for e in composer.compose(request).entries]
+
+
+def test_topics_match_any_word_form_and_exclusions_win() -> None:
+    topics, phrases, excluded = parse_topics("Лукашенко, переговорами; -футбол")
+    assert phrases == ("Лукашенко", "переговорами") and excluded == ("футбол",)
+    composer = Composer(catalog())
+    since = NOON - timedelta(hours=24)
+    assert headlines(composer, DigestRequest(1, since, topics)) == [TALKS[0]]
+    only_sport, _, _ = parse_topics("Зенит")
+    assert headlines(composer, DigestRequest(2, since, only_sport)) == [FOOTBALL[0]]
+    no_sport, _, _ = parse_topics("-футболу")
+    assert FOOTBALL[0] not in headlines(composer, DigestRequest(3, since, no_sport))
+
+
+def test_only_stories_with_reports_since_the_last_digest_are_included() -> None:
+    composer = Composer(catalog())
+    day = headlines(composer, DigestRequest(1, NOON - timedelta(hours=24), Topics()))
+    assert set(day) == {TALKS[0], FOOTBALL[0]}
+    assert BRIDGE[0] in headlines(composer, DigestRequest(1, None, Topics()))
+    assert headlines(composer, DigestRequest(1, NOON, Topics())) == []
+
+
+def test_limit_counts_the_stories_left_out() -> None:
+    composed = Composer(catalog(), limit=1).compose(DigestRequest(1, None, Topics()))
+    assert len(composed.entries) == 1 and composed.more == 2
+
+
+def test_a_story_the_chat_was_told_about_is_summarised_by_what_is_new() -> None:
+    update = (
+        "Переговоры в Минске перенесли",
+        "Переговоры в Минске перенесли на две недели по просьбе одной из делегаций. "
+        "Новая дата встречи пока не названа, сообщили в МИД Белоруссии.",
+    )
+    composer = Composer(build_catalog([material(1, TALKS, update)], NOON))
+    first = composer.compose(DigestRequest(1, None, Topics())).entries[0].digest.summary
+    again = composer.compose(DigestRequest(2, None, Topics(), {1: first})).entries[0].digest.summary
+    assert again and not set(again) & set(first)
+
+
+def test_digest_escapes_article_strings_and_splits_between_stories() -> None:
+    i18n = create_i18n()
+    hostile = ("Курс <b>рубля</b> & «доллар» </i>", "Рубль & доллар: <script>курс</script> вырос. " * 3)
+    long_reports = [
+        material(n, (f"Событие номер {n} в городе {n}", f"Подробности события номер {n} в городе. " * 6))
+        for n in range(10, 60)
+    ]
+    composer = Composer(build_catalog([material(1, hostile), *long_reports], NOON), limit=60)
+    with i18n.context(), i18n.use_locale("en"):
+        parts = render_digest.digest(
+            composer.compose(DigestRequest(1, None, Topics())), NOON, ZoneInfo("UTC")
+        )
+    assert len(parts) >= 2
+    texts = []
+    for part in parts:
+        plain, _ = parse_html(part)  # raises on a tag cut in two
+        assert utf16_len(plain) <= 4096
+        texts.append(plain)
+    whole = "\n".join(texts)
+    assert hostile[0] in whole and "<script>курс</script>" in whole
+    assert parts[0].startswith("🗞 <b>Digest for 26 November 2025</b>")
+    assert 'href="https://e.org/?a=1&amp;b=2"' in parts[0]
+
+
+def test_subscribe_arguments_time_zone_and_topics() -> None:
+    args = parse_subscribe("8:30 europe/berlin Лукашенко, переговоры, -спорт")
+    assert (args.send_at, args.timezone, args.topics) == (
+        "08:30",
+        "Europe/Berlin",
+        "Лукашенко, переговоры, -спорт",
+    )
+    assert parse_subscribe("").send_at is None
+    assert parse_subscribe("Europe/Minsk").timezone == "Europe/Minsk"
+    for bad, kind in (
+        ("25:99", "time"),
+        ("08:30 Mars/Olympus", "timezone"),
+        (", ".join(f"тема{n}" for n in range(30)), "topics"),
+    ):
+        try:
+            parse_subscribe(bad)
+        except BadArgument as exc:
+            assert exc.kind == kind
+        else:
+            raise AssertionError(f"{bad!r} was accepted")
