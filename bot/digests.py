@@ -51,8 +51,8 @@ BACKFILL_BATCH = 200
 # Digests composed and recorded per transaction: each batch is committed before any of it is sent.
 COMPOSE_BATCH = 100
 
-# Key people per article (entity keys, most prominent first); wired in when entity storage exists.
-PeopleSource = Callable[[Sequence[int]], Awaitable[Mapping[int, tuple[str, ...]]]]
+# Key people per article (display names, most mentioned first) and each person's overall prominence.
+PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
 
 
 def story_inputs(
@@ -179,8 +179,9 @@ class DigestService:
     async def _catalog(self, since: datetime | None, until: datetime) -> Catalog:
         story_ids = await self.stories.touched(since, until)
         materials = await self.stories.reports(story_ids, until)
+        prominence: Mapping[str, float] | None = None
         if self.people is not None and materials:
-            people = await self.people([a.article_id for m in materials for a in m.articles])
+            people, prominence = await self.people([a.article_id for m in materials for a in m.articles])
             materials = [
                 replace(
                     m, articles=tuple(replace(a, people=people.get(a.article_id, ())) for a in m.articles)
@@ -189,7 +190,7 @@ class DigestService:
             ]
         if not materials:
             return Catalog((), until)
-        return await self.workers.run(build_catalog, materials, until)
+        return await self.workers.run(build_catalog, materials, until, prominence)
 
     def _since(self, subscription: Subscription | None, until: datetime) -> datetime:
         if subscription is not None and subscription.last_digest_until is not None:

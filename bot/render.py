@@ -60,6 +60,11 @@ def help_text(is_admin: bool) -> str:
             "/timeline <i>topic</i> — what happened when: events of a person, place or words, oldest first, "
             "e.g. <code>/timeline переговоры</code>; alone — the last two weeks"
         ),
+        _(
+            "/subscribe [<i>HH:MM</i>] [<i>time zone</i>] [<i>topics</i>] — a daily digest of what is new, "
+            "e.g. <code>/subscribe 08:30 Europe/Berlin Лукашенко, переговоры, -спорт</code>"
+        ),
+        _("/settings — time, zone, topics, pause; /digest — the digest now; /unsubscribe — stop it"),
         _("/help — this list"),
     ]
     if is_admin:

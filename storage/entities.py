@@ -104,22 +104,29 @@ class EntityRepo:
             ids: dict[str, int] = {}
             forms = dict(understanding.name_forms)
             mentions: Counter[int] = Counter()
+            # Rows of all entities go in one statement per table: each statement is a round trip to the
+            # SQLite thread, and the event loop serves users between them.
+            mention_rows: list[tuple[int, int, int, int, int, str]] = []
+            term_rows: list[tuple[str, int]] = []
             for entity in analysis.entities:
                 entity_id = await self._resolve(conn, entity.key, entity.kind, entity.name)
                 ids[entity.key] = entity_id
                 mentions[entity_id] += len(entity.mentions)
-                await conn.executemany(
-                    "INSERT INTO mentions (article_id, entity_id, sentence, start, stop, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(article.id, entity_id, m.sentence, m.start, m.stop, m.text) for m in entity.mentions],
-                )
+                mention_rows += [
+                    (article.id, entity_id, m.sentence, m.start, m.stop, m.text) for m in entity.mentions
+                ]
                 terms = name_terms(entity.name, *(m.text for m in entity.mentions)) | forms.get(
                     entity.key, set()
                 )
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)",
-                    [(t, entity_id) for t in terms],
-                )
+                term_rows += [(t, entity_id) for t in terms]
+            await conn.executemany(
+                "INSERT INTO mentions (article_id, entity_id, sentence, start, stop, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                mention_rows,
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)", term_rows
+            )
             await conn.executemany(
                 "INSERT INTO article_entities (article_id, entity_id, published_at, mentions)"
                 " VALUES (?, ?, ?, ?)",
@@ -180,6 +187,9 @@ class EntityRepo:
                 Entity(key=key, kind=kind, name=name, mentions=()),
                 [KnownEntity(r["key"], r["kind"], r["name"], r["mentions"]) for r in known],
             )
+            same = [r["id"] for r in known if r["key"] == key]
+            if same:
+                return int(same[0])
         async with conn.execute("SELECT id FROM entities WHERE key = ?", (key,)) as cursor:
             row = await cursor.fetchone()
         if row is not None:
@@ -227,12 +237,19 @@ class EntityRepo:
             (target, target),
         )
         await conn.execute("DELETE FROM entity_pairs WHERE entity_id = ? OR other_id = ?", (target, target))
+        # Its pairs in both directions, each half read through the index by entity (an OR across the two
+        # sides of the join would scan every article's entities, inside the write transaction).
         await conn.execute(
             "INSERT INTO entity_pairs (entity_id, other_id, articles)"
             " SELECT a.entity_id, b.entity_id, count(*) FROM article_entities a"
             " JOIN article_entities b ON b.article_id = a.article_id AND b.entity_id != a.entity_id"
             " JOIN entities p ON p.id = b.entity_id AND p.kind = 'PER'"
-            " WHERE a.entity_id = ? OR b.entity_id = ? GROUP BY a.entity_id, b.entity_id",
+            " WHERE a.entity_id = ? GROUP BY a.entity_id, b.entity_id"
+            " UNION ALL"
+            " SELECT a.entity_id, b.entity_id, count(*) FROM article_entities b"
+            " JOIN article_entities a ON a.article_id = b.article_id AND a.entity_id != b.entity_id"
+            " JOIN entities p ON p.id = b.entity_id AND p.kind = 'PER'"
+            " WHERE b.entity_id = ? GROUP BY a.entity_id, b.entity_id",
             (target, target),
         )
 
@@ -367,6 +384,28 @@ class EntityRepo:
             (utc_iso(since) if since else "", kind, limit),
         ) as cursor:
             return [(_summary(r), r["recent"]) for r in await cursor.fetchall()]
+
+    async def people_in(self, article_ids: list[int], per_article: int = 5
+                        ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
+        """The people each article mentions most (display names), and how well known each is overall
+        (all-time mentions): a digest's key people and its ranking's prominence."""
+        people: dict[int, list[str]] = {}
+        fame: dict[str, float] = {}
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._db.conn.execute(
+                "SELECT ae.article_id, e.name, e.mentions FROM article_entities ae"
+                f" JOIN entities e ON e.id = ae.entity_id WHERE ae.article_id IN ({marks}) AND e.kind = 'PER'"
+                " ORDER BY ae.article_id, ae.mentions DESC, e.mentions DESC",
+                chunk,
+            ) as cursor:
+                for article_id, name, total in await cursor.fetchall():
+                    names = people.setdefault(article_id, [])
+                    if len(names) < per_article:
+                        names.append(name)
+                    fame[name] = float(total)
+        return {a: tuple(n) for a, n in people.items()}, fame
 
     async def keys_to_ids(self, article_id: int) -> dict[str, int]:
         async with self._db.conn.execute(

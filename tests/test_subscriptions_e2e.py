@@ -152,3 +152,10 @@ async def test_group_upgraded_to_supergroup_gets_the_digest_at_its_new_id(
     assert "Лукашенко" in digest["text"]
     moved = await subscription(bot, -1004400)
     assert moved.chat_type == "supergroup" and moved.active
+
+
+async def test_digest_names_the_key_people_of_a_story(bot: RunningBot) -> None:
+    await ingest(bot, TALKS, "БелТА")
+    await bot.app.analyzer.idle()  # people come from the /who analysis of the article
+    (reply,) = await bot.ask(READER, "/digest")
+    assert "👤 Александр Лукашенко" in reply["text"]
