@@ -33,7 +33,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import load_settings
 from bot.delivery import Broadcaster
-from bot.digests import DigestService, story_inputs
+from bot.digest.inputs import story_inputs
+from bot.digests import DigestService
 from bot.emulator.server import BotAPIEmulator, FloodLimits
 from bot.i18n import create_i18n
 from bot.ingest.documents import parse_message_text

@@ -26,11 +26,12 @@ from bot import render_digest
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
 from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
-from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF, DocumentFrequencies, article_features, content_stems
+from bot.digest.inputs import story_inputs
+from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
 from bot.scheduling import DigestScheduler, job_id, period_of
 from bot.workers import WorkerPool
 from storage.articles import Article
-from storage.stories import ArticleStoryInput, ArticleText, StoryRepo
+from storage.stories import ArticleText, StoryRepo
 from storage.subscriptions import (
     Delivery,
     DeliveryDraft,
@@ -53,21 +54,6 @@ COMPOSE_BATCH = 100
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
-
-
-def story_inputs(
-    articles: Sequence[ArticleText], frequencies: DocumentFrequencies | None
-) -> list[ArticleStoryInput]:
-    """Story vectors and distinct stems of new articles (id, title, text, lang, published): a worker's job."""
-    return [
-        ArticleStoryInput(
-            article_id=article_id,
-            published=published,
-            features=article_features(title, text, lang, frequencies),
-            stems=frozenset(content_stems(f"{title}\n{text}")),
-        )
-        for article_id, title, text, lang, published in articles
-    ]
 
 
 class OnDemand(StrEnum):

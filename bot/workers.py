@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class WorkerPool:
@@ -21,6 +24,11 @@ class WorkerPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            # One BLAS thread per worker (the spawned processes inherit this environment): the pool keeps
+            # the cores busy already, and OpenBLAS's own threads spin against each other and the event
+            # loop (measured on 2 cores without it: 2.6x the CPU per article, models load in 5.4s, not 1.2s).
+            for variable in BLAS_THREADS:
+                os.environ.setdefault(variable, "1")
             self._executor = ProcessPoolExecutor(
                 max_workers=self._processes, mp_context=multiprocessing.get_context("spawn")
             )

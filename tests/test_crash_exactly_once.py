@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.digests import story_inputs
+from bot.digest.inputs import story_inputs
 from bot.emulator import BotAPIEmulator
 from bot.ingest.documents import parse_message_text
 from storage.articles import ArticleRepo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.digests import story_inputs
+from bot.digest.inputs import story_inputs
 from bot.emulator import BotAPIEmulator, TelegramUser
 from bot.ingest.documents import parse_message_text
 from storage.subscriptions import Subscription

@@ -73,6 +73,8 @@ CREATE TABLE entity_pairs (
     PRIMARY KEY (entity_id, other_id)
 ) WITHOUT ROWID;
 CREATE INDEX entity_pairs_top ON entity_pairs (entity_id, articles DESC);
+-- A merge or a deleted entity removes the pairs naming it on either side, without scanning them all.
+CREATE INDEX entity_pairs_by_other ON entity_pairs (other_id);
 
 -- Which articles have been analysed, by which version of the analysis.
 CREATE TABLE analyses (
