@@ -16,9 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import lxml.html
-import trafilatura
 from lxml import etree
-from trafilatura.utils import decode_file
 
 from bot.fetch import HTML_ACCEPT, Fetcher, FetchError, FetchErrorKind
 
@@ -124,6 +122,9 @@ def _decode(html: bytes | str, charset: str | None) -> str:
             return html.decode(charset, errors="replace")
         except LookupError:
             pass
+    # Extraction runs in the workers; importing trafilatura lazily keeps ~20 MB out of the bot's process.
+    from trafilatura.utils import decode_file
+
     return decode_file(html)
 
 
@@ -141,6 +142,8 @@ def _has_prose(text: str) -> bool:
 
 def extract_article(html: bytes | str, url: str, charset: str | None = None) -> PageArticle | None:
     """The page's article, or None when it has no running text (an index, a login wall, an empty shell)."""
+    import trafilatura
+
     markup = _decode(html, charset)
     if not markup.strip():
         return None
