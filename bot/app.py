@@ -29,10 +29,12 @@ from bot.i18n import N_, create_i18n
 from bot.ingestion import IngestService
 from bot.links import LinkService
 from bot.people import PeopleService
+from bot.timeline import TimelineService
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database
 from storage.entities import EntityRepo
+from storage.events import EventRepo
 from storage.feeds import FeedRepo
 from storage.stories import StoryRepo
 from storage.subscriptions import DeliveryRepo, SubscriptionRepo
@@ -43,6 +45,7 @@ SHUTDOWN_GRACE_SECONDS = 30.0
 COMMANDS = (
     ("search", N_("Search the articles")),
     ("who", N_("Who is who: a person, organisation or place")),
+    ("timeline", N_("What happened when: a person, a place or words")),
     ("latest", N_("The newest articles")),
     ("digest", N_("This chat's digest now")),
     ("subscribe", N_("A daily digest, e.g. /subscribe 08:30 Europe/Berlin")),
@@ -99,6 +102,7 @@ class App:
     fetcher: Fetcher  # the one HTTP client for links and feeds; address checks per hop
     links: LinkService
     feeds: FeedService
+    timeline: TimelineService  # events merged as articles are analysed
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
 
@@ -114,6 +118,9 @@ class App:
             articles, entities, workers, settings.timezone, concurrency=settings.analysis_workers
         )
         ingest.on_stored(analyzer.enqueue)
+        timeline = TimelineService(EventRepo(db), entities, settings.timezone)
+        analyzer.on_analyzed(timeline.on_analyzed)
+        analyzer.on_reset(timeline.on_reset)
         i18n = create_i18n()
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
         digests = DigestService(
@@ -124,6 +131,7 @@ class App:
             workers=workers,
             i18n=i18n,
             scheduler=scheduler,
+            people=entities.people_in,
         )
         ingest.on_stored(digests.on_stored)
         fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds)
@@ -150,6 +158,7 @@ class App:
             entities=entities,
             analyzer=analyzer,
             digests=digests,
+            timeline=timeline,
         )
 
     async def close(self) -> None:
@@ -171,6 +180,7 @@ class App:
             entities=self.entities,
             analyzer=self.analyzer,
             people=PeopleService(self.entities),
+            timeline=self.timeline,
             digests=self.digests,
             links=self.links,
             feeds=self.feeds,

@@ -84,8 +84,8 @@ class ArticleRepo:
                 return Stored(existing, created=False)
             now = now or datetime.now(UTC)
             cursor = await conn.execute(
-                "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash, ingested_at,"
-                " ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash,"
+                " ingested_at, ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.url,
                     draft.title,

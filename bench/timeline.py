@@ -1,0 +1,375 @@
+"""/timeline latency over a large archive: 100,000 articles, 1,000,000 event reports, in a SQLite file.
+
+    .venv/bin/python -m bench.timeline                       # 100k articles × 10 events, then the queries
+    .venv/bin/python -m bench.timeline --database /tmp/tl.sqlite3   # keep the archive; a rerun reuses it
+    .venv/bin/python -m bench.timeline --articles 10000      # a quick run
+
+The archive is synthetic and goes in without the language models: people and places through
+ArticleRepo.add and EntityRepo.save, the articles in bulk (ArticleRepo's rows; one at a time would
+dominate the run), and each article's events through EventRepo.add_many, which merges them into the stored
+events exactly as the analysis hook does. Words follow a Zipf law over a generated vocabulary; about half
+the reports retell an earlier event in other words, some with a coarser date, so events merge as in the
+news. Generating 100k articles takes about a quarter of an hour on two cores (the merge, not the queries).
+Then /timeline is timed as a user meets it, minus Telegram: the service finds the topic and reads a page,
+the renderer fits it into one message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import random
+import statistics
+import tempfile
+import time
+from bisect import bisect_left
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import render_timeline
+from bot.analysis.article import ArticleAnalysis
+from bot.analysis.entities import Entity, Mention
+from bot.analysis.events import Event
+from bot.analysis.understanding import Understanding
+from bot.i18n import create_i18n
+from bot.ingest.drafts import ArticleDraft, prepare
+from bot.timeline import TimelineService
+from storage.articles import ArticleRepo, utc_iso
+from storage.database import Database
+from storage.entities import EntityRepo
+from storage.events import ArticleEvents, EventRepo
+
+FIRST_DAY = dt.date(2016, 1, 1)
+LAST_DAY = dt.date(2025, 12, 31)
+FIRST_MOMENT = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+VOCABULARY = 30_000
+ENTITIES = 3_000
+BATCH = 500  # articles per EventRepo.add_many transaction
+SYLLABLES = (
+    "ба",
+    "ве",
+    "го",
+    "ди",
+    "жу",
+    "за",
+    "ки",
+    "ло",
+    "ма",
+    "не",
+    "по",
+    "ру",
+    "са",
+    "ти",
+    "фу",
+    "ха",
+    "це",
+    "чи",
+    "ша",
+    "ют",
+    "ян",
+    "ор",
+    "ел",
+    "ис",
+    "ум",
+    "ар",
+)
+ZONE = ZoneInfo("Europe/Moscow")
+SEED = 7
+
+
+class Zipf:
+    """Picks items with probability proportional to 1 / (rank + offset): a few common, most rare.
+
+    An offset of 20 leaves out the function words the analysis drops: the most common content word is
+    then in about one event in fifteen, as "Россия" is in Russian news.
+    """
+
+    def __init__(self, items: list[str], chooser: random.Random, offset: int = 0) -> None:
+        self.items = items
+        self._cumulative = list(
+            itertools.accumulate(1 / (rank + offset) for rank in range(1, len(items) + 1))
+        )
+        self._chooser = chooser
+
+    def pick(self) -> str:
+        return self.items[bisect_left(self._cumulative, self._chooser.random() * self._cumulative[-1])]
+
+    def sample(self, count: int) -> list[str]:
+        return list(dict.fromkeys(self.pick() for _ in range(count)))
+
+
+def vocabulary(count: int, chooser: random.Random) -> list[str]:
+    made: dict[str, None] = {}
+    while len(made) < count:
+        made["".join(chooser.choice(SYLLABLES) for _ in range(chooser.randint(2, 4)))] = None
+    return list(made)
+
+
+def interval(day: dt.date, chooser: random.Random) -> tuple[dt.date, dt.date, str]:
+    """A day mostly; else the week, month, part of a month, season or year around it."""
+    roll = chooser.random()
+    if roll < 0.6:
+        return day, day, "day"
+    if roll < 0.67:
+        monday = day - dt.timedelta(days=day.weekday())
+        return monday, monday + dt.timedelta(days=6), "week"
+    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if roll < 0.82:
+        return day.replace(day=1), month_end, "month"
+    if roll < 0.87:
+        return day.replace(day=21), month_end, "part_of_month"
+    if roll < 0.9:  # spring is March–May, winter December–February (bot.analysis.timeexpr)
+        month = day.month - day.month % 3
+        start = dt.date(day.year, month, 1) if month else dt.date(day.year - 1, 12, 1)
+        last = (start.replace(day=28) + dt.timedelta(days=65)).replace(day=1) - dt.timedelta(days=1)
+        return start, last, "season"
+    return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), "year"
+
+
+def coarser(begin: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.date, str]:
+    """The month of a day-dated event: how a retelling often dates it."""
+    if granularity != "day":
+        return begin, end, granularity
+    month_end = (begin.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return begin.replace(day=1), month_end, "month"
+
+
+async def store_entities(articles: ArticleRepo, entities: EntityRepo, names: list[str]) -> list[int]:
+    """People and places stored as the analysis would, a hundred per roster article; their ids."""
+    ids: list[int] = []
+    for start in range(0, len(names), 100):
+        chunk = names[start : start + 100]
+        draft = ArticleDraft(
+            f"Список {start}", " ".join(chunk), dt.datetime(2015, 1, 1, tzinfo=dt.UTC), lang="ru"
+        )
+        article = (await articles.add(prepare(draft), ingested_by=None)).article
+        kinds = ["LOC" if n.endswith("ск") else "ORG" for n in chunk]
+        found = tuple(
+            Entity(f"{k}:{n}", k, n, (Mention(0, len(n), n, 0),)) for n, k in zip(chunk, kinds, strict=True)
+        )
+        keys = await entities.save(
+            article, Understanding(article.id, ArticleAnalysis("ru", found, (), (), ()))
+        )
+        ids += [keys[e.key] for e in found]
+    return ids
+
+
+def lexicon(chooser: random.Random) -> tuple[Zipf, list[str]]:
+    """The words and the names of the archive, the same for the same chooser seed."""
+    words = Zipf(vocabulary(VOCABULARY, chooser), chooser, offset=20)
+    names = [n.capitalize() + chooser.choice(["ск", "ком", "ия"]) for n in vocabulary(ENTITIES, chooser)]
+    return words, names
+
+
+def topics(words: Zipf, names: list[str], chooser: random.Random) -> dict[str, list[str]]:
+    """What to ask about, by kind: words of each frequency, entity names, names nobody has."""
+    return {
+        "entity, most eventful": [names[0]],
+        "entity, any": chooser.sample(names, 40),
+        "words, common": words.items[5:45],
+        "words, mid-frequency": words.items[500:540],
+        "words, rare": words.items[20_000:20_040],
+        "two words": [f"{words.items[i]} {words.items[i + 1]}" for i in range(100, 140)],
+        "unknown": ["".join(chooser.choice(SYLLABLES) for _ in range(6)) for _ in range(40)],
+    }
+
+
+async def generate(db: Database, count: int, per_article: int, chooser: random.Random) -> None:
+    """The archive: roster articles with the entities, then `count` articles of `per_article` events."""
+    words, names = lexicon(chooser)
+    articles, entities, events = ArticleRepo(db), EntityRepo(db), EventRepo(db)
+    entity_ids = await store_entities(articles, entities, names)
+    people = Zipf([str(i) for i in entity_ids], chooser)
+    span = (LAST_DAY - FIRST_DAY).days
+    told: list[Event] = []  # events already reported, for retellings
+    batch: list[ArticleEvents] = []
+    drafts: list[ArticleDraft] = []
+    async with db.conn.execute("SELECT max(id) + 1 FROM articles") as cursor:
+        (first_article,) = await cursor.fetchone()
+    started = time.perf_counter()
+    for n in range(count):
+        published = FIRST_DAY + dt.timedelta(days=span * n // count)
+        title = " ".join(words.sample(7)).capitalize()
+        article_id = first_article + len(drafts)
+        drafts.append(
+            ArticleDraft(
+                title,
+                f"{title}. Статья номер {n}.",
+                dt.datetime.combine(published, dt.time(12), dt.UTC),
+                url=f"https://news.example/{n}",
+                lang="ru",
+            )
+        )
+        reports = [Event(published, published, "day", title, tuple(people.sample(2)), -1, headline=True)]
+        for _ in range(per_article - 1):
+            if told and chooser.random() < 0.5:
+                original = told[-chooser.randint(1, min(len(told), 5_000))]
+                kept = [w for w in original.text.split() if chooser.random() < 0.8]
+                text = " ".join(kept + words.sample(len(original.text.split()) - len(kept)))
+                dating = (original.begin, original.end, original.granularity)
+                if chooser.random() < 0.15:
+                    dating = coarser(*dating)
+                reports.append(Event(*dating, text, original.participants, 0))
+            else:
+                near = chooser.random() < 0.7
+                day = published - dt.timedelta(days=chooser.randint(0, 30 if near else span // 3))
+                event = Event(*interval(max(day, FIRST_DAY), chooser), " ".join(words.sample(10)),
+                              tuple(people.sample(chooser.randint(0, 3))), 0)  # fmt: skip
+                told.append(event)
+                reports.append(event)
+        batch.append(
+            ArticleEvents(article_id, title, tuple(reports), {p: int(p) for p in entity_ids_of(reports)})
+        )
+        if len(batch) == BATCH:
+            await store_articles(db, first_article, drafts)
+            await events.add_many(batch)
+            first_article += len(drafts)
+            batch, drafts = [], []
+            if (n + 1) % (BATCH * 20) == 0:
+                print(f"  {n + 1} articles, {time.perf_counter() - started:.0f}s", flush=True)
+    await store_articles(db, first_article, drafts)
+    await events.add_many(batch)
+
+
+async def store_articles(db: Database, first_id: int, drafts: list[ArticleDraft]) -> None:
+    """Articles in bulk, the rows ArticleRepo.add writes: one at a time it would take most of the run."""
+    rows, indexed = [], []
+    for n, draft in enumerate(drafts):
+        prepared = prepare(draft)
+        moment = utc_iso(draft.published_at or FIRST_MOMENT)
+        rows.append(
+            (first_id + n, draft.url, draft.title, draft.text, moment, draft.source, "ru",
+             prepared.content_hash, moment)
+        )  # fmt: skip
+        indexed.append((first_id + n, prepared.title_stems, prepared.body_stems))
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO articles (id, url, title, text, published_at, source, lang, content_hash,"
+            " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        await conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", indexed)
+
+
+def entity_ids_of(reports: list[Event]) -> set[str]:
+    return {p for r in reports for p in r.participants}
+
+
+async def timed(ask: Callable[[], Awaitable[None]], repeat: int) -> list[float]:
+    spent = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await ask()
+        spent.append((time.perf_counter() - start) * 1000)
+    return spent
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(args.database) if args.database else Path(folder) / "bench.sqlite3"
+        reuse = path.exists()
+        db = Database(path)
+        await db.open()
+        try:
+            if reuse:
+                print(f"reusing the archive in {path}")
+            else:
+                await fill(db, args)
+            return await measure(db, args)
+        finally:
+            await db.close()
+
+
+async def fill(db: Database, args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    async with db.conn.execute("PRAGMA cache_size") as cursor:
+        (default_cache,) = await cursor.fetchone()
+    await db.conn.execute("PRAGMA cache_size = -1000000")  # 1 GB while writing: inserts stay in memory
+    await generate(db, args.articles, args.events, random.Random(SEED))
+    await db.conn.execute(f"PRAGMA cache_size = {int(default_cache)}")  # queries run as the bot's would
+    generated = time.perf_counter() - started
+    async with db.conn.execute("SELECT count(*), sum(sources) FROM event_clusters") as cursor:
+        clusters, _ = await cursor.fetchone()
+    async with db.conn.execute("SELECT count(*) FROM event_reports") as cursor:
+        (reports,) = await cursor.fetchone()
+    size = db.path.stat().st_size / 1e6
+    print(
+        f"generated {args.articles} articles, {reports} event reports merged into {clusters} events "
+        f"in {generated:.0f}s; database {size:.0f} MB"
+    )
+
+
+async def measure(db: Database, args: argparse.Namespace) -> int:
+    words, names = lexicon(random.Random(SEED))
+    asked = topics(words, names, random.Random(SEED + 1))
+    service = TimelineService(EventRepo(db), EntityRepo(db), ZONE)
+    i18n = create_i18n()
+    everything: list[float] = []
+    now = dt.datetime.combine(LAST_DAY, dt.time(12), ZONE)
+
+    async def ask(query: str) -> None:
+        answer = await service.find(query)
+        if answer.page is not None:
+            render_timeline.timeline(render_timeline.fit(answer.page))
+        else:
+            render_timeline.not_found(query, answer.suggestions)
+
+    async def recent() -> None:
+        render_timeline.timeline(render_timeline.fit(await service.recent(now)))
+
+    async def deep(query: str) -> None:
+        """The fifth page: ▶ pressed four times."""
+        answer = await service.find(query)
+        page = answer.page
+        for _ in range(4):
+            if page is None or not page.more_after:
+                break
+            page = await service.page(page.topic, after=page.events[-1].position)
+        if page is not None:
+            render_timeline.timeline(render_timeline.fit(page))
+
+    with i18n.context(), i18n.use_locale("ru"):
+        for query in ["прогрев", *asked["words, common"][:3]]:
+            await ask(query)  # warm the page cache, as a running bot's would be
+        print(f"{'topic kind':<24} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        kinds: list[tuple[str, list[Callable[[], Awaitable[None]]]]] = [
+            (kind, [lambda q=q: ask(q) for q in queries]) for kind, queries in asked.items()
+        ]
+        kinds.append(("last 14 days", [recent] * 20))
+        kinds.append(("entity, fifth page", [lambda q=q: deep(q) for q in asked["entity, any"][:20]]))
+        for kind, asks in kinds:
+            spent = [t for a in asks for t in await timed(a, args.repeat)]
+            everything += spent
+            print(
+                f"{kind:<24} {len(spent):>7} {statistics.median(spent):>8.1f} "
+                f"{percentile(spent, 0.95):>8.1f} {max(spent):>8.1f}"
+            )
+    print(
+        f"{'all':<24} {len(everything):>7} {statistics.median(everything):>8.1f} "
+        f"{percentile(everything, 0.95):>8.1f} {max(everything):>8.1f}"
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.timeline")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=10, help="events per article, the headline included")
+    parser.add_argument("--repeat", type=int, default=3, help="times each query is asked")
+    parser.add_argument(
+        "--database",
+        help="keep the generated archive in this file, or reuse it when it exists (default: a temp file)",
+    )
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""/timeline: what happened when — about a person, an organisation, a place or some words, or lately.
+
+Events are merged as articles are analysed (storage/events.py), so a timeline is a page of an index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.analysis.entities import fold
+from bot.analysis.understanding import Understanding
+from storage.articles import Article
+from storage.entities import EntityRepo, EntitySummary
+from storage.events import EventRepo, StoredEvent
+
+RECENT_DAYS = 14
+PAGE_SIZE = 10
+ENTITY, WORDS, RECENT = "e", "w", "r"  # topic kinds, short: they travel in callback data
+
+
+@dataclass(frozen=True)
+class Topic:
+    kind: str  # ENTITY, WORDS or RECENT
+    ref: int  # the entity id, the word topic's id, or the last day's ordinal
+    name: str = ""  # the entity's name or the user's words
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    topic: Topic
+    events: list[StoredEvent]
+    more_before: bool
+    more_after: bool
+    backward: bool = False  # reached with ◀: trimming drops the earliest events, not the latest
+
+    def trimmed(self, keep: int) -> TimelinePage:
+        """The page with only `keep` events, the others left for the neighbouring page."""
+        if keep >= len(self.events):
+            return self
+        if self.backward:
+            return replace(self, events=self.events[len(self.events) - keep :], more_before=True)
+        return replace(self, events=self.events[:keep], more_after=True)
+
+
+@dataclass(frozen=True)
+class TimelineAnswer:
+    page: TimelinePage | None = None
+    suggestions: list[EntitySummary] = field(default_factory=list)  # nothing found: names to try
+
+
+class TimelineService:
+    def __init__(self, events: EventRepo, entities: EntityRepo, timezone: ZoneInfo) -> None:
+        self._events = events
+        self._entities = entities
+        self._timezone = timezone
+
+    async def on_analyzed(self, article: Article, understanding: Understanding, ids: dict[str, int]) -> None:
+        """Merge an analysed article's events into the timeline (Analyzer.on_analyzed)."""
+        await self._events.add(article.id, article.title, understanding.events, ids)
+
+    async def on_reset(self) -> None:
+        await self._events.clear()
+
+    async def find(self, query: str) -> TimelineAnswer:
+        """A person, organisation or place by any form of its name; else events with all the words."""
+        found = await self._entities.find(query)
+        exact = [e for e in found if fold(e.name) == fold(query)]
+        for entity in exact + [e for e in found if e not in exact]:
+            page = await self.page(Topic(ENTITY, entity.id, entity.name))
+            if page.events:
+                return TimelineAnswer(page)
+        if await self._events.matching(query, limit=1):
+            topic = Topic(WORDS, await self._events.topic_id(query), query)
+            return TimelineAnswer(await self.page(topic))
+        suggestions = await self._entities.similar(query)
+        if not suggestions:
+            suggestions = [e for e, _ in await self._entities.most_mentioned(None, limit=5)]
+        return TimelineAnswer(suggestions=suggestions)
+
+    async def recent(self, now: datetime | None = None) -> TimelinePage:
+        today = (now or datetime.now(UTC)).astimezone(self._timezone).date()
+        return await self.page(Topic(RECENT, today.toordinal()))
+
+    async def topic(self, kind: str, ref: int) -> Topic | None:
+        """The topic a page button names, or None when it is gone (a reindex forgot the entity)."""
+        if kind == ENTITY:
+            entity = await self._entities.get(ref)
+            return Topic(ENTITY, ref, entity.name) if entity else None
+        if kind == WORDS:
+            query = await self._events.topic_query(ref)
+            return Topic(WORDS, ref, query) if query else None
+        return Topic(RECENT, ref) if kind == RECENT else None
+
+    async def page(
+        self, topic: Topic, *, after: int | None = None, before: int | None = None
+    ) -> TimelinePage:
+        """PAGE_SIZE events of a topic in timeline order: the first ones, after a position or before one."""
+        keyset = {"after": after, "before": before, "limit": PAGE_SIZE + 1}
+        if topic.kind == ENTITY:
+            events = await self._events.involving(topic.ref, **keyset)
+        elif topic.kind == WORDS:
+            events = await self._events.matching(topic.name, **keyset)
+        else:
+            last = dt.date.fromordinal(topic.ref)
+            events = await self._events.between(last - dt.timedelta(days=RECENT_DAYS - 1), last, **keyset)
+        more = len(events) > PAGE_SIZE
+        if before is not None:
+            return TimelinePage(topic, events[-PAGE_SIZE:], more_before=more, more_after=True, backward=True)
+        return TimelinePage(topic, events[:PAGE_SIZE], more_before=after is not None, more_after=more)

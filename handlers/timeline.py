@@ -1,0 +1,82 @@
+"""/timeline [topic]: the events about a topic, oldest first, or those of the last two weeks."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import render_timeline
+from bot.timeline import TimelinePage, TimelineService
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a page links many sources; a preview of one misleads
+
+
+class TimelineTurn(CallbackData, prefix="tl"):
+    """A page button: the topic by kind and number, and the position to page from (64 bytes at most)."""
+
+    kind: str
+    ref: int
+    position: int
+    back: bool
+
+
+def buttons(page: TimelinePage) -> InlineKeyboardMarkup | None:
+    if not page.events or not (page.more_before or page.more_after):
+        return None
+    keyboard = InlineKeyboardBuilder()
+    topic = page.topic
+    if page.more_before:
+        first = page.events[0].position
+        keyboard.button(
+            text="◀", callback_data=TimelineTurn(kind=topic.kind, ref=topic.ref, position=first, back=True)
+        )
+    if page.more_after:
+        last = page.events[-1].position
+        keyboard.button(
+            text="▶", callback_data=TimelineTurn(kind=topic.kind, ref=topic.ref, position=last, back=False)
+        )
+    return keyboard.as_markup()
+
+
+async def show_timeline(message: Message, command: CommandObject, timeline: TimelineService) -> None:
+    query = " ".join((command.args or "").split())[:100]
+    if query:
+        answer = await timeline.find(query)
+        if answer.page is None:
+            await message.answer(render_timeline.not_found(query, answer.suggestions))
+            return
+        page = answer.page
+    else:
+        page = await timeline.recent()
+    page = render_timeline.fit(page)
+    await message.answer(
+        render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
+    )
+
+
+async def turned(query: CallbackQuery, callback_data: TimelineTurn, timeline: TimelineService) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return  # too old to edit
+    topic = await timeline.topic(callback_data.kind, callback_data.ref)
+    if topic is None:
+        await query.message.answer(render_timeline.gone())
+        return
+    if callback_data.back:
+        page = await timeline.page(topic, before=callback_data.position)
+    else:
+        page = await timeline.page(topic, after=callback_data.position)
+    page = render_timeline.fit(page)
+    await query.message.edit_text(
+        render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="timeline")
+    router.message.register(show_timeline, Command("timeline"))
+    router.callback_query.register(turned, TimelineTurn.filter())
+    return router

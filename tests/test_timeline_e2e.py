@@ -1,0 +1,191 @@
+"""/timeline end to end: articles analysed in the worker, events merged as stored, pages over the emulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from bot import render_timeline
+from bot.emulator import BotAPIEmulator
+from bot.i18n import create_i18n
+from bot.timeline import ENTITY, TimelinePage, Topic
+from storage.entities import ArticleRef
+from storage.events import StoredEvent
+from tests.conftest import ADMIN, READER, READER_EN, SEED, RunningBot, entity_texts, running_bot
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TODAY = dt.datetime.now(ZoneInfo("Europe/Moscow")).date()
+FLOOD_DAYS = 25
+# Two reports of one event, a month apart in precision; one headline needs escaping.
+REPORTS = [
+    {
+        "title": "Парламент Исландии и <налоги> & сборы",
+        "date": "2024-03-20",
+        "url": "https://example.org/is-1",
+        "text": "В марте 2024 года парламент Исландии одобрил закон о туристическом сборе для круизных"
+        " судов.",
+    },
+    {
+        "title": "Исландия вводит туристический сбор",
+        "date": "2024-03-22",
+        "url": "https://example.org/is-2",
+        "text": "15 марта 2024 года парламент Исландии одобрил закон о туристическом сборе с круизных судов.",
+    },
+]
+RECENT = {
+    "title": "Метеорологи предупредили о морозах",
+    "date": TODAY.isoformat(),
+    "text": "Вчера синоптики объявили штормовое предупреждение из-за сильных морозов в Карелии.",
+}
+FLOOD = {
+    "title": "Хроника наводнения на реке Вятке", "date": "2024-02-20",
+    "text": "\n".join(
+        f"{day} января 2024 года спасатели эвакуировали жителей деревни номер {day} у реки."
+        for day in range(1, FLOOD_DAYS + 1)
+    ),
+}  # fmt: skip
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningBot]:
+    """One bot for the module: the worker loads the language models once."""
+    database = Path(tmp_path_factory.mktemp("timeline")) / "news.sqlite3"
+    async with BotAPIEmulator() as emulator, running_bot(emulator, database) as running:
+        await running.send_file(ADMIN, SEED.name, SEED.read_bytes())
+        data = "\n".join(json.dumps(r, ensure_ascii=False) for r in [*REPORTS, RECENT, FLOOD]).encode()
+        await running.send_file(ADMIN, "more.jsonl", data)
+        await running.app.analyzer.idle()
+        yield running
+
+
+BULLET = "• ".encode("utf-16-le")
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    """The date label of each event line (the bold text right after its bullet), in the order shown."""
+    units = message["text"].encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == "bold" and units[2 * (e["offset"] - 2) : 2 * e["offset"]] == BULLET
+    ]
+
+
+async def test_negotiations_in_the_seed_are_listed_oldest_first_under_years_and_months(
+    bot: RunningBot,
+) -> None:
+    (reply,) = await bot.ask(READER, "/timeline переговоры")
+    text = reply["text"]
+    assert text.startswith("🗓 Хроника: «переговоры»\n\n2022\n")
+    # The seven expressions of the sample, resolved and ordered: a year before its months, a day in its month.
+    assert list(dict.fromkeys(labels(reply))) == [
+        "2022",
+        "конец февраля — начало марта 2022",
+        "весна 2022",
+        "2025",
+        "ноябрь 2025",
+        "26 ноября 2025",
+        "неделя 1–7 декабря 2025",
+    ]
+    headings = [line for line in text.split("\n") if line in {"2022", "2025"} or line.istitle()]
+    assert headings == ["2022", "Февраль", "Март", "2025", "Ноябрь", "Декабрь"]
+    assert (
+        "• весна 2022 — Затем была проведена встреча в Стамбуле, но весной переговоры были поставлены" in text
+    )
+    assert "(«Лукашенко заявил, что Минск готов принять…»)" in text  # the source, the seed having no URL
+    assert "2022" in entity_texts(reply, "bold")
+
+
+async def test_a_person_timeline_has_only_the_events_they_take_part_in(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/timeline Лукашенко")
+    assert reply["text"].startswith("🗓 Хроника: Александр Лукашенко\n")
+    assert labels(reply) == ["конец февраля — начало марта 2022", "26 ноября 2025"]
+    (putin,) = await bot.ask(READER, "/timeline Путиным")
+    assert putin["text"].startswith("🗓 Хроника: Владимир Путин\n")
+    assert "неделя 1–7 декабря 2025" in labels(putin)
+
+
+async def test_one_event_from_two_articles_shows_once_with_the_finer_date_and_both_links(
+    bot: RunningBot,
+) -> None:
+    (reply,) = await bot.ask(READER, "/timeline круизные суда")
+    assert labels(reply) == ["15 марта 2024"]
+    links = [e["url"] for e in reply.get("entities", []) if e["type"] == "text_link"]
+    assert links == ["https://example.org/is-1", "https://example.org/is-2"]
+    assert "Парламент Исландии и <налоги> & сборы" in reply["text"]
+
+
+async def test_english_reader_gets_english_labels(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER_EN, "/timeline Исландии")
+    assert reply["text"].startswith("🗓 Timeline: ")
+    assert "15 March 2024" in labels(reply)
+    assert "March" in reply["text"].split("\n")
+
+
+async def test_unknown_topic_says_nothing_was_found_and_suggests_names(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/timeline Лукашэнко")
+    assert reply["text"].startswith("По запросу «Лукашэнко» ничего не найдено")
+    assert "/timeline Александр Лукашенко" in entity_texts(reply, "code")
+
+
+async def test_timeline_alone_lists_the_last_two_weeks(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/timeline")
+    text = reply["text"]
+    assert text.startswith("🗓 События за последние 14 дней\n")
+    yesterday = TODAY - dt.timedelta(days=1)
+    assert f"{yesterday.day} " in labels(reply)[0]
+    assert "синоптики объявили штормовое предупреждение" in text
+    assert "Лукашенко" not in text and "Исланд" not in text  # older news stays out
+
+
+async def test_a_long_timeline_pages_forward_and_back_with_buttons(bot: RunningBot) -> None:
+    (first,) = await bot.ask(READER, "/timeline наводнение")
+    assert [label for label, _ in bot.emulator.buttons(first)] == ["▶"]
+    seen = labels(first)
+    pages = [seen]
+    message = first
+    while any(label == "▶" for label, _ in bot.emulator.buttons(message)):
+        data = next(data for label, data in bot.emulator.buttons(message) if label == "▶")
+        assert len(data.encode()) <= 64
+        before = message["html"]
+        await bot.emulator.press(READER, message, data)
+        await bot.emulator.wait_for(lambda: message["html"] != before)  # noqa: B023
+        pages.append(labels(message))
+    assert [label for label, _ in bot.emulator.buttons(message)] == ["◀"]
+    shown = [label for page in pages for label in page]
+    days = [dt.date(2024, 1, day) for day in range(1, FLOOD_DAYS + 1)] + [dt.date(2024, 2, 20)]
+    assert shown == [f"{d.day} {'января' if d.month == 1 else 'февраля'} 2024" for d in days]
+    assert len(pages) == 3
+    back = next(data for label, data in bot.emulator.buttons(message) if label == "◀")
+    before = message["html"]
+    await bot.emulator.press(READER, message, back)
+    await bot.emulator.wait_for(lambda: message["html"] != before)
+    assert labels(message) == pages[1]
+    assert sorted(label for label, _ in bot.emulator.buttons(message)) == ["▶", "◀"]
+
+
+async def test_a_page_of_long_events_is_cut_to_one_message() -> None:
+    long_text = "Событие с очень длинным описанием " * 6
+    source = ArticleRef(1, "Заголовок " * 10, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "https://e.org/x", None)
+    day = dt.date(2024, 1, 1)
+    events = [
+        StoredEvent(i, i, day, day, "day", f"{long_text} {i}", 40, (source, source, source))
+        for i in range(1, 21)
+    ]
+    page = TimelinePage(Topic(ENTITY, 1, "Тема"), events, more_before=False, more_after=False)
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        fitted = render_timeline.fit(page)
+        text = render_timeline.timeline(fitted)
+    assert 1 < len(fitted.events) < 20 and fitted.more_after
+    assert render_timeline.visible_length(text) <= 4096
+    assert re.search(r"и ещё 37", text)
