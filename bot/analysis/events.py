@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.analysis.stems import stem, stems, words
 from bot.analysis.timeexpr import GRANULARITIES, TimeExpr, find_time_exprs, sentence_spans
@@ -179,19 +180,20 @@ _STOP_WORDS = (
 _STOP_STEMS = {stem(w) for w in _STOP_WORDS.split()}
 
 
-def _content_stems(text: str) -> frozenset[str]:
+@lru_cache(maxsize=65_536)
+def content_stems(text: str) -> frozenset[str]:
+    """The stems that say what happened: no function words, numbers or very short stems."""
     return frozenset(s for s in stems(text) if len(s) > 2 and not s.isdigit() and s not in _STOP_STEMS)
 
 
-def _similar(
-    a: Event, a_stems: frozenset[str], b: Event, b_stems: frozenset[str], loose: bool = True
-) -> bool:
+def _similar(a: Event, b: Event, loose: bool = True) -> bool:
     """Same event: overlapping intervals, and much shared wording or some wording and a shared participant.
 
     A year and a day of that year overlap, but only near-identical wording makes them one event.
     """
     if a.end < b.begin or b.end < a.begin:
         return False
+    a_stems, b_stems = content_stems(a.text), content_stems(b.text)
     union = a_stems | b_stems
     if not union:
         return False
@@ -202,20 +204,22 @@ def _similar(
     return jaccard >= 0.4 or (shared and jaccard >= 0.2)
 
 
-def _joins(event: Event, words: frozenset[str], group: list[tuple[int, Event, frozenset[str]]]) -> bool:
-    """Similar to the group's best-dated report, or closely similar to another one while on the same dates.
+def same_event(event: Event, representative: Event, others: Iterable[Event] = ()) -> bool:
+    """Whether `event` reports what a group does: similar to the group's best-dated report (its
+    representative), or closely similar to another report while on the representative's dates.
 
     Comparing with the representative keeps a chain of loosely similar reports from drifting away.
+    Participants are compared as given: keys within one analysis, stored entity ids across articles.
     """
-    _, best, best_words = group[0]
-    if _similar(event, words, best, best_words):
+    if _similar(event, representative):
         return True
-    if event.end < best.begin or best.end < event.begin:
+    if event.end < representative.begin or representative.end < event.begin:
         return False
-    return any(_similar(event, words, other, other_words, loose=False) for _, other, other_words in group[1:])
+    return any(_similar(event, other, loose=False) for other in others)
 
 
-def _finer(event: Event) -> tuple[int, int, bool]:
+def dating_precision(event: Event) -> tuple[int, int, bool]:
+    """Larger is better dated: finer granularity, then a shorter interval, then a headline."""
     return granularity_rank(event.granularity), -(event.end - event.begin).days, event.headline
 
 
@@ -224,22 +228,21 @@ def merge_events(events: Iterable[tuple[int, Event]]) -> list[MergedEvent]:
 
     Finest-dated reports are placed first, so each group's first member carries the date and text.
     """
-    tagged = sorted(events, key=lambda item: _finer(item[1]), reverse=True)
-    groups: list[list[tuple[int, Event, frozenset[str]]]] = []
+    tagged = sorted(events, key=lambda item: dating_precision(item[1]), reverse=True)
+    groups: list[list[tuple[int, Event]]] = []
     for article, event in tagged:
-        words = _content_stems(event.text)
         for group in groups:
-            if _joins(event, words, group):
-                group.append((article, event, words))
+            if same_event(event, group[0][1], (other for _, other in group[1:])):
+                group.append((article, event))
                 break
         else:
-            groups.append([(article, event, words)])
+            groups.append([(article, event)])
     merged = []
     for group in groups:
-        _, best, _ = group[0]
-        counts = Counter(p for _, e, _ in group for p in e.participants)
+        _, best = group[0]
+        counts = Counter(p for _, e in group for p in e.participants)
         participants = tuple(p for p, _ in sorted(counts.items(), key=lambda kv: -kv[1]))
-        sources = tuple(sorted({article for article, _, _ in group}))
+        sources = tuple(sorted({article for article, _ in group}))
         merged.append(MergedEvent(best.begin, best.end, best.granularity, best.text, participants, sources))
     merged.sort(key=lambda m: (*sort_key(m.begin, m.end, m.granularity), m.text))
     return merged
