@@ -404,6 +404,18 @@ def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[
     return pos, dict(best.feats)
 
 
+def _tag_morphology(models: RussianModels, sents: Sequence[Any]) -> list[Any]:
+    """Morphology markups of sentences in their order. The tagger pads every batch to its longest
+    sentence; batching sentences of similar length spares that work. Padding is masked out after each
+    layer, so each sentence's tags do not depend on its batch neighbours."""
+    order = sorted(range(len(sents)), key=lambda i: len(sents[i].tokens))
+    markups: list[Any] = [None] * len(sents)
+    tagged = models.morph_tagger.map([[t.text for t in sents[i].tokens] for i in order])
+    for i, markup in zip(order, tagged, strict=True):
+        markups[i] = markup
+    return markups
+
+
 def parse_russian(text: str) -> ParsedText:
     """Sentences, tagged words and names of a Russian text; names in credits and bylines dropped."""
     from natasha import Doc, Segmenter
@@ -424,8 +436,7 @@ def parse_russian(text: str) -> ParsedText:
     # The morphology tagger costs three times NER: run it only on sentences where roles, quotes and
     # person names need case and agreement; other names are normalised from the dictionary alone.
     wanted = [sent for sent in doc.sents if _needs_morphology(models, sent)]
-    markups = models.morph_tagger.map([[t.text for t in sent.tokens] for sent in wanted])
-    for sent, markup in zip(wanted, markups, strict=True):
+    for sent, markup in zip(wanted, _tag_morphology(models, wanted), strict=True):
         for token, tagged in zip(sent.tokens, markup.tokens, strict=True):
             token.pos, token.feats = tagged.pos, tagged.feats
     for span in doc.spans or ():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from bot.analysis.stems import words
 from bot.analysis.timeexpr import russian_morph
@@ -27,6 +28,25 @@ def word_forms(word: str) -> frozenset[str]:
     """One word of a name and every form of its likely paradigms."""
     forms = {word}
     if _CYRILLIC.search(word):
+        seen: set[tuple[int, str]] = set()
         for parse in russian_morph().parse(word)[:PARSES_PER_WORD]:
+            paradigm = _dictionary_paradigm(parse)
+            if paradigm is not None:
+                if paradigm in seen:
+                    continue  # "Путина" as genitive and accusative: one paradigm, the same forms
+                seen.add(paradigm)
             forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
     return frozenset(forms)
+
+
+def _dictionary_paradigm(parse: Any) -> tuple[int, str] | None:
+    """(paradigm, stem) of a parse read straight from the dictionary: its lexeme's forms depend on
+    these alone. None for guessed parses, whose lexeme depends on more."""
+    from pymorphy2.units import DictionaryAnalyzer
+
+    stack = parse.methods_stack
+    if len(stack) != 1 or type(stack[0][0]) is not DictionaryAnalyzer:
+        return None
+    _, fixed_word, para_id, idx = stack[0]
+    dictionary = russian_morph().dictionary
+    return para_id, dictionary.build_stem(dictionary.paradigms[para_id], idx, fixed_word)

@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -1036,6 +1036,7 @@ class _Rule:
     pattern: re.Pattern[str]
     resolve: Resolver
     accept: Callable[[re.Match[str]], bool] | None = None
+    needs: tuple[str, ...] = ()  # lower-case words one of which every match contains
 
 
 def _rule(
@@ -1201,6 +1202,25 @@ _RU_RULES = [
         _weekday,
     ),
 ]
+# The word each rule cannot match without ("назад", "году", "весной"...): most articles lack most of
+# them, and a substring test spares a regex scan of the whole text.
+_RU_NEEDS: dict[str, tuple[str, ...]] = {
+    "relative_year": ("году",),
+    "relative_year_genitive": ("года",),
+    "that_year": ("тот",),
+    "season": ("весной", "летом", "осенью", "зимой"),
+    "day_word": ("вчера", "сегодня", "завтра"),
+    "relative_week": ("неделе",),
+    "relative_month": ("месяце",),
+    "same_month": ("месяца",),
+    "weekend": ("выходн",),
+    "ago": ("назад",),
+    "later": ("через", "спустя"),
+    "next_day": ("день", "дня"),
+    "today": ("сегодняшн",),
+    "earlier_or_later": ("позже", "позднее", "ранее", "раньше", "спустя"),
+}
+_RU_RULES = [replace(rule, needs=_RU_NEEDS.get(rule.name, ())) for rule in _RU_RULES]
 
 _EN_YEAR_TAIL = rf"(?:,?{_SP}(?P<y>{_YEAR}){_E})?"
 _EN_RULES = [
@@ -1290,11 +1310,18 @@ _EN_RULES = [
 # --- finding and resolving ---
 
 
+_OLD_CYRILLIC_RE = re.compile("[\u1c80-\u1c88]")
+
+
 def _candidates(text: str, rules: list[_Rule]) -> list[tuple[int, int, _Rule, re.Match[str]]]:
     """All rule matches, then the longest non-overlapping ones (leftmost on ties), in text order."""
+    # A case-insensitive pattern also matches the old Cyrillic letter variants (U+1C80-U+1C88) that
+    # lower() keeps as they are: such a text skips no rule.
+    lowered = "" if _OLD_CYRILLIC_RE.search(text) else text.lower()
     found = [
         (m.start(), m.end(), rule, m)
         for rule in rules
+        if not (rule.needs and lowered and not any(word in lowered for word in rule.needs))
         for m in rule.pattern.finditer(text)
         if m.end() > m.start() and (rule.accept is None or rule.accept(m))
     ]
