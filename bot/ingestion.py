@@ -62,11 +62,18 @@ class IngestService:
         source: str | None = None,
         url: str | None = None,
         published_at: datetime | None = None,
+        author: str | None = None,
     ) -> IngestReport:
         if len(text.encode("utf-8")) > self.max_bytes:
             return IngestReport(problems=[LineProblem(Problem.TOO_LARGE)])
         prepared = await self._workers.run(
-            parse_message_text, text, self._timezone, source=source, url=url, published_at=published_at
+            parse_message_text,
+            text,
+            self._timezone,
+            source=source,
+            url=url,
+            published_at=published_at,
+            author=author,
         )
         if prepared is None:
             return IngestReport(problems=[LineProblem(Problem.EMPTY)])

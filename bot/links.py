@@ -49,4 +49,5 @@ class LinkService:
             source=page.site_name or urlsplit(page.url).hostname,
             url=page.url,
             published_at=page.published_at,
+            author=page.author,
         )

@@ -175,7 +175,7 @@ def search_results(query: str, articles: list[Article], tz: ZoneInfo) -> str:
             parts.append(f"<b>{esc(snippet.text[a:b])}</b>")
             cursor = b
         parts.append(esc(snippet.text[cursor:]))
-        source = f" · {esc(article.source)}" if article.source else ""
+        source = "".join(f" · {esc(part)}" for part in (article.source, article.author) if part)
         blocks.append(
             f"{number}. {title_link(article)}\n<i>{day(article.published_at, tz)}{source}</i>\n"
             f"{''.join(parts)}"

@@ -23,6 +23,7 @@ class Article:
     lang: str
     ingested_at: datetime
     ingested_by: int | None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def _article(row: aiosqlite.Row) -> Article:
         lang=row["lang"],
         ingested_at=datetime.fromisoformat(row["ingested_at"]),
         ingested_by=row["ingested_by"],
+        author=row["author"],
     )
 
 
@@ -85,7 +87,7 @@ class ArticleRepo:
             now = now or datetime.now(UTC)
             cursor = await conn.execute(
                 "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash,"
-                " ingested_at, ingested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " ingested_at, ingested_by, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.url,
                     draft.title,
@@ -96,6 +98,7 @@ class ArticleRepo:
                     prepared.content_hash,
                     utc_iso(now),
                     ingested_by,
+                    draft.author,
                 ),
             )
             article_id = cursor.lastrowid

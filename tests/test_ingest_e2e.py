@@ -196,7 +196,7 @@ async def test_data_survives_a_restart(emulator: BotAPIEmulator, tmp_path: Path)
 
 
 async def test_html_document_keeps_the_main_text_title_and_date(bot: RunningBot) -> None:
-    from tests.web_fixtures import ARTICLE_TITLE, article_html, no_article_html
+    from tests.web_fixtures import ARTICLE_AUTHOR, ARTICLE_TITLE, article_html, no_article_html
 
     reply = await bot.send_file(ADMIN, "page.html", article_html().encode())
     assert reply["text"].startswith(f"✅ Сохранено #1: {ARTICLE_TITLE} (")
@@ -204,6 +204,7 @@ async def test_html_document_keeps_the_main_text_title_and_date(bot: RunningBot)
     assert article is not None
     assert "Главная" not in article.text and "Читайте также" not in article.text  # menus and related links
     assert article.source == "Томские новости"
+    assert article.author == ARTICLE_AUTHOR
     empty = await bot.send_file(ADMIN, "index.html", no_article_html().encode())
     assert empty["text"] == "⚠️ На этой странице не найден текст статьи."
     assert await bot.app.articles.count() == 1

@@ -20,6 +20,7 @@ from bot.i18n import create_i18n
 from bot.links import lone_url
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
 from tests.web_fixtures import (
+    ARTICLE_AUTHOR,
     ARTICLE_BODY,
     ARTICLE_TITLE,
     LocalNewsSite,
@@ -83,6 +84,7 @@ async def test_link_after_ingest_is_stored_with_the_page_metadata(
     article = await web_bot.app.articles.get(1)
     assert article is not None
     assert (article.url, article.source, article.ingested_by) == (url, "Томские новости", ADMIN_EN.id)
+    assert article.author == ARTICLE_AUTHOR
     assert article.published_at == datetime(2024, 5, 14, 6, 30, tzinfo=UTC)
     assert article.text.startswith(ARTICLE_BODY[0][:60])
     assert "Читайте также" not in article.text and "©" not in article.text

@@ -79,6 +79,7 @@ class FeedService:
             source=item.source,
             url=item.url,
             published_at=item.published_at,
+            author=item.author,
         )
         return bool(report.stored) and report.stored[0].created
 

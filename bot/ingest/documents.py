@@ -160,6 +160,7 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
             continue
         lang = record.get("lang") if record.get("lang") in ("ru", "en") else None
         source = record.get("source") if isinstance(record.get("source"), str) else None
+        author = record.get("author") if isinstance(record.get("author"), str) else None
         draft = ArticleDraft(
             title=clean_title(record["title"]),
             text=record["text"].strip(),
@@ -167,6 +168,7 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
             url=url,
             source=source,
             lang=lang,
+            author=author,
         )
         result.articles.append(prepare(draft))
     if not result.articles and not result.problems:
@@ -201,6 +203,7 @@ def parse_document(filename: str, data: bytes, timezone: str, max_bytes: int) ->
             published_at=page.published_at,
             url=page.url,
             source=page.site_name,
+            author=page.author,
         )
         return ParsedDocument(articles=[prepare(draft)])
     if suffix in MARKDOWN_SUFFIXES:

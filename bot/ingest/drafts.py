@@ -22,6 +22,7 @@ class ArticleDraft:
     url: str | None = None
     source: str | None = None
     lang: str | None = None  # None: detected from the text
+    author: str | None = None
 
 
 @dataclass(frozen=True)
