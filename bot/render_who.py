@@ -58,7 +58,7 @@ def card(c: EntityCard, tz: ZoneInfo) -> str:
                 if q.kind == "quote"
                 else esc(_clip(q.text, QUOTE_LIMIT))
             )
-            source = esc(q.source) if q.source else _link(None, q.article_title, None)
+            source = esc(q.source) if q.source else f"«{esc(_clip(q.article_title, 60))}»"
             where = f'<a href="{esc(q.url)}">{source}</a>' if q.url else source
             lines.append(f"{text} — <i>{day(q.published_at, tz)}</i>, {where}")
         blocks.append("\n".join(lines))
