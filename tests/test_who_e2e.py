@@ -56,7 +56,10 @@ async def test_card_shows_role_counts_quotes_companions_and_articles(bot: Runnin
     assert text.startswith("👤 Александр Лукашенко\nПрезидент Белоруссии (26 ноября 2025)")
     assert "1 статья, 6 упоминаний" in text
     assert "«Если у вас будет желание вернуться в Минск снова, мы всегда готовы» — 26 ноября 2025" in text
-    assert "мы всегда готовы» — 26 ноября 2025, «Лукашенко заявил, что Минск готов принять переговоры по…»" in text
+    assert (
+        "мы всегда готовы» — 26 ноября 2025, «Лукашенко заявил, что Минск готов принять переговоры по…»"
+        in text
+    )
     assert "Чаще всего рядом: " in text and "Владимир Путин (1)" in text
     assert "26 ноября 2025 — Лукашенко заявил, что Минск готов" in text
     assert "Александр Лукашенко" in entity_texts(reply, "bold")
