@@ -32,10 +32,16 @@ def card(c: EntityCard, tz: ZoneInfo) -> str:
         latest, *earlier = c.roles
         title = latest.title[:1].upper() + latest.title[1:]
         head.append(f"{esc(title)} <i>({day(latest.last_seen, tz)})</i>")
-        if earlier:
+        # Titles given on the latest role's day are other names for the same position, not an earlier one.
+        latest_day = latest.last_seen.astimezone(tz).date()
+        same = [r for r in earlier if r.last_seen.astimezone(tz).date() == latest_day]
+        before = [r for r in earlier if r not in same]
+        if same:
+            head.append(_("also: {roles}").format(roles="; ".join(esc(r.title) for r in same[:3])))
+        if before:
             head.append(
                 _("earlier: {roles}").format(
-                    roles="; ".join(f"{esc(r.title)} ({day(r.last_seen, tz)})" for r in earlier[:4])
+                    roles="; ".join(f"{esc(r.title)} ({day(r.last_seen, tz)})" for r in before[:4])
                 )
             )
     blocks.append("\n".join(head))

@@ -74,7 +74,7 @@ async def test_any_form_of_a_name_opens_the_same_card(bot: RunningBot, query: st
 async def test_quotes_attributed_by_role_reach_the_person(bot: RunningBot) -> None:
     (reply,) = await bot.ask(READER, "/who Путиным")
     text = reply["text"]
-    assert text.startswith("👤 Владимир Путин\n")
+    assert text.startswith("👤 Владимир Путин\nПрезидент (26 ноября 2025)\nтакже: российский лидер\n")
     assert "«Первые наши контакты по этому вопросу с киевским режимом" in text  # "— сказал президент России"
 
 
