@@ -107,7 +107,7 @@ class Analyzer:
                     self._queue.task_done()
 
     async def _analyze(self, ids: list[int]) -> None:
-        articles = [a for a in [await self._articles.get(i) for i in ids] if a is not None]
+        articles = await self._articles.get_many(ids)
         inputs = [
             ArticleInput(a.id, a.title, a.text, a.lang, a.published_at.astimezone(self._timezone).date())
             for a in articles

@@ -202,10 +202,6 @@ def unknown_command() -> str:
     return _("I don't know this command. /help lists what I can do.")
 
 
-def file_unreadable() -> str:
-    return _("⚠️ Telegram did not give me the file. Please send it again.")
-
-
 def non_admin_text() -> str:
     return _("I answer commands: try /search, /latest or /help.")
 

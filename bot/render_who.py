@@ -9,13 +9,13 @@ from aiogram.utils.i18n import ngettext as __
 
 from bot.render import day
 from bot.telegram_text import esc
-from storage.entities import ArticleRef, EntityCard, EntitySummary
+from storage.entities import EntityCard, EntitySummary
 
 ICONS = {"PER": "👤", "ORG": "🏛", "LOC": "📍"}
 QUOTE_LIMIT = 300
 
 
-def _link(ref: ArticleRef | None, title: str, url: str | None) -> str:
+def _link(title: str, url: str | None) -> str:
     return f'<a href="{esc(url)}">{esc(title)}</a>' if url else esc(title)
 
 
@@ -73,7 +73,7 @@ def card(c: EntityCard, tz: ZoneInfo) -> str:
         blocks.append(_("👥 <b>Most often with</b>: {people}").format(people=people))
     if c.latest:
         lines = [_("🗞 <b>Recent articles</b>")]
-        lines += [f"{day(a.published_at, tz)} — {_link(a, a.title, a.url)}" for a in c.latest]
+        lines += [f"{day(a.published_at, tz)} — {_link(a.title, a.url)}" for a in c.latest]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

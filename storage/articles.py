@@ -123,6 +123,14 @@ class ArticleRepo:
             row = await cursor.fetchone()
         return _article(row) if row else None
 
+    async def get_many(self, article_ids: list[int]) -> list[Article]:
+        """The stored articles among these ids, in id order: one query for a batch."""
+        marks = ",".join("?" * len(article_ids))
+        async with self._db.conn.execute(
+            f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY id", article_ids
+        ) as cursor:
+            return [_article(row) for row in await cursor.fetchall()]
+
     async def latest(self, limit: int = 10) -> list[Article]:
         async with self._db.conn.execute(
             "SELECT * FROM articles ORDER BY published_at DESC, id DESC LIMIT ?", (limit,)

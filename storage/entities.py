@@ -406,11 +406,3 @@ class EntityRepo:
                         names.append(name)
                     fame[name] = float(total)
         return {a: tuple(n) for a, n in people.items()}, fame
-
-    async def keys_to_ids(self, article_id: int) -> dict[str, int]:
-        async with self._db.conn.execute(
-            "SELECT e.key, e.id FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
-            " WHERE ae.article_id = ?",
-            (article_id,),
-        ) as cursor:
-            return {k: i for k, i in await cursor.fetchall()}

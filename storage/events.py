@@ -393,13 +393,6 @@ class EventRepo:
             "event_entities", "position", "entity_id = ?", [entity_id], after, before, limit
         )
 
-    async def count_involving(self, entity_id: int) -> int:
-        async with self._db.conn.execute(
-            "SELECT count(*) FROM event_entities WHERE entity_id = ?", (entity_id,)
-        ) as cursor:
-            (n,) = await cursor.fetchone()
-        return int(n)
-
     async def matching(
         self, query: str, *, after: int | None = None, before: int | None = None, limit: int = 10
     ) -> list[StoredEvent]:

@@ -194,10 +194,3 @@ class StoryRepo:
                 (row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
                 for row in await cursor.fetchall()
             ]
-
-    async def story_of(self, article_id: int) -> int | None:
-        async with self._db.conn.execute(
-            "SELECT story_id FROM article_stories WHERE article_id = ?", (article_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else None

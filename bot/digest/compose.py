@@ -7,7 +7,7 @@ thousands of chats with distinct topic filters are served from one catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -168,8 +168,3 @@ class Composer:
         if cached is None:
             cached = self._fresh[item.story_id] = digest_story(item.story)
         return cached
-
-
-def compose_many(catalog: Catalog, requests: Iterable[DigestRequest]) -> list[ComposedDigest]:
-    composer = Composer(catalog)
-    return [composer.compose(r) for r in requests]
