@@ -26,7 +26,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psutil
@@ -101,11 +103,20 @@ def load_models(hold_seconds: float) -> tuple[int, float]:
     return os.getpid(), loaded
 
 
+@lru_cache(maxsize=1)
+def natasha_ner() -> Any:
+    """natasha's own NER tagger as the package ships it (the bot runs the same model its own way)."""
+    russian_models()  # the same environment as the analysis (pymorphy2's dictionary path)
+    from natasha import NewsEmbedding, NewsNERTagger
+
+    return NewsNERTagger(NewsEmbedding())
+
+
 def segment_and_tag(texts: list[str]) -> int:
-    """natasha's segmentation and NER alone, as the analysis runs them first; the names found."""
+    """natasha's segmentation and NER alone, as natasha runs them; the names found."""
     from natasha import Doc, Segmenter
 
-    tagger = russian_models().ner_tagger
+    tagger = natasha_ner()
     segmenter = Segmenter()
     found = 0
     for text in texts:

@@ -7,7 +7,6 @@ which turns inflected mentions ("Путиным", "Владимира Путин
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -237,17 +236,15 @@ class RussianModels:
     """natasha's models, loaded once per process on first use (each worker process loads its own)."""
 
     def __init__(self) -> None:
-        import natasha  # noqa: F401  (pymorphy2 is imported through natasha; set the path before MorphVocab)
-        import pymorphy2_dicts_ru
+        from natasha.data import NEWS_EMBEDDING, NEWS_MORPH, NEWS_NER
 
-        # pymorphy2 looks its dictionaries up through pkg_resources, which new setuptools removed.
-        os.environ.setdefault("PYMORPHY2_DICT_PATH", pymorphy2_dicts_ru.get_path())
-        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger
+        from bot.analysis.morph import russian_morph
+        from bot.analysis.tagger import load_taggers
 
-        embedding = NewsEmbedding()
-        self.vocab = MorphVocab()
-        self.morph_tagger = NewsMorphTagger(embedding)
-        self.ner_tagger = NewsNERTagger(embedding)
+        self.vocab = russian_morph()
+        self.ner_tagger, self.morph_tagger = load_taggers(NEWS_EMBEDDING, NEWS_NER, NEWS_MORPH)
+        # natasha's two models share their vocabularies: a document's words are encoded once for both.
+        self.shared_encoding = self.morph_tagger.network.encodes_like(self.ner_tagger.network)
 
 
 @lru_cache(maxsize=1)
@@ -404,21 +401,10 @@ def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[
     return pos, dict(best.feats)
 
 
-def _tag_morphology(models: RussianModels, sents: Sequence[Any]) -> list[Any]:
-    """Morphology markups of sentences in their order. The tagger pads every batch to its longest
-    sentence; batching sentences of similar length spares that work. Padding is masked out after each
-    layer, so each sentence's tags do not depend on its batch neighbours."""
-    order = sorted(range(len(sents)), key=lambda i: len(sents[i].tokens))
-    markups: list[Any] = [None] * len(sents)
-    tagged = models.morph_tagger.map([[t.text for t in sents[i].tokens] for i in order])
-    for i, markup in zip(order, tagged, strict=True):
-        markups[i] = markup
-    return markups
-
-
 def parse_russian(text: str) -> ParsedText:
     """Sentences, tagged words and names of a Russian text; names in credits and bylines dropped."""
     from natasha import Doc, Segmenter
+    from natasha.doc import DocSpan
 
     models = russian_models()
     sentences = paragraph_sentences(text)
@@ -432,26 +418,41 @@ def parse_russian(text: str) -> ParsedText:
 
     doc = Doc(text)
     doc.segment(ParagraphSegmenter())
-    doc.tag_ner(models.ner_tagger)
-    # The morphology tagger costs three times NER: run it only on sentences where roles, quotes and
-    # person names need case and agreement; other names are normalised from the dictionary alone.
+    encoded = models.ner_tagger.network.encode([t.text for t in doc.tokens])
+    names = models.ner_tagger(doc.tokens, encoded) if text.strip() else []
+    doc.spans = [DocSpan(start, stop, kind, text[start:stop]) for start, stop, kind in names]
+    doc.envelop_span_tokens()
+    doc.envelop_sent_spans()
+    # The morphology tagger costs about as much as NER: run it only on sentences where roles, quotes
+    # and person names need case and agreement; other names are normalised from the dictionary alone.
     wanted = [sent for sent in doc.sents if _needs_morphology(models, sent)]
-    for sent, markup in zip(wanted, _tag_morphology(models, wanted), strict=True):
-        for token, tagged in zip(sent.tokens, markup.tokens, strict=True):
-            token.pos, token.feats = tagged.pos, tagged.feats
-    for span in doc.spans or ():
+    sentence_ids = None
+    if models.shared_encoding:
+        position = {t.start: i for i, t in enumerate(doc.tokens)}
+        sentence_ids = []
+        for sent in wanted:
+            first = position[sent.tokens[0].start] if sent.tokens else 0
+            stop = first + len(sent.tokens)
+            sentence_ids.append((encoded[0][first:stop], encoded[1][first:stop]))
+    tagged = models.morph_tagger([[t.text for t in sent.tokens] for sent in wanted], sentence_ids)
+    morphology: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}
+    for sent, tags in zip(wanted, tagged, strict=True):
+        for token, (pos, feats) in zip(sent.tokens, tags, strict=True):
+            token.pos, token.feats = pos, dict(feats)
+            morphology[token.start] = (pos, feats)
+    for span in doc.spans:
         for token in span.tokens or ():
             if getattr(token, "pos", None) is None:
                 token.pos, token.feats = _dictionary_morphology(models, token.text)
+                morphology[token.start] = (token.pos, tuple(sorted(token.feats.items())))
 
     tokens: list[Token] = []
     token_index: dict[int, int] = {}
     for sent in doc.sents:
         for t in sent.tokens:
             token_index[t.start] = len(tokens)
-            tokens.append(
-                Token(t.start, t.stop, t.text, t.pos or "X", tuple(sorted((t.feats or {}).items())))
-            )
+            pos, feats = morphology.get(t.start, ("X", ()))
+            tokens.append(Token(t.start, t.stop, t.text, pos, feats))
 
     credits = credit_regions(text)
     spans: list[NamedSpan] = []

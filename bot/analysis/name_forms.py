@@ -10,8 +10,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from bot.analysis.morph import russian_morph
 from bot.analysis.stems import words
-from bot.analysis.timeexpr import russian_morph
 
 _CYRILLIC = re.compile(r"[а-я]")
 PARSES_PER_WORD = 3  # the right paradigm is among the first three ("Рыженков" parses first as a plural)

@@ -1,0 +1,80 @@
+"""Our way of running natasha's NER and morphology models gives natasha's own tags (analysis/tagger.py)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.analysis.entities import russian_models
+from bot.analysis.tagger import viterbi
+
+SEED = next((Path(__file__).parent.parent / "seeds").glob("*.txt")).read_text(encoding="utf-8")
+TEXTS = [
+    SEED,
+    "Глава МИД России Сергей Лавров встретился в Минске с Максимом Рыженковым.",
+    "«Мы готовы», — сказал Лавров. ООН и НАТО не ответили; Евросоюз (ЕС) промолчал.",
+    "Президент США Дональд Трамп и спецпосланник Стив Уиткофф прилетели в Москву 3 марта 2025 года.",
+    "Одно слово",
+    "   ",
+]
+
+
+@lru_cache(maxsize=1)
+def natasha_taggers() -> tuple[Any, Any]:
+    russian_models()  # pymorphy2's environment, as in the bot
+    from natasha import NewsEmbedding, NewsMorphTagger, NewsNERTagger
+
+    embedding = NewsEmbedding()
+    return NewsNERTagger(embedding), NewsMorphTagger(embedding)
+
+
+def segmented(text: str) -> Any:
+    from natasha import Doc, Segmenter
+
+    doc = Doc(text)
+    doc.segment(Segmenter())
+    return doc
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_names_are_natashas(text: str) -> None:
+    ner, _ = natasha_taggers()
+    expected = [(s.start, s.stop, s.type) for s in ner(text).spans] if text.strip() else []
+    assert russian_models().ner_tagger(segmented(text).tokens) == expected
+
+
+def test_the_seed_article_has_names() -> None:
+    kinds = {kind for _, _, kind in russian_models().ner_tagger(segmented(SEED).tokens)}
+    assert kinds == {"PER", "LOC", "ORG"}
+
+
+def test_morphology_is_natashas_for_sentences_run_together() -> None:
+    _, morph = natasha_taggers()
+    text = "\n".join(TEXTS)
+    sentences = [[t.text for t in sent.tokens] for sent in segmented(text).sents]
+    sentences = [s for s in sentences if s]
+    expected = [
+        [(t.pos, tuple(sorted(t.feats.items()))) for t in markup.tokens] for markup in morph.map(sentences)
+    ]
+    assert russian_models().morph_tagger(sentences) == expected
+    assert russian_models().morph_tagger([]) == []
+
+
+def test_one_word_vocabulary_serves_both_models() -> None:
+    models = russian_models()
+    assert models.ner_tagger.network.words_vocab is models.morph_tagger.network.words_vocab
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 300])
+def test_viterbi_is_slovnets_crf_decoding(length: int) -> None:
+    crf = russian_models().ner_tagger
+    rng = np.random.default_rng(length)
+    scores = rng.normal(size=(length, len(crf.tags))).astype(np.float32)
+    ner, _ = natasha_taggers()
+    expected = ner.infer.model.head.crf.decode(scores[None], np.ones((1, length), dtype=bool))[0]
+    assert viterbi(scores, crf.transitions) == expected.tolist()
+
