@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -403,21 +403,18 @@ def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[
 
 def parse_russian(text: str) -> ParsedText:
     """Sentences, tagged words and names of a Russian text; names in credits and bylines dropped."""
-    from natasha import Doc, Segmenter
-    from natasha.doc import DocSpan
+    from natasha.doc import Doc, DocSent, DocSpan, DocToken
+    from razdel import tokenize
 
     models = russian_models()
     sentences = paragraph_sentences(text)
 
-    class ParagraphSegmenter(Segmenter):
-        def sentenize(self, _text: str) -> Iterator[Any]:
-            from natasha.segment import Sent
-
-            for start, stop in sentences:
-                yield Sent(start, stop, text[start:stop])
-
+    # natasha's document, segmented as Doc.segment does it (razdel's tokens of the whole text) but with
+    # our sentences, split inside paragraphs.
     doc = Doc(text)
-    doc.segment(ParagraphSegmenter())
+    doc.tokens = [DocToken(t.start, t.stop, t.text) for t in tokenize(text)]
+    doc.sents = [DocSent(start, stop, text[start:stop]) for start, stop in sentences]
+    doc.envelop_sent_tokens()
     encoded = models.ner_tagger.network.encode([t.text for t in doc.tokens])
     names = models.ner_tagger(doc.tokens, encoded) if text.strip() else []
     doc.spans = [DocSpan(start, stop, kind, text[start:stop]) for start, stop, kind in names]
