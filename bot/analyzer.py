@@ -20,7 +20,9 @@ from storage.entities import EntityRepo
 
 log = logging.getLogger(__name__)
 
-AnalyzedHook = Callable[[Article, Understanding, dict[str, int]], Awaitable[None]]
+# Each analysed article with its analysis and the map of analysis keys to stored entity ids.
+Analysed = tuple[Article, Understanding, dict[str, int]]
+AnalyzedHook = Callable[[list[Analysed]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Analyzer:
         self.reindexing = False
 
     def on_analyzed(self, hook: AnalyzedHook) -> None:
-        """Run `hook` after each article's analysis is stored (events for /timeline, people for stories)."""
+        """Run `hook` after each batch of analyses is stored (events for /timeline), with the batch."""
         self._hooks.append(hook)
 
     def on_reset(self, hook: Callable[[], Awaitable[None]]) -> None:
@@ -114,14 +116,16 @@ class Analyzer:
         ]
         results = await self._workers.run(understand_batch, inputs)
         by_id = {a.id: a for a in articles}
-        for understanding in results:
-            article = by_id[understanding.article_id]
+        pairs = [(by_id[u.article_id], u) for u in results]
+        for article, understanding in pairs:
             if understanding.error:
                 self.failed += 1
                 log.warning("article %s stored without analysis: %s", article.id, understanding.error)
-            ids_by_key = await self._entities.save(article, understanding)
-            for hook in self._hooks:
-                await hook(article, understanding, ids_by_key)
+        # One transaction and one hook call per batch: storing was most of the event loop's work per article.
+        maps = await self._entities.save_many(pairs)
+        analysed = [(a, u, ids) for (a, u), ids in zip(pairs, maps, strict=True)]
+        for hook in self._hooks:
+            await hook(analysed)
 
     async def reindex(self, progress: Callable[[int, int], Awaitable[None]] | None = None) -> ReindexReport:
         """Forget every analysis and analyse the whole archive again, reporting progress now and then."""

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.analysis.entities import fold
-from bot.analysis.understanding import Understanding
-from storage.articles import Article
+from bot.analyzer import Analysed
 from storage.entities import EntityRepo, EntitySummary
-from storage.events import EventRepo, StoredEvent
+from storage.events import ArticleEvents, EventRepo, StoredEvent
 
 RECENT_DAYS = 14
 PAGE_SIZE = 10
@@ -57,9 +56,11 @@ class TimelineService:
         self._entities = entities
         self._timezone = timezone
 
-    async def on_analyzed(self, article: Article, understanding: Understanding, ids: dict[str, int]) -> None:
-        """Merge an analysed article's events into the timeline (Analyzer.on_analyzed)."""
-        await self._events.add(article.id, article.title, understanding.events, ids)
+    async def on_analyzed(self, analysed: list[Analysed]) -> None:
+        """Merge a batch of analysed articles' events into the timeline (Analyzer.on_analyzed)."""
+        await self._events.add_many(
+            [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
+        )
 
     async def on_reset(self) -> None:
         await self._events.clear()

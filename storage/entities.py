@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -85,6 +87,18 @@ def surname_stem(kind: str, name: str) -> str | None:
     return name_stem(parts[-1]) if kind == PER and parts else None
 
 
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """Lists short enough for one ``IN (...)`` (SQLite allows a limited number of parameters)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _merged_id(merged: dict[int, int], entity_id: int) -> int:
+    """The entity an id stands for now that merges may have folded it into another (transitively)."""
+    while entity_id in merged:
+        entity_id = merged[entity_id]
+    return entity_id
+
+
 class EntityRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -92,97 +106,145 @@ class EntityRepo:
     # ----- writing -----
     async def save(self, article: Article, understanding: Understanding) -> dict[str, int]:
         """Store one article's analysis; the map of its analysis keys to entity ids (for events)."""
+        return (await self.save_many([(article, understanding)]))[0]
+
+    async def save_many(self, analysed: Sequence[tuple[Article, Understanding]]) -> list[dict[str, int]]:
+        """Store the analyses of several articles in one transaction, in order; for each, the map of its
+        analysis keys to entity ids. An entity merged into another by a later article of the batch is
+        mapped to the one it became."""
+        merged: dict[int, int] = {}  # entity id -> the id it was merged into
+        async with self._db.transaction() as conn:
+            maps = [
+                await self._save(conn, article, understanding, merged) for article, understanding in analysed
+            ]
+        return [{key: _merged_id(merged, entity_id) for key, entity_id in ids.items()} for ids in maps]
+
+    async def _save(
+        self,
+        conn: aiosqlite.Connection,
+        article: Article,
+        understanding: Understanding,
+        merged: dict[int, int],
+    ) -> dict[str, int]:
         published = utc_iso(article.published_at)
         analysis = understanding.analysis
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR REPLACE INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)",
-                (article.id, ANALYSIS_VERSION, utc_iso(datetime.now(UTC))),
-            )
-            if analysis is None:
-                return {}
-            ids: dict[str, int] = {}
-            forms = dict(understanding.name_forms)
-            mentions: Counter[int] = Counter()
-            # Rows of all entities go in one statement per table: each statement is a round trip to the
-            # SQLite thread, and the event loop serves users between them.
-            mention_rows: list[tuple[int, int, int, int, int, str]] = []
-            term_rows: list[tuple[str, int]] = []
-            for entity in analysis.entities:
-                entity_id = await self._resolve(conn, entity.key, entity.kind, entity.name)
-                ids[entity.key] = entity_id
-                mentions[entity_id] += len(entity.mentions)
-                mention_rows += [
-                    (article.id, entity_id, m.sentence, m.start, m.stop, m.text) for m in entity.mentions
-                ]
-                terms = name_terms(entity.name, *(m.text for m in entity.mentions)) | forms.get(
-                    entity.key, set()
-                )
-                term_rows += [(t, entity_id) for t in terms]
-            await conn.executemany(
-                "INSERT INTO mentions (article_id, entity_id, sentence, start, stop, text)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                mention_rows,
-            )
-            await conn.executemany(
-                "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)", term_rows
-            )
-            await conn.executemany(
-                "INSERT INTO article_entities (article_id, entity_id, published_at, mentions)"
-                " VALUES (?, ?, ?, ?)",
-                [(article.id, entity_id, published, n) for entity_id, n in mentions.items()],
-            )
-            await conn.executemany(
-                "UPDATE entities SET mentions = mentions + ?, articles = articles + 1,"
-                " first_seen = min(coalesce(first_seen, ?), ?), last_seen = max(coalesce(last_seen, ?), ?)"
-                " WHERE id = ?",
-                [
-                    (n, published, published, published, published, entity_id)
-                    for entity_id, n in mentions.items()
-                ],
-            )
-            await conn.executemany(
-                "INSERT INTO roles (entity_id, article_id, title, published_at, sentence) VALUES (?,?,?,?,?)",
-                [
-                    (ids[r.entity_key], article.id, r.title, published, r.sentence)
-                    for r in dict.fromkeys(analysis.roles)
-                    if r.entity_key in ids
-                ],
-            )
-            await conn.executemany(
-                "INSERT INTO quotes (entity_id, article_id, kind, text, published_at) VALUES (?,?,?,?,?)",
-                [
-                    (ids[q.entity_key], article.id, q.kind, q.text, published)
-                    for q in analysis.quotes
-                    if q.entity_key in ids
-                ],
-            )
-            await self._count_pairs(conn, list(mentions))
+        await conn.execute(
+            "INSERT OR REPLACE INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)",
+            (article.id, ANALYSIS_VERSION, utc_iso(datetime.now(UTC))),
+        )
+        if analysis is None:
+            return {}
+        ids = await self._resolve_all(conn, analysis.entities, merged)
+        forms = dict(understanding.name_forms)
+        mentions: Counter[int] = Counter()
+        # Rows of all entities go in one statement per table: each statement is a round trip to the
+        # SQLite thread, and the event loop serves users between them.
+        mention_rows: list[tuple[int, int, int, int, int, str]] = []
+        term_rows: list[tuple[str, int]] = []
+        for entity in analysis.entities:
+            entity_id = ids[entity.key]
+            mentions[entity_id] += len(entity.mentions)
+            mention_rows += [
+                (article.id, entity_id, m.sentence, m.start, m.stop, m.text) for m in entity.mentions
+            ]
+            terms = name_terms(entity.name, *(m.text for m in entity.mentions)) | forms.get(entity.key, set())
+            term_rows += [(t, entity_id) for t in terms]
+        await conn.executemany(
+            "INSERT INTO mentions (article_id, entity_id, sentence, start, stop, text)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            mention_rows,
+        )
+        await conn.executemany(
+            "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)", term_rows
+        )
+        await conn.executemany(
+            "INSERT INTO article_entities (article_id, entity_id, published_at, mentions)"
+            " VALUES (?, ?, ?, ?)",
+            [(article.id, entity_id, published, n) for entity_id, n in mentions.items()],
+        )
+        await conn.executemany(
+            "UPDATE entities SET mentions = mentions + ?, articles = articles + 1,"
+            " first_seen = min(coalesce(first_seen, ?), ?), last_seen = max(coalesce(last_seen, ?), ?)"
+            " WHERE id = ?",
+            [(n, published, published, published, published, entity_id) for entity_id, n in mentions.items()],
+        )
+        await conn.executemany(
+            "INSERT INTO roles (entity_id, article_id, title, published_at, sentence) VALUES (?,?,?,?,?)",
+            [
+                (ids[r.entity_key], article.id, r.title, published, r.sentence)
+                for r in dict.fromkeys(analysis.roles)
+                if r.entity_key in ids
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO quotes (entity_id, article_id, kind, text, published_at) VALUES (?,?,?,?,?)",
+            [
+                (ids[q.entity_key], article.id, q.kind, q.text, published)
+                for q in analysis.quotes
+                if q.entity_key in ids
+            ],
+        )
+        await self._count_pairs(conn, list(mentions))
         return ids
 
     async def _count_pairs(self, conn: aiosqlite.Connection, entity_ids: list[int]) -> None:
         if len(entity_ids) < 2:
             return
         marks = ",".join("?" * len(entity_ids))
-        async with conn.execute(
+        rows = await conn.execute_fetchall(
             f"SELECT id FROM entities WHERE kind = 'PER' AND id IN ({marks})", entity_ids
-        ) as cur:
-            people = [row[0] for row in await cur.fetchall()]
+        )
+        people = [row[0] for row in rows]
         await conn.executemany(
             "INSERT INTO entity_pairs (entity_id, other_id, articles) VALUES (?, ?, 1)"
             " ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + 1",
             [(e, p) for e in entity_ids for p in people if p != e],
         )
 
-    async def _resolve(self, conn: aiosqlite.Connection, key: str, kind: str, name: str) -> int:
-        """The stored entity this one is (one identity across articles), created when new."""
-        surname = surname_stem(kind, name)
+    async def _resolve_all(
+        self, conn: aiosqlite.Connection, entities: Sequence[Entity], merged: dict[int, int]
+    ) -> dict[str, int]:
+        """The stored entity each of an article's entities is (one identity across articles), created
+        when new; entities in the article's order, each seeing the ones resolved before it.
+
+        What is stored is read in two queries (people by surname, everything by key) and kept up to
+        date as entities are created or merged: a query per entity made storing the bot's main cost.
+        """
+        surnames = {e.key: surname_stem(e.kind, e.name) for e in entities}
+        wanted = sorted({s for s in surnames.values() if s is not None})
+        people: dict[str, list[dict[str, Any]]] = {s: [] for s in wanted}
+        for chunk in _chunks(wanted):
+            for row in await conn.execute_fetchall(
+                "SELECT id, key, kind, name, mentions, surname_stem FROM entities"
+                f" WHERE kind = 'PER' AND surname_stem IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            ):
+                people[row["surname_stem"]].append({k: row[k] for k in row.keys()})  # noqa: SIM118
+        by_key: dict[str, int] = {}
+        every_key = sorted({e.key for e in entities})
+        for chunk in _chunks(every_key):
+            rows = await conn.execute_fetchall(
+                f"SELECT id, key FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            )
+            by_key.update({row["key"]: row["id"] for row in rows})
+
+        ids: dict[str, int] = {}
+        for entity in entities:
+            ids[entity.key] = await self._resolve(conn, entity, surnames[entity.key], people, by_key, merged)
+        return {key: _merged_id(merged, entity_id) for key, entity_id in ids.items()}
+
+    async def _resolve(
+        self,
+        conn: aiosqlite.Connection,
+        entity: Entity,
+        surname: str | None,
+        people: dict[str, list[dict[str, Any]]],
+        by_key: dict[str, int],
+        merged: dict[int, int],
+    ) -> int:
+        key, kind, name = entity.key, entity.kind, entity.name
         if surname is not None:
-            async with conn.execute(
-                "SELECT id, key, kind, name, mentions FROM entities WHERE surname_stem = ? AND kind = 'PER'",
-                (surname,),
-            ) as cursor:
-                known = await cursor.fetchall()
+            known = people[surname]
             key = canonical_key(
                 Entity(key=key, kind=kind, name=name, mentions=()),
                 [KnownEntity(r["key"], r["kind"], r["name"], r["mentions"]) for r in known],
@@ -190,31 +252,44 @@ class EntityRepo:
             same = [r["id"] for r in known if r["key"] == key]
             if same:
                 return int(same[0])
-        async with conn.execute("SELECT id FROM entities WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
-        if row is not None:
-            return int(row[0])
+        if key in by_key:
+            return by_key[key]
         cursor = await conn.execute(
             "INSERT INTO entities (key, kind, name, surname_stem) VALUES (?, ?, ?, ?)",
             (key, kind, name, surname),
         )
         entity_id = int(cursor.lastrowid)
-        if surname is not None and len(name.split()) > 1:
-            await self._absorb_surname_only(conn, entity_id, surname)
+        by_key[key] = entity_id
+        if surname is not None:
+            row: dict[str, Any] = {"id": entity_id, "key": key, "kind": kind, "name": name, "mentions": 0}
+            people[surname].append(row)
+            if len(name.split()) > 1:
+                absorbed = await self._absorb_surname_only(conn, entity_id, people[surname])
+                for source in absorbed:
+                    merged[source] = entity_id
+                    for k in [k for k, v in by_key.items() if v == source]:
+                        del by_key[k]
+                if absorbed:
+                    # The merged entities are gone; the full name now has their mentions too.
+                    rows = await conn.execute_fetchall(
+                        "SELECT mentions FROM entities WHERE id = ?", (entity_id,)
+                    )
+                    row["mentions"] = rows[0][0]
+                    people[surname] = [r for r in people[surname] if r["id"] not in absorbed]
         return entity_id
 
-    async def _absorb_surname_only(self, conn: aiosqlite.Connection, entity_id: int, surname: str) -> None:
+    async def _absorb_surname_only(
+        self, conn: aiosqlite.Connection, entity_id: int, same_surname: Sequence[Any]
+    ) -> list[int]:
         """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),
-        unless several full names share that surname and the earlier mentions cannot be told apart."""
-        async with conn.execute(
-            "SELECT id, name FROM entities WHERE surname_stem = ? AND kind = 'PER' AND id != ?",
-            (surname, entity_id),
-        ) as cursor:
-            others = await cursor.fetchall()
+        unless several full names share that surname and the earlier mentions cannot be told apart.
+        ``same_surname``: the stored people with this surname; the ids merged into ``entity_id``."""
+        others = [r for r in same_surname if r["id"] != entity_id]
         if any(len(r["name"].split()) > 1 for r in others):
-            return
+            return []
         for other in others:
             await self._merge(conn, source=other["id"], target=entity_id)
+        return [int(r["id"]) for r in others]
 
     async def _merge(self, conn: aiosqlite.Connection, *, source: int, target: int) -> None:
         for table in ("mentions", "roles", "quotes"):
@@ -385,8 +460,9 @@ class EntityRepo:
         ) as cursor:
             return [(_summary(r), r["recent"]) for r in await cursor.fetchall()]
 
-    async def people_in(self, article_ids: list[int], per_article: int = 5
-                        ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
+    async def people_in(
+        self, article_ids: list[int], per_article: int = 5
+    ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
         """The people each article mentions most (display names), and how well known each is overall
         (all-time mentions): a digest's key people and its ranking's prominence."""
         people: dict[int, list[str]] = {}
