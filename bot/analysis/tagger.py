@@ -28,6 +28,7 @@ import gzip
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,14 +77,19 @@ class TagNetwork:
         self.proj_bias: np.ndarray = model.head.proj.bias.array
         self.words_vocab = words_vocab
         self.shapes_vocab = shapes_vocab
+        # Frequent words recur in every article; their shape (a pure-Python pass over the word) and
+        # vocabulary lookups are kept. 20,000 words take ~4 MB.
+        self._word_ids = lru_cache(maxsize=20_000)(self._ids_of)
 
     def encode(self, words: Sequence[str]) -> Encoded:
         """Word and shape ids, as slovnet's ``TagEncoder`` makes them."""
+        pairs = [self._word_ids(w) for w in words]
+        return [w for w, _ in pairs], [s for _, s in pairs]
+
+    def _ids_of(self, word: str) -> tuple[int, int]:
         from slovnet.shape import word_shape
 
-        word_ids = [self.words_vocab.encode(w.lower()) for w in words]
-        shape_ids = [self.shapes_vocab.encode(word_shape(w)) for w in words]
-        return word_ids, shape_ids
+        return self.words_vocab.encode(word.lower()), self.shapes_vocab.encode(word_shape(word))
 
     def encodes_like(self, other: TagNetwork) -> bool:
         """Whether words get the same ids in both networks: then one encoding serves both."""
