@@ -233,7 +233,7 @@ async def run(count: int, workers: int, batch_size: int) -> int:
         await asyncio.to_thread(pool.close)
 
         pool, _, _ = await started_pool(workers)
-        analyzer = Analyzer(articles, entities, pool, ZONE, concurrency=workers, batch_size=batch_size)
+        analyzer = Analyzer(articles, entities, pool, ZONE, concurrency=2 * workers, batch_size=batch_size)
         analyzer.on_analyzed(TimelineService(EventRepo(db), entities, ZONE).on_analyzed)  # as bot/app.py
 
         async def analyse_and_store() -> None:

@@ -114,8 +114,10 @@ class App:
         articles = ArticleRepo(db)
         ingest = IngestService(articles, workers, settings.default_timezone, settings.max_upload_bytes)
         entities = EntityRepo(db)
+        # Two batches in flight per worker: one waits in the pool while the event loop stores the
+        # other's results, so no worker idles between batches.
         analyzer = Analyzer(
-            articles, entities, workers, settings.timezone, concurrency=settings.analysis_workers
+            articles, entities, workers, settings.timezone, concurrency=2 * settings.analysis_workers
         )
         ingest.on_stored(analyzer.enqueue)
         timeline = TimelineService(EventRepo(db), entities, settings.timezone)
