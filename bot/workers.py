@@ -17,10 +17,17 @@ T = TypeVar("T")
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the bot's process is gone. A bot killed with SIGKILL
-    (or by the OOM killer) cannot shut its pool down, and its idle workers, ~200 MB each with the
-    models loaded, would otherwise wait on their queue for ever."""
+# Workers yield the CPU to the bot's event loop: with every core analysing, a reply must not wait for
+# the scheduler to take a core from a worker.
+WORKER_NICENESS = 10
+
+
+def _start_worker(parent: int) -> None:
+    """Worker initializer: a lower priority than the bot, and an end when the bot's process is gone. A
+    bot killed with SIGKILL (or by the OOM killer) cannot shut its pool down, and its idle workers,
+    ~200 MB each with the models loaded, would otherwise wait on their queue for ever."""
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -47,7 +54,7 @@ class WorkerPool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return self._executor

@@ -1,4 +1,4 @@
-"""Analysis workers end with the bot's process, even when it is killed with SIGKILL."""
+"""Analysis workers run below the bot's priority and end with its process, even on SIGKILL."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ import psutil
 
 PARENT = textwrap.dedent(
     """
-    import asyncio, os, sys
+    import asyncio, os, sys, time
     from bot.workers import WorkerPool
 
     async def main():
         pool = WorkerPool(2)
-        await asyncio.gather(*(pool.run(os.getpid) for _ in range(4)))
+        # Two calls that overlap: each worker has started and run its initializer.
+        await asyncio.gather(*(pool.run(time.sleep, 0.5) for _ in range(2)))
         print(*pool.pids, flush=True)
+        print(os.nice(0), flush=True)
         await asyncio.sleep(60)
 
     asyncio.run(main())
@@ -35,6 +37,9 @@ def test_workers_exit_when_the_bot_is_killed() -> None:
         assert parent.stdout is not None
         pids = [int(p) for p in parent.stdout.readline().split()]
         assert len(pids) == 2 and all(psutil.pid_exists(p) for p in pids)
+        # Lower priority than the bot: the event loop gets a core first.
+        niceness = int(parent.stdout.readline())
+        assert all(psutil.Process(p).nice() > niceness for p in pids)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + 15
