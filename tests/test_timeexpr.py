@@ -264,3 +264,21 @@ def test_english_that_year_anaphora() -> None:
 def test_durations_ages_and_counts_are_not_time_expressions(text: str) -> None:
     lang = "en" if text.isascii() else "ru"
     assert find_time_exprs(text, PUBLISHED, lang) == []
+
+
+def test_letters_a_case_insensitive_pattern_reads_as_others_are_read_as_those() -> None:
+    # "ſ" (long s) and old Cyrillic "ᲃ" (rounded ve) match "s" and "в" case-insensitively; the text
+    # keeps them, the resolution reads them as the letters they stand for (they used to raise).
+    published = dt.date(2025, 3, 1)
+    (spring,) = find_time_exprs("ſpring 2020 was quiet.", published, "en")
+    assert (spring.text, spring.begin, spring.end) == (
+        "ſpring 2020",
+        dt.date(2020, 3, 1),
+        dt.date(2020, 5, 31),
+    )
+    (season,) = find_time_exprs("Веᲃной 2020 года всё изменилось.", published, "ru")
+    assert (season.text, season.begin, season.granularity) == (
+        "Веᲃной 2020 года",
+        dt.date(2020, 3, 1),
+        "season",
+    )

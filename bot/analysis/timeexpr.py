@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from razdel import sentenize
 
-if TYPE_CHECKING:
-    from pymorphy2 import MorphAnalyzer
+from bot.analysis.morph import russian_morph
 
 Interval = tuple[dt.date, dt.date]
 
@@ -81,18 +79,6 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
 
 
 # --- tense ---
-
-
-@lru_cache(maxsize=1)
-def russian_morph() -> MorphAnalyzer:
-    """pymorphy2's analyser alone (no natasha embeddings): tense needs only word forms. Once per process."""
-    import natasha  # noqa: F401  (natasha first: it prepares pymorphy2 for new setuptools)
-    import pymorphy2_dicts_ru
-
-    os.environ.setdefault("PYMORPHY2_DICT_PATH", pymorphy2_dicts_ru.get_path())
-    import pymorphy2
-
-    return pymorphy2.MorphAnalyzer()
 
 
 _RU_FUTURE_AUX = {"будет", "будут", "буду", "будем", "будете", "будешь"}
@@ -175,21 +161,44 @@ def clause_tense(sentence: str, position: int, lang: str) -> str:
 
     A future form ("будет", "will") anywhere in the scope wins: "будет проведена" is future.
     """
-    word_tense = _ru_word_tense if lang == "ru" else _en_word_tense
-    breaks = [0, *(m.start() for m in _CLAUSE_BREAK_RE.finditer(sentence)), len(sentence)]
-    lo = max(b for b in breaks if b <= position)
-    hi = min(b for b in breaks if b > position) if any(b > position for b in breaks) else len(sentence)
-    for scope in ((lo, hi), (0, len(sentence))):
-        found: list[tuple[int, str]] = []
-        for m in _TENSE_WORD_RE.finditer(sentence, scope[0], scope[1]):
-            tense = word_tense(m.group(0).lower())
-            if tense:
-                found.append((abs(m.start() - position), tense))
-        if found:
-            if any(t == "future" for _, t in found):
-                return "future"
-            return min(found)[1]
-    return ""
+    return _SentenceTenses(sentence, lang).at(position)
+
+
+class _SentenceTenses:
+    """``clause_tense`` for any number of positions in one sentence: its clause breaks are found once, and
+    the tenses of the words of each scope (a clause, the sentence) when first needed."""
+
+    def __init__(self, sentence: str, lang: str) -> None:
+        self.sentence = sentence
+        self.word_tense = _ru_word_tense if lang == "ru" else _en_word_tense
+        self.breaks = [0, *(m.start() for m in _CLAUSE_BREAK_RE.finditer(sentence)), len(sentence)]
+        self._tenses: dict[tuple[int, int], list[tuple[int, str]]] = {}
+
+    def _tenses_in(self, lo: int, hi: int) -> list[tuple[int, str]]:
+        """(start, tense) of the words of ``sentence[lo:hi]`` that have a tense."""
+        if (lo, hi) not in self._tenses:
+            self._tenses[lo, hi] = [
+                (m.start(), tense)
+                for m in _TENSE_WORD_RE.finditer(self.sentence, lo, hi)
+                if (tense := self.word_tense(m.group(0).lower()))
+            ]
+        return self._tenses[lo, hi]
+
+    def at(self, position: int) -> str:
+        breaks = self.breaks
+        lo = max(b for b in breaks if b <= position)
+        hi = (
+            min(b for b in breaks if b > position)
+            if any(b > position for b in breaks)
+            else len(self.sentence)
+        )
+        for scope in ((lo, hi), (0, len(self.sentence))):
+            found = [(abs(start - position), tense) for start, tense in self._tenses_in(*scope)]
+            if found:
+                if any(t == "future" for _, t in found):
+                    return "future"
+                return min(found)[1]
+        return ""
 
 
 # --- calendar arithmetic ---
@@ -1030,13 +1039,19 @@ def _anaphoric_year(m: re.Match[str], ctx: _Context) -> Resolution | None:
 # --- the grammar ---
 
 
+# A probe is looked for in the lower-cased text: a lower-case literal, or a regex without case folding.
+_Probe = str | re.Pattern[str]
+# Groups of probes: a line of text can hold a match of a rule only if it holds a probe of every group.
+_Gate = tuple[tuple[_Probe, ...], ...]
+
+
 @dataclass(frozen=True)
 class _Rule:
     name: str
     pattern: re.Pattern[str]
     resolve: Resolver
     accept: Callable[[re.Match[str]], bool] | None = None
-    needs: tuple[str, ...] = ()  # lower-case words one of which every match contains
+    gate: _Gate = ()  # the lines its regex scans (see _Gates); () scans the whole text
 
 
 def _rule(
@@ -1202,25 +1217,74 @@ _RU_RULES = [
         _weekday,
     ),
 ]
-# The word each rule cannot match without ("назад", "году", "весной"...): most articles lack most of
-# them, and a substring test spares a regex scan of the whole text.
-_RU_NEEDS: dict[str, tuple[str, ...]] = {
-    "relative_year": ("году",),
-    "relative_year_genitive": ("года",),
-    "that_year": ("тот",),
-    "season": ("весной", "летом", "осенью", "зимой"),
-    "day_word": ("вчера", "сегодня", "завтра"),
-    "relative_week": ("неделе",),
-    "relative_month": ("месяце",),
-    "same_month": ("месяца",),
-    "weekend": ("выходн",),
-    "ago": ("назад",),
-    "later": ("через", "спустя"),
-    "next_day": ("день", "дня"),
-    "today": ("сегодняшн",),
-    "earlier_or_later": ("позже", "позднее", "ранее", "раньше", "спустя"),
+# The gates of the rules (see _Gates). Most lines of an article name no month, no year and nothing "назад",
+# and probes cost less than a rule's regex scanning each line. Every probe below is a literal part of
+# the rule's pattern (the text of a match lower-cases to it there), or a regex matching such a part,
+# spelt lower-case where the rule matches case-insensitively. Literals, and regexes that begin with one,
+# are looked for fast: a gate begins with those where it can, and its more precise but slower regexes
+# come after, run only on the lines that passed.
+_YEAR_PROBES = (re.compile(r"1\d\d\d"), re.compile(r"20\d\d"))  # _YEAR
+_YEAR_GATE: _Gate = (_YEAR_PROBES,)
+_YEAR_OR_REL_YEAR = (*_YEAR_PROBES, "года")  # "<_YEAR>" or "<_REL_YEAR_GEN> года"
+# Every month form and abbreviation begins with one of these: "янв", "мар", "мая", "сен"...
+_MONTH_STEMS = "|".join(sorted({word[:3] for word in (*RU_MONTH_FORMS, *_RU_MONTH_ABBR)}))
+# "5 мая", "5-го мая", "25 сент.": a day and a month, which day_month, day_range and day_month_range hold.
+_DAY_MONTH_GATE: _Gate = ((re.compile(rf"\d(?:-?го)?{_SP}(?:{_MONTH_STEMS})"),),)
+# iso's "2020-03-", and the "-2013" of "ЕГЭ-2013" (the hyphen is year_of_occasion's lookbehind: just
+# before the match, on its line).
+_HYPHEN_GATE: _Gate = ((re.compile(r"-(?:[01]\d-|1\d\d\d|20\d\d)"),),)
+_RU_GATES: dict[str, _Gate] = {
+    "dd.mm.yyyy": ((re.compile(r"\.(?:1\d\d\d|20\d\d)"),),),
+    "iso": _HYPHEN_GATE,
+    "day_month": _DAY_MONTH_GATE,
+    "day_range": _DAY_MONTH_GATE,
+    "day_month_range": _DAY_MONTH_GATE,
+    # Each part of a month ends with a word beginning so: "начал", "середин", "половин", "числа"...
+    "month_parts": (
+        tuple(sorted({part.split()[-1][:-1] for part in _PARTS_RU})),
+        (re.compile(rf"{_SP}(?:{_MONTH_STEMS})"),),
+    ),
+    # "в мае", "в прошлом марте".
+    "month": ((re.compile(rf"во?{_SP}(?:(?:следующем|будущем|прошлом|минувшем){_SP})?{_M_PREP}"),),),
+    # "мае 2020", "марта прошлого года": a month, then a year.
+    "month_with_year": (
+        _YEAR_OR_REL_YEAR,
+        (re.compile(rf"(?:{_MONTH_STEMS})[а-я]*{_SP}(?:1\d\d\d|20\d\d|[а-я]+(?:{_SP}же)?{_SP}года)"),),
+    ),
+    # "2020 г.", "2020 году", "2020-м".
+    "year": (_YEAR_PROBES, (re.compile(rf"(?:1\d\d\d|20\d\d)(?:{_SP0}г|-)"),)),
+    "year_after_preposition": _YEAR_GATE,
+    "year_in_brackets": _YEAR_GATE,
+    "year_of_occasion": _HYPHEN_GATE,
+    # "2008–2010", "2008 по 10": a dash or "по"/"до" before the second year.
+    "year_range": (_YEAR_PROBES, (re.compile(rf"(?:[-–—]|{_SP}(?:по|до){_SP}){_SP0}\d\d"),)),
+    # "1990-е", "1990х", "1990ые"; "двадцатые", "девяностые" ("пятидесят", "семидесят"... hold "десят").
+    "decade": ((re.compile("0-?[еых]"), "двадцат", "тридцат", "сороков", "десят", "девяност"),),
+    # Every word of _REL_YEAR_PREP ends in "м", and every word of _REL_YEAR_GEN in "го".
+    "relative_year": (("году",), (re.compile(rf"м(?:{_SP}же)?{_SP}году"),)),
+    "relative_year_genitive": (("года",), (re.compile(rf"го(?:{_SP}же)?{_SP}года"),)),
+    "that_year": (("тот",), (re.compile(rf"тот{_SP}(?:же{_SP})?год"),)),
+    "season": (("весной", "летом", "осенью", "зимой"),),
+    "season_with_year": (_YEAR_OR_REL_YEAR, ("весн", "лето", "лета", "лете", "осен", "зим")),
+    "day_word": (("вчера", "сегодня", "завтра"),),
+    "relative_week": (("неделе",),),
+    "relative_month": (("месяце",),),
+    "same_month": (("месяца",), (re.compile(rf"того{_SP}же{_SP}месяца"),)),
+    "weekend": (("выходн",),),
+    "ago": (("назад",),),
+    "later": (("через", "спустя"),),
+    # "следующий день", "другой день", "тот (же) день", "этот день", "того (же) дня", "этого дня".
+    "next_day": (("день", "дня"), (re.compile(rf"(?:ий|ой|от|го){_SP}(?:же{_SP})?д(?:ень|ня)"),)),
+    "today": (("сегодняшн",),),
+    # Units in the instrumental case end in "м", "й" or "ми": "годом", "неделей", "днями".
+    "earlier_or_later": (
+        ("позже", "позднее", "ранее", "раньше", "спустя"),
+        tuple(re.compile(rf"{end}{_SP}(?:позже|позднее|ранее|раньше|спустя)") for end in ("м", "й", "ми")),
+    ),
+    # "в пятницу", "в прошлую пятницу" (whatever the word between).
+    "weekday": ((re.compile(rf"во?{_SP}(?:[а-яё]+{_SP})?{_RU_WEEKDAY_ACC}"),),),
 }
-_RU_RULES = [replace(rule, needs=_RU_NEEDS.get(rule.name, ())) for rule in _RU_RULES]
+_RU_RULES = [replace(rule, gate=_RU_GATES[rule.name]) for rule in _RU_RULES]
 
 _EN_YEAR_TAIL = rf"(?:,?{_SP}(?P<y>{_YEAR}){_E})?"
 _EN_RULES = [
@@ -1310,19 +1374,95 @@ _EN_RULES = [
 # --- finding and resolving ---
 
 
-_OLD_CYRILLIC_RE = re.compile("[\u1c80-\u1c88]")
+# Every character that a case-insensitive pattern matches in place of a Latin or Cyrillic letter that
+# lower() does not turn it into (found by trying every code point): "ı" and "ſ" (i and s), the old
+# Cyrillic variants U+1C80-U+1C88 (в, д, о, с, т, ъ...); and "İ", which lower-cases to two characters,
+# the only one to change length. Digits, spaces and signs fold to themselves. A text holding one of
+# these skips no line.
+_CASE_TRAPS = "\u0130\u0131\u017f" + "".join(map(chr, range(0x1C80, 0x1C89)))
+# The letter each of them stands for (U+1C80-U+1C88: rounded ve, long-legged de, narrow o, wide es, tall te,
+# three-legged te, tall hard sign, tall yat, unblended uk).
+_TRAP_LETTERS = str.maketrans(dict(zip(_CASE_TRAPS, "Iisвдостгъѣꙋ".replace("г", "т"), strict=True)))
+# Lines this close to each other are scanned in one call: the text between costs less than a call.
+_WINDOW_GAP = 64
+
+
+class _Gates:
+    """The windows of a text in which a rule's regex runs: the lines that hold a probe of every group of
+    the rule's gate. The first group's probes are looked for in the whole text, once per text; those of
+    the other groups only on the lines that passed the groups before.
+
+    No part of a rule, lookarounds included, matches a line break, and none matches an empty string. So
+    no match spans lines; a lookahead at a line's end fails on its "\n" as it would at the end of the
+    string (``endpos``), and a lookbehind at a line's start likewise; and a scan over whole lines finds
+    exactly the whole text's matches that lie on them. The lines that can hold no match are skipped.
+    """
+
+    def __init__(self, text: str, lowered: str) -> None:
+        self.lowered = lowered
+        self.starts = [0]
+        newline = text.find("\n")
+        while newline >= 0:
+            self.starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
+        self.stops = [start - 1 for start in self.starts[1:]] + [len(text)]  # each line's "\n" or the end
+        self._lines: dict[_Probe, set[int]] = {}
+        self._windows: dict[_Gate, list[tuple[int, int]]] = {}
+
+    def _find(self, probe: _Probe, start: int, stop: int) -> int:
+        """Where ``probe`` first occurs within ``lowered[start:stop]``, or -1. No probe spans lines."""
+        if isinstance(probe, str):
+            return self.lowered.find(probe, start, stop)
+        match = probe.search(self.lowered, start, stop)
+        return match.start() if match else -1
+
+    def _lines_with(self, probe: _Probe) -> set[int]:
+        """The indices of the lines that hold ``probe``, searching on from the line after each one found."""
+        lines = self._lines.get(probe)
+        if lines is None:
+            lines = set()
+            found = self._find(probe, 0, len(self.lowered))
+            while found >= 0:
+                line = bisect_right(self.starts, found) - 1
+                lines.add(line)
+                found = self._find(probe, self.stops[line] + 1, len(self.lowered))
+            self._lines[probe] = lines
+        return lines
+
+    def windows(self, gate: _Gate) -> list[tuple[int, int]]:
+        """(pos, endpos) spans of whole lines, together covering every line the gate lets through."""
+        if gate not in self._windows:
+            first, *others = gate
+            lines = set().union(*(self._lines_with(probe) for probe in first))
+            for group in others:
+                lines = {
+                    line
+                    for line in lines
+                    if any(self._find(probe, self.starts[line], self.stops[line]) >= 0 for probe in group)
+                }
+            windows: list[tuple[int, int]] = []
+            for line in sorted(lines):
+                if windows and self.starts[line] - windows[-1][1] <= _WINDOW_GAP:
+                    windows[-1] = (windows[-1][0], self.stops[line])
+                else:
+                    windows.append((self.starts[line], self.stops[line]))
+            self._windows[gate] = windows
+        return self._windows[gate]
 
 
 def _candidates(text: str, rules: list[_Rule]) -> list[tuple[int, int, _Rule, re.Match[str]]]:
     """All rule matches, then the longest non-overlapping ones (leftmost on ties), in text order."""
-    # A case-insensitive pattern also matches the old Cyrillic letter variants (U+1C80-U+1C88) that
-    # lower() keeps as they are: such a text skips no rule.
-    lowered = "" if _OLD_CYRILLIC_RE.search(text) else text.lower()
+    whole = [(0, len(text))]
+    gates = None
+    if any(rule.gate for rule in rules):
+        lowered = text.lower()
+        if len(lowered) == len(text) and not any(trap in text for trap in _CASE_TRAPS):
+            gates = _Gates(text, lowered)
     found = [
         (m.start(), m.end(), rule, m)
         for rule in rules
-        if not (rule.needs and lowered and not any(word in lowered for word in rule.needs))
-        for m in rule.pattern.finditer(text)
+        for pos, endpos in (gates.windows(rule.gate) if gates and rule.gate else whole)
+        for m in rule.pattern.finditer(text, pos, endpos)
         if m.end() > m.start() and (rule.accept is None or rule.accept(m))
     ]
     found.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
@@ -1331,6 +1471,39 @@ def _candidates(text: str, rules: list[_Rule]) -> list[tuple[int, int, _Rule, re
         if all(cand[1] <= t[0] or cand[0] >= t[1] for t in taken):
             taken.append(cand)
     return sorted(taken, key=lambda c: c[0])
+
+
+class _Sentences:
+    """``sentence_spans(text)`` read lazily: razdel splits only the paragraphs asked about."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.paragraphs = paragraph_spans(text)
+        self.starts = [start for start, _ in self.paragraphs]
+        self._split: dict[int, list[tuple[int, int, int]]] = {}
+
+    def _of(self, index: int) -> list[tuple[int, int, int]]:
+        if index not in self._split:
+            p_start, p_stop = self.paragraphs[index]
+            self._split[index] = [
+                (p_start + s.start, p_start + s.stop, index) for s in sentenize(self.text[p_start:p_stop])
+            ]
+        return self._split[index]
+
+    def at(self, position: int) -> tuple[int, int, int]:
+        """The first sentence that ends after ``position``, else the last one (else the whole text).
+
+        razdel's sentences of a paragraph lie within it, in order, so those of the paragraphs before the
+        one that ``position`` falls in all end before it: they need no splitting.
+        """
+        for index in range(max(bisect_right(self.starts, position) - 1, 0), len(self.paragraphs)):
+            for span in self._of(index):
+                if span[1] > position:
+                    return span
+        for index in reversed(range(len(self.paragraphs))):
+            if self._of(index):
+                return self._of(index)[-1]
+        return 0, len(self.text), 0
 
 
 _BOUND_RE = re.compile(
@@ -1344,26 +1517,30 @@ def find_time_exprs(text: str, published: dt.date, lang: str = "ru") -> list[Tim
 
     Durations ("за три года", "two weeks") are not matched: they name no point on the calendar.
     """
+    original = text
+    # Letters a case-insensitive pattern takes for others ("ſ" for "s", old Cyrillic "ᲂ" for "о") are
+    # read as those: the month and season tables then know the word. One character for one: offsets hold.
+    text = text.translate(_TRAP_LETTERS)
     rules = _RU_RULES if lang == "ru" else _EN_RULES
-    sentences = sentence_spans(text)
+    sentences = _Sentences(text)
+    tenses: dict[tuple[int, int], _SentenceTenses] = {}
     result: list[TimeExpr] = []
     ctx = _Context(published)
     paragraph = -1
-    candidates = _candidates(text, rules)
-    sentence_index = 0
-    for start, stop, rule, match in candidates:
-        while sentence_index + 1 < len(sentences) and sentences[sentence_index][1] <= start:
-            sentence_index += 1
-        s_start, s_stop, s_paragraph = sentences[sentence_index] if sentences else (0, len(text), 0)
+    for start, stop, rule, match in _candidates(text, rules):
+        # The sentence of a candidate: the first one that ends after its start.
+        s_start, s_stop, s_paragraph = sentences.at(start)
         if s_paragraph != paragraph:
             paragraph = s_paragraph
             ctx = _Context(published)
-        ctx.tense = clause_tense(text[s_start:s_stop], start - s_start, lang)
+        if (s_start, s_stop) not in tenses:
+            tenses[s_start, s_stop] = _SentenceTenses(text[s_start:s_stop], lang)
+        ctx.tense = tenses[s_start, s_stop].at(start - s_start)
         resolved = rule.resolve(match, ctx)
         if resolved is None:
             continue
         begin, end, granularity = resolved
-        result.append(TimeExpr(match.group(0), start, stop, begin, end, granularity))
+        result.append(TimeExpr(original[start:stop], start, stop, begin, end, granularity))
         # "с 2008 года" bounds a span; it does not set the scene for the dates that follow.
         preceding = text[max(0, start - 12) : start].split()[-1:]
         bounded = _BOUND_RE.match(match.group(0)) or (preceding and _BOUND_RE.match(preceding[0] + " "))
