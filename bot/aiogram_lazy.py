@@ -58,6 +58,19 @@ def defer_aiogram_type_building() -> None:
     sys.meta_path.insert(0, _BeforeAiogram())
 
 
+# The types every update and reply goes through: built before polling starts, so that the first user
+# does not wait for them (Update alone takes ~130 ms to build here).
+EVERY_UPDATE = ("Update", "Message", "CallbackQuery", "User", "Chat", "InlineKeyboardMarkup")
+
+
+def build_common_types() -> None:
+    """Build the types every update needs now, at start-up, not on the first update."""
+    import aiogram.types
+
+    for name in EVERY_UPDATE:
+        getattr(aiogram.types, name).model_rebuild()
+
+
 def built_type_count() -> tuple[int, int]:
     """(built, total) aiogram Telegram types: what the deferral saves, for tests and benchmarks."""
     import aiogram.types

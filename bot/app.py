@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers
+from bot.aiogram_lazy import build_common_types
 from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.digests import DigestService
@@ -232,4 +233,5 @@ class App:
         """Long polling until SIGINT/SIGTERM (or stop_polling); updates in progress finish first."""
         dp = self.create_dispatcher()
         self.dispatcher = dp
+        build_common_types()
         await dp.start_polling(bot, handle_signals=handle_signals, polling_timeout=10)
