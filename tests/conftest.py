@@ -70,6 +70,7 @@ class RunningBot:
 async def running_bot(
     emulator: BotAPIEmulator, database: Path, **overrides: Any
 ) -> AsyncIterator[RunningBot]:
+    overrides.setdefault("analysis_workers", 1)  # a test analyses a few articles: one worker loads faster
     settings = load_settings(
         bot_token=emulator.token,
         telegram_api_url=emulator.url,
