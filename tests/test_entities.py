@@ -104,6 +104,25 @@ def test_english_names_places_and_organisations() -> None:
     assert len(people(analysis)["Sergei Lavrov"].mentions) == 2
 
 
+def test_english_places_and_organisations_are_not_people() -> None:
+    text = (
+        "The White House said the Federal Reserve would act. Officials in New York and Los Angeles agreed. "
+        "Manchester United beat Aston Villa before the World Cup. Jordan Henderson scored in Beverly Hills. "
+        "New rules start today, said Janet Yellen."
+    )
+    kinds = {e.name: e.kind for e in analyze_article("", text, "en").entities}
+    assert kinds["White House"] == "ORG"
+    assert kinds["Federal Reserve"] == "ORG"
+    assert kinds["New York"] == "LOC"
+    assert kinds["Los Angeles"] == "LOC"
+    assert kinds["Manchester United"] == "ORG"
+    assert kinds["Beverly Hills"] == "LOC"
+    assert "World Cup" not in kinds
+    assert kinds["Jordan Henderson"] == "PER"  # a place that is also a first name
+    assert kinds["Janet Yellen"] == "PER"
+    assert not any(name.startswith("New ") and kind == "PER" for name, kind in kinds.items())
+
+
 def test_analysis_runs_in_a_spawned_worker() -> None:
     title, body = "Лавров прибыл в Анкару", "Сергей Лавров проведет переговоры в Анкаре."
     with multiprocessing.get_context("spawn").Pool(1) as pool:

@@ -92,8 +92,84 @@ PLACES = frozenset(
         "seoul", "pyongyang", "hong", "kong", "bishkek", "astana", "tashkent", "baku", "yerevan", "tbilisi",
         "chisinau", "donetsk", "luhansk", "kharkiv", "odesa", "odessa", "crimea", "california", "texas",
         "florida", "york",
+        # more countries and regions
+        "bangladesh", "bolivia", "cambodia", "ecuador", "ghana", "iceland", "laos", "luxembourg", "malaysia",
+        "malta", "myanmar", "nepal", "oman", "panama", "paraguay", "peru", "philippines", "rwanda", "senegal",
+        "scotland", "wales", "england", "uganda", "uruguay", "zimbabwe", "tanzania", "angola", "bahrain",
+        "brunei", "macedonia", "montenegro", "bosnia", "herzegovina", "greenland", "siberia", "chechnya",
+        "dagestan", "donbas", "donbass", "kherson", "zaporizhzhia", "mariupol", "bakhmut", "kursk",
+        "belgorod", "sevastopol", "transnistria", "abkhazia", "ossetia", "karabakh", "kashmir", "tibet",
+        "xinjiang", "caucasus", "balkans", "arctic", "antarctica", "scandinavia",
+        # US states (the two-word ones are in MULTIWORD_PLACES)
+        "alabama", "alaska", "arizona", "arkansas", "colorado", "connecticut", "delaware", "hawaii", "idaho",
+        "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine", "maryland",
+        "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada",
+        "ohio", "oklahoma", "oregon", "pennsylvania", "tennessee", "utah", "vermont", "virginia", "wisconsin",
+        "wyoming",
+        # cities English news names often
+        "chicago", "boston", "houston", "dallas", "miami", "atlanta", "seattle", "detroit", "philadelphia",
+        "baltimore", "denver", "phoenix", "toronto", "montreal", "vancouver", "ottawa", "sydney", "melbourne",
+        "canberra", "manchester", "liverpool", "birmingham", "glasgow", "edinburgh", "belfast", "cardiff",
+        "munich", "frankfurt", "hamburg", "milan", "naples", "barcelona", "lyon", "marseille", "zurich",
+        "mumbai", "bangalore", "kolkata", "chennai", "karachi", "lahore", "dhaka", "jakarta", "manila",
+        "bangkok", "hanoi", "shanghai", "shenzhen", "wuhan", "taipei", "singapore", "dubai", "doha", "riyadh",
+        "tripoli", "khartoum", "nairobi", "lagos", "johannesburg", "davos", "strasbourg", "luxembourg",
+        "brussels", "kaliningrad", "petersburg", "sochi", "kazan", "novosibirsk", "yekaterinburg", "lviv",
+        "dnipro", "lima", "bogota", "caracas", "havana", "santiago", "brasilia", "montevideo",
     ]
 )
+# Places of two or more words, lower-case: a run of capitalised words that is one of these is a place,
+# not a person ("South Africa", "Los Angeles", "Hong Kong").
+# fmt: off
+MULTIWORD_PLACES = frozenset(
+    [
+        "new york", "new york city", "new delhi", "new zealand", "new jersey", "new mexico", "new hampshire",
+        "new orleans", "new south wales", "los angeles", "san francisco", "san diego", "san jose",
+        "las vegas", "hong kong", "south africa", "south korea", "north korea", "south sudan",
+        "saudi arabia", "united arab emirates", "northern ireland", "cape town", "tel aviv", "abu dhabi",
+        "sri lanka", "latin america", "south america", "north america", "central asia", "middle east",
+        "east asia", "southeast asia", "west bank", "gaza strip", "rio de janeiro", "buenos aires",
+        "mexico city", "kuala lumpur", "st petersburg", "st. petersburg", "saint petersburg",
+        "north carolina", "south carolina", "west virginia", "rhode island", "north dakota", "south dakota",
+        "northern california", "southern california", "silicon valley", "costa rica", "puerto rico",
+        "el salvador", "czech republic", "dominican republic", "ivory coast", "burkina faso", "sierra leone",
+        "bosnia and herzegovina", "north macedonia", "east timor", "hague", "the hague", "vatican city",
+        "kansas city", "salt lake city", "washington dc", "washington d.c.", "black sea", "baltic sea",
+        "red sea", "south china sea", "persian gulf", "strait of hormuz", "european union",
+    ]
+)
+# Last words that make a capitalised run a place, or a thing that is no entity of /who (an event, a
+# product, a show): "Beverly Hills", "Wembley Stadium"; "World Cup", "Morning Show", "Echo Dot".
+PLACE_HEADS = frozenset(
+    [
+        "hills", "stadium", "arena", "park", "street", "avenue", "square", "bridge", "airport", "station",
+        "island", "islands", "river", "lake", "mountain", "mountains", "valley", "beach", "bay", "coast",
+        "county", "province", "region", "district", "peninsula", "sea", "ocean", "gulf", "strait",
+    ]
+)
+NOT_PERSON_HEADS = frozenset(
+    [
+        "cup", "show", "awards", "award", "prize", "festival", "championship", "championships", "games",
+        "series", "summit", "conference", "forum", "act", "bill", "program", "programme", "project",
+        "initiative", "plan", "day", "app", "phone", "pro", "plus", "max", "mini", "edition", "analytics",
+        "economics", "workers", "index", "report", "survey", "sharing", "management", "orchestra",
+    ]
+)
+# Places that are also first names ("Jordan Henderson"); other places never begin a person's name.
+PLACE_FIRST_NAMES = frozenset(
+    ["jordan", "georgia", "israel", "india", "victoria", "virginia", "sydney", "paris", "austin", "florida"]
+)
+# Organisations whose names hold no organisation word.
+KNOWN_ORGS = frozenset(
+    [
+        "white house", "federal reserve", "islamic state", "wall street", "downing street",
+        "capitol hill", "world bank", "scotland yard", "red cross", "red crescent", "hamas", "hezbollah",
+        "taliban", "al qaeda", "al-qaeda", "opec", "interpol", "europol", "gazprom", "rosneft", "google",
+        "apple", "microsoft", "amazon", "facebook", "meta", "twitter", "tesla", "boeing", "airbus", "netflix",
+        "spacex", "openai", "nvidia", "huawei", "samsung", "toyota", "volkswagen",
+    ]
+)
+# fmt: on
 # fmt: on
 # fmt: off
 ORG_WORDS = frozenset(
@@ -105,6 +181,9 @@ ORG_WORDS = frozenset(
         "times", "post", "news", "journal", "press", "service", "office", "administration", "government",
         "club", "league", "federation", "airlines", "airways", "motors", "international", "network",
         "channel", "tv", "radio", "media", "school", "college", "hospital", "police", "guard",
+        "reserve", "treasury", "cabinet", "assembly", "embassy", "consulate", "bureau", "authority",
+        "exchange", "alliance", "coalition", "movement", "brigade", "brigades", "labs", "lab", "studios",
+        "systems", "technologies", "holdings", "fc", "airline", "railways", "directorate", "tribunal",
     ]
 )
 # fmt: on
@@ -156,14 +235,25 @@ def _tokens(text: str, sentences: Sequence[tuple[int, int]]) -> list[Token]:
     return tokens
 
 
+# "New" opens a sentence as often as a name; it belongs to the name when a place of these follows it.
+_NEW_PLACES = frozenset(p.split()[1] for p in MULTIWORD_PLACES if p.startswith("new "))
+
+
+def _name_word(tokens: Sequence[Token], i: int) -> bool:
+    word = tokens[i].text
+    if not _is_capitalised(word):
+        return False
+    if word == "New":
+        return i + 1 < len(tokens) and tokens[i + 1].text.lower() in _NEW_PLACES
+    return word.lower() not in NOT_NAMES | HONORIFICS - TITLE_WORDS
+
+
 def _runs(tokens: Sequence[Token], sentences: Sequence[tuple[int, int]]) -> list[list[Token]]:
     """Runs of capitalised words within a sentence, joined by "of"/"de"/"bin"."""
     runs: list[list[Token]] = []
     current: list[Token] = []
     for i, token in enumerate(tokens):
-        if (
-            _is_capitalised(token.text) and token.text.lower() not in NOT_NAMES | HONORIFICS - TITLE_WORDS
-        ) or (
+        if _name_word(tokens, i) or (
             current
             and token.text.lower() in _CONNECTORS
             and i + 1 < len(tokens)
@@ -213,10 +303,18 @@ def _classify(words: list[str]) -> str | None:
     joined = fold(" ".join(words))
     if joined in ALIAS_INDEX:
         return ALIAS_INDEX[joined][0]
-    if joined in PLACES:
+    if joined in PLACES or joined in MULTIWORD_PLACES:
         return LOC
-    if any(w.lower() in ORG_WORDS for w in words):
+    if joined in KNOWN_ORGS or any(w.lower() in ORG_WORDS for w in words):
         return ORG
+    last = words[-1].lower()
+    if len(words) > 1 and last in PLACE_HEADS:
+        return LOC
+    if len(words) > 1 and last in NOT_PERSON_HEADS:
+        return None
+    first = words[0].lower()
+    if len(words) > 1 and first in PLACES and first not in PLACE_FIRST_NAMES:
+        return ORG  # "Manchester United", "Oxford Economics": a place's club or company
     if len(words) == 1 and words[0].isupper() and len(words[0].replace(".", "")) >= 2:
         return ORG
     if 2 <= len(words) <= 4 and all(_is_capitalised(w) or w.lower() in _CONNECTORS for w in words):
