@@ -388,7 +388,7 @@ def _needs_morphology(models: RussianModels, sent: Any) -> bool:
     return any(t.text in _QUOTE_MARKS or _speech_like(models, t.text.lower()) for t in sent.tokens)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[str, str]]:
     """Part of speech and features of a word out of context: the most likely dictionary reading,
     a place or organisation reading first ("Москвы" is the city, not a verb)."""
