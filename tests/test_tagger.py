@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.analysis.entities import russian_models
-from bot.analysis.tagger import viterbi
+from bot.analysis.tagger import viterbi, viterbi_many
 
 SEED = next((Path(__file__).parent.parent / "seeds").glob("*.txt")).read_text(encoding="utf-8")
 TEXTS = [
@@ -78,3 +78,26 @@ def test_viterbi_is_slovnets_crf_decoding(length: int) -> None:
     expected = ner.infer.model.head.crf.decode(scores[None], np.ones((1, length), dtype=bool))[0]
     assert viterbi(scores, crf.transitions) == expected.tolist()
 
+
+def test_sequences_decoded_together_get_their_own_paths() -> None:
+    transitions = russian_models().ner_tagger.transitions
+    rng = np.random.default_rng(7)
+    sequences = [rng.normal(size=(n, len(transitions))).astype(np.float32) for n in (5, 0, 1, 40, 12)]
+    ner, _ = natasha_taggers()
+    crf = ner.infer.model.head.crf
+    expected = [
+        crf.decode(s[None], np.ones((1, len(s)), dtype=bool))[0].tolist() if len(s) else [] for s in sequences
+    ]
+    assert viterbi_many(sequences, transitions) == expected
+
+
+def test_a_batch_of_articles_is_understood_as_each_alone() -> None:
+    import datetime as dt
+
+    from bot.analysis.understanding import ArticleInput, understand, understand_batch
+
+    items = [
+        ArticleInput(i, "", text, "ru", dt.date(2025, 3, 1))
+        for i, text in enumerate([*TEXTS[:4], "", "Путин."])
+    ]
+    assert understand_batch(items) == [understand(item) for item in items]

@@ -66,12 +66,15 @@ def _roles(role_spans: Sequence[RoleSpan], span_keys: dict[tuple[int, int], str]
     return tuple(sorted(roles.values(), key=lambda r: r.start))
 
 
-def analyze_article(title: str, text: str, lang: str | None = None) -> ArticleAnalysis:
-    """Entities with every mention, roles in the nominative and attributed quotes of one article."""
+def analyze_article(
+    title: str, text: str, lang: str | None = None, parsed: ParsedText | None = None
+) -> ArticleAnalysis:
+    """Entities with every mention, roles in the nominative and attributed quotes of one article.
+    ``parsed``: ``parse_russian(article_text(title, text))`` when the caller has it already."""
     full = article_text(title, text)
     lang = lang or detect_lang(full)
     if lang == "ru":
-        parsed = parse_russian(full)
+        parsed = parsed or parse_russian(full)
         role_spans = russian_roles(parsed)
         cases = _russian_case(parsed)
         sense_of = role_sense

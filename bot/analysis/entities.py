@@ -403,20 +403,46 @@ def _dictionary_morphology(models: RussianModels, word: str) -> tuple[str, dict[
 
 def parse_russian(text: str) -> ParsedText:
     """Sentences, tagged words and names of a Russian text; names in credits and bylines dropped."""
-    from natasha.doc import Doc, DocSent, DocSpan, DocToken
+    return parse_russian_many([text])[0]
+
+
+def parse_russian_many(texts: Sequence[str]) -> list[ParsedText]:
+    """``parse_russian`` of several texts: each is analysed alone, but NER's decoding runs for all of
+    them at once (a numpy step per word position, whatever the number of texts: a twelfth of the
+    analysis time per article when each text took its own steps)."""
+    from natasha.doc import Doc, DocSent, DocToken
     from razdel import tokenize
 
     models = russian_models()
-    sentences = paragraph_sentences(text)
+    documents = []
+    for text in texts:
+        sentences = paragraph_sentences(text)
+        # natasha's document, segmented as Doc.segment does it (razdel's tokens of the whole text) but
+        # with our sentences, split inside paragraphs.
+        doc = Doc(text)
+        doc.tokens = [DocToken(t.start, t.stop, t.text) for t in tokenize(text)] if text.strip() else []
+        doc.sents = [DocSent(start, stop, text[start:stop]) for start, stop in sentences]
+        doc.envelop_sent_tokens()
+        encoded = models.ner_tagger.network.encode([t.text for t in doc.tokens])
+        documents.append((text, sentences, doc, encoded))
+    names = models.ner_tagger.tag_many([(doc.tokens, encoded) for _, _, doc, encoded in documents])
+    return [
+        _parse_tagged(models, text, sentences, doc, encoded, found)
+        for (text, sentences, doc, encoded), found in zip(documents, names, strict=True)
+    ]
 
-    # natasha's document, segmented as Doc.segment does it (razdel's tokens of the whole text) but with
-    # our sentences, split inside paragraphs.
-    doc = Doc(text)
-    doc.tokens = [DocToken(t.start, t.stop, t.text) for t in tokenize(text)]
-    doc.sents = [DocSent(start, stop, text[start:stop]) for start, stop in sentences]
-    doc.envelop_sent_tokens()
-    encoded = models.ner_tagger.network.encode([t.text for t in doc.tokens])
-    names = models.ner_tagger(doc.tokens, encoded) if text.strip() else []
+
+def _parse_tagged(
+    models: RussianModels,
+    text: str,
+    sentences: list[tuple[int, int]],
+    doc: Any,
+    encoded: tuple[list[int], list[int]],
+    names: list[tuple[int, int, str]],
+) -> ParsedText:
+    """The rest of ``parse_russian`` once NER has found the names of ``doc``."""
+    from natasha.doc import DocSpan
+
     doc.spans = [DocSpan(start, stop, kind, text[start:stop]) for start, stop, kind in names]
     doc.envelop_span_tokens()
     doc.envelop_sent_spans()

@@ -127,21 +127,44 @@ class TagNetwork:
 
 def viterbi(scores: np.ndarray, transitions: np.ndarray) -> list[int]:
     """The best tag sequence under a CRF: slovnet's ``CRF.decode`` for one unpadded sequence."""
-    if not len(scores):
-        return []
-    score = scores[0]
+    return viterbi_many([scores], transitions)[0]
+
+
+def viterbi_many(sequences: Sequence[np.ndarray], transitions: np.ndarray) -> list[list[int]]:
+    """``viterbi`` of several sequences at once, as slovnet decodes a padded batch: one numpy step per
+    position of the longest sequence instead of one per position of each (the step's cost hardly grows
+    with the batch). A finished sequence keeps its scores; its path is read back from its own length."""
+    lengths = [len(s) for s in sequences]
+    longest = max(lengths, default=0)
+    if not longest:
+        return [[] for _ in sequences]
+    tags = transitions.shape[0]
+    dtype = np.result_type(*sequences, transitions)
+    emissions = np.zeros((longest, len(sequences), tags), dtype=dtype)
+    live = np.zeros((longest, len(sequences), 1), dtype=bool)
+    for j, scores in enumerate(sequences):
+        emissions[: len(scores), j] = scores
+        live[: len(scores), j] = True
+    score = emissions[0]
     history = []
-    for emission in scores[1:]:
-        candidates = score.reshape(-1, 1) + transitions + emission  # previous × next, as slovnet adds
-        history.append(candidates.argmax(0))
-        score = candidates.max(0)
-    best = int(score.argmax())
-    tags = [best]
-    for back in reversed(history):
-        best = int(back[best])
-        tags.append(best)
-    tags.reverse()
-    return tags
+    for step in range(1, longest):
+        # previous × next for each sequence, added in slovnet's order: (score + transitions) + emission
+        candidates = score[:, :, None] + transitions + emissions[step][:, None, :]
+        history.append(candidates.argmax(1))
+        score = np.where(live[step], candidates.max(1), score)
+    paths = []
+    for j, length in enumerate(lengths):
+        if not length:
+            paths.append([])
+            continue
+        best = int(score[j].argmax())
+        path = [best]
+        for back in reversed(history[: length - 1]):
+            best = int(back[j, best])
+            path.append(best)
+        path.reverse()
+        paths.append(path)
+    return paths
 
 
 class NERTagger:
@@ -155,13 +178,24 @@ class NERTagger:
     def __call__(self, tokens: Sequence[Any], encoded: Encoded | None = None) -> list[tuple[int, int, str]]:
         """(start, stop, type) of each name; ``tokens`` have ``text``, ``start`` and ``stop``; ``encoded``,
         when given, is ``network.encode`` of their texts."""
+        return self.tag_many([(tokens, encoded or self.network.encode([t.text for t in tokens]))])[0]
+
+    def tag_many(
+        self, documents: Sequence[tuple[Sequence[Any], Encoded]]
+    ) -> list[list[tuple[int, int, str]]]:
+        """The names of several documents, each given as (tokens, ``network.encode`` of their texts);
+        each document is one sequence, as alone, and the CRF decodes them together."""
         from slovnet.bio import bio_spans
 
-        if not tokens:
-            return []
-        scores = self.network(*(encoded or self.network.encode([t.text for t in tokens])))
-        tags = [self.tags[i] for i in viterbi(scores, self.transitions)]
-        return [(span.start, span.stop, span.type) for span in bio_spans(tokens, tags)]
+        scores = [
+            self.network(*encoded) if tokens else np.zeros((0, len(self.tags)))
+            for tokens, encoded in documents
+        ]
+        names = []
+        for (tokens, _), path in zip(documents, viterbi_many(scores, self.transitions), strict=True):
+            tags = [self.tags[i] for i in path]
+            names.append([(span.start, span.stop, span.type) for span in bio_spans(tokens, tags)])
+        return names
 
 
 class MorphTagger:
