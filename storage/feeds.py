@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -90,12 +91,12 @@ class FeedRepo:
         if existing is not None:
             return existing, False
         stamp = utc_iso(now or datetime.now(UTC))
-        cursor = await self._db.conn.execute(
-            "INSERT INTO feeds (url, title, added_by, added_at, interval_minutes, next_poll_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
-            (url, title, added_by, stamp, interval_minutes, stamp),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO feeds (url, title, added_by, added_at, interval_minutes, next_poll_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+                (url, title, added_by, stamp, interval_minutes, stamp),
+            )
         created = cursor.rowcount == 1
         feed = await self.get_by_url(url)
         assert feed is not None
@@ -112,8 +113,8 @@ class FeedRepo:
         return _feed(row) if row else None
 
     async def delete(self, feed_id: int) -> bool:
-        cursor = await self._db.conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         return cursor.rowcount == 1
 
     async def due(self, now: datetime) -> list[Feed]:
@@ -125,8 +126,8 @@ class FeedRepo:
             return [_feed(row) for row in await cursor.fetchall()]
 
     async def set_title(self, feed_id: int, title: str) -> None:
-        await self._db.conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (title, feed_id))
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (title, feed_id))
 
     async def set_interval(self, feed_id: int, minutes: int, *, now: datetime | None = None) -> Feed | None:
         """Change how often the feed is polled; the next poll moves to one new interval after the last."""
@@ -135,20 +136,20 @@ class FeedRepo:
             return None
         base = feed.last_polled_at or now or datetime.now(UTC)
         next_poll = base + backoff_delay(minutes, feed.consecutive_failures, self.max_backoff)
-        await self._db.conn.execute(
-            "UPDATE feeds SET interval_minutes = ?, next_poll_at = ? WHERE id = ?",
-            (minutes, utc_iso(next_poll), feed_id),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET interval_minutes = ?, next_poll_at = ? WHERE id = ?",
+                (minutes, utc_iso(next_poll), feed_id),
+            )
         return await self.get(feed_id)
 
     async def resume(self, feed_id: int, *, now: datetime | None = None) -> Feed | None:
         """Un-pause a feed an admin has looked at: failures forgotten, due at once."""
-        await self._db.conn.execute(
-            "UPDATE feeds SET paused_at = NULL, consecutive_failures = 0, next_poll_at = ? WHERE id = ?",
-            (utc_iso(now or datetime.now(UTC)), feed_id),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET paused_at = NULL, consecutive_failures = 0, next_poll_at = ? WHERE id = ?",
+                (utc_iso(now or datetime.now(UTC)), feed_id),
+            )
         return await self.get(feed_id)
 
     async def record_success(
@@ -167,13 +168,13 @@ class FeedRepo:
             return None
         next_poll = polled_at + timedelta(minutes=feed.interval_minutes)
         stamp = utc_iso(polled_at)
-        await self._db.conn.execute(
-            "UPDATE feeds SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
-            " last_polled_at = ?, last_success_at = ?, next_poll_at = ?, consecutive_failures = 0,"
-            " last_error = NULL, items_total = items_total + ? WHERE id = ?",
-            (etag, last_modified, stamp, stamp, utc_iso(next_poll), items_new, feed_id),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+                " last_polled_at = ?, last_success_at = ?, next_poll_at = ?, consecutive_failures = 0,"
+                " last_error = NULL, items_total = items_total + ? WHERE id = ?",
+                (etag, last_modified, stamp, stamp, utc_iso(next_poll), items_new, feed_id),
+            )
         return await self.get(feed_id)
 
     async def record_failure(self, feed_id: int, error: str, polled_at: datetime) -> Feed | None:
@@ -184,19 +185,19 @@ class FeedRepo:
         failures = feed.consecutive_failures + 1
         next_poll = polled_at + backoff_delay(feed.interval_minutes, failures, self.max_backoff)
         paused_at = feed.paused_at or (polled_at if failures >= self.pause_after else None)
-        await self._db.conn.execute(
-            "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, consecutive_failures = ?, last_error = ?,"
-            " paused_at = ? WHERE id = ?",
-            (
-                utc_iso(polled_at),
-                utc_iso(next_poll),
-                failures,
-                error[:500],
-                utc_iso(paused_at) if paused_at else None,
-                feed_id,
-            ),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, consecutive_failures = ?,"
+                " last_error = ?, paused_at = ? WHERE id = ?",
+                (
+                    utc_iso(polled_at),
+                    utc_iso(next_poll),
+                    failures,
+                    error[:500],
+                    utc_iso(paused_at) if paused_at else None,
+                    feed_id,
+                ),
+            )
         return await self.get(feed_id)
 
     async def seen_guid(self, feed_id: int, guid: str, url: str | None = None) -> bool:
@@ -209,19 +210,41 @@ class FeedRepo:
             return await cursor.fetchone() is not None
 
     async def mark_seen(self, feed_id: int, guid: str, url: str | None, seen_at: datetime) -> None:
-        await self._db.conn.execute(
-            "INSERT INTO feed_items_seen (feed_id, guid, url, seen_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (feed_id, guid) DO NOTHING",
-            (feed_id, guid, url, utc_iso(seen_at)),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO feed_items_seen (feed_id, guid, url, seen_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (feed_id, guid) DO NOTHING",
+                (feed_id, guid, url, utc_iso(seen_at)),
+            )
+
+    async def touch_seen(self, feed_id: int, guids: Sequence[str] | None, at: datetime) -> None:
+        """Items still in a feed's document are seen again at `at`: their markers stay while they stay.
+        ``None``: every marker of the feed (an unchanged document, answered 304, still holds its items)."""
+        async with self._db.transaction() as conn:
+            if guids is None:
+                await conn.execute(
+                    "UPDATE feed_items_seen SET seen_at = ? WHERE feed_id = ?", (utc_iso(at), feed_id)
+                )
+                return
+            every = list(guids)
+            for start in range(0, len(every), 500):
+                chunk = every[start : start + 500]
+                await conn.execute(
+                    "UPDATE feed_items_seen SET seen_at = ?"
+                    f" WHERE feed_id = ? AND guid IN ({','.join('?' * len(chunk))})",
+                    (utc_iso(at), feed_id, *chunk),
+                )
 
     async def forget_seen_before(self, cutoff: datetime) -> int:
-        """Drop old seen-markers; items that old have left any feed's window long ago."""
-        cursor = await self._db.conn.execute(
-            "DELETE FROM feed_items_seen WHERE seen_at < ?", (utc_iso(cutoff),)
-        )
-        await self._db.conn.commit()
+        """Drop the markers of items no poll has seen since `cutoff`: they left their feed's document.
+        Feeds not read successfully since then (paused, unreachable) keep theirs: their items may all
+        still be there when they come back."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM feed_items_seen WHERE seen_at < ?"
+                " AND feed_id IN (SELECT id FROM feeds WHERE last_success_at >= ?)",
+                (utc_iso(cutoff), utc_iso(cutoff)),
+            )
         return cursor.rowcount
 
     # Last in the class: a method named `list` would otherwise shadow the builtin in later annotations.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,7 +53,6 @@ class StoryReports:
 class StoryRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock = asyncio.Lock()  # assignment reads then writes centroids: one batch at a time
         self._frequencies: Counter[str] | None = None
         self._documents = 0
 
@@ -83,8 +81,8 @@ class StoryRepo:
             return {}
         await self.frequencies()
         assert self._frequencies is not None
-        async with self._lock:
-            conn = self._db.conn
+        # The write lock for the whole read-modify-write: centroids read here are the ones updated.
+        async with self._db.transaction() as conn:
             earliest = min(item.published for item in batch) - STORY_GAP
             candidates: dict[str, dict[int, StoryCentroid]] = {}
             changed: dict[int, str] = {}  # story id → its language
@@ -134,7 +132,6 @@ class StoryRepo:
                 " ON CONFLICT (stem) DO UPDATE SET documents = documents + excluded.documents",
                 seen.items(),
             )
-            await conn.commit()
             self._frequencies.update(seen)
             self._documents += len(batch)
             return assigned

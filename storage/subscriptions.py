@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -109,16 +108,16 @@ class SubscriptionRepo:
     ) -> Subscription:
         """Start (or restart) the chat's subscription; what it was already sent is remembered."""
         stamp = utc_iso(now or _now())
-        await self._db.conn.execute(
-            "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone, topics,"
-            " created_by, created_at, schedule_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,"
-            " chat_type = excluded.chat_type, language = excluded.language, send_at = excluded.send_at,"
-            " timezone = excluded.timezone, topics = excluded.topics, paused = 0, active = 1,"
-            " ended_reason = NULL, schedule_changed_at = excluded.schedule_changed_at",
-            (chat_id, thread_id, chat_type, language, send_at, timezone, topics, by, stamp, stamp),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone,"
+                " topics, created_by, created_at, schedule_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,"
+                " chat_type = excluded.chat_type, language = excluded.language, send_at = excluded.send_at,"
+                " timezone = excluded.timezone, topics = excluded.topics, paused = 0, active = 1,"
+                " ended_reason = NULL, schedule_changed_at = excluded.schedule_changed_at",
+                (chat_id, thread_id, chat_type, language, send_at, timezone, topics, by, stamp, stamp),
+            )
         found = await self.of_chat(chat_id)
         assert found is not None
         return found
@@ -147,41 +146,41 @@ class SubscriptionRepo:
         )
         rescheduled = updated.slot != current.slot or (current.paused and not updated.paused)
         changed_at = (now or _now()) if rescheduled else current.schedule_changed_at
-        await self._db.conn.execute(
-            "UPDATE subscriptions SET send_at = ?, timezone = ?, topics = ?, paused = ?, language = ?,"
-            " schedule_changed_at = ? WHERE id = ?",
-            (
-                updated.send_at,
-                updated.timezone,
-                updated.topics,
-                int(updated.paused),
-                updated.language,
-                utc_iso(changed_at),
-                subscription_id,
-            ),
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE subscriptions SET send_at = ?, timezone = ?, topics = ?, paused = ?, language = ?,"
+                " schedule_changed_at = ? WHERE id = ?",
+                (
+                    updated.send_at,
+                    updated.timezone,
+                    updated.topics,
+                    int(updated.paused),
+                    updated.language,
+                    utc_iso(changed_at),
+                    subscription_id,
+                ),
+            )
         return await self.get(subscription_id)
 
     async def end(self, subscription_id: int, reason: str) -> None:
         """Stop the digests: the chat unsubscribed ('unsubscribed'), blocked the bot or is gone."""
-        await self._db.conn.execute(
-            "UPDATE subscriptions SET active = 0, ended_reason = ? WHERE id = ?", (reason, subscription_id)
-        )
-        await self._db.conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE subscriptions SET active = 0, ended_reason = ? WHERE id = ?",
+                (reason, subscription_id),
+            )
 
     async def move_chat(self, subscription_id: int, new_chat_id: int) -> int:
         """A group became a supergroup: the subscription follows it (unless it subscribed anew there)."""
-        conn = self._db.conn
         existing = await self.of_chat(new_chat_id)
         if existing is not None and existing.id != subscription_id:
             await self.end(subscription_id, "migrated")
             return new_chat_id
-        await conn.execute(
-            "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup' WHERE id = ?",
-            (new_chat_id, subscription_id),
-        )
-        await conn.commit()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup' WHERE id = ?",
+                (new_chat_id, subscription_id),
+            )
         return new_chat_id
 
     async def slots(self) -> list[Slot]:
@@ -266,10 +265,10 @@ class DeliveryRepo:
     """Delivery records: written before the first message goes out and advanced after each one."""
 
     def __init__(self, db: Database) -> None:
+        # One connection, implicit transactions: every write here goes through `Database.transaction`, the
+        # one write lock, so no other commit can land between the statements of `record_many`, and
+        # no rollback elsewhere can undo a part this repository has recorded as sent.
         self._db = db
-        # One connection, implicit transactions: a commit from elsewhere between the statements of
-        # `record` would commit half of it, so multi-statement writes here take turns.
-        self._lock = asyncio.Lock()
 
     async def find(self, subscription_id: int, period: str) -> Delivery | None:
         async with self._db.conn.execute(
@@ -308,8 +307,7 @@ class DeliveryRepo:
         if not drafts:
             return []
         stamp = utc_iso(now or _now())
-        conn = self._db.conn
-        async with self._lock:
+        async with self._db.transaction() as conn:
             taken: set[tuple[int, str]] = set()
             for period in {d.period for d in drafts}:
                 ids = [d.subscription_id for d in drafts if d.period == period]
@@ -343,18 +341,17 @@ class DeliveryRepo:
                 " VALUES (?, ?, ?, ?)",
                 [(d.subscription_id, s.story_id, s.sentence, stamp) for d in told for s in d.sentences],
             )
-            await conn.commit()
-            recorded: list[Delivery] = []
-            for period in {d.period for d in fresh}:
-                ids = [d.subscription_id for d in fresh if d.period == period]
-                recorded += (await self.of_period(period, ids)).values()
+        recorded: list[Delivery] = []
+        for period in {d.period for d in fresh}:
+            ids = [d.subscription_id for d in fresh if d.period == period]
+            recorded += (await self.of_period(period, ids)).values()
         order = {(d.subscription_id, d.period): n for n, d in enumerate(fresh)}
         return sorted(recorded, key=lambda r: order[(r.subscription_id, r.period)])
 
     async def part_sent(self, delivery_id: int, index: int, message_id: int) -> None:
         """Telegram accepted message `index`: recorded in its own commit, before anything else is sent."""
-        async with self._lock:
-            await self._db.conn.execute(
+        async with self._db.transaction() as conn:
+            await conn.execute(
                 "UPDATE deliveries SET parts_sent = ?1 + 1,"
                 " message_ids = json_insert(message_ids, '$[#]', ?2),"
                 " status = CASE WHEN ?1 + 1 >= json_array_length(parts) THEN 'sent' ELSE status END,"
@@ -362,15 +359,13 @@ class DeliveryRepo:
                 " WHERE id = ?4 AND parts_sent = ?1",
                 (index, message_id, utc_iso(_now()), delivery_id),
             )
-            await self._db.conn.commit()
 
     async def finish(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
-        async with self._lock:
-            await self._db.conn.execute(
+        async with self._db.transaction() as conn:
+            await conn.execute(
                 "UPDATE deliveries SET status = ?, error = ?, finished_at = ? WHERE id = ?",
                 (status.value, error, utc_iso(_now()), delivery_id),
             )
-            await self._db.conn.commit()
 
     async def pending(self, created_after: datetime) -> list[Delivery]:
         """Deliveries a stopped bot left unfinished: each is resumed from its first unsent message."""
@@ -381,14 +376,13 @@ class DeliveryRepo:
             return [_delivery(row) for row in await cursor.fetchall()]
 
     async def expire_pending(self, created_before: datetime) -> int:
-        async with self._lock:
-            cursor = await self._db.conn.execute(
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
                 "UPDATE deliveries SET status = 'failed', error = 'expired', finished_at = ?"
                 " WHERE status = 'pending' AND created_at < ?",
                 (utc_iso(_now()), utc_iso(created_before)),
             )
-            await self._db.conn.commit()
-            return cursor.rowcount
+        return cursor.rowcount
 
     async def sent_sentences(
         self, subscription_ids: Sequence[int], story_ids: Iterable[int]
