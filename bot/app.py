@@ -24,7 +24,7 @@ from bot.aiogram_lazy import build_common_types
 from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.digests import DigestService
-from bot.feeds.service import POLL_JOB_ID, FeedService
+from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID, FeedService
 from bot.fetch import Fetcher
 from bot.i18n import N_, create_i18n
 from bot.ingestion import IngestService
@@ -215,6 +215,16 @@ class App:
             coalesce=True,
             replace_existing=True,
             next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.add_job(
+            self.feeds.forget_left_items,
+            IntervalTrigger(hours=24),
+            id=FORGET_JOB_ID,
+            name="forget items feeds no longer list",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            misfire_grace_time=6 * 3600,  # APScheduler's default is 1 s: a busy loop would skip the run
         )
         self.scheduler.start()
         await self.digests.start(bot)

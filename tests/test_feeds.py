@@ -484,6 +484,47 @@ async def test_feed_whose_items_move_adds_only_the_new_ones(
     assert [r[1] for r in await articles.rows()] == ["Новость 1", "Новость 2", "Новость 3"]
 
 
+async def test_items_a_feed_still_lists_are_remembered_and_those_it_dropped_are_forgotten(
+    site: LocalNewsSite,
+    repo: FeedRepo,
+    poller: FeedPoller,
+    articles: ArticleTable,
+    clock: Clock,
+    db: Database,
+) -> None:
+    def spec(n: int) -> FeedItemSpec:
+        return FeedItemSpec(str(n), f"Новость {n}", T0 - timedelta(hours=10 - n), f"{n}: {LONG_TEXT}", True)
+
+    async def seen() -> dict[str, datetime]:
+        async with db.conn.execute("SELECT guid, seen_at FROM feed_items_seen") as cursor:
+            return {g: datetime.fromisoformat(t) for g, t in await cursor.fetchall()}
+
+    site.moving_items = [spec(2), spec(1)]
+    feed, _ = await repo.add(site.url("/moving.xml"), now=T0)
+    await poller.poll_one(feed)
+    # Forty days later item 2 is gone from the feed, item 1 is still listed, item 3 is new.
+    site.moving_items = [spec(3), spec(1)]
+    clock.now = T0 + timedelta(days=40)
+    await poller.poll_one((await repo.due(clock.now))[0])
+    assert await seen() == {"tomsk-1": clock.now, "tomsk-2": T0, "tomsk-3": clock.now}
+    # The daily job, a month after item 2 was last seen: its marker goes, the listed items' stay.
+    assert await repo.forget_seen_before(clock.now - timedelta(days=30)) == 1
+    assert set(await seen()) == {"tomsk-1", "tomsk-3"}
+    # Item 1 is still known: the next poll adds nothing.
+    clock.now += timedelta(minutes=15)
+    outcome = await poller.poll_one((await repo.due(clock.now))[0])
+    assert outcome.items_new == 0 and len(await articles.rows()) == 3
+
+
+async def test_a_feed_not_read_since_keeps_its_items(repo: FeedRepo) -> None:
+    paused, _ = await repo.add(FEED_URL, now=T0)
+    await repo.mark_seen(paused.id, "old", None, T0)
+    await repo.record_failure(paused.id, "timeout", T0 + timedelta(days=60))
+    # Unreachable for two months: when it comes back, its old items must still count as seen.
+    assert await repo.forget_seen_before(T0 + timedelta(days=30)) == 0
+    assert await repo.seen_guid(paused.id, "old")
+
+
 async def test_same_article_in_two_feeds_is_stored_once(
     site: LocalNewsSite, repo: FeedRepo, poller: FeedPoller, articles: ArticleTable
 ) -> None:

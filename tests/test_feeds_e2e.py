@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.emulator import BotAPIEmulator
 from bot.feeds.opml import parse_opml
 from bot.feeds.polling import PollOutcome, PollStatus
-from bot.feeds.service import POLL_JOB_ID
+from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
 from tests.web_fixtures import (
     ARTICLE_BODY,
@@ -55,6 +55,23 @@ async def test_polling_job_runs_every_minute_one_at_a_time(web_bot: RunningBot) 
     assert job is not None
     assert isinstance(job.trigger, IntervalTrigger) and job.trigger.interval == timedelta(minutes=1)
     assert (job.max_instances, job.coalesce) == (1, True)
+
+
+async def test_items_feeds_no_longer_list_are_forgotten_daily(
+    web_bot: RunningBot, site: LocalNewsSite
+) -> None:
+    job = web_bot.app.scheduler.get_job(FORGET_JOB_ID)
+    assert job is not None
+    assert isinstance(job.trigger, IntervalTrigger) and job.trigger.interval == timedelta(days=1)
+    assert job.misfire_grace_time >= 3600  # not APScheduler's default second
+    await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/rss.xml')}")
+    # Run as the scheduler runs it, 31 days on: the feed was read then, its two items were not seen since.
+    later = datetime.now(UTC) + timedelta(days=31)
+    await web_bot.app.feeds.repo.record_success(
+        1, etag=None, last_modified=None, items_new=0, polled_at=later
+    )
+    assert await job.func(now=later) == 2
+    assert await job.func(now=later) == 0
 
 
 async def test_new_feed_is_polled_at_once_and_teasers_get_their_page_text(

@@ -123,6 +123,7 @@ class FeedPoller:
                     feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
                 )
                 if result.not_modified:
+                    await self.repo.touch_seen(feed.id, None, polled_at)  # the same items are still there
                     await self.repo.record_success(
                         feed.id,
                         etag=result.etag,
@@ -148,6 +149,9 @@ class FeedPoller:
             for item in parsed.items[: self.max_items_per_poll]
             if not await self.repo.seen_guid(feed.id, item.guid, item.url)
         ]
+        # Items the feed still lists keep their markers (markers of items gone for a while are dropped).
+        taken = {id(item) for item in fresh}
+        await self.repo.touch_seen(feed.id, [i.guid for i in parsed.items if id(i) not in taken], polled_at)
         # Oldest first, so articles are stored in the order they were published.
         fresh.sort(key=lambda item: item.published_at or polled_at)
         new, duplicate, pending = await self._take_items(feed, fresh, source, polled_at)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL_MINUTES = 5
 MAX_INTERVAL_MINUTES = 24 * 60
 POLL_JOB_ID = "feeds:poll"
+FORGET_JOB_ID = "feeds:forget-left-items"
+# A seen item's marker outlives its last sighting in the feed by this long: a feed that drops an item and
+# lists it again within a month does not bring it back as new.
+SEEN_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,15 @@ class FeedService:
                 if feed is not None:
                     await self.tell_admins_paused(bot, feed)
         return outcomes
+
+    async def forget_left_items(self, now: datetime | None = None) -> int:
+        """The daily job: forget the items no poll has seen for SEEN_RETENTION (they left their feeds),
+        so the table of seen items holds what the feeds list now, not everything they ever listed."""
+        cutoff = (now or datetime.now(UTC)) - SEEN_RETENTION
+        forgotten = await self.repo.forget_seen_before(cutoff)
+        if forgotten:
+            log.info("forgot %d feed item(s) not seen since %s", forgotten, cutoff.date())
+        return forgotten
 
     async def tell_admins_paused(self, bot: Bot, feed: Feed) -> None:
         """In the default language: the feed is known to the admins, not their chat languages."""
