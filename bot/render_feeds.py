@@ -77,12 +77,16 @@ def first_poll(outcome: PollOutcome) -> str:
     return text
 
 
-def feed_added(feed: Feed, outcome: PollOutcome | None) -> str:
+def feed_added(feed: Feed, outcome: PollOutcome | None, found_on: str | None = None) -> str:
     lines = [
         _("✅ Feed #{id} added: {name}, polled every {n} min.").format(
             id=feed.id, name=feed_name(feed), n=feed.interval_minutes
         )
     ]
+    if found_on is not None:
+        lines.append(
+            _("That page is not a feed; this is the feed it links to: {feed}").format(feed=esc(feed.url))
+        )
     if outcome is not None:
         lines.append(first_poll(outcome))
     return "\n".join(lines)

@@ -51,7 +51,7 @@ async def add_feed(message: Message, command: CommandObject, feeds: FeedService)
         await message.answer(render_feeds.feed_not_added(parts[0], exc.kind, exc.status))
         return
     if added.created:
-        await message.answer(render_feeds.feed_added(added.feed, added.first_poll))
+        await message.answer(render_feeds.feed_added(added.feed, added.first_poll, added.found_on))
     else:
         await message.answer(render_feeds.feed_known(added.feed))
 

@@ -74,6 +74,17 @@ async def test_items_feeds_no_longer_list_are_forgotten_daily(
     assert await job.func(now=later) == 0
 
 
+async def test_a_site_page_given_for_a_feed_adds_the_feed_it_advertises(
+    web_bot: RunningBot, site: LocalNewsSite
+) -> None:
+    reply = await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/home')}")
+    assert reply["text"].startswith("✅ Feed #1 added: Томские новости, polled every 15 min.\n")
+    assert f"That page is not a feed; this is the feed it links to: {site.url('/rss.xml')}" in reply["text"]
+    assert [f.url for f in await web_bot.app.feeds.all_feeds()] == [site.url("/rss.xml")]
+    again = await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/home')}")
+    assert again["text"].startswith("↩️ This feed is already on the list as #1")
+
+
 async def test_new_feed_is_polled_at_once_and_teasers_get_their_page_text(
     web_bot: RunningBot, site: LocalNewsSite
 ) -> None:

@@ -173,6 +173,7 @@ class LocalNewsSite:
             "/article-no-jsonld": self._article_no_jsonld,
             "/article-cp1251": self._article_cp1251,
             "/section": self._section,
+            "/home": self._home,
             "/rss.xml": self._rss20,
             "/rss10.rdf": self._rss10,
             "/rss091.xml": self._rss091,
@@ -241,6 +242,16 @@ class LocalNewsSite:
         return web.Response(
             body=html.encode("cp1251"), headers={"Content-Type": "text/html; charset=windows-1251"}
         )
+
+    async def _home(self, request: web.Request) -> web.Response:
+        """A front page that advertises its feeds, the way news sites do."""
+        html = (
+            '<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Томские новости</title>'
+            '<link rel="alternate" type="application/rss+xml" title="Новости" href="/rss.xml">'
+            '<link rel="alternate" type="application/atom+xml" href="/atom.xml"></head>'
+            "<body><h1>Томские новости</h1><p>Главное за день.</p></body></html>"
+        )
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def _section(self, request: web.Request) -> web.Response:
         return web.Response(text=no_article_html(), content_type="text/html", charset="utf-8")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 
 from bot import render_feeds
 from bot.feeds.opml import export_opml, parse_opml
+from bot.feeds.parse import discover_feed_urls
 from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
 from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
 from bot.ingest.webpage import RunPure
@@ -37,6 +38,7 @@ class FeedAdded:
     feed: Feed
     created: bool
     first_poll: PollOutcome | None  # None when the feed was already on the list
+    found_on: str | None = None  # the web page given instead of a feed, which advertised this one
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class FeedService:
         self.repo = repo
         self.fetcher = fetcher
         self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run)
+        self._run = run
         self.default_minutes = default_minutes
         self._ingest = ingest
         self._i18n = i18n
@@ -93,9 +96,22 @@ class FeedService:
         log.warning("%s", message)
 
     async def add(self, url: str, *, by: int | None, minutes: int | None = None) -> FeedAdded:
-        """Subscribe and poll at once; a feed whose first poll fails is not kept (FetchError says why)."""
+        """Subscribe and poll at once; a feed whose first poll fails is not kept (FetchError says why).
+        A web page instead of a feed is fine when it advertises its feed (<link rel="alternate">)."""
         checked = str(self.fetcher.check_url(with_default_scheme(url)))
-        feed, created = await self.repo.add(checked, "", by, minutes or self.default_minutes)
+        try:
+            return await self._add_feed(checked, by, minutes)
+        except FetchError as exc:
+            if exc.kind is not FetchErrorKind.NOT_A_FEED:
+                raise
+            advertised = await self._advertised_feed(checked)
+            if advertised is None:
+                raise
+        added = await self._add_feed(advertised, by, minutes)
+        return replace(added, found_on=checked)
+
+    async def _add_feed(self, url: str, by: int | None, minutes: int | None) -> FeedAdded:
+        feed, created = await self.repo.add(url, "", by, minutes or self.default_minutes)
         if not created:
             return FeedAdded(feed, created=False, first_poll=None)
         outcome = await self.poller.poll_one(feed)
@@ -104,6 +120,19 @@ class FeedService:
             kind = render_feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
             raise FetchError(kind, outcome.error or "")
         return FeedAdded(await self.repo.get(feed.id) or feed, created=True, first_poll=outcome)
+
+    async def _advertised_feed(self, page_url: str) -> str | None:
+        """The first feed a web page links to that the bot may fetch; None when it links to none."""
+        try:
+            page = await self.fetcher.fetch(page_url, html_only=True)
+        except FetchError:
+            return None
+        for candidate in await self._run(discover_feed_urls, page.body, page.final_url):
+            try:
+                return str(self.fetcher.check_url(candidate))
+            except FetchError:
+                continue  # a private or non-web address: the next one
+        return None
 
     async def all_feeds(self) -> list[Feed]:
         return await self.repo.list()
