@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
+from bot.analysis.entities import ENGLISH_NAMES
 from bot.analysis.snippets import best_snippet
 from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport
@@ -19,6 +20,12 @@ from storage.articles import Article, ArticleStats
 
 def locale() -> str:
     return get_i18n().current_locale
+
+
+def entity_name(name: str) -> str:
+    """An entity's name as the reader's language has it: the alias table's Russian display names
+    ("США", "Евросоюз") in English for English replies; every other name as the articles give it."""
+    return ENGLISH_NAMES.get(name, name) if locale() == "en" else name
 
 
 def day(moment: datetime, tz: ZoneInfo) -> str:

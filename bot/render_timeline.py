@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 
 from bot.analysis.timelabels import EN_MONTHS, RU_MONTHS_NOMINATIVE, interval_label
-from bot.render import locale
+from bot.render import entity_name, locale
 from bot.telegram_text import MESSAGE_LIMIT, esc, utf16_len
 from bot.timeline import ENTITY, RECENT, RECENT_DAYS, TimelinePage
 from storage.entities import ArticleRef, EntitySummary
@@ -56,7 +56,7 @@ def _header(page: TimelinePage) -> str:
             "🗓 <b>Events of the last {n} day</b>", "🗓 <b>Events of the last {n} days</b>", RECENT_DAYS
         ).format(n=RECENT_DAYS)
     if page.topic.kind == ENTITY:
-        return _("🗓 <b>Timeline: {name}</b>").format(name=esc(page.topic.name))
+        return _("🗓 <b>Timeline: {name}</b>").format(name=esc(entity_name(page.topic.name)))
     return _("🗓 <b>Timeline: “{query}”</b>").format(query=esc(page.topic.name))
 
 
@@ -98,7 +98,7 @@ def fit(page: TimelinePage, limit: int = MESSAGE_LIMIT) -> TimelinePage:
 def not_found(query: str, suggestions: list[EntitySummary]) -> str:
     text = _("Nothing found for “{query}”: no stored event mentions it.").format(query=esc(query))
     if suggestions:
-        names = ", ".join(f"<code>/timeline {esc(s.name)}</code>" for s in suggestions)
+        names = ", ".join(f"<code>/timeline {esc(entity_name(s.name))}</code>" for s in suggestions)
         text += "\n" + _("Try: {names}").format(names=names)
     return text
 

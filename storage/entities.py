@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.analysis.entities import PER, Entity, fold, name_stem
+from bot.analysis.entities import ALIAS_INDEX, PER, Entity, fold, name_stem
 from bot.analysis.identity import KnownEntity, canonical_key
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
@@ -353,7 +353,11 @@ class EntityRepo:
 
     # ----- reading -----
     async def find(self, query: str, limit: int = 6) -> list[EntitySummary]:
-        """Entities whose names contain every word of the query in any form, best known first."""
+        """Entities whose names contain every word of the query in any form, best known first. A name
+        the alias table knows is looked up as its display name ("EU", "ЕС" → Евросоюз)."""
+        alias = ALIAS_INDEX.get(fold(query))
+        if alias is not None:
+            query = alias[1]
         query_words = list(dict.fromkeys(words(query)))[:6]
         if not query_words:
             return []

@@ -87,6 +87,16 @@ async def test_organisations_and_places_have_cards(bot: RunningBot) -> None:
     assert minsk["text"].startswith("📍 Минск\n")
 
 
+async def test_english_readers_get_english_names_of_known_places_and_organisations(bot: RunningBot) -> None:
+    # The seed article is Russian: "ЕС", "Евросоюз" and "США" are stored under their Russian names.
+    (eu,) = await bot.ask(READER_EN, "/who European Union")
+    assert eu["text"].startswith("🏛 European Union\n") and "3 mentions" in eu["text"]
+    (same,) = await bot.ask(READER_EN, "/who EU")
+    assert same["text"] == eu["text"]
+    (us,) = await bot.ask(READER, "/who Соединенные Штаты")
+    assert us["text"].startswith("📍 США\n")
+
+
 async def test_english_names_and_quotes_are_escaped(bot: RunningBot) -> None:
     (reply,) = await bot.ask(READER_EN, "/who Lavrov")
     text = reply["text"]

@@ -109,6 +109,26 @@ ALIAS_INDEX: dict[str, tuple[str, str]] = {
 # fmt: on
 
 
+# How English replies name the entities the alias table gives a Russian display name.
+ENGLISH_NAMES: dict[str, str] = {
+    "Евросоюз": "European Union",
+    "ООН": "United Nations",
+    "НАТО": "NATO",
+    "МИД России": "Russian Foreign Ministry",
+    "Госдума": "State Duma",
+    "Кремль": "Kremlin",
+    "США": "United States",
+    "Россия": "Russia",
+    "Белоруссия": "Belarus",
+    "Великобритания": "United Kingdom",
+    "Германия": "Germany",
+    "Китай": "China",
+    "Украина": "Ukraine",
+    "Франция": "France",
+    "Турция": "Turkey",
+}
+
+
 def fold(text: str) -> str:
     """Lower case with "ё" as "е": how Russian readers compare names."""
     return text.lower().replace("ё", "е").strip()
