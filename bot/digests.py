@@ -342,3 +342,7 @@ class DigestService:
                 await self.subscriptions.end(subscription_id, outcome.value)
             return
         await self.deliveries.finish(parcel.key, DeliveryStatus.FAILED, error)
+        if outcome is Outcome.GAVE_UP and await self.deliveries.offer_again(parcel.key):
+            # Telegram was unreachable or kept flooding: nothing of this digest reached the chat, and
+            # the next one brings what it held. (A refused message would be refused again: not this.)
+            log.info("digest %s to chat %s was not sent; the next one brings it", parcel.key, parcel.chat_id)

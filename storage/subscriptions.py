@@ -367,6 +367,31 @@ class DeliveryRepo:
                 (status.value, error, utc_iso(_now()), delivery_id),
             )
 
+    async def offer_again(self, delivery_id: int) -> bool:
+        """A delivery Telegram accepted none of: its chat is told it was not sent (the stories and
+        sentences recorded as told are forgotten, the chat's last digest goes back to before it), so
+        the next digest brings them. A delivery that got some messages out is left as it is."""
+        async with self._db.transaction() as conn:
+            rows = await conn.execute_fetchall("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+            if not rows:
+                return False
+            delivery = _delivery(rows[0])
+            if delivery.parts_sent > 0:
+                return False
+            await conn.execute(
+                "UPDATE subscriptions SET last_digest_until = ? WHERE id = ? AND last_digest_until = ?",
+                (
+                    utc_iso(delivery.since) if delivery.since else None,
+                    delivery.subscription_id,
+                    utc_iso(delivery.until),
+                ),
+            )
+            await conn.execute(
+                "DELETE FROM sent_sentences WHERE subscription_id = ? AND sent_at = ?",
+                (delivery.subscription_id, utc_iso(delivery.created_at)),
+            )
+        return True
+
     async def pending(self, created_after: datetime) -> list[Delivery]:
         """Deliveries a stopped bot left unfinished: each is resumed from its first unsent message."""
         async with self._db.conn.execute(

@@ -122,6 +122,24 @@ async def test_scheduled_run_sends_each_chat_once_filters_topics_and_ends_blocke
     assert "digest:09:00@Europe/Moscow" in bot.app.digests.scheduler.next_runs()
 
 
+async def test_a_digest_telegram_never_took_comes_with_the_next_one(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    reader = TelegramUser(31, "Ира", language_code="ru")
+    await bot.ask(reader, "/subscribe 06:17 Asia/Tokyo")
+    await add(bot, TALKS, "ТАСС")
+    bot.app.digests.broadcaster.backoff_base = 0.01
+    emulator.faults.server_errors = 1000  # Telegram answers 500 until the broadcaster gives up
+    before = len(emulator.messages(reader.id))
+    scheduled = await run_now(bot, reader.id)
+    emulator.faults.server_errors = 0
+    assert len(emulator.messages(reader.id)) == before
+    told_until = (await subscription(bot, reader.id)).last_digest_until
+    assert told_until is not None and told_until < scheduled  # back to before the failed digest
+    (digest,) = await bot.ask(reader, "/digest")  # or the next scheduled one: it brings what failed
+    assert "Лукашенко заявил о переговорах" in digest["text"]
+
+
 async def test_group_digest_is_set_by_admins_and_goes_to_the_forum_topic(
     bot: RunningBot, emulator: BotAPIEmulator
 ) -> None:
