@@ -146,6 +146,7 @@ class App:
             settings.admin_ids,
             run=workers.run,
             default_minutes=settings.feed_poll_minutes,
+            zone=settings.default_timezone,
         )
         return cls(
             fetcher=fetcher,

@@ -86,6 +86,29 @@ def test_yandex_full_text_counts_as_full_content() -> None:
     assert not item.is_teaser
 
 
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("Tue, 14 May 2024 12:00:00 +0300", datetime(2024, 5, 14, 9, tzinfo=UTC)),
+        ("Tue, 14 May 2024 12:00:00 GMT", datetime(2024, 5, 14, 12, tzinfo=UTC)),
+        ("2024-05-14T12:00:00Z", datetime(2024, 5, 14, 12, tzinfo=UTC)),
+        # No zone written: the site's local time, read in the bot's zone (Moscow here), not as UTC.
+        ("Tue, 14 May 2024 12:00:00", datetime(2024, 5, 14, 9, tzinfo=UTC)),
+        ("2024-05-14T12:00:00", datetime(2024, 5, 14, 9, tzinfo=UTC)),
+        ("Tue, 14 May 2024 12:00:00 MSK", datetime(2024, 5, 14, 9, tzinfo=UTC)),
+        ("вчера", None),
+    ],
+)
+def test_item_dates_without_a_zone_are_the_bots_local_time(written: str, utc: datetime | None) -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>Новость</title>'
+        f"<link>https://tomsk.example/a/1</link><description>Текст</description><pubDate>{written}</pubDate>"
+        "</item></channel></rss>"
+    ).encode()
+    (item,) = parse_feed(body, "https://tomsk.example/rss", None, "Europe/Moscow").items
+    assert item.published_at == utc
+
+
 def test_item_without_guid_or_link_gets_a_stable_guid() -> None:
     body = rss("<item><title>Без ссылки</title><description>Текст заметки</description></item>")
     first = parse_feed(body, FEED_URL).items[0]

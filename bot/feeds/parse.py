@@ -6,15 +6,16 @@ Pure: bytes in, frozen dataclasses out, so it runs in a worker process and is te
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import io
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
@@ -100,13 +101,39 @@ def _fallback_guid(url: str | None, title: str, published_at: datetime | None) -
     return "sha1:" + hashlib.sha1(seed.encode()).hexdigest()
 
 
-def _struct_time(value: time.struct_time | None) -> datetime | None:
-    if value is None:
+# The end of a date that names its zone: "+0300", "+03:00", "Z", "GMT", "EST", a military letter...
+_ZONE_AT_END_RE = re.compile(r"(?:[+-]\d{2}:?\d{2}|(?<![A-Za-z])[A-Za-z]{1,5})\s*$")
+# Zone names Russian feeds write that feedparser does not know (it reads them as UTC).
+_LOCAL_ZONE_NAMES = {"msk": "Europe/Moscow"}
+
+
+def _entry_date(entry: Any, field: str, zone: str) -> datetime | None:
+    """An entry's `published` or `updated` date in UTC. feedparser reads a date written without a zone
+    ("2024-05-14T12:00:00", common on Russian sites) as UTC, and gives up on an RFC 822 date without one;
+    such a date is the site's local time, taken here as the bot's zone (``zone``)."""
+    # dict.get: feedparser's own get maps a missing `updated` to `published`, with a deprecation warning.
+    raw = (dict.get(entry, field) or "").strip()
+    parsed = dict.get(entry, f"{field}_parsed")
+    named = raw.rsplit(" ", 1)[-1].lower() if raw else ""
+    if named in _LOCAL_ZONE_NAMES:
+        zone, raw, parsed = _LOCAL_ZONE_NAMES[named], raw.rsplit(" ", 1)[0], None
+    if parsed is not None:
+        try:
+            moment = datetime(*parsed[:6])
+        except (TypeError, ValueError):
+            return None
+        if raw and _ZONE_AT_END_RE.search(raw):
+            return moment.replace(tzinfo=UTC)
+    elif raw:
+        try:
+            moment = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    else:
         return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
+    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _entry_text(entry: Any) -> str:
@@ -128,7 +155,7 @@ def _entry_title(entry: Any) -> str:
     return html_to_text(title) if detail.get("type") == "text/html" else _tidy(title)
 
 
-def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+def _parse_xml_feed(body: bytes, url: str, content_type: str | None, zone: str) -> ParsedFeed:
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     version = parsed.get("version") or ""
@@ -143,7 +170,7 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
         link = _web_url(entry.get("link"), url)
         title = _entry_title(entry)
         text = _entry_text(entry)
-        published_at = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
+        published_at = _entry_date(entry, "published", zone) or _entry_date(entry, "updated", zone)
         if not (title or text):
             continue
         guid = str(entry.get("id") or link or _fallback_guid(link, title, published_at))
@@ -219,13 +246,14 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     )
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a fetched feed; raises NotAFeed for HTML pages, empty bodies and unrecoverable documents."""
+def parse_feed(body: bytes, url: str, content_type: str | None = None, zone: str = "UTC") -> ParsedFeed:
+    """Parse a fetched feed; raises NotAFeed for HTML pages, empty bodies and unrecoverable documents.
+    ``zone``: where dates written without a zone are local time (the bot's DEFAULT_TIMEZONE)."""
     if not body.strip():
         raise NotAFeed(f"{url}: empty document")
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" or (content_type or "").endswith("json"):
         return _parse_json_feed(body, url)
-    return _parse_xml_feed(body, url, content_type)
+    return _parse_xml_feed(body, url, content_type, zone)
 
 
 _FEED_LINK_TYPES = frozenset(

@@ -76,8 +76,10 @@ class FeedPoller:
         page_concurrency: int = 3,
         max_items_per_poll: int = 100,
         clock: Callable[[], datetime] = _utc_now,
+        zone: str = "UTC",
     ) -> None:
         self.repo = repo
+        self.zone = zone  # where feed dates written without a zone are local time
         self.fetcher = fetcher
         self.ingest = ingest
         self.notify_admins = notify_admins
@@ -132,7 +134,9 @@ class FeedPoller:
                         polled_at=polled_at,
                     )
                     return PollOutcome(feed.id, PollStatus.NOT_MODIFIED)
-                parsed = await self.run(parse_feed, result.body, result.final_url, result.content_type)
+                parsed = await self.run(
+                    parse_feed, result.body, result.final_url, result.content_type, self.zone
+                )
         except FetchError as exc:
             return await self._failed(feed, str(exc), polled_at)
         except TimeoutError:

@@ -68,10 +68,11 @@ class FeedService:
         *,
         run: RunPure = asyncio.to_thread,
         default_minutes: int = 15,
+        zone: str = "UTC",
     ) -> None:
         self.repo = repo
         self.fetcher = fetcher
-        self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run)
+        self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run, zone=zone)
         self._run = run
         self.default_minutes = default_minutes
         self._ingest = ingest
