@@ -8,10 +8,12 @@ hand so each hop is checked again; size and time are capped while the body strea
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
 
@@ -55,23 +57,51 @@ class FetchErrorKind(StrEnum):
 class FetchError(Exception):
     """A failure the user can act on; `detail` is for logs and admins, `kind` is what users see."""
 
-    def __init__(self, kind: FetchErrorKind, detail: str = "", *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: FetchErrorKind,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
         self.status = status
+        self.retry_after = retry_after  # seconds a 429 or 503 asked us to wait (Retry-After)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Raised in worker processes too (feed parsing); the default pickling would lose `kind`.
-        return (_rebuild_fetch_error, (type(self), self.kind, self.detail, self.status))
+        return (_rebuild_fetch_error, (type(self), self.kind, self.detail, self.status, self.retry_after))
 
 
 def _rebuild_fetch_error(
-    cls: type[FetchError], kind: FetchErrorKind, detail: str, status: int | None
+    cls: type[FetchError],
+    kind: FetchErrorKind,
+    detail: str,
+    status: int | None,
+    retry_after: float | None = None,
 ) -> FetchError:
     error = Exception.__new__(cls)
-    FetchError.__init__(error, kind, detail, status=status)
+    FetchError.__init__(error, kind, detail, status=status, retry_after=retry_after)
     return error
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header in seconds (it holds seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class RefusedAddress(OSError):
@@ -291,7 +321,12 @@ class Fetcher:
             raise FetchError(FetchErrorKind.NOT_FOUND, final_url, status=response.status)
         if not 200 <= response.status < 300:
             detail = f"{final_url}: {response.status}"
-            raise FetchError(FetchErrorKind.HTTP_ERROR, detail, status=response.status)
+            wait = (
+                retry_after_seconds(response.headers.get("Retry-After"))
+                if response.status in (429, 503)
+                else None
+            )
+            raise FetchError(FetchErrorKind.HTTP_ERROR, detail, status=response.status, retry_after=wait)
         # An absent type is common on small sites; extraction will tell whether it was HTML.
         if html_only and content_type and content_type not in HTML_TYPES:
             raise FetchError(FetchErrorKind.NOT_HTML, f"{final_url}: {content_type}")

@@ -177,13 +177,19 @@ class FeedRepo:
             )
         return await self.get(feed_id)
 
-    async def record_failure(self, feed_id: int, error: str, polled_at: datetime) -> Feed | None:
-        """One more failure in a row: the next poll backs off exponentially; after `pause_after`, paused."""
+    async def record_failure(
+        self, feed_id: int, error: str, polled_at: datetime, *, at_least: timedelta | None = None
+    ) -> Feed | None:
+        """One more failure in a row: the next poll backs off exponentially; after `pause_after`, paused.
+        ``at_least``: the wait the server asked for (Retry-After), honoured up to the longest backoff."""
         feed = await self.get(feed_id)
         if feed is None:
             return None
         failures = feed.consecutive_failures + 1
-        next_poll = polled_at + backoff_delay(feed.interval_minutes, failures, self.max_backoff)
+        delay = backoff_delay(feed.interval_minutes, failures, self.max_backoff)
+        if at_least is not None:
+            delay = max(delay, min(at_least, self.max_backoff))
+        next_poll = polled_at + delay
         paused_at = feed.paused_at or (polled_at if failures >= self.pause_after else None)
         async with self._db.transaction() as conn:
             await conn.execute(

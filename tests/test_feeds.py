@@ -15,7 +15,7 @@ import pytest_asyncio
 from bot.feeds.opml import InvalidOpml, OpmlFeed, export_opml, parse_opml
 from bot.feeds.parse import NotAFeed, discover_feed_urls, html_to_text, parse_feed
 from bot.feeds.polling import FeedArticle, FeedPoller, PollStatus
-from bot.fetch import Fetcher, FetchErrorKind
+from bot.fetch import Fetcher, FetchErrorKind, retry_after_seconds
 from storage.database import Database
 from storage.feeds import Feed, FeedRepo, backoff_delay
 from tests.web_fixtures import (
@@ -546,6 +546,25 @@ async def test_a_feed_not_read_since_keeps_its_items(repo: FeedRepo) -> None:
     # Unreachable for two months: when it comes back, its old items must still count as seen.
     assert await repo.forget_seen_before(T0 + timedelta(days=30)) == 0
     assert await repo.seen_guid(paused.id, "old")
+
+
+async def test_a_feed_that_asks_to_wait_is_not_polled_before_it_says(
+    site: LocalNewsSite, repo: FeedRepo, poller: FeedPoller, clock: Clock
+) -> None:
+    feed, _ = await repo.add(site.url("/busy.xml"), interval_minutes=15, now=T0)
+    outcome = await poller.poll_one(feed)
+    assert outcome.status is PollStatus.FAILED
+    later = await repo.get(feed.id)
+    assert later is not None and later.next_poll_at == clock.now + timedelta(hours=2)  # not 30 minutes
+
+
+def test_retry_after_is_read_as_seconds_or_a_date() -> None:
+    now = datetime(2024, 5, 14, 12, tzinfo=UTC)
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("Tue, 14 May 2024 12:05:00 GMT", now) == 300
+    assert retry_after_seconds("Tue, 14 May 2024 11:00:00 GMT", now) == 0
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
 
 
 async def test_same_article_in_two_feeds_is_stored_once(

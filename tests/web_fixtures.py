@@ -194,6 +194,7 @@ class LocalNewsSite:
             "/redirect-ftp": self._redirect_ftp,
             "/redirect-malformed": self._redirect_malformed,
             "/server-error": self._server_error,
+            "/busy.xml": self._busy,
         }
         for path, handler in routes.items():
             app.router.add_get(path, handler)
@@ -284,6 +285,10 @@ class LocalNewsSite:
 
     async def _server_error(self, request: web.Request) -> web.Response:
         return web.Response(status=503, text="maintenance")
+
+    async def _busy(self, request: web.Request) -> web.Response:
+        """A feed server that asks to be left alone for two hours."""
+        return web.Response(status=429, text="slow down", headers={"Retry-After": "7200"})
 
     # --- redirects ---
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -138,7 +138,7 @@ class FeedPoller:
                     parse_feed, result.body, result.final_url, result.content_type, self.zone
                 )
         except FetchError as exc:
-            return await self._failed(feed, str(exc), polled_at)
+            return await self._failed(feed, str(exc), polled_at, exc.retry_after)
         except TimeoutError:
             return await self._failed(feed, f"timeout: no feed within {self.feed_timeout:g} s", polled_at)
         except Exception as exc:  # a parser bug must not stop the other feeds; admins see it as a failure
@@ -224,9 +224,12 @@ class FeedPoller:
             author=item.author or (page.author if page is not None else None),
         )
 
-    async def _failed(self, feed: Feed, error: str, polled_at: datetime) -> PollOutcome:
+    async def _failed(
+        self, feed: Feed, error: str, polled_at: datetime, retry_after: float | None = None
+    ) -> PollOutcome:
         log.info("feed %s failed: %s", feed.url, error)
-        updated = await self.repo.record_failure(feed.id, error, polled_at)
+        wait = timedelta(seconds=retry_after) if retry_after is not None else None
+        updated = await self.repo.record_failure(feed.id, error, polled_at, at_least=wait)
         if updated is None:  # deleted while we polled it
             return PollOutcome(feed.id, PollStatus.FAILED, error=error)
         if updated.paused and not feed.paused:
