@@ -55,9 +55,22 @@ def test_two_dates_in_one_sentence_make_two_clauses() -> None:
     events = extract_events(
         "", text, D(2025, 11, 26), "ru", spans_of(text, {"Трамп": "trump", "Путин": "putin"})
     )
+    # The announcement says what was announced; the meeting is an event of its own, dated next week.
     assert [(e.begin, e.text, e.participants) for e in events] == [
-        (D(2025, 11, 26), "26 ноября Трамп анонсировал", ("trump",)),
+        (
+            D(2025, 11, 26),
+            "26 ноября Трамп анонсировал, что Уиткофф встретится с Путиным на следующей неделе",
+            ("trump", "putin"),
+        ),
         (D(2025, 12, 1), "Уиткофф встретится с Путиным на следующей неделе", ("putin",)),
+    ]
+
+
+def test_two_clauses_without_a_complement_stay_apart() -> None:
+    text = "В 2022 году прошли переговоры, в 2025-м они возобновились."
+    assert [e.text for e in extract_events("", text, D(2025, 11, 26), "ru")] == [
+        "В 2022 году прошли переговоры",
+        "в 2025-м они возобновились",
     ]
 
 

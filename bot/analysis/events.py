@@ -61,6 +61,8 @@ def sort_key(begin: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, i
 # --- extraction ---
 
 _BOUNDARY_RE = re.compile(r"[,;:(]|\s[—–]\s")
+# A break before a complement clause: what was announced, said or decided comes after it.
+_COMPLEMENT_RE = re.compile(r"[,:]\s*(?:что|чтобы|будто|that)\b", re.IGNORECASE)
 _LEADING_JUNK_RE = re.compile(r"^(?:[\s,;:—–\-(]|(?:что|и|а|но|однако|and|but|that)\s)+", re.IGNORECASE)
 _TRAILING_JUNK_RE = re.compile(r"[\s,;:—–\-.(]+$")
 
@@ -154,6 +156,10 @@ def extract_events(
                 if i == len(inside) - 1
                 else _split_point(sentence, s_start, expr.stop, inside[i + 1].start)
             )
+            if hi < s_stop and _COMPLEMENT_RE.match(text, hi):
+                # "26 ноября Трамп анонсировал, что Уиткофф встретится с Путиным на следующей неделе":
+                # the announcement is dated by the first date and says what the rest of the sentence says.
+                hi = s_stop
             if (expr.begin, expr.end) in seen:
                 continue
             if _says_little(text[lo:hi], expr):
