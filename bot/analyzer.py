@@ -55,6 +55,7 @@ class Analyzer:
         self._reset_hooks: list[Callable[[], Awaitable[None]]] = []
         self.failed = 0
         self.reindexing = False
+        self._background: set[asyncio.Task[ReindexReport]] = set()
 
     def on_analyzed(self, hook: AnalyzedHook) -> None:
         """Run `hook` after each batch of analyses is stored (events for /timeline), with the batch."""
@@ -68,6 +69,19 @@ class Analyzer:
         self._start()
         for article in articles:
             self._queue.put_nowait(article.id)
+
+    async def catch_up(self) -> int:
+        """At start-up: analyses stored by an older ANALYSIS_VERSION mean the analysis has changed, so the
+        whole archive is analysed again from scratch, in the background, as /reindex does (re-analysing
+        an article over its old analysis would count its mentions twice). Otherwise the articles a crash
+        left unanalysed are queued. How many articles were queued (-1: a reindex started)."""
+        if await self._entities.has_stale_analyses():
+            log.info("stored analyses are of an older version: analysing the archive again")
+            task = asyncio.create_task(self.reindex())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return -1
+        return await self.enqueue_unanalysed()
 
     async def enqueue_unanalysed(self) -> int:
         """Queue every article without a current analysis; how many."""
@@ -90,9 +104,9 @@ class Analyzer:
             self._consumers = [asyncio.create_task(self._consume()) for _ in range(self._concurrency)]
 
     async def close(self) -> None:
-        for task in self._consumers:
+        for task in [*self._consumers, *self._background]:
             task.cancel()
-        await asyncio.gather(*self._consumers, return_exceptions=True)
+        await asyncio.gather(*self._consumers, *self._background, return_exceptions=True)
         self._consumers = []
 
     async def _consume(self) -> None:

@@ -229,8 +229,8 @@ class App:
         )
         self.scheduler.start()
         await self.digests.start(bot)
-        queued = await self.analyzer.enqueue_unanalysed()
-        if queued:
+        queued = await self.analyzer.catch_up()
+        if queued > 0:
             log.info("analysing %d article(s) left unanalysed", queued)
         log.info("bot started")
 

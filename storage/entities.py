@@ -343,6 +343,13 @@ class EntityRepo:
             ):
                 await conn.execute(f"DELETE FROM {table}")
 
+    async def has_stale_analyses(self, version: int = ANALYSIS_VERSION) -> bool:
+        """Whether some article was analysed by an older version of the analysis."""
+        rows = await self._db.conn.execute_fetchall(
+            "SELECT 1 FROM analyses WHERE version < ? LIMIT 1", (version,)
+        )
+        return bool(rows)
+
     async def unanalysed(self, limit: int, version: int = ANALYSIS_VERSION) -> list[int]:
         async with self._db.conn.execute(
             "SELECT a.id FROM articles a LEFT JOIN analyses s ON s.article_id = a.id"

@@ -18,7 +18,8 @@ from bot.analysis.name_forms import name_forms
 log = logging.getLogger(__name__)
 
 # Bump when the analysis changes in a way stored results should be recomputed (python -m bot reindex).
-ANALYSIS_VERSION = 1
+# 2: event clauses keep their complement ("анонсировал, что ..."); English places and organisations.
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
