@@ -55,6 +55,7 @@ class Analyzer:
         self._reset_hooks: list[Callable[[], Awaitable[None]]] = []
         self.failed = 0
         self.reindexing = False
+        self.reindex_total = 0  # articles the running reindex analyses
         self._background: set[asyncio.Task[ReindexReport]] = set()
 
     def on_analyzed(self, hook: AnalyzedHook) -> None:
@@ -98,6 +99,11 @@ class Analyzer:
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def reindex_done(self) -> int:
+        """Articles the running reindex has taken from its queue (0 when none runs)."""
+        return max(0, self.reindex_total - self.pending) if self.reindexing else 0
 
     def _start(self) -> None:
         if not self._consumers:
@@ -152,6 +158,7 @@ class Analyzer:
             for hook in self._reset_hooks:
                 await hook()
             total = await self.enqueue_unanalysed()
+            self.reindex_total = total
             while self.pending:
                 if progress is not None:
                     await progress(total - self.pending, total)

@@ -217,8 +217,10 @@ def reindex_started() -> str:
     return _("⏳ Analysing the whole archive again…")
 
 
-def reindex_running() -> str:
-    return _("⏳ A reindex is already running.")
+def reindex_running(done: int, total: int) -> str:
+    return _("⏳ A reindex is already running: {done} of {total} articles taken so far.").format(
+        done=done, total=total
+    )
 
 
 def reindex_progress(done: int, total: int) -> str:

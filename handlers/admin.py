@@ -20,7 +20,7 @@ async def stats(message: Message, articles: ArticleRepo, settings: Settings) -> 
 
 async def reindex(message: Message, analyzer: Analyzer) -> None:
     if analyzer.reindexing:
-        await message.answer(render.reindex_running())
+        await message.answer(render.reindex_running(analyzer.reindex_done, analyzer.reindex_total))
         return
     status = await message.answer(render.reindex_started())
 

@@ -29,3 +29,14 @@ async def test_analyses_of_an_older_version_are_redone_from_scratch(tmp_path: Pa
             (after,) = await bot.ask(READER, "/who Лукашенко")
             assert after["text"] == before["text"]  # "1 статья, 6 упоминаний": nothing counted twice
             assert not await bot.app.entities.has_stale_analyses()
+
+
+async def test_reindex_while_one_runs_says_how_far_it_got(tmp_path: Path) -> None:
+    async with BotAPIEmulator() as emulator, running_bot(emulator, tmp_path / "news.sqlite3") as bot:
+        analyzer = bot.app.analyzer
+        analyzer.reindexing, analyzer.reindex_total = True, 40  # as the start-up reindex sets them
+        try:
+            (reply,) = await bot.ask(ADMIN, "/reindex")
+        finally:
+            analyzer.reindexing = False
+        assert reply["text"] == "⏳ Переиндексация уже идёт: взято 40 из 40 статей."
