@@ -36,7 +36,6 @@ from zoneinfo import ZoneInfo
 import psutil
 
 from bot.analysis.article import article_text
-from bot.analysis.entities import russian_models
 from bot.analysis.understanding import ArticleInput, understand, understand_batch
 from bot.analyzer import Analyzer
 from bot.eval import corpus_path
@@ -118,8 +117,8 @@ def load_natasha(hold_seconds: float) -> tuple[int, float]:
 
 @lru_cache(maxsize=1)
 def natasha_ner() -> Any:
-    """natasha's own NER tagger as the package ships it (the bot runs the same model its own way)."""
-    russian_models()  # the same environment as the analysis (pymorphy2's dictionary path)
+    """natasha's own NER tagger as the package ships it (the bot runs the same model its own way).
+    It needs neither pymorphy2 nor our models: the pool it runs on holds natasha's tagger alone."""
     from natasha import NewsEmbedding, NewsNERTagger
 
     return NewsNERTagger(NewsEmbedding())

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
-    # Two workers analyse ~1.9x as fast as one and the whole bot stays under 700 MB (docs/PERFORMANCE.md);
+    # Two workers: 19.0 articles/s in the bot against 14.4 with one, and the whole bot under 700 MB
+    # (bench.responsiveness, docs/PERFORMANCE.md);
     # more than the cores only queue.
     analysis_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=8)
     allow_private_urls: bool = False

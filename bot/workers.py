@@ -25,7 +25,7 @@ WORKER_NICENESS = 10
 def _start_worker(parent: int) -> None:
     """Worker initializer: a lower priority than the bot, and an end when the bot's process is gone. A
     bot killed with SIGKILL (or by the OOM killer) cannot shut its pool down, and its idle workers,
-    ~200 MB each with the models loaded, would otherwise wait on their queue for ever."""
+    ~145 MB each once their models are loaded, would otherwise wait on their queue for ever."""
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
 

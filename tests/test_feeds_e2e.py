@@ -81,6 +81,7 @@ async def test_a_site_page_given_for_a_feed_adds_the_feed_it_advertises(
     assert reply["text"].startswith("✅ Feed #1 added: Томские новости, polled every 15 min.\n")
     assert f"That page is not a feed; this is the feed it links to: {site.url('/rss.xml')}" in reply["text"]
     assert [f.url for f in await web_bot.app.feeds.all_feeds()] == [site.url("/rss.xml")]
+    assert site.paths().count("/home") == 1  # the page read once: its feed links come with the first answer
     again = await web_bot.reply(ADMIN_EN, f"/addfeed {site.url('/home')}")
     assert again["text"].startswith("↩️ This feed is already on the list as #1")
 

@@ -79,54 +79,37 @@ class ParsedText:
     spans: tuple[NamedSpan, ...]
 
 
-# Well-known organisations and places written several ways; the first form of each row is the
-# canonical display name. Variants are lower-case with "ё" folded to "е".
+# Well-known organisations and places written several ways: kind, display name, the name English replies
+# use, and the variants. Variants are lower-case with "ё" folded to "е".
 # fmt: off
-ALIASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (ORG, "Евросоюз", ("ес", "евросоюз", "европейский союз", "eu", "european union")),
-    (ORG, "ООН", ("оон", "организация объединенных наций", "un", "united nations")),
-    (ORG, "НАТО", ("нато", "североатлантический альянс", "nato")),
-    (ORG, "МИД России", ("мид россии", "мид рф", "министерство иностранных дел россии")),
-    (ORG, "Госдума", ("госдума", "государственная дума")),
-    (ORG, "Кремль", ("кремль", "kremlin")),
-    (LOC, "США", ("сша", "соединенные штаты", "соединенные штаты америки", "америка", "штаты",
-                  "us", "u.s.", "usa", "united states", "united states of america", "america")),
-    (LOC, "Россия", ("россия", "рф", "российская федерация", "russia", "russian federation")),
-    (LOC, "Белоруссия", ("белоруссия", "беларусь", "республика беларусь", "belarus")),
-    (LOC, "Великобритания", ("великобритания", "британия", "соединенное королевство", "uk", "u.k.",
-                             "britain", "great britain", "united kingdom")),
-    (LOC, "Германия", ("германия", "фрг", "germany")),
-    (LOC, "Китай", ("китай", "кнр", "china")),
-    (LOC, "Украина", ("украина", "ukraine")),
-    (LOC, "Франция", ("франция", "france")),
-    (LOC, "Турция", ("турция", "турецкая республика", "turkey", "turkiye")),
+ALIASES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (ORG, "Евросоюз", "European Union", ("ес", "евросоюз", "европейский союз", "eu", "european union")),
+    (ORG, "ООН", "United Nations", ("оон", "организация объединенных наций", "un", "united nations")),
+    (ORG, "НАТО", "NATO", ("нато", "североатлантический альянс", "nato")),
+    (ORG, "МИД России", "Russian Foreign Ministry",
+     ("мид россии", "мид рф", "министерство иностранных дел россии")),
+    (ORG, "Госдума", "State Duma", ("госдума", "государственная дума")),
+    (ORG, "Кремль", "Kremlin", ("кремль", "kremlin")),
+    (LOC, "США", "United States",
+     ("сша", "соединенные штаты", "соединенные штаты америки", "америка", "штаты", "us", "u.s.", "usa",
+      "united states", "united states of america", "america")),
+    (LOC, "Россия", "Russia", ("россия", "рф", "российская федерация", "russia", "russian federation")),
+    (LOC, "Белоруссия", "Belarus", ("белоруссия", "беларусь", "республика беларусь", "belarus")),
+    (LOC, "Великобритания", "United Kingdom", ("великобритания", "британия", "соединенное королевство", "uk",
+                                               "u.k.", "britain", "great britain", "united kingdom")),
+    (LOC, "Германия", "Germany", ("германия", "фрг", "germany")),
+    (LOC, "Китай", "China", ("китай", "кнр", "china")),
+    (LOC, "Украина", "Ukraine", ("украина", "ukraine")),
+    (LOC, "Франция", "France", ("франция", "france")),
+    (LOC, "Турция", "Turkey", ("турция", "турецкая республика", "turkey", "turkiye")),
 )
 # fmt: on
 # fmt: off
 ALIAS_INDEX: dict[str, tuple[str, str]] = {
-    variant: (kind, name) for kind, name, variants in ALIASES for variant in variants
+    variant: (kind, name) for kind, name, _, variants in ALIASES for variant in variants
 }
 # fmt: on
-
-
-# How English replies name the entities the alias table gives a Russian display name.
-ENGLISH_NAMES: dict[str, str] = {
-    "Евросоюз": "European Union",
-    "ООН": "United Nations",
-    "НАТО": "NATO",
-    "МИД России": "Russian Foreign Ministry",
-    "Госдума": "State Duma",
-    "Кремль": "Kremlin",
-    "США": "United States",
-    "Россия": "Russia",
-    "Белоруссия": "Belarus",
-    "Великобритания": "United Kingdom",
-    "Германия": "Germany",
-    "Китай": "China",
-    "Украина": "Ukraine",
-    "Франция": "France",
-    "Турция": "Turkey",
-}
+ENGLISH_NAMES: dict[str, str] = {name: english for _, name, english, _ in ALIASES}
 
 
 def fold(text: str) -> str:

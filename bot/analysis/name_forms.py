@@ -43,7 +43,7 @@ def word_forms(word: str) -> frozenset[str]:
 
 def _lexeme(parse: Any) -> list[tuple[Any, ...]]:
     """``parse.lexeme`` as pymorphy2's plain tuples (word first): the analyser would wrap each form of
-    each paradigm in a parse object with UD features, a fifth of name_forms' time, unused here."""
+    each paradigm in a parse object with UD features, which nothing here reads."""
     unit = parse.methods_stack[-1][0]
     return list(unit.get_lexeme(parse))
 

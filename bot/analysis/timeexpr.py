@@ -1376,13 +1376,13 @@ _EN_RULES = [
 
 # Every character that a case-insensitive pattern matches in place of a Latin or Cyrillic letter that
 # lower() does not turn it into (found by trying every code point): "ı" and "ſ" (i and s), the old
-# Cyrillic variants U+1C80-U+1C88 (в, д, о, с, т, ъ...); and "İ", which lower-cases to two characters,
-# the only one to change length. Digits, spaces and signs fold to themselves. A text holding one of
-# these skips no line.
-_CASE_TRAPS = "\u0130\u0131\u017f" + "".join(map(chr, range(0x1C80, 0x1C89)))
-# The letter each of them stands for (U+1C80-U+1C88: rounded ve, long-legged de, narrow o, wide es, tall te,
-# three-legged te, tall hard sign, tall yat, unblended uk).
-_TRAP_LETTERS = str.maketrans(dict(zip(_CASE_TRAPS, "Iisвдостгъѣꙋ".replace("г", "т"), strict=True)))
+# Cyrillic variants U+1C80-U+1C88; and "İ", which lower-cases to two characters, the only one to change
+# length. find_time_exprs reads each as the letter it stands for (U+1C80-U+1C88: rounded ve, long-legged
+# de, narrow o, wide es, tall te, three-legged te, tall hard sign, tall yat, unblended uk), so the lower-cased
+# text the gates search matches what the patterns match, character for character.
+_TRAP_LETTERS = str.maketrans(
+    dict(zip("\u0130\u0131\u017f" + "".join(map(chr, range(0x1C80, 0x1C89))), "Iisвдосттъѣꙋ", strict=True))
+)
 # Lines this close to each other are scanned in one call: the text between costs less than a call.
 _WINDOW_GAP = 64
 
@@ -1456,7 +1456,7 @@ def _candidates(text: str, rules: list[_Rule]) -> list[tuple[int, int, _Rule, re
     gates = None
     if any(rule.gate for rule in rules):
         lowered = text.lower()
-        if len(lowered) == len(text) and not any(trap in text for trap in _CASE_TRAPS):
+        if len(lowered) == len(text):  # always, once the trap letters are translated; a guard
             gates = _Gates(text, lowered)
     found = [
         (m.start(), m.end(), rule, m)

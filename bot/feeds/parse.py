@@ -37,10 +37,16 @@ _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
 
 class NotAFeed(FetchError):
-    """The document is neither RSS, Atom nor JSON Feed, or too broken to yield a single item."""
+    """The document is neither RSS, Atom nor JSON Feed, or too broken to yield a single item.
+    ``advertised``: the feeds it links to, when it is a web page that does (a site's front page)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, advertised: tuple[str, ...] = ()) -> None:
         super().__init__(FetchErrorKind.NOT_A_FEED, detail)
+        self.advertised = advertised
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in the worker processes, where feeds are parsed.
+        return (NotAFeed, (self.detail, self.advertised))
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,8 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None, zone: str) 
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     version = parsed.get("version") or ""
     if not version:
-        raise NotAFeed(f"{url}: not RSS or Atom ({parsed.get('bozo_exception') or 'no feed elements'})")
+        detail = f"{url}: not RSS or Atom ({parsed.get('bozo_exception') or 'no feed elements'})"
+        raise NotAFeed(detail, tuple(discover_feed_urls(body, url)))
     # feedparser's loose parser recovers items from malformed XML (a stray "&" is common); a bozo
     # document is usable when that recovery found items, and broken when it found none.
     if parsed.get("bozo") and not parsed.entries:

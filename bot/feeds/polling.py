@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from bot.feeds.parse import FeedItem, parse_feed
+from bot.feeds.parse import FeedItem, NotAFeed, parse_feed
 from bot.fetch import FEED_ACCEPT, Fetcher, FetchError
 from bot.ingest.webpage import PageArticle, RunPure, read_article
 from storage.feeds import Feed, FeedRepo
@@ -55,6 +55,7 @@ class PollOutcome:
     items_duplicate: int = 0
     items_pending: int = 0  # new items left for the next poll (time budget spent or a transient error)
     error: str | None = None
+    advertised: tuple[str, ...] = ()  # not a feed, but a page linking to these feeds
 
 
 def _utc_now() -> datetime:
@@ -138,7 +139,8 @@ class FeedPoller:
                     parse_feed, result.body, result.final_url, result.content_type, self.zone
                 )
         except FetchError as exc:
-            return await self._failed(feed, str(exc), polled_at, exc.retry_after)
+            advertised = exc.advertised if isinstance(exc, NotAFeed) else ()
+            return await self._failed(feed, str(exc), polled_at, exc.retry_after, advertised)
         except TimeoutError:
             return await self._failed(feed, f"timeout: no feed within {self.feed_timeout:g} s", polled_at)
         except Exception as exc:  # a parser bug must not stop the other feeds; admins see it as a failure
@@ -225,13 +227,18 @@ class FeedPoller:
         )
 
     async def _failed(
-        self, feed: Feed, error: str, polled_at: datetime, retry_after: float | None = None
+        self,
+        feed: Feed,
+        error: str,
+        polled_at: datetime,
+        retry_after: float | None = None,
+        advertised: tuple[str, ...] = (),
     ) -> PollOutcome:
         log.info("feed %s failed: %s", feed.url, error)
         wait = timedelta(seconds=retry_after) if retry_after is not None else None
         updated = await self.repo.record_failure(feed.id, error, polled_at, at_least=wait)
         if updated is None:  # deleted while we polled it
-            return PollOutcome(feed.id, PollStatus.FAILED, error=error)
+            return PollOutcome(feed.id, PollStatus.FAILED, error=error, advertised=advertised)
         if updated.paused and not feed.paused:
             message = (
                 f"Feed paused after {updated.consecutive_failures} failed polls in a row: "
@@ -242,4 +249,4 @@ class FeedPoller:
             except Exception:
                 log.exception("could not notify admins that feed %s was paused", feed.url)
             return PollOutcome(feed.id, PollStatus.PAUSED, error=error)
-        return PollOutcome(feed.id, PollStatus.FAILED, error=error)
+        return PollOutcome(feed.id, PollStatus.FAILED, error=error, advertised=advertised)

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 
 from bot import render_feeds
 from bot.feeds.opml import export_opml, parse_opml
-from bot.feeds.parse import discover_feed_urls
+from bot.feeds.parse import NotAFeed
 from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
 from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
 from bot.ingest.webpage import RunPure
@@ -73,7 +73,6 @@ class FeedService:
         self.repo = repo
         self.fetcher = fetcher
         self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run, zone=zone)
-        self._run = run
         self.default_minutes = default_minutes
         self._ingest = ingest
         self._i18n = i18n
@@ -102,10 +101,8 @@ class FeedService:
         checked = str(self.fetcher.check_url(with_default_scheme(url)))
         try:
             return await self._add_feed(checked, by, minutes)
-        except FetchError as exc:
-            if exc.kind is not FetchErrorKind.NOT_A_FEED:
-                raise
-            advertised = await self._advertised_feed(checked)
+        except NotAFeed as exc:
+            advertised = self._first_allowed(exc.advertised)
             if advertised is None:
                 raise
         added = await self._add_feed(advertised, by, minutes)
@@ -119,20 +116,18 @@ class FeedService:
         if outcome.status in (PollStatus.FAILED, PollStatus.PAUSED):
             await self.repo.delete(feed.id)
             kind = render_feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
+            if kind is FetchErrorKind.NOT_A_FEED:
+                raise NotAFeed(outcome.error or "", outcome.advertised)
             raise FetchError(kind, outcome.error or "")
         return FeedAdded(await self.repo.get(feed.id) or feed, created=True, first_poll=outcome)
 
-    async def _advertised_feed(self, page_url: str) -> str | None:
-        """The first feed a web page links to that the bot may fetch; None when it links to none."""
-        try:
-            page = await self.fetcher.fetch(page_url, html_only=True)
-        except FetchError:
-            return None
-        for candidate in await self._run(discover_feed_urls, page.body, page.final_url):
+    def _first_allowed(self, urls: tuple[str, ...]) -> str | None:
+        """The first of a page's advertised feeds the bot may fetch (not a private or non-web address)."""
+        for candidate in urls:
             try:
                 return str(self.fetcher.check_url(candidate))
             except FetchError:
-                continue  # a private or non-web address: the next one
+                continue
         return None
 
     async def all_feeds(self) -> list[Feed]:
