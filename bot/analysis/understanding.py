@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 # 2: event clauses keep their complement ("анонсировал, что ..."); English places and organisations.
 ANALYSIS_VERSION = 2
 
+# The analysis reads at most this many characters of an article's text (the article is stored and searched whole).
+MAX_ANALYSED_CHARS = 20_000
+
 
 @dataclass(frozen=True)
 class ArticleInput:
