@@ -17,6 +17,10 @@ Figures and their exact definitions:
   the share where one of our titles for that person matches the gold position: the Snowball stems of
   one are a subset of the other's ("президента" ~ "президент США", "министр иностранных дел России").
   Role precision: the share of our titles for those people that match some gold position of theirs.
+* role accuracy (NEREL v1.1 dev WORKS_AS relations, PERSON -> PROFESSION): a second, independent check.
+  Among relations whose PERSON mention overlaps a mention of one of our PER entities, the share where
+  one of that entity's titles in the article matches the PROFESSION text by the same stem rule (NEREL
+  has no coreference: each relation counts once, as annotated at its mention).
 * throughput: ~5 KB Russian texts (consecutive Telegram-contest articles joined to >= 5,000 characters),
   one process, models already loaded: full analysis, and natasha segmentation + NER alone.
 """
@@ -151,6 +155,48 @@ def evaluate_factrueval(path: Path, limit: int | None, verbose: bool = False) ->
     return {"person F1": of, "person F1 exact": ef, "role accuracy": role_acc}
 
 
+def evaluate_nerel_roles(path: Path, limit: int | None, verbose: bool = False) -> dict[str, float]:
+    """Role accuracy on NEREL's WORKS_AS relations: a corpus nobody tuned the roles on."""
+    relations_total = found = correct = 0
+    misses: list[str] = []
+    for row in _rows(path, limit):
+        analysis = analyze_article("", row["text"], lang="ru")
+        people = [e for e in analysis.entities if e.kind == PER]
+        entities = {e["id"]: e for e in row["entities"]}
+        for relation in row["relations"]:
+            if relation["type"] != "WORKS_AS":
+                continue
+            who, job = entities.get(relation["arg1"]), entities.get(relation["arg2"])
+            if who is None or job is None or who["type"] != "PERSON" or job["type"] != "PROFESSION":
+                continue
+            relations_total += 1
+            entity = next(
+                (
+                    e
+                    for e in people
+                    if any(m.start < who["end"] and who["start"] < m.stop for m in e.mentions)
+                ),
+                None,
+            )
+            if entity is None:
+                continue
+            found += 1
+            titles = analysis.roles_of(entity.key)
+            if any(_position_matches(t, job["text"]) for t in titles):
+                correct += 1
+            elif verbose:
+                misses.append(f"{entity.name}: ours {list(titles)} gold {job['text']!r}")
+    accuracy = correct / found if found else 0.0
+    print(f"NEREL dev WORKS_AS relations: {relations_total}, person found {found}, role correct {correct}")
+    print(
+        f"  role accuracy (found persons) {accuracy:.3f}"
+        f"  over all relations {correct / max(relations_total, 1):.3f}"
+    )
+    for miss in misses:
+        print("    miss:", miss)
+    return {"NEREL role accuracy": accuracy}
+
+
 def _pairs(counts: Counter[Any], per_doc: Counter[Any]) -> int:
     """Pairs of items sharing a label, not counting pairs inside one document."""
     total = sum(n * n for n in counts.values())
@@ -267,12 +313,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, default=None, help="documents per corpus (default: all)")
     parser.add_argument("--bench", type=int, default=40, help="~5 KB texts for the throughput figures")
     parser.add_argument("--verbose", action="store_true", help="print every missed role")
+    parser.add_argument(
+        "--only", choices=("roles",), default=None, help="roles: FactRuEval and NEREL only (no BSNLP, timing)"
+    )
     args = parser.parse_args(argv)
     factrueval, bsnlp = corpus_path("factrueval2016_dev.jsonl"), corpus_path("bsnlp_ru_dev.jsonl")
     if not factrueval.exists() or not bsnlp.exists():
         print(f"corpora not found at {factrueval.parent}: nothing to evaluate")
         return 0
     figures = evaluate_factrueval(factrueval, args.limit, args.verbose)
+    nerel = corpus_path("nerel_v1.1_dev.jsonl")
+    if nerel.exists():
+        figures.update(evaluate_nerel_roles(nerel, args.limit, args.verbose))
+    if args.only == "roles":
+        return 0
     figures.update(evaluate_bsnlp(bsnlp, args.limit))
     bench = corpus_path("tg_contest2019_ru.jsonl")
     if bench.exists() and args.bench > 0:
