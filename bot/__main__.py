@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from storage.database import DatabaseUnavailable
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -41,6 +42,15 @@ async def run(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(args)
+    except DatabaseUnavailable as exc:
+        # One line and a failure code, so a supervisor sees it and restarts us (or a person reads why).
+        print(f"error: cannot use DATABASE_PATH={exc.path}: {exc.reason}", file=sys.stderr)
+        return 1
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -1,12 +1,23 @@
-"""One aiosqlite connection per process, in WAL mode, with the schema migrated at start-up."""
+"""One aiosqlite connection per process, in WAL mode, with the schema migrated at start-up.
+
+One process per database: deliveries are claimed in the process's memory, so a second process on the
+same file would send digests twice. The holder keeps an OS lock on `<database>.lock` (released by the
+kernel when it dies, even by `kill -9`) and writes who it is into that file.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
 import logging
+import os
 import re
+import socket
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -31,6 +42,100 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened for writing; the message is one line saying why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class DatabaseInUse(DatabaseUnavailable):
+    """Another process holds the database; `holder` is what that process wrote into the lock file."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(path, f"in use by another process ({holder}); one process per database")
+        self.holder = holder
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a directory",
+    errno.EFBIG: "file too large",
+}
+
+
+def _os_reason(exc: OSError, what: str) -> str:
+    reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return f"{reason} ({what})"
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+class ProcessLock:
+    """An exclusive `flock` on a file beside the database, naming its holder (pid, host, start time)."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = lock_path(database)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise DatabaseUnavailable(self.database, _os_reason(exc, f"creating {self.path}")) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 1024).decode("utf-8", "replace").strip() or "it has not said who it is yet"
+            os.close(fd)
+            raise DatabaseInUse(self.database, holder) from None
+        except OSError as exc:
+            os.close(fd)
+            raise DatabaseUnavailable(self.database, _os_reason(exc, f"locking {self.path}")) from None
+        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        holder = f"pid {os.getpid()} on host {socket.gethostname()}, started {started}"
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.encode() + b"\n", 0)
+        except OSError as exc:
+            os.close(fd)
+            raise DatabaseUnavailable(self.database, _os_reason(exc, f"writing {self.path}")) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        """The file stays (unlinking it would let two processes lock two different files of one name)."""
+        if self._fd is not None:
+            with suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    message = str(exc)
+    known = {
+        "attempt to write a readonly database": "the file is read-only",
+        "unable to open database file": "the file cannot be opened or created",
+        "database or disk is full": "the disk is full",
+        "disk I/O error": "a disk I/O error (is the disk full?)",
+        "file is not a database": "the file is not an SQLite database",
+    }
+    for needle, reason in known.items():
+        if needle in message:
+            return reason if message == needle else f"{reason} ({message})"
+    return message
+
+
 class Database:
     """The connection and its lifecycle; repositories receive it, handlers never see it."""
 
@@ -38,6 +143,7 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._process_lock: ProcessLock | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -46,8 +152,33 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
-        if self.path != Path(":memory:"):
+        """Lock, connect, migrate and prove a write can be committed; on any failure nothing stays open
+        (a live SQLite thread would keep the process from exiting) and DatabaseUnavailable says why."""
+        if self.path == Path(":memory:"):
+            await self._connect()
+            return
+        if self.path.is_dir():
+            raise DatabaseUnavailable(self.path, "it is a directory, not a file")
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise DatabaseUnavailable(self.path, f"{self.path.parent} is a file, not a folder") from None
+        except OSError as exc:
+            raise DatabaseUnavailable(self.path, _os_reason(exc, f"creating {self.path.parent}")) from None
+        self._process_lock = ProcessLock(self.path)
+        self._process_lock.acquire()
+        try:
+            await self._connect()
+            await self._prove_writable()
+        except BaseException as exc:
+            await self._abandon()
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnavailable(self.path, _sqlite_reason(exc)) from None
+            if isinstance(exc, OSError):
+                raise DatabaseUnavailable(self.path, _os_reason(exc, "opening")) from None
+            raise
+
+    async def _connect(self) -> None:
         self._conn = await aiosqlite.connect(self.path)
         self._conn.row_factory = aiosqlite.Row
         await self._conn.execute("PRAGMA journal_mode=WAL")
@@ -55,6 +186,24 @@ class Database:
         await self._conn.execute("PRAGMA synchronous=NORMAL")
         await self._conn.execute("PRAGMA busy_timeout=5000")
         await self.migrate()
+
+    async def _prove_writable(self) -> None:
+        """SQLite opens a read-only file read-only without a word, and a migrated database needs no write
+        at start-up: commit one real write now rather than fail on the first article."""
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        await self.conn.execute("BEGIN IMMEDIATE")
+        await self.conn.execute(f"PRAGMA user_version={int(version)}")
+        await self.conn.commit()
+
+    async def _abandon(self) -> None:
+        if self._conn is not None:
+            with suppress(Exception):  # aiosqlite stops its thread even when closing fails
+                await self._conn.close()
+            self._conn = None
+        if self._process_lock is not None:
+            self._process_lock.release()
+            self._process_lock = None
 
     async def migrate(self) -> None:
         """Apply every migration newer than the file's user_version, each in its own transaction."""
@@ -79,7 +228,15 @@ class Database:
             await self.conn.commit()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.execute("PRAGMA optimize")
-            await self._conn.close()
-            self._conn = None
+        try:
+            if self._conn is not None:
+                try:
+                    await self._conn.execute("PRAGMA optimize")
+                except sqlite3.Error as exc:  # a full disk must not keep the SQLite thread (and us) alive
+                    log.warning("PRAGMA optimize at close failed: %s", exc)
+                await self._conn.close()
+                self._conn = None
+        finally:
+            if self._process_lock is not None:
+                self._process_lock.release()
+                self._process_lock = None
