@@ -19,4 +19,6 @@ WORKDIR /app
 COPY seeds ./seeds
 USER newsbot
 VOLUME ["/data"]
-CMD ["python", "-m", "bot"]
+# `run`, not the bare `python -m bot`: without BOT_TOKEN the bare command opens the console chat, which seeds
+# the volume and exits 0, so a misconfigured container would look healthy. `run` refuses in one line, exit 2.
+CMD ["python", "-m", "bot", "run"]
