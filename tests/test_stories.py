@@ -158,3 +158,54 @@ def test_headline_words_outweigh_the_body() -> None:
         "ru",
     )
     assert features.vector["мост"] > features.vector["автобус"]
+
+
+WEATHER_BODY = (
+    "Синоптики обещают облачную погоду без осадков. Днем воздух прогреется до плюс пяти градусов, "
+    "ночью похолодает до минус двух. Ветер западный, умеренный."
+)
+
+
+def test_template_headlines_about_other_dates_are_other_stories() -> None:
+    # Word for word the same forecast, but for another day: the cosine alone calls it one story.
+    eighth = article_features("Прогноз погоды на 8 ноября", WEATHER_BODY, "ru")
+    sixteenth = article_features("Прогноз погоды на 16 ноября", WEATHER_BODY, "ru")
+    assert not same_story(eighth, sixteenth)
+    candidates = [(7, start_story(eighth, NOON))]
+    assert assign_story(sixteenth, NOON + timedelta(days=1), candidates) is None
+
+
+def test_short_template_headlines_about_other_places_are_other_stories() -> None:
+    brest = article_features("Погода в Бресте", WEATHER_BODY, "ru")
+    gomel = article_features("Погода в Гомеле", WEATHER_BODY, "ru")
+    assert not same_story(brest, gomel)
+    assert same_story(brest, article_features("Погода в Бресте", WEATHER_BODY, "ru"))
+
+
+def test_rewrite_with_another_count_stays_in_the_story() -> None:
+    # Other words differ too: a newer count of one event, not a template about another day.
+    body = (
+        "В Ростовской области коронавирус выявили у медицинских работников трех больниц. "
+        "Все заболевшие изолированы, контакты отслеживают."
+    )
+    first = article_features("На Дону коронавирусом заражен 121 медицинский работник", body, "ru")
+    later = article_features("На Дону коронавирусом заразились 120 медработников", body, "ru")
+    assert same_story(first, later)
+
+
+def test_long_headlines_differing_in_one_name_may_retell_one_event() -> None:
+    body = "Президент назвал переговоры в Стамбуле полезными. Стороны договорились продолжить встречи."
+    statement = "прокомментировал заявление Зеленского о переговорах в Стамбуле"
+    first = article_features(f"Песков {statement}", body, "ru")
+    second = article_features(f"Кремль {statement}", body, "ru")
+    assert same_story(first, second)
+
+
+def test_stories_stored_before_headlines_were_kept_still_load() -> None:
+    old = '{"l":"ru","v":{"мост":1.0},"n":1,"p":"2024-05-14T12:00:00+00:00"}'
+    centroid = centroid_from_json(old)
+    assert centroid.headline == () and centroid.size == 1
+    assert features_from_json('{"l":"ru","v":{"мост":1.0},"t":["мост"]}').headline == ()
+    eighth = article_features("Прогноз погоды на 8 ноября", WEATHER_BODY, "ru")
+    back = centroid_from_json(centroid_to_json(start_story(eighth, NOON)))
+    assert back.headline == eighth.headline

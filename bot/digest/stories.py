@@ -17,7 +17,7 @@ from itertools import islice
 
 from razdel import sentenize
 
-from bot.analysis.stems import stem, words
+from bot.analysis.stems import WORD_RE, stem, words
 
 # Cosine above which two reports are taken for the same event; chosen on the contest hour and
 # the crowd-marked pairs (python -m bot.eval stories), where it sits in a flat region of accuracy.
@@ -80,6 +80,45 @@ def content_stems(text: str) -> list[str]:
     return [s for w in words(text) if (len(w) > 2 or w.isdigit()) and (s := stem(w)) not in STOP_STEMS]
 
 
+# Headline tokens by kind: a number, a proper name (capitalised past the first word, or an acronym), a word.
+NUMBER, NAME, WORD = "n", "p", "w"
+# Headlines this short that differ only in a name are template headlines about different places or people
+# ("Погода в Бресте" / "Погода в Гомеле"); longer ones differing in a name may well retell one event.
+TEMPLATE_NAME_TOKENS = 4
+
+
+def headline_tokens(title: str) -> tuple[str, ...]:
+    """The headline's content tokens as "kind:stem", the kind telling numbers and names from words."""
+    tokens = []
+    for position, match in enumerate(WORD_RE.finditer(title)):
+        raw = match.group(0)
+        word = raw.lower().replace("ё", "е")
+        if word.isdigit():
+            tokens.append(f"{NUMBER}:{int(word)}")
+            continue
+        if len(word) <= 2 or (term := stem(word)) in STOP_STEMS:
+            continue
+        is_name = raw[0].isupper() and (position > 0 or (len(raw) > 1 and raw.isupper()))
+        tokens.append(f"{NAME if is_name else WORD}:{term}")
+    return tuple(dict.fromkeys(tokens))
+
+
+def template_conflict(first: Sequence[str], second: Sequence[str]) -> bool:
+    """Two headlines cut from one template but about different events: the same words around a different
+    date or count ("Прогноз погоды на 8 ноября" / "… на 16 ноября"), or, in a short headline, a different
+    place or person ("Погода в Бресте" / "Погода в Гомеле"). Word overlap alone calls these one story."""
+    a, b = set(first), set(second)
+    only_a, only_b, shared = a - b, b - a, a & b
+    if not only_a or not only_b or not any(t.startswith(WORD) for t in shared):
+        return False
+    differing = only_a | only_b
+    if any(t.startswith(WORD) for t in differing):
+        return False  # other words differ too: a rewrite, not a template
+    if all(t.startswith(NUMBER) for t in differing):
+        return True
+    return max(len(a), len(b)) <= TEMPLATE_NAME_TOKENS
+
+
 @dataclass(frozen=True)
 class ArticleFeatures:
     """What story grouping needs of one article, computed once at ingest and stored as JSON."""
@@ -87,6 +126,7 @@ class ArticleFeatures:
     lang: str
     vector: Mapping[str, float] = field(hash=False)  # L2-normalised TF-IDF over stems, top terms only
     title_stems: tuple[str, ...]
+    headline: tuple[str, ...] = ()  # `headline_tokens` of the title (empty in features stored before them)
 
 
 def _normalised(weights: Mapping[str, float], keep: int) -> dict[str, float]:
@@ -110,7 +150,7 @@ def article_features(
     weights = {
         t: (1.0 + math.log(c) if c >= 1 else c) * (idf.weight(t) if idf else 1.0) for t, c in counts.items()
     }
-    return ArticleFeatures(lang, _normalised(weights, VECTOR_TERMS), title_stems)
+    return ArticleFeatures(lang, _normalised(weights, VECTOR_TERMS), title_stems, headline_tokens(title))
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
@@ -120,8 +160,11 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 def similarity(a: ArticleFeatures, b: ArticleFeatures) -> float:
-    """Cosine of two articles' vectors; articles in different languages never share a story."""
-    return cosine(a.vector, b.vector) if a.lang == b.lang else 0.0
+    """Cosine of two articles' vectors; articles in different languages, or with headlines cut from one
+    template about different dates or places, never share a story."""
+    if a.lang != b.lang or template_conflict(a.headline, b.headline):
+        return 0.0
+    return cosine(a.vector, b.vector)
 
 
 def same_story(a: ArticleFeatures, b: ArticleFeatures, threshold: float = SAME_STORY) -> bool:
@@ -137,14 +180,17 @@ class StoryCentroid:
     vector: Mapping[str, float] = field(hash=False)  # `total` normalised, kept to spare recomputing
     size: int
     last_published: datetime
+    headline: tuple[str, ...] = ()  # the first report's headline tokens: a template's other dates stay out
 
 
-def _centroid(lang: str, total: Mapping[str, float], size: int, last_published: datetime) -> StoryCentroid:
-    return StoryCentroid(lang, total, _normalised(total, CENTROID_TERMS), size, last_published)
+def _centroid(
+    lang: str, total: Mapping[str, float], size: int, last_published: datetime, headline: tuple[str, ...] = ()
+) -> StoryCentroid:
+    return StoryCentroid(lang, total, _normalised(total, CENTROID_TERMS), size, last_published, headline)
 
 
 def start_story(features: ArticleFeatures, published: datetime) -> StoryCentroid:
-    return _centroid(features.lang, dict(features.vector), 1, published)
+    return _centroid(features.lang, dict(features.vector), 1, published, features.headline)
 
 
 def join_story(centroid: StoryCentroid, features: ArticleFeatures, published: datetime) -> StoryCentroid:
@@ -153,7 +199,9 @@ def join_story(centroid: StoryCentroid, features: ArticleFeatures, published: da
     for term, weight in features.vector.items():
         total[term] = total.get(term, 0.0) + weight
     heaviest = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[: CENTROID_TERMS * 2])
-    return _centroid(centroid.lang, heaviest, centroid.size + 1, max(centroid.last_published, published))
+    return _centroid(
+        centroid.lang, heaviest, centroid.size + 1, max(centroid.last_published, published), centroid.headline
+    )
 
 
 def assign_story(
@@ -167,6 +215,8 @@ def assign_story(
     best_id, best = None, threshold
     for story_id, centroid in candidates:
         if centroid.lang != features.lang or abs(published - centroid.last_published) > gap:
+            continue
+        if template_conflict(features.headline, centroid.headline):
             continue
         score = cosine(features.vector, centroid.vector)
         if score >= best:
@@ -207,7 +257,7 @@ def group_stories(
 def features_to_json(features: ArticleFeatures) -> str:
     """Compact JSON for a TEXT/BLOB column: about 1.5 KB per article."""
     return json.dumps(
-        {"l": features.lang, "v": features.vector, "t": features.title_stems},
+        {"l": features.lang, "v": features.vector, "t": features.title_stems, "h": features.headline},
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -215,7 +265,9 @@ def features_to_json(features: ArticleFeatures) -> str:
 
 def features_from_json(data: str | bytes) -> ArticleFeatures:
     raw = json.loads(data)
-    return ArticleFeatures(raw["l"], {t: float(w) for t, w in raw["v"].items()}, tuple(raw["t"]))
+    return ArticleFeatures(
+        raw["l"], {t: float(w) for t, w in raw["v"].items()}, tuple(raw["t"]), tuple(raw.get("h", ()))
+    )
 
 
 def centroid_to_json(centroid: StoryCentroid) -> str:
@@ -225,6 +277,7 @@ def centroid_to_json(centroid: StoryCentroid) -> str:
             "v": {t: round(w, 4) for t, w in centroid.total.items()},
             "n": centroid.size,
             "p": centroid.last_published.isoformat(),
+            "h": centroid.headline,
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -233,4 +286,6 @@ def centroid_to_json(centroid: StoryCentroid) -> str:
 
 def centroid_from_json(data: str | bytes) -> StoryCentroid:
     raw = json.loads(data)
-    return _centroid(raw["l"], dict(raw["v"]), int(raw["n"]), datetime.fromisoformat(raw["p"]))
+    return _centroid(
+        raw["l"], dict(raw["v"]), int(raw["n"]), datetime.fromisoformat(raw["p"]), tuple(raw.get("h", ()))
+    )

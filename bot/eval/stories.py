@@ -65,6 +65,39 @@ def _pair_accuracy(frequencies: DocumentFrequencies | None, threshold: float) ->
     return correct / len(scored), per_lang, scored
 
 
+THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(86))  # 0.05 … 0.90
+
+
+def _best_threshold(scored: Sequence[tuple[float, bool, dict]]) -> float:
+    """The threshold that judges most pairs right (the middle one of a tie, so that no edge is chosen)."""
+    hits = [sum((score >= t) == gold for score, gold, _ in scored) for t in THRESHOLDS]
+    best = [t for t, h in zip(THRESHOLDS, hits, strict=True) if h == max(hits)]
+    return best[len(best) // 2]
+
+
+def _cross_validated(
+    scored: Sequence[tuple[float, bool, dict]], folds: int = 5, repeats: int = 20
+) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """Pair accuracy per language with the threshold chosen on the other folds only (k-fold, repeated over
+    shuffles): the figure to expect on pairs the threshold never saw. Also the range of chosen thresholds."""
+    accuracy: dict[str, float] = {}
+    chosen_range: dict[str, tuple[float, float]] = {}
+    for lang in sorted({pair["lang"] for _, _, pair in scored}):
+        items = [s for s in scored if s[2]["lang"] == lang]
+        correct, chosen = 0, []
+        for repeat in range(repeats):
+            order = list(range(len(items)))
+            random.Random(repeat).shuffle(order)
+            for fold in range(folds):
+                held = set(order[fold::folds])
+                threshold = _best_threshold([items[i] for i in order if i not in held])
+                chosen.append(threshold)
+                correct += sum((items[i][0] >= threshold) == items[i][1] for i in held)
+        accuracy[lang] = correct / (repeats * len(items))
+        chosen_range[lang] = (min(chosen), max(chosen))
+    return accuracy, chosen_range
+
+
 def _threshold_sweep(scored: Sequence[tuple[float, bool, dict]]) -> str:
     cells = []
     for threshold in (0.3, 0.35, 0.4, 0.45, 0.5):
@@ -182,6 +215,12 @@ def main(argv: list[str]) -> int:
         langs = ", ".join(f"{lang} {value:.3f}" for lang, value in sorted(per_lang.items()))
         sweep = _threshold_sweep(scored)
         print(f"pairs {label}: accuracy {accuracy:.3f} at {args.threshold} ({langs}); by threshold {sweep}")
+        validated, chosen = _cross_validated(scored)
+        cells = ", ".join(
+            f"{lang} {value:.3f} (thresholds chosen {chosen[lang][0]:.2f}–{chosen[lang][1]:.2f})"
+            for lang, value in validated.items()
+        )
+        print(f"pairs {label}, cross-validated (5 folds x 20 shuffles, threshold chosen on 4 folds): {cells}")
         if args.errors and freq is not None:
             for score, gold, pair in sorted(scored, key=lambda s: s[0]):
                 if (score >= args.threshold) != gold:
