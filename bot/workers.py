@@ -1,15 +1,18 @@
-"""The analysis worker processes: CPU-heavy parsing and NLP run here, never on the event loop."""
+"""The worker processes: CPU-heavy parsing and NLP run here, never on the event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -37,8 +40,8 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-class WorkerPool:
-    """A lazily started process pool; `spawn` so that no event-loop or SQLite thread is forked."""
+class _Lane:
+    """One lazily started process pool; `spawn` so that no event-loop or SQLite thread is forked."""
 
     def __init__(self, processes: int) -> None:
         self._processes = processes
@@ -61,16 +64,63 @@ class WorkerPool:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         call = functools.partial(fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
+        executor = self._pool()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, call)
+        except BrokenProcessPool:
+            # A worker died (the OOM killer, a crash in native code): this pool refuses all work from now
+            # on, so the next call starts a new one instead of failing for ever.
+            if self._executor is executor:
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
     @property
     def pids(self) -> list[int]:
-        """Worker process ids, for memory measurements."""
         if self._executor is None:
             return []
         return [p.pid for p in self._executor._processes.values() if p.pid]  # no public accessor
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            if not wait:
+                for pid in self.pids:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGTERM)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
+
+
+class WorkerPool:
+    """The worker processes, in two lanes so that no one waits behind an analysis batch.
+
+    `run`: the analysis lane, `processes` workers for the NLP models' long batches. `run_interactive`: one
+    worker of its own for what a user or a schedule waits on (an upload's or a page's parsing, a feed, a
+    digest's composition); what runs there is bounded by its input's size and never loads the models.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self._analysis = _Lane(processes)
+        self._interactive = _Lane(1)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome."""
+        return await self._analysis.run(fn, *args, **kwargs)
+
+    async def run_interactive(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in the interactive worker: short work a reply or a schedule waits on."""
+        return await self._interactive.run(fn, *args, **kwargs)
+
+    @property
+    def pids(self) -> list[int]:
+        """Analysis worker process ids, for CPU and memory measurements."""
+        return self._analysis.pids
+
+    @property
+    def interactive_pids(self) -> list[int]:
+        return self._interactive.pids
+
+    def close(self, wait: bool = True) -> None:
+        """Stop both lanes; `wait=False` ends work in progress (SIGTERM) instead of waiting for it."""
+        self._interactive.close(wait)
+        self._analysis.close(wait)
