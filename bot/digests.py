@@ -103,7 +103,7 @@ class DigestService:
 
     async def _assign(self, articles: Sequence[ArticleText]) -> None:
         frequencies = await self.stories.frequencies()
-        inputs = await self.workers.run(
+        inputs = await self.workers.run_interactive(
             story_inputs,
             articles,
             frequencies if frequencies.documents >= MIN_DOCUMENTS_FOR_IDF else None,
@@ -176,7 +176,7 @@ class DigestService:
             ]
         if not materials:
             return Catalog((), until)
-        return await self.workers.run(build_catalog, materials, until, prominence)
+        return await self.workers.run_interactive(build_catalog, materials, until, prominence)
 
     def _since(self, subscription: Subscription | None, until: datetime) -> datetime:
         if subscription is not None and subscription.last_digest_until is not None:

@@ -51,7 +51,9 @@ class IngestService:
         return stored
 
     async def document(self, filename: str, data: bytes, *, by: int | None) -> IngestReport:
-        parsed = await self._workers.run(parse_document, filename, data, self._timezone, self.max_bytes)
+        parsed = await self._workers.run_interactive(
+            parse_document, filename, data, self._timezone, self.max_bytes
+        )
         return IngestReport(stored=await self._store(parsed.articles, by), problems=parsed.problems)
 
     async def text(
@@ -66,7 +68,7 @@ class IngestService:
     ) -> IngestReport:
         if len(text.encode("utf-8")) > self.max_bytes:
             return IngestReport(problems=[LineProblem(Problem.TOO_LARGE)])
-        prepared = await self._workers.run(
+        prepared = await self._workers.run_interactive(
             parse_message_text,
             text,
             self._timezone,
