@@ -144,13 +144,13 @@ class App:
             ingest,
             i18n,
             settings.admin_ids,
-            run=workers.run,
+            run=workers.run_interactive,
             default_minutes=settings.feed_poll_minutes,
             zone=settings.default_timezone,
         )
         return cls(
             fetcher=fetcher,
-            links=LinkService(fetcher, ingest, workers.run),
+            links=LinkService(fetcher, ingest, workers.run_interactive),
             feeds=feeds,
             settings=settings,
             db=db,
