@@ -30,8 +30,10 @@ from bot.i18n import N_, create_i18n
 from bot.ingestion import IngestService
 from bot.links import LinkService
 from bot.people import PeopleService
+from bot.telegram_retry import RetryAfter
 from bot.timeline import TimelineService
 from bot.workers import WorkerPool
+from handlers import errors
 from storage.articles import ArticleRepo
 from storage.database import Database
 from storage.entities import EntityRepo
@@ -174,6 +176,7 @@ class App:
 
     def create_bot(self, token: str, api_url: str) -> Bot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+        session.middleware(RetryAfter())  # replies wait out a 429 (bounded); bot.delivery paces its own sends
         return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
     def create_dispatcher(self) -> Dispatcher:
@@ -193,6 +196,7 @@ class App:
         dp.update.outer_middleware(self.inflight)
         SimpleI18nMiddleware(self.i18n).setup(dp)
         dp.include_routers(*handlers.create_routers())
+        dp.include_router(errors.create_router())  # whatever a handler raises: logged once, user answered
         dp.startup.register(self._on_startup)
         dp.shutdown.register(self._on_shutdown)
         return dp

@@ -29,6 +29,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
+from bot.telegram_retry import caller_retries
+
 log = logging.getLogger(__name__)
 
 # Paced under the limit so that 30 intervals span 1.04 s: for a 31st message to land within one
@@ -176,13 +178,15 @@ class Broadcaster:
         return int(min(200, max(8, self.rate * 1.5)))
 
     async def _send_one(self, chat_id: int, text: str, thread_id: int | None) -> int:
-        message = await self.bot.send_message(
-            chat_id,
-            text,
-            message_thread_id=thread_id,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            allow_paid_broadcast=True if self.paid else None,
-        )
+        # A 429 must reach deliver(), which pauses every chat: the retry of ordinary replies stands aside.
+        with caller_retries():
+            message = await self.bot.send_message(
+                chat_id,
+                text,
+                message_thread_id=thread_id,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_paid_broadcast=True if self.paid else None,
+            )
         return message.message_id
 
     async def deliver(self, parcel: Parcel, ledger: Ledger, report: BroadcastReport | None = None) -> Outcome:

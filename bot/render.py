@@ -232,3 +232,13 @@ def reindex_done(articles: int, failed: int, seconds: float) -> str:
     if failed:
         text += " " + _("{n} could not be analysed; they stay searchable.").format(n=failed)
     return text
+
+
+def something_went_wrong() -> str:
+    """The error router's apology: the user learns the request failed instead of waiting for nothing."""
+    return _("⚠️ Something went wrong on my side and the request was not completed. Please try again later.")
+
+
+def stale_button() -> str:
+    """An alert (plain text, 200 characters at most) for a button no handler can take."""
+    return _("This button is stale or broken: nothing was changed. Send the command again for fresh buttons.")

@@ -21,13 +21,9 @@ from bot.filters import IsAdmin
 from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport, IngestService
 from bot.telegram_text import answer_long
+from bot.user_numbers import fits_sqlite, parse_number
 
 OPML_SUFFIXES = (".opml", ".xml")
-
-
-def _number(token: str) -> int | None:
-    token = token.strip().lstrip("#")
-    return int(token) if token.isdigit() else None
 
 
 def _user_id(message: Message) -> int | None:
@@ -41,7 +37,7 @@ async def add_feed(message: Message, command: CommandObject, feeds: FeedService)
         return
     minutes = None
     if len(parts) == 2:
-        minutes = _number(parts[1])
+        minutes = parse_number(parts[1])
         if minutes is None or not valid_interval(minutes):
             await message.answer(render_feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
             return
@@ -72,26 +68,26 @@ async def list_feeds(
 
 
 async def delete_feed(message: Message, command: CommandObject, feeds: FeedService) -> None:
-    feed_id = _number(command.args or "")
+    feed_id = parse_number(command.args or "")
     if feed_id is None:
         await message.answer(render_feeds.feed_number_usage("delfeed"))
         return
-    feed = await feeds.delete(feed_id)
+    feed = await feeds.delete(feed_id) if fits_sqlite(feed_id) else None
     await message.answer(render_feeds.feed_deleted(feed) if feed else render_feeds.no_such_feed(feed_id))
 
 
 async def resume_feed(message: Message, command: CommandObject, feeds: FeedService) -> None:
-    feed_id = _number(command.args or "")
+    feed_id = parse_number(command.args or "")
     if feed_id is None:
         await message.answer(render_feeds.feed_number_usage("resumefeed"))
         return
-    feed = await feeds.resume(feed_id)
+    feed = await feeds.resume(feed_id) if fits_sqlite(feed_id) else None
     await message.answer(render_feeds.feed_resumed(feed) if feed else render_feeds.no_such_feed(feed_id))
 
 
 async def feed_interval(message: Message, command: CommandObject, feeds: FeedService) -> None:
     parts = (command.args or "").split()
-    numbers = [_number(p) for p in parts]
+    numbers = [parse_number(p) for p in parts]
     if len(numbers) != 2 or numbers[0] is None or numbers[1] is None:
         await message.answer(render_feeds.feed_interval_usage())
         return
@@ -99,7 +95,7 @@ async def feed_interval(message: Message, command: CommandObject, feeds: FeedSer
     if not valid_interval(minutes):
         await message.answer(render_feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
         return
-    feed = await feeds.set_interval(feed_id, minutes)
+    feed = await feeds.set_interval(feed_id, minutes) if fits_sqlite(feed_id) else None
     await message.answer(render_feeds.feed_interval_set(feed) if feed else render_feeds.no_such_feed(feed_id))
 
 

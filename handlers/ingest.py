@@ -58,6 +58,12 @@ async def ingest_command(
     links: LinkService,
     settings: Settings,
 ) -> None:
+    if message.document is not None:
+        # "/ingest" (or "/ingest@bot", or "/ingest words") as a document's caption: the user named the
+        # command for this file. The file keeps its own title: a document has no title to override.
+        report = await _ingest_document(message, bot, ingest)
+        await answer_long(message, render.ingest_report(report, settings.timezone))
+        return
     target = message.reply_to_message
     # A lone link, after the command or in the replied message, means the page behind it.
     replied_text = target.text if target is not None else None

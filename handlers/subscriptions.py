@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from aiogram import Bot, F, Router
@@ -13,6 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import model_validator
 
 from bot import render_digest
 from bot.config import Settings
@@ -26,12 +29,28 @@ TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Minsk", "Asia/Yekaterinburg", "Europe/Berlin", "UTC")
 MAX_TOPICS_LENGTH = 500
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
+_BUTTON_TIME = re.compile(r"[0-9]{4}")  # ASCII: parse_clock's isdigit() passes "²", which int() refuses
 _ZONE_LIKE = re.compile(r"^(?:[A-Za-z][\w+-]*(?:/[\w+-]+)+|UTC|GMT)$", re.IGNORECASE)
 
 
 class SettingsAction(CallbackData, prefix="digest"):
-    action: str  # time, zone, pause, resume, all, stop
-    value: str = ""
+    """A settings button. Validated as it is unpacked: a malformed or forged one matches no handler,
+    so the stale-button alert answers it and nothing changes."""
+
+    action: Literal["time", "zone", "pause", "resume", "all", "stop"]
+    value: str = ""  # time: HHMM; zone: an IANA name; empty for the others
+
+    @model_validator(mode="after")
+    def _value_fits_action(self) -> SettingsAction:
+        if self.action == "time":
+            fits = _button_clock(self.value) is not None
+        elif self.action == "zone":
+            fits = resolve_timezone(self.value) is not None
+        else:
+            fits = self.value == ""
+        if not fits:
+            raise ValueError(f"{self.action} takes no value {self.value!r}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,11 @@ def parse_subscribe(args: str) -> SubscribeArgs:
         if len(phrases) + len(excluded) > MAX_TOPICS or len(rest) > MAX_TOPICS_LENGTH:
             raise BadArgument("topics", rest)
     return SubscribeArgs(send_at, timezone, rest or None)
+
+
+def _button_clock(value: str) -> dt.time | None:
+    """A time button's "HHMM"; None unless four ASCII digits that make a time of day."""
+    return parse_clock(f"{value[:2]}:{value[2:]}") if _BUTTON_TIME.fullmatch(value) else None
 
 
 def _thread(message: Message) -> int | None:
@@ -216,7 +240,7 @@ async def change_setting(
         return
     send_at = timezone = topics = None
     paused: bool | None = None
-    if action == "time" and (clock := parse_clock(f"{value[:2]}:{value[2:]}")) is not None:
+    if action == "time" and (clock := _button_clock(value)) is not None:
         send_at = clock.strftime("%H:%M")
     elif action == "zone":
         timezone = resolve_timezone(value)

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import model_validator
 
 from bot import render_timeline
-from bot.timeline import TimelinePage, TimelineService
+from bot.timeline import RECENT, RECENT_DAYS, TimelinePage, TimelineService
+from bot.user_numbers import Position, RowId
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a page links many sources; a preview of one misleads
 
 
 class TimelineTurn(CallbackData, prefix="tl"):
-    """A page button: the topic by kind and number, and the position to page from (64 bytes at most)."""
+    """A page button: the topic by kind and number, and the position to page from (64 bytes at most).
 
-    kind: str
-    ref: int
-    position: int
+    Validated as it is unpacked, so a malformed or forged button matches no handler (the stale-button
+    alert) instead of reaching SQLite or the calendar with a number neither can take.
+    """
+
+    kind: Literal["e", "w", "r"]  # bot.timeline's ENTITY, WORDS, RECENT
+    ref: RowId
+    position: Position
     back: bool
+
+    @model_validator(mode="after")
+    def _recent_day_exists(self) -> TimelineTurn:
+        # RECENT pages by the ordinal of their last day; the first of their RECENT_DAYS must exist too.
+        if self.kind == RECENT and not RECENT_DAYS <= self.ref <= dt.date.max.toordinal():
+            raise ValueError(f"no such day: {self.ref}")
+        return self
 
 
 def buttons(page: TimelinePage) -> InlineKeyboardMarkup | None:

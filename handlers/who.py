@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
@@ -12,12 +12,15 @@ from bot import render_who
 from bot.config import Settings
 from bot.people import PeopleService
 from bot.telegram_text import answer_long
+from bot.user_numbers import RowId
 
 TOP_DAYS = 7
 
 
 class WhoPick(CallbackData, prefix="who"):
-    entity_id: int
+    """A choice among namesakes; an id that cannot be a row fails to unpack (the stale-button alert)."""
+
+    entity_id: RowId
 
 
 async def who(message: Message, command: CommandObject, people: PeopleService, settings: Settings) -> None:
@@ -58,5 +61,5 @@ async def picked(
 def create_router() -> Router:
     router = Router(name="who")
     router.message.register(who, Command("who"))
-    router.callback_query.register(picked, WhoPick.filter(F.entity_id > 0))
+    router.callback_query.register(picked, WhoPick.filter())
     return router

@@ -105,6 +105,7 @@ class Faults:
     missing: set[int] = field(default_factory=set)  # chats that do not exist: 400 chat not found
     migrated: dict[int, int] = field(default_factory=dict)  # group id -> supergroup id
     server_errors: int = 0  # the next N send calls answer 500
+    flood_waits: int = 0  # the next N send calls answer 429 with limits.retry_after, whatever the rates
     limits: FloodLimits = field(default_factory=FloodLimits)
     # After this many accepted sendMessage calls, further ones wait (unanswered) until release_held():
     # a test can then kill the bot with requests in flight that Telegram never accepted.
@@ -130,6 +131,7 @@ class BotAPIEmulator:
         self.commands: dict[str, list[dict[str, str]]] = {}  # language code ("" default) -> commands
         self.chat_admins: dict[int, set[int]] = defaultdict(set)
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self.answered: dict[str, dict[str, Any]] = {}  # callback query id -> its answerCallbackQuery params
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
@@ -466,6 +468,12 @@ class BotAPIEmulator:
         return True
 
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id in self.answered:  # Telegram takes one answer per query
+            raise APIError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        self.answered[query_id] = params
         return True
 
     async def _m_deletemessage(self, params: dict[str, Any]) -> bool:
@@ -521,6 +529,10 @@ class BotAPIEmulator:
         if self.faults.server_errors > 0:
             self.faults.server_errors -= 1
             raise APIError(500, "Internal Server Error")
+        if self.faults.flood_waits > 0:
+            self.faults.flood_waits -= 1
+            retry_after = self.faults.limits.retry_after
+            raise APIError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
         self._check_chat(chat_id)
         self._check_flood(chat_id, paid)
 
