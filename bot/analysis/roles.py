@@ -4,6 +4,11 @@ Russian news names a person's role in an apposition next to the name: before it 
 Лавров", "с российским лидером Владимиром Путиным") or after it ("Сергей Лавров, глава МИД России,").
 The role noun agrees in case with the name, which tells it from genitive dependents
 ("помощник российского президента Юрий Ушаков": "президента" is genitive, the role is "помощник").
+Where word order and case are not enough, the dependency tree of the sentence (``syntax.py``) says what
+governs what: an apposition whose case the tagger misread ("министра ... Сейджи Маехары"), a plural title
+over a list of names ("академики Владимир Захаров, Леонид Келдыш"), the extent of a title with its own
+"и" ("министр связи и массовых коммуникаций"), and titles stated as predicates ("был вице-президентом",
+"назначен послом", "занимает пост министра").
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.analysis.entities import (
     ALIAS_INDEX,
@@ -24,6 +30,7 @@ from bot.analysis.entities import (
     normalize_phrase,
     russian_models,
 )
+from bot.analysis.syntax import Arc, syntax_parser
 
 
 @dataclass(frozen=True)
@@ -189,10 +196,17 @@ def _inside_name(token: Token, spans: Sequence[NamedSpan]) -> NamedSpan | None:
 
 
 def _role_head_before(
-    parsed: ParsedText, end: int, name_case: str | None, sentence_start: int, spans: Sequence[NamedSpan]
+    parsed: ParsedText,
+    end: int,
+    name_case: str | None,
+    sentence_start: int,
+    spans: Sequence[NamedSpan],
+    governor: int | None = None,
 ) -> int | None:
     """The index of the role noun heading a title that ends right before token ``end``: walk back over
-    its dependents to a role noun in the name's case, not itself a dependent of a preposition."""
+    its dependents to a role noun in the name's case, not itself a dependent of a preposition.
+    ``governor``: the noun the tree makes the name an apposition of; its case is trusted over the name's
+    (the tagger often reads a foreign name in the nominative: "министра ... Сейджи Маехары")."""
     tokens = parsed.tokens
     i = end - 1
     gap = 0
@@ -203,9 +217,9 @@ def _role_head_before(
         if other is not None:
             if other.kind == PER or head is not None:
                 break
-        elif is_role_noun(token) and (_case(token) == name_case or name_case is None):
+        elif is_role_noun(token) and (_case(token) == name_case or name_case is None or i == governor):
             before = _skip_adjectives(tokens, i, sentence_start)
-            if before >= 0 and fold(tokens[before].text) in _GAP_PREPOSITIONS:
+            if before >= 0 and fold(tokens[before].text) in _GAP_PREPOSITIONS - {"и"}:
                 pass  # "кандидат в президенты": the role noun depends on a preposition
             else:
                 head = i
@@ -231,6 +245,13 @@ def _role_head_before(
     return head
 
 
+def _modifier(token: Token) -> bool:
+    """An adjective or a full participle: both agree with the noun they modify ("управляющий директор")."""
+    return token.pos == "ADJ" or (
+        token.pos == "VERB" and token.feat("VerbForm") == "Part" and token.feat("Variant") != "Short"
+    )
+
+
 def _skip_adjectives(tokens: Sequence[Token], index: int, sentence_start: int) -> int:
     i = index - 1
     while i >= 0 and tokens[i].start >= sentence_start and tokens[i].pos == "ADJ":
@@ -239,24 +260,32 @@ def _skip_adjectives(tokens: Sequence[Token], index: int, sentence_start: int) -
 
 
 def _roles_before(
-    parsed: ParsedText, span: NamedSpan, first: int, spans: Sequence[NamedSpan]
+    parsed: ParsedText, span: NamedSpan, first: int, spans: Sequence[NamedSpan], tree: _Tree | None = None
 ) -> list[RoleSpan]:
     """Titles ending right before a name, stacked ones included: "лидер Меджлиса, народный депутат
-    Украины Мустафа Джемилев", "представитель вооруженных сил полковник Сансерн Каевкамнерд"."""
+    Украины Мустафа Джемилев", "представитель вооруженных сил полковник Сансерн Каевкамнерд",
+    "генеральный директор и совладелец компании Иван Петров"."""
     tokens = parsed.tokens
     name_tokens = [t for t in tokens[first:] if t.start < span.stop]
     name_case = _case(name_tokens[-1]) if name_tokens else None
     sentence_start = parsed.sentences[span.sentence][0]
+    governor = None
+    if tree is not None and first in tree:
+        root = tree.root_of(first, first + len(name_tokens))
+        if tree.rel(root) == "appos":
+            governor = tree.head(root)
     found: list[RoleSpan] = []
     end = first
     while len(found) < 3:
-        head = _role_head_before(parsed, end, name_case, sentence_start, spans)
+        head = _role_head_before(parsed, end, name_case, sentence_start, spans, governor)
         if head is None:
             break
+        if head == governor:
+            name_case = _case(tokens[head])  # stacked titles agree with the one the tree attached
         role = _make_role(parsed, span, head, end, spans)
         found.append(role)
         begin = next(k for k in range(head, -1, -1) if tokens[k].start == role.start)
-        end = begin - 1 if begin > 0 and tokens[begin - 1].text == "," else begin
+        end = begin - 1 if begin > 0 and tokens[begin - 1].text in (",", "и") else begin
     return found
 
 
@@ -268,7 +297,7 @@ def _make_role(
     # Adjectives agreeing with the role noun belong to the title: "российским лидером" → "российский лидер".
     while (
         begin > 0
-        and tokens[begin - 1].pos == "ADJ"
+        and _modifier(tokens[begin - 1])
         and _case(tokens[begin - 1]) == _case(tokens[head])
         and tokens[begin - 1].start >= parsed.sentences[span.sentence][0]
     ):
@@ -292,57 +321,361 @@ def _role_span(
 _APPOSITION_END = frozenset({",", ".", ";", ":", "(", ")", "—", "–", "!", "?"})
 
 
-def _role_after(
-    parsed: ParsedText, span: NamedSpan, after: int, spans: Sequence[NamedSpan]
-) -> RoleSpan | None:
+def _roles_after(
+    parsed: ParsedText, span: NamedSpan, after: int, spans: Sequence[NamedSpan], tree: _Tree | None = None
+) -> list[RoleSpan]:
     """An apposition after the name: "Сергей Лавров, глава МИД России, ...", "Андрей Санников — бывший
-    заместитель министра", also past a parenthesis with the original spelling "(Scott Horowitz),"."""
+    заместитель министра", also past a parenthesis with the original spelling "(Scott Horowitz),", and
+    the titles coordinated with it ("Гергей Ковач — политик и лидер движения")."""
     tokens = parsed.tokens
     if after < len(tokens) and tokens[after].text == "(":
         close = next((k for k in range(after, min(after + 12, len(tokens))) if tokens[k].text == ")"), None)
         after = close + 1 if close is not None else after
     if after >= len(tokens) or tokens[after].text not in {",", "—", "–", "-"}:
-        return None
+        return []
     sentence_stop = parsed.sentences[span.sentence][1]
+    found: list[RoleSpan] = []
     begin = after + 1
-    i = begin
-    while i < len(tokens) and tokens[i].pos == "ADJ":
-        i += 1
-    if (
-        i >= len(tokens)
-        or tokens[i].stop > sentence_stop
-        or not is_role_noun(tokens[i])
-        or _case(tokens[i]) not in ("Nom", None)
-    ):
-        return None
-    head = i
+    case = "Nom"
+    while len(found) < 3:
+        i = begin
+        while i < len(tokens) and _modifier(tokens[i]):
+            i += 1
+        if (
+            i >= len(tokens)
+            or tokens[i].stop > sentence_stop
+            or not is_role_noun(tokens[i])
+            or _case(tokens[i]) not in (case, None)
+        ):
+            break
+        head = i
+        end = _title_end(parsed, head, sentence_stop, spans, tree)
+        found.append(_role_span(parsed, span, list(tokens[begin:end]), tokens[head], spans))
+        case = _case(tokens[head]) or case
+        if end >= len(tokens) or fold(tokens[end].text) != "и":
+            break
+        begin = end + 1
+    return found
+
+
+def _title_end(
+    parsed: ParsedText, head: int, sentence_stop: int, spans: Sequence[NamedSpan], tree: _Tree | None
+) -> int:
+    """The index after the last word of a title headed by ``head`` and read rightwards: its dependents
+    in the tree (so "министр связи и массовых коммуникаций" keeps its "и"), or without a tree the words
+    up to a verb, a pronoun or a conjunction. A coordinated title ("и лидер движения") is not included."""
+    tokens = parsed.tokens
     end = head + 1
     while (
         end < len(tokens)
         and tokens[end].stop <= sentence_stop
         and tokens[end].text not in _APPOSITION_END
         and end - head <= _MAX_GAP
-        and tokens[end].pos not in ("VERB", "AUX", "PRON", "SCONJ", "CCONJ", "PART")
+        and tokens[end].pos not in ("VERB", "AUX", "PRON", "SCONJ", "PART")
         and not any(s.kind == PER and s.start <= tokens[end].start < s.stop for s in spans)
     ):
+        if tree is not None and end in tree and head in tree:
+            if not tree.governs(head, end, stop=lambda k: _coordinated_title(tree, tokens, k)):
+                break
+        elif tokens[end].pos == "CCONJ":
+            break
         end += 1
-    return _role_span(parsed, span, list(tokens[begin:end]), tokens[head], spans)
+    return end
+
+
+def _coordinated_title(tree: _Tree, tokens: Sequence[Token], index: int) -> bool:
+    """A title joined to another by "и": its own role, not part of the first one's words."""
+    return tree.rel(index) == "conj" and is_role_noun(tokens[index])
+
+
+# ---------------------------------------------------------------- roles read off the dependency tree
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """The dependency arcs of one sentence, addressed by token indices of the whole text."""
+
+    first: int
+    arcs: tuple[Arc, ...]
+
+    def __contains__(self, index: int) -> bool:
+        return self.first <= index < self.first + len(self.arcs)
+
+    def head(self, index: int) -> int | None:
+        head = self.arcs[index - self.first].head
+        return head + self.first if head >= 0 else None
+
+    def rel(self, index: int) -> str:
+        return self.arcs[index - self.first].rel
+
+    def children(self, index: int) -> list[int]:
+        local = index - self.first
+        return [self.first + k for k, arc in enumerate(self.arcs) if arc.head == local]
+
+    def root_of(self, begin: int, end: int) -> int:
+        """The word of tokens [begin, end) (a name) whose head lies outside them."""
+        for k in range(begin, min(end, self.first + len(self.arcs))):
+            head = self.head(k)
+            if head is None or not begin <= head < end:
+                return k
+        return begin
+
+    def governs(self, ancestor: int, index: int, stop: Any = None) -> bool:
+        """Whether ``index`` depends on ``ancestor``, not through a word for which ``stop`` is true."""
+        seen = 0
+        while index != ancestor and seen < len(self.arcs):
+            if stop is not None and stop(index):
+                return False
+            head = self.head(index)
+            if head is None:
+                return False
+            index, seen = head, seen + 1
+        return index == ancestor
+
+
+_MAX_TREE_TOKENS = 150  # the parser's head scores grow with the square of a sentence's length
+
+
+def _role_candidate(token: Token) -> bool:
+    """A noun that may name a position, plural too: a title over a list of names is plural."""
+    if token.feat("Number") != "Plur":
+        return is_role_noun(token)
+    if token.pos != "NOUN":
+        return False
+    word = lemma(token)
+    return _role_lemma(word) or (token.feat("Animacy") == "Anim" and word not in NOT_ROLES and len(word) > 3)
+
+
+def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
+    """Trees of the sentences that name a person and hold a role word: the only ones roles read, so the
+    parser's cost is paid there alone."""
+    starts = [t.start for t in parsed.tokens]
+    chosen: list[tuple[int, int, int]] = []
+    for sentence in sorted({s.sentence for s in parsed.spans if s.kind == PER}):
+        begin, stop = parsed.sentences[sentence]
+        lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
+        if 0 < hi - lo <= _MAX_TREE_TOKENS and any(_role_candidate(t) for t in parsed.tokens[lo:hi]):
+            chosen.append((sentence, lo, hi))
+    if not chosen:
+        return {}
+    arcs = syntax_parser()([[t.text for t in parsed.tokens[lo:hi]] for _, lo, hi in chosen])
+    return {sentence: _Tree(lo, tuple(a)) for (sentence, lo, _), a in zip(chosen, arcs, strict=True)}
+
+
+def _span_at(index: int, tokens: Sequence[Token], spans: Sequence[NamedSpan]) -> NamedSpan | None:
+    token = tokens[index]
+    return next((s for s in spans if s.kind == PER and s.start <= token.start < s.stop), None)
+
+
+def _singular_title(phrase: Sequence[Token], head: Token) -> str:
+    """A plural title in the singular nominative ("академики" → "академик"): the role of each person."""
+    from pymorphy2.analyzer import Parse
+
+    models = russian_models()
+    head_at = phrase.index(head)
+    words: list[str] = []
+    gender = "masc"
+    for k, token in enumerate(phrase):
+        word = token.text
+        if k <= head_at and token.pos in ("NOUN", "ADJ") and token.feat("Number") == "Plur":
+            for form in models.vocab(fold(token.text)):
+                if form.pos != token.pos or form.feats.get("Number") not in (None, "Plur"):
+                    continue
+                grams = {"nomn", "sing"} | ({gender} if token.pos == "ADJ" else set())
+                if token.pos == "NOUN":
+                    gender = {"Fem": "femn", "Neut": "neut"}.get(form.feats.get("Gender", ""), "masc")
+                try:  # pymorphy2's own inflection, with OpenCorpora grammemes (natasha's takes UD ones)
+                    inflected = Parse.inflect(form, grams)
+                except ValueError:
+                    inflected = None
+                if inflected is not None:
+                    word = inflected.word
+                    break
+        words.append(word)
+    title = " ".join(words)
+    return title[:1].lower() + title[1:] if not title[:2].isupper() else title
+
+
+def _list_roles(parsed: ParsedText, trees: dict[int, _Tree], spans: Sequence[NamedSpan]) -> list[RoleSpan]:
+    """A plural title before a list of names is each one's title: "академики Владимир Захаров, Леонид
+    Келдыш и Андрей Сахаров". The tree gives the first name as an apposition of the title, the others as
+    its conjuncts."""
+    tokens = parsed.tokens
+    starts = [t.start for t in tokens]
+    found: list[RoleSpan] = []
+    for span in spans:
+        tree = trees.get(span.sentence)
+        if span.kind != PER or tree is None:
+            continue
+        first, stop = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.stop)
+        if first not in tree:
+            continue
+        root = tree.root_of(first, stop)
+        head = tree.head(root)
+        if tree.rel(root) != "appos" or head is None or head >= first:
+            continue
+        noun = tokens[head]
+        if noun.feat("Number") != "Plur" or not _role_candidate(noun):
+            continue
+        if any(
+            tokens[k].pos in ("VERB", "AUX", "PUNCT") or _span_at(k, tokens, spans)
+            for k in range(head + 1, first)
+        ):
+            continue
+        begin = head
+        while begin - 1 in tree and _modifier(tokens[begin - 1]) and _case(tokens[begin - 1]) == _case(noun):
+            begin -= 1
+        phrase = list(tokens[begin:first])
+        title = _singular_title(phrase, noun)
+        sense = role_sense(phrase, spans) or RoleSense(lemma(noun), frozenset())
+        members = [person for person in (_span_at(root, tokens, spans),) if person is not None]
+        for k in range(stop, tree.first + len(tree.arcs)):
+            head_k = tree.head(k)
+            person = _span_at(k, tokens, spans)
+            if tree.rel(k) != "conj" or head_k is None or person is None or person in members:
+                continue
+            if any(m.start <= tokens[head_k].start < m.stop for m in members):
+                members.append(person)
+        for person in members:
+            found.append(RoleSpan(person, title, phrase[0].start, phrase[-1].stop, person.sentence, sense))
+    return found
+# Verbs that state a position held or given: "является советником", "назначен послом", "стал главой".
+# fmt: off
+_PREDICATE_VERBS = frozenset(
+    [
+        "являться", "стать", "становиться", "работать", "служить", "оставаться", "остаться", "числиться",
+        "назначить", "назначать", "избрать", "избирать", "переизбрать", "утвердить", "утверждать",
+        "выбрать", "выбирать", "назначаться", "избираться",
+    ]
+)
+# fmt: on
+# Verbs whose object, not subject, receives the position: "Путин назначил Петрова министром".
+_APPOINTING = frozenset(["назначить", "назначать", "избрать", "избирать", "переизбрать", "утвердить",
+                         "утверждать", "выбрать", "выбирать"])
+# Nouns that hold a title in their genitive dependent: "занимает пост министра", "в должности директора".
+_POSTS = frozenset(["пост", "должность"])
+
+
+def _verb_lemma(token: Token) -> str:
+    forms = russian_models().vocab(fold(token.text))
+    return fold(next((f.normal for f in forms if f.pos == "VERB"), token.text))
+
+
+def _negated(tree: _Tree, tokens: Sequence[Token], index: int) -> bool:
+    return any(fold(tokens[k].text) == "не" for k in tree.children(index))
+
+
+def _holder(tree: _Tree, tokens: Sequence[Token], verb: int, appointing: bool) -> int | None:
+    """The word naming who holds the position a predicate states: the subject, the object of an
+    appointing verb in the active voice, or the subject of the verb a bare infinitive depends on
+    ("согласился занять пост")."""
+    for _ in range(3):
+        children = tree.children(verb)
+        rels = {tree.rel(k): k for k in children}
+        passive = tokens[verb].feat("Voice") == "Pass" or "aux:pass" in rels
+        if appointing and not passive:
+            return rels.get("obj")
+        subject = rels.get("nsubj:pass", rels.get("nsubj"))
+        if subject is not None:
+            return subject
+        head = tree.head(verb)
+        if tree.rel(verb) != "xcomp" or head is None:
+            return None
+        verb = head
+    return None
+
+
+def _antecedent(tokens: Sequence[Token], index: int, spans: Sequence[NamedSpan]) -> NamedSpan | None:
+    """The person a relative "который" refers to: the name right before its comma."""
+    if index >= 2 and tokens[index - 1].text == ",":
+        return _span_at(index - 2, tokens, spans)
+    return None
+
+
+def _relative_subject(tree: _Tree, tokens: Sequence[Token], index: int) -> int | None:
+    """The "который" opening the clause of a predicate, when the parser left it unattached: "Перекопский,
+    который в те годы был вице-президентом"."""
+    for k in range(index - 1, tree.first - 1, -1):
+        if tokens[k].text in _APPOSITION_END:
+            return None
+        if fold(tokens[k].text) == "который":
+            return k
+    return None
+
+
+def _predicate_roles(
+    parsed: ParsedText, trees: dict[int, _Tree], spans: Sequence[NamedSpan]
+) -> list[RoleSpan]:
+    """Titles stated as predicates: "Перекопский, который был вице-президентом компании", "Петров назначен
+    послом", "Иванов занимает пост министра финансов"."""
+    tokens = parsed.tokens
+    found: list[RoleSpan] = []
+    for tree in trees.values():
+        for index in range(tree.first, tree.first + len(tree.arcs)):
+            token = tokens[index]
+            if token.feat("Number") == "Plur" or not is_role_noun(token):
+                continue
+            holder: int | None = None
+            head = tree.head(index)
+            rel = tree.rel(index)
+            if _case(token) == "Ins" and any(tree.rel(k) == "cop" for k in tree.children(index)):
+                if _negated(tree, tokens, index):
+                    continue
+                rels = {tree.rel(k): k for k in tree.children(index)}
+                holder = rels.get("nsubj", _relative_subject(tree, tokens, index))
+            elif head is not None and tokens[head].pos == "VERB" and _case(token) == "Ins" and rel in (
+                "xcomp", "obl", "obj"
+            ):
+                verb = _verb_lemma(tokens[head])
+                if verb not in _PREDICATE_VERBS or _negated(tree, tokens, head):
+                    continue
+                holder = _holder(tree, tokens, head, verb in _APPOINTING)
+            elif (
+                head is not None
+                and _case(token) == "Gen"
+                and rel == "nmod"
+                and lemma(tokens[head]) in _POSTS
+            ):
+                verb_at = tree.head(head)
+                if verb_at is None or tokens[verb_at].pos != "VERB" or _negated(tree, tokens, verb_at):
+                    continue
+                holder = _holder(tree, tokens, verb_at, _verb_lemma(tokens[verb_at]) in _APPOINTING)
+            if holder is None:
+                continue
+            if fold(tokens[holder].text) == "который":
+                person = _antecedent(tokens, holder, spans)
+            else:
+                person = _span_at(holder, tokens, spans)
+            if person is None:
+                continue
+            begin = index
+            while (
+                begin - 1 in tree
+                and _modifier(tokens[begin - 1])
+                and _case(tokens[begin - 1]) == _case(token)
+            ):
+                begin -= 1
+            end = _title_end(parsed, index, parsed.sentences[person.sentence][1], spans, tree)
+            found.append(_role_span(parsed, person, list(tokens[begin:end]), token, spans))
+    return found
 
 
 def russian_roles(parsed: ParsedText) -> list[RoleSpan]:
-    """Roles stated next to each person's name in a Russian article."""
+    """Roles stated next to each person's name in a Russian article, or as a predicate of the name."""
     tokens = parsed.tokens
     starts = [t.start for t in tokens]
     spans = parsed.spans
+    trees = sentence_trees(parsed)
     found: list[RoleSpan] = []
     for span in spans:
         if span.kind != PER:
             continue
+        tree = trees.get(span.sentence)
         first = bisect.bisect_left(starts, span.start)
         after = bisect.bisect_left(starts, span.stop)
-        roles = _roles_before(parsed, span, first, spans)
-        after_role = _role_after(parsed, span, after, spans)
-        if after_role is not None:
-            roles.append(after_role)
+        roles = _roles_before(parsed, span, first, spans, tree)
+        roles.extend(_roles_after(parsed, span, after, spans, tree))
         found.extend(role for role in roles if role.title)
+    found.extend(role for role in _list_roles(parsed, trees, spans) if role.title)
+    found.extend(role for role in _predicate_roles(parsed, trees, spans) if role.title)
     return found
