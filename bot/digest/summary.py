@@ -1,8 +1,11 @@
 """What a reader sees of a story: headline, a short extractive summary of what is new, people, sources.
 
-The chat-independent part (`Story`: headline, sentences ranked by TextRank) is built once per story
-update; per chat only `summarize` runs, a greedy MMR over a dozen precomputed candidates, so
-composing thousands of digests costs microseconds per story.
+News puts the event first (the inverted pyramid), so the summary opens with the lead of the story's
+most central report and then adds what the other reports bring. Sentences are cleaned first: no
+bylines, photo credits, rubric labels, datelines, «Читайте также», comment blocks or copyright lines,
+and no opening sentence that leans on one before it («Поэтому…», «Он…»). The chat-independent part
+(`Story`: headline, a dozen scored candidates) is built once per story update; per chat only
+`summarize` runs, a greedy MMR over those candidates, so composing thousands of digests stays cheap.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
-import numpy as np
 from razdel import sentenize
 
 from bot.analysis.stems import words
@@ -27,29 +29,74 @@ SENTENCES_PER_ARTICLE = 15
 DUPLICATE = 0.5
 # A candidate this close to a sentence the chat already got, or to one already chosen, restates it.
 RESTATES = 0.4
-# MMR trade-off between centrality and novelty (Carbonell & Goldstein).
+# MMR trade-off between a sentence's score and its overlap with what was chosen (Carbonell & Goldstein).
 RELEVANCE = 0.5
-DAMPING = 0.85
-MIN_WORDS, MAX_WORDS = 6, 60
-# Bylines, photo credits and calls to subscribe are in every article and never news.
+MIN_WORDS, MAX_WORDS = 5, 60
+# What a digest shows of a story at most, chosen by 5-fold cross-validation against publishers'
+# descriptions (`python -m bot.eval summaries`).
+MAX_SENTENCES, MAX_CHARS = 2, 350
+
+# Lines that are never news, wherever they stand: photo and video credits, calls to read more or to
+# subscribe, comment blocks, copyright and reprint notices, rubric labels, bare links.
 _BOILERPLATE = re.compile(
-    r"(фото|photo|видео|video|источник|читайте|подпис|subscribe|reuters/|getty|image|©|https?://|www\.|@)",
+    r"(?:^|\W)(?:фото|photo|видео|video|иллюстрация|источник фото|кадр)\s*(?:[:|©]|/\s|—\s|–\s|-\s)"
+    r"|\((?:фото|photo|видео|video)\b|\b(?:getty|reuters/|shutterstock|afp/|ap photo|images?:)"
+    r"|читайте (?:также|нас|наш|новости|подробнее|далее|еще)|^(?:смотрите|см\.) также"
+    r"|подписывайтесь|подпишитесь"
+    r"|\bsubscribe\b|\bsign up\b|\bread (?:more|also)\b|^(?:see also|related|advertisement)\b"
+    r"|коммент(?:арии|арий)\s*(?:\(\d+\)|:)|(?:оставить|оставьте|добавить|написать|войдите[^.]{0,30}чтобы)"
+    r"\s+(?:свой\s+)?коммент|\bleave a (?:comment|reply)\b|\bcomments?\s*\(\d+\)"
+    r"|©|\(c\)\s*\d|\bcopyright\b|все права защищены|all rights reserved|перепечатк"
+    r"|при (?:полном или частичном )?"
+    r"(?:копировании|использовании|цитировании)[^.]{0,40}(?:ссылк|гиперссылк)"
+    r"|рубрик|\bcolumn:"
+    r"|https?://|www\.|@\w",
+    re.IGNORECASE,
+)
+# A byline or credit glued to the first sentence when the page had no full stop after it:
+# «Текст: Дарья Косарева Впервые за…», "By John Smith, Reuters The bank…". A name is two or three
+# capitalised words (first name, a patronymic, surname).
+_NAME = r"[A-ZА-ЯЁ][\w’'-]+(?:\s+[A-ZА-ЯЁ][\w’'-]+(?:вич|вна|ична|ич))?\s+[A-ZА-ЯЁ][\w’'-]+"
+_BYLINE = re.compile(
+    rf"^(?:(?i:(?:(?:текст|фото)\s+и\s+)?(?:текст|автор|авторы|фото|photo|text|words|редактор|корреспондент"
+    rf"|беседовал[аи]?|подготовил[аи]?))\s*[:—–-]\s*{_NAME}(?:\s+и\s+{_NAME})*\s*[,.|/]?\s*"
+    rf"|(?i:by)\s+{_NAME}(?:\s+and\s+{_NAME})*(?:,\s*[A-Z][\w&.]{{1,30}})?\s*[,.|—–-]?\s+)"
+)
+# Sentences that lean on one before them: a pronoun, a demonstrative, a connective. They are never
+# the first of a summary, and follow only the sentence they were written after.
+_DEPENDENT = re.compile(
+    r"^(?:поэтому|потому|он|она|оно|они|его|ее|её|их|им|ей|ему|ним|ней|них|там|тут|здесь|тогда|туда|оттуда"
+    r"|этот|эта|это|эти|этого|этой|этим|этих|этому|этом|такой|такая|такое|такие|данн\w+|указанн\w+"
+    r"|также|тоже|кроме того|помимо этого|при этом|однако|но|а|и|впрочем|тем не менее|вместе с тем|между тем"
+    r"|в то же время|таким образом|в связи с этим|в ответ|по (?:его|ее|её|их) (?:словам|мнению|данным)"
+    r"|напомним|ранее|кстати|именно|причем|причём|зато|следовательно|итак|так,|в том числе|в частности"
+    r"|he|she|it|they|his|her|its|their|him|them|this|these|that|those|however|also|but|so|and|or"
+    r"|therefore|thus|hence|meanwhile|moreover|furthermore|in addition|additionally|still|yet|instead"
+    r"|nevertheless|nonetheless|such|besides|then|there,|as a result|in turn)\b",
     re.IGNORECASE,
 )
 
 
+def depends_on_previous(sentence: str) -> bool:
+    """Whether a sentence needs the one before it to be understood («Поэтому…», "He said…")."""
+    return bool(_DEPENDENT.match(sentence))
+
+
 @dataclass(frozen=True)
 class RankedSentences:
-    """A story's best distinct sentences, most central first, with what novelty checks need."""
+    """A story's best distinct sentences, best first, with what novelty checks need."""
 
     sentences: tuple[str, ...]
-    scores: tuple[float, ...]  # centrality, the best one 1.0
+    scores: tuple[float, ...]  # lead position times the report's centrality, the best one 1.0
     # TF-IDF with IDF over the story's own sentences: the words every report repeats (the bridge,
     # the city) say nothing new, so overlap on them alone does not make a sentence old news.
     vectors: tuple[Mapping[str, float], ...] = field(hash=False)
     overlap: tuple[tuple[float, ...], ...]  # cosine between candidates
     term_weights: Mapping[str, float] = field(hash=False)  # IDF of the candidates' terms
     unknown_weight: float = 1.0  # IDF of a term no candidate uses
+    # For a sentence that leans on the one before it: that sentence's index among the candidates,
+    # -1 when it is not one (then the sentence is never shown); None for a sentence that stands alone.
+    follows: tuple[int | None, ...] = ()
 
     def vector_of(self, sentence: str) -> Mapping[str, float]:
         """The vector of a sentence sent earlier: looked up when it came from this story, else computed."""
@@ -66,133 +113,178 @@ def _vector(counts: Mapping[str, int], weights: Mapping[str, float] | None = Non
     return {t: w / norm for t, w in raw.items()}
 
 
-# Wire-style datelines ("WASHINGTON:", "INTERFAX.RU -", "МОСКВА, 1 ноя — РИА Новости.") name the desk,
-# not the news; five capitals at least, so that "США — крупнейший..." keeps its subject.
+# Wire-style datelines name the desk, not the news: "WASHINGTON:", "INTERFAX.RU -", "МОСКВА, 1 ноя —
+# РИА Новости.", "МОСКВА, 1 ноября. /ТАСС/.", "ATLANTA, Georgia --", "Interfax-Russia.ru - ". Five
+# capitals at least, so that "США — крупнейший..." keeps its subject.
 _DATELINE = re.compile(
-    r"^(?:[A-ZА-ЯЁ][A-ZА-ЯЁ.]{4,}(?:\s[A-ZА-ЯЁ.]+)*|(?:[A-Z]{3,}(?:\s[A-Z]+)*\s)?\([^)]{1,20}\))"
-    r"(?:,[^,:—–-]{1,25}\s*[—–-]\s*[^.:]{1,25}\.\s+|\s*(?:[:—–]|-\s)\s*)"
+    r"^(?:(?:[A-ZА-ЯЁ][A-ZА-ЯЁ.]{4,}(?:[\s/-][A-ZА-ЯЁ.]+)*|(?:[A-Z]{3,}(?:\s[A-Z]+)*\s)?\([^)]{1,40}\))"
+    r"(?:,[^,:—–/-]{1,25}\s*[—–-]\s*[^.:]{1,25}\.\s+|,[^/]{1,25}/\s*[^/]{1,20}/\.?\s+"
+    r"|,\s[^,:—–]{1,25}?\s*(?:--|[—–])\s*|,[^()]{1,25}\([^)]{1,20}\)\s*(?:--?|[—–])\s*"
+    r"|\s*(?:[:—–]|--?\s)\s*)"
+    r"|[\w-]+\.(?:ru|ua|by|kz|com|net|org|info|su)\s+(?:--?|[—–])\s+)"
 )
 
 
-def _without_dateline(sentence: str) -> str:
-    stripped = _DATELINE.sub("", sentence, count=1)
-    return stripped[:1].upper() + stripped[1:] if stripped else sentence
+# A page's time stamp and the photo credit under the lead picture, glued to the first sentence:
+# "12:45 01.11.2019 Фото: pixabay.com 3 0 Демократы начали…".
+_STAMP = re.compile(
+    r"^(?:\d{1,2}:\d{2}(?:\s*,?\s*\d{1,2}[./]\d{1,2}[./]\d{2,4})?\s+)?"
+    r"(?:(?:фото|photo|иллюстрация)\s*:\s*[\w-]+(?:\.[\w-]+)+\S*(?:\s+\d+)*\s+)?"
+    r"(?=\S)",
+    re.IGNORECASE,
+)
+
+
+# Paragraphs the page joined without a space ("…the Centers for Disease Control.As of October 29…");
+# a capital before the full stop is left alone, so "U.S.A" and "NASHBRYANSK.RU" stay whole.
+_GLUED = re.compile(r"([a-zа-яё0-9)\"»”][.!?])([A-ZА-ЯЁ«\"“])")
+
+
+def clean_sentence(sentence: str) -> str:
+    """A sentence without the dateline or byline the page put before it, whitespace collapsed."""
+    sentence = " ".join(sentence.split())
+    for pattern in (_STAMP, _DATELINE, _BYLINE, _DATELINE):
+        stripped = pattern.sub("", sentence, count=1)
+        if stripped != sentence and stripped:
+            sentence = stripped[:1].upper() + stripped[1:]
+    return sentence
 
 
 def _newsworthy(sentence: str) -> bool:
     """Sentences a reader can take alone: whole statements of reasonable length, not captions.
 
-    A sentence with an unclosed quotation mark is a piece of a quote the splitter cut inside; one
-    without final punctuation is a caption, a list item or a run of related links.
+    One that closes a quotation it never opened, or starts in lower case, is the tail of a quote the
+    splitter cut; one without final punctuation is a caption, a list item or a run of related links.
+    Straight quotes are not counted: publishers nest them («АО "Аэропорт "Симферополь"»).
     """
     n = len(words(sentence))
     return (
         MIN_WORDS <= n <= MAX_WORDS
-        and sentence.endswith((".", "!", "…", "»", '"', "”", "’", "'"))
+        and sentence.endswith((".", "!", "?", "…", "»", '"', "”", "’", "'"))
         and not sentence.startswith(("•", "|", "-", "—", "*", "("))
+        and not sentence[:1].islower()
         and not _BOILERPLATE.search(sentence)
-        and sentence.count("«") == sentence.count("»")
-        and sentence.count('"') % 2 == 0
-        and sentence.count("“") == sentence.count("”")
+        and sentence.count("«") >= sentence.count("»")
+        and sentence.count("“") >= sentence.count("”")
     )
 
 
 def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDIDATES) -> RankedSentences:
-    """TextRank over the sentences of a story's articles, biased towards each article's lead.
+    """Candidates scored by their place in their report and by how central that report is.
 
-    Rewrites of one event repeat its core facts, so sentences similar to many others are central;
-    the random jump favours early sentences, since news puts the event first (inverted pyramid).
+    A sentence's score is 1/(1+k) for the k-th newsworthy sentence of its report (news puts the event
+    first), times its report's mean similarity to the other reports, so the most central report's lead
+    comes first and a side report's details come after it; rewrites of one line keep one copy.
     """
     texts: list[str] = []
     positions: list[int] = []
+    owners: list[int] = []
     bags: list[Counter[str]] = []
-    for _, text in articles:
-        for position, piece in enumerate(islice(sentenize(text), SENTENCES_PER_ARTICLE)):
-            sentence = _without_dateline(" ".join(piece.text.split()))
+    previous: list[int | None] = []  # index in `texts` of the sentence written just before, if kept
+    for owner, (_, text) in enumerate(articles):
+        text = _GLUED.sub(r"\1 \2", text)
+        kept = 0
+        last: int | None = None  # the sentence just before, if it was kept
+        for piece in islice(sentenize(text), SENTENCES_PER_ARTICLE):
+            sentence = clean_sentence(piece.text)
             bag = Counter(content_stems(sentence))
             if _newsworthy(sentence) and bag:
+                previous.append(last if depends_on_previous(sentence) else None)
+                if previous[-1] is None and depends_on_previous(sentence):
+                    previous[-1] = -1
+                last = len(texts)
                 texts.append(sentence)
-                positions.append(position)
+                positions.append(kept)
+                owners.append(owner)
                 bags.append(bag)
+                kept += 1
+            else:
+                last = None
     if not texts:
         return RankedSentences((), (), (), (), {})
     frequency: Counter[str] = Counter(t for bag in bags for t in bag)
     n = len(texts)
     idf = {t: math.log((n + 1) / (df + 1)) + 1.0 for t, df in frequency.items()}
     vectors = [_vector(bag, idf) for bag in bags]
-    scores = _textrank(vectors, positions)
+    centrality = _centrality(bags, owners, idf)
+    scores = [centrality[owners[i]] / (1.0 + positions[i]) for i in range(n)]
     chosen: list[int] = []
-    for i in sorted(range(n), key=lambda i: (-scores[i], positions[i], len(texts[i]))):
+    for i in sorted(range(n), key=lambda i: (-scores[i], owners[i], positions[i])):
         if all(cosine(vectors[i], vectors[j]) < DUPLICATE for j in chosen):
             chosen.append(i)
             if len(chosen) == candidates:
                 break
+    index = {i: k for k, i in enumerate(chosen)}
     top = scores[chosen[0]] or 1.0
     return RankedSentences(
         sentences=tuple(texts[i] for i in chosen),
-        scores=tuple(round(float(scores[i] / top), 4) for i in chosen),
+        scores=tuple(round(scores[i] / top, 4) for i in chosen),
         vectors=tuple(vectors[i] for i in chosen),
         overlap=tuple(tuple(round(cosine(vectors[i], vectors[j]), 4) for j in chosen) for i in chosen),
         term_weights={t: idf[t] for i in chosen for t in vectors[i]},
         unknown_weight=math.log(n + 1) + 1.0,
+        follows=tuple(None if previous[i] is None else index.get(previous[i], -1) for i in chosen),
     )
 
 
-def _textrank(vectors: Sequence[Mapping[str, float]], positions: Sequence[int]) -> np.ndarray:
-    vocabulary: dict[str, int] = {}
-    rows, cols, values = [], [], []
-    for i, vector in enumerate(vectors):
-        for term, weight in vector.items():
-            rows.append(i)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            values.append(weight)
-    matrix = np.zeros((len(vectors), len(vocabulary)))
-    matrix[rows, cols] = values
-    similarity = matrix @ matrix.T
-    np.fill_diagonal(similarity, 0.0)
-    out_weight = similarity.sum(axis=1, keepdims=True)
-    transition = np.divide(similarity, out_weight, out=np.zeros_like(similarity), where=out_weight > 0)
-    jump = 1.0 / (1.0 + np.asarray(positions, dtype=float))
-    jump /= jump.sum()
-    rank = np.full(len(vectors), 1.0 / len(vectors))
-    for _ in range(50):
-        updated = (1 - DAMPING) * jump + DAMPING * (transition.T @ rank)
-        dangling = rank[out_weight[:, 0] == 0].sum()
-        updated += DAMPING * dangling * jump
-        if np.abs(updated - rank).sum() < 1e-6:
-            return updated
-        rank = updated
-    return rank
+def _centrality(bags: Sequence[Counter[str]], owners: Sequence[int], idf: Mapping[str, float]) -> list[float]:
+    """Each report's mean similarity to the others, the most central 1.0; every report 1.0 when alone."""
+    reports = max(owners) + 1
+    merged: list[Counter[str]] = [Counter() for _ in range(reports)]
+    for bag, owner in zip(bags, owners, strict=True):
+        merged[owner].update(bag)
+    if reports == 1:
+        return [1.0]
+    vectors = [_vector(bag, idf) for bag in merged]
+    mean = [
+        sum(cosine(v, w) for j, w in enumerate(vectors) if j != i and w) / (reports - 1) if v else 0.0
+        for i, v in enumerate(vectors)
+    ]
+    top = max(mean) or 1.0
+    return [m / top if top else 1.0 for m in mean]
 
 
 def summarize(
-    ranked: RankedSentences, already_sent: Sequence[str] = (), max_sentences: int = 3, max_chars: int = 600
+    ranked: RankedSentences,
+    already_sent: Sequence[str] = (),
+    max_sentences: int = MAX_SENTENCES,
+    max_chars: int = MAX_CHARS,
 ) -> tuple[str, ...]:
-    """1-3 sentences: central to the story and, by MMR, unlike each other and what the chat already got.
+    """The lead first, then, by MMR, sentences unlike each other and unlike what the chat already got.
 
     Sentences the chat already got are left out while anything new remains; a story with nothing
-    new still yields its most central sentence, so the result is never empty when the story has text.
+    new still yields its best sentence, so the result is never empty when the story has text. A
+    sentence that leans on the one before it is taken only right after that one.
     """
     if not ranked.sentences:
         return ()
+    follows = ranked.follows or (None,) * len(ranked.sentences)
     sent = [ranked.vector_of(s) for s in already_sent]
     old_news = [max((cosine(v, s) for s in sent), default=0.0) for v in ranked.vectors]
-    pool = [i for i, old in enumerate(old_news) if old < RESTATES] or [0]
+    pool = [i for i, old in enumerate(old_news) if old < RESTATES]
+    if not pool:
+        pool = [next((i for i, f in enumerate(follows) if f is None), 0)]
     chosen: list[int] = []
 
     def mmr(i: int) -> float:
         redundancy = max([old_news[i], *(ranked.overlap[i][j] for j in chosen)])
         return RELEVANCE * ranked.scores[i] - (1 - RELEVANCE) * redundancy
 
+    def readable(i: int) -> bool:
+        return follows[i] is None or (bool(chosen) and follows[i] == chosen[-1])
+
     length = 0
-    while pool and len(chosen) < max_sentences:
-        best = max(pool, key=mmr)
-        # A later sentence must add more than it repeats, and the summary must stay short.
-        if chosen and (mmr(best) <= 0 or length + len(ranked.sentences[best]) > max_chars):
+    while len(chosen) < max_sentences:
+        options = [i for i in pool if readable(i)]
+        if not options:
+            break
+        best = max(options, key=mmr)
+        # The first sentence is always shown; later ones only while the summary stays short.
+        if chosen and length + len(ranked.sentences[best]) > max_chars:
             break
         chosen.append(best)
         length += len(ranked.sentences[best]) + 1
-        pool = [i for i in pool if ranked.overlap[i][best] < RESTATES]
+        pool = [i for i in pool if i != best and ranked.overlap[i][best] < RESTATES]
     return tuple(ranked.sentences[i] for i in chosen)
 
 
@@ -261,7 +353,9 @@ class StoryDigest:
     last_published: datetime
 
 
-def digest_story(story: Story, already_sent: Sequence[str] = (), max_sentences: int = 3) -> StoryDigest:
+def digest_story(
+    story: Story, already_sent: Sequence[str] = (), max_sentences: int = MAX_SENTENCES
+) -> StoryDigest:
     return StoryDigest(
         headline=story.headline,
         summary=summarize(story.sentences, already_sent, max_sentences),
