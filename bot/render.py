@@ -16,6 +16,7 @@ from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport
 from bot.telegram_text import esc
 from storage.articles import Article, ArticleStats
+from storage.entities import FailureCounts
 
 
 def locale() -> str:
@@ -190,7 +191,7 @@ def search_results(query: str, articles: list[Article], tz: ZoneInfo) -> str:
     return "\n\n".join(blocks)
 
 
-def stats(figures: ArticleStats, tz: ZoneInfo) -> str:
+def stats(figures: ArticleStats, tz: ZoneInfo, failures: FailureCounts | None = None) -> str:
     langs = ", ".join(f"{lang}: {n}" for lang, n in sorted(figures.by_lang.items())) or "—"
     lines = [
         _("📊 <b>Archive</b>"),
@@ -198,6 +199,10 @@ def stats(figures: ArticleStats, tz: ZoneInfo) -> str:
         _("Languages: {langs}").format(langs=esc(langs)),
         _("Sources: {n}").format(n=figures.sources),
     ]
+    if failures is not None:
+        lines.append(_("Analysis failed: {n}").format(n=failures.failed))
+        if failures.waiting:
+            lines.append(_("To analyse again after a storage fault: {n}").format(n=failures.waiting))
     if figures.last_ingested_at:
         lines.append(_("Last added: {when}").format(when=moment_label(figures.last_ingested_at, tz)))
     if figures.newest_published_at:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.analysis.entities import fold
 from bot.analyzer import Analysed
 from storage.entities import EntityRepo, EntitySummary
@@ -56,14 +58,16 @@ class TimelineService:
         self._entities = entities
         self._timezone = timezone
 
-    async def on_analyzed(self, analysed: list[Analysed]) -> None:
-        """Merge a batch of analysed articles' events into the timeline (Analyzer.on_analyzed)."""
-        await self._events.add_many(
-            [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
+    async def on_analyzed(self, conn: aiosqlite.Connection, analysed: list[Analysed]) -> None:
+        """Merge a batch of analysed articles' events into the timeline (Analyzer.on_analyzed), in the
+        transaction that stores their analyses."""
+        await self._events.add_in(
+            conn, [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
         )
 
-    async def on_reset(self) -> None:
-        await self._events.clear()
+    async def on_reset(self, conn: aiosqlite.Connection) -> None:
+        """Forget every event, in the transaction of a reindex that forgets every analysis."""
+        await self._events.clear_in(conn)
 
     async def find(self, query: str) -> TimelineAnswer:
         """A person, organisation or place by any form of its name; else events with all the words."""

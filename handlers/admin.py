@@ -12,10 +12,13 @@ from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.filters import IsAdmin
 from storage.articles import ArticleRepo
+from storage.entities import EntityRepo
 
 
-async def stats(message: Message, articles: ArticleRepo, settings: Settings) -> None:
-    await message.answer(render.stats(await articles.stats(), settings.timezone))
+async def stats(message: Message, articles: ArticleRepo, entities: EntityRepo, settings: Settings) -> None:
+    await message.answer(
+        render.stats(await articles.stats(), settings.timezone, await entities.failure_counts())
+    )
 
 
 async def reindex(message: Message, analyzer: Analyzer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,23 @@ from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from storage.articles import Article, utc_iso
 from storage.database import Database
+
+# Writes derived from a batch of stored analyses (its maps, None for a no-op), in their transaction.
+StoredHook = Callable[[aiosqlite.Connection, list[dict[str, int] | None]], Awaitable[None]]
+ClearHook = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class AnalysisFailure:
+    article_id: int
+    reason: str
+    transient: bool  # a fault of the storage (full disk, locked database), retried while the bot runs
+
+
+@dataclass(frozen=True)
+class FailureCounts:
+    failed: int  # for a reason of the article's own: analysed again only by a reindex
+    waiting: int  # after a transient fault: retried while the bot runs
 
 
 @dataclass(frozen=True)
@@ -104,20 +121,37 @@ class EntityRepo:
         self._db = db
 
     # ----- writing -----
-    async def save(self, article: Article, understanding: Understanding) -> dict[str, int]:
-        """Store one article's analysis; the map of its analysis keys to entity ids (for events)."""
+    async def save(self, article: Article, understanding: Understanding) -> dict[str, int] | None:
+        """Store one article's analysis; the map of its analysis keys to entity ids (for events), or None
+        when the article already has a current analysis (storing it again is a no-op)."""
         return (await self.save_many([(article, understanding)]))[0]
 
-    async def save_many(self, analysed: Sequence[tuple[Article, Understanding]]) -> list[dict[str, int]]:
+    async def save_many(
+        self, analysed: Sequence[tuple[Article, Understanding]], *, then: StoredHook | None = None
+    ) -> list[dict[str, int] | None]:
         """Store the analyses of several articles in one transaction, in order; for each, the map of its
-        analysis keys to entity ids. An entity merged into another by a later article of the batch is
-        mapped to the one it became."""
+        analysis keys to entity ids, or None for an article already analysed by this version (a no-op,
+        checked inside the transaction). An entity merged into another by a later article of the batch
+        is mapped to the one it became.
+
+        `then` writes what derives from the analyses (timeline events) in the same transaction, so a
+        crash stores an article's analysis, entities and events together or not at all."""
         merged: dict[int, int] = {}  # entity id -> the id it was merged into
         async with self._db.transaction() as conn:
             maps = [
                 await self._save(conn, article, understanding, merged) for article, understanding in analysed
             ]
-        return [{key: _merged_id(merged, entity_id) for key, entity_id in ids.items()} for ids in maps]
+            resolved = [
+                None if ids is None else {key: _merged_id(merged, value) for key, value in ids.items()}
+                for ids in maps
+            ]
+            await conn.executemany(
+                "DELETE FROM analysis_failures WHERE article_id = ?",
+                [(a.id,) for (a, _), ids in zip(analysed, resolved, strict=True) if ids is not None],
+            )
+            if then is not None:
+                await then(conn, resolved)
+        return resolved
 
     async def _save(
         self,
@@ -125,13 +159,19 @@ class EntityRepo:
         article: Article,
         understanding: Understanding,
         merged: dict[int, int],
-    ) -> dict[str, int]:
+    ) -> dict[str, int] | None:
         published = utc_iso(article.published_at)
         analysis = understanding.analysis
-        await conn.execute(
-            "INSERT OR REPLACE INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)",
+        # Only an older version's analysis is replaced (a reindex cleared it first): an article with a
+        # current one is not counted twice when two paths queue it.
+        cursor = await conn.execute(
+            "INSERT INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (article_id) DO UPDATE SET version = excluded.version,"
+            " analyzed_at = excluded.analyzed_at WHERE analyses.version < excluded.version",
             (article.id, ANALYSIS_VERSION, utc_iso(datetime.now(UTC))),
         )
+        if cursor.rowcount == 0:
+            return None
         if analysis is None:
             return {}
         ids = await self._resolve_all(conn, analysis.entities, merged)
@@ -328,8 +368,10 @@ class EntityRepo:
             (target, target),
         )
 
-    async def clear(self) -> None:
-        """Forget every analysis (before a reindex of the whole archive)."""
+    async def clear(self, *, then: ClearHook | None = None) -> None:
+        """Forget every analysis and failure (before a reindex of the whole archive); `then` forgets what
+        derives from them (events) in the same transaction. Every article is then unanalysed, which is
+        what the start-up catch-up queues: a reindex killed half-way is finished by the next start."""
         async with self._db.transaction() as conn:
             for table in (
                 "entity_pairs",
@@ -340,8 +382,29 @@ class EntityRepo:
                 "entity_terms",
                 "entities",
                 "analyses",
+                "analysis_failures",
             ):
                 await conn.execute(f"DELETE FROM {table}")
+            if then is not None:
+                await then(conn)
+
+    async def record_failures(self, failures: Sequence[AnalysisFailure]) -> None:
+        """Record articles whose analysis failed, with why (the latest failure of each)."""
+        now = utc_iso(datetime.now(UTC))
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO analysis_failures (article_id, reason, transient, failed_at)"
+                " SELECT id, ?, ?, ? FROM articles WHERE id = ?",  # an article deleted meanwhile is skipped
+                [(f.reason, int(f.transient), now, f.article_id) for f in failures],
+            )
+
+    async def failure_counts(self) -> FailureCounts:
+        async with self._db.conn.execute(
+            "SELECT count(*) - coalesce(sum(transient), 0), coalesce(sum(transient), 0)"
+            " FROM analysis_failures"
+        ) as cursor:
+            failed, waiting = await cursor.fetchone()
+        return FailureCounts(failed, waiting)
 
     async def has_stale_analyses(self, version: int = ANALYSIS_VERSION) -> bool:
         """Whether some article was analysed by an older version of the analysis."""
@@ -351,9 +414,13 @@ class EntityRepo:
         return bool(rows)
 
     async def unanalysed(self, limit: int, version: int = ANALYSIS_VERSION) -> list[int]:
+        """Articles without a current analysis, except those whose analysis failed for a reason of their own
+        (retrying them would fail again: a reindex does)."""
         async with self._db.conn.execute(
             "SELECT a.id FROM articles a LEFT JOIN analyses s ON s.article_id = a.id"
-            " WHERE s.article_id IS NULL OR s.version < ? ORDER BY a.id LIMIT ?",
+            " WHERE (s.article_id IS NULL OR s.version < ?) AND NOT EXISTS"
+            " (SELECT 1 FROM analysis_failures f WHERE f.article_id = a.id AND NOT f.transient)"
+            " ORDER BY a.id LIMIT ?",
             (version, limit),
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]

@@ -155,8 +155,12 @@ class EventRepo:
         Articles whose events are stored already are left as they are.
         """
         async with self._db.transaction() as conn:
-            for start in range(0, len(articles), BATCH_ARTICLES):
-                await self._merge(conn, articles[start : start + BATCH_ARTICLES])
+            await self.add_in(conn, articles)
+
+    async def add_in(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]) -> None:
+        """add_many inside a transaction the caller holds: the one that stores the articles' analyses."""
+        for start in range(0, len(articles), BATCH_ARTICLES):
+            await self._merge(conn, articles[start : start + BATCH_ARTICLES])
 
     async def _merge(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]) -> None:
         """One batch: stored candidates read once, reports merged in memory, every change written once."""
@@ -359,15 +363,19 @@ class EventRepo:
     async def clear(self) -> None:
         """Forget every event (a reindex analyses the archive again)."""
         async with self._db.transaction() as conn:
-            await conn.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
-            for table in (
-                "event_entities",
-                "event_terms",
-                "event_term_counts",
-                "event_reports",
-                "event_clusters",
-            ):
-                await conn.execute(f"DELETE FROM {table}")
+            await self.clear_in(conn)
+
+    async def clear_in(self, conn: aiosqlite.Connection) -> None:
+        """clear inside a transaction the caller holds: the one that forgets the analyses."""
+        await conn.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+        for table in (
+            "event_entities",
+            "event_terms",
+            "event_term_counts",
+            "event_reports",
+            "event_clusters",
+        ):
+            await conn.execute(f"DELETE FROM {table}")
 
     async def topic_id(self, query: str) -> int:
         """A number for a word topic, the same for the same query."""
