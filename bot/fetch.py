@@ -229,8 +229,12 @@ class Fetcher:
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            # No per-host cap here, and a total above what the feed poller and the link handlers use at
+            # once: a request queued for a pooled connection spends its own deadline waiting, so slow
+            # feeds holding a host's few connections made good feeds of that host fail as timeouts.
+            # The poller bounds polls per host itself (FeedPoller.per_host).
             connector = aiohttp.TCPConnector(
-                resolver=CheckedResolver(self.policy, self._inner_resolver), limit=32, limit_per_host=4
+                resolver=CheckedResolver(self.policy, self._inner_resolver), limit=256, limit_per_host=0
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

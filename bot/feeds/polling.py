@@ -1,6 +1,7 @@
 """Polling feeds: conditional GETs, new items to articles (fetching the page when the feed gives a teaser),
 backoff and pausing for failing feeds. Feeds are polled concurrently, each within its own time budget,
-so one dead server never holds up the rest.
+so one dead server never holds up the rest: the limits on polls at once (overall and per host) are wide
+enough that slow servers cannot take every slot, and a poll's deadline starts only once it has its slot.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname or ''}:{parts.port or ''}"
+
+
 class FeedPoller:
     def __init__(
         self,
@@ -71,7 +77,8 @@ class FeedPoller:
         notify_admins: NotifyAdmins,
         *,
         run: RunPure = asyncio.to_thread,
-        concurrency: int = 4,
+        concurrency: int = 32,
+        per_host: int = 8,
         feed_timeout: float | None = None,
         items_timeout: float = 180.0,
         page_concurrency: int = 3,
@@ -86,6 +93,7 @@ class FeedPoller:
         self.notify_admins = notify_admins
         self.run = run
         self.concurrency = concurrency
+        self.per_host = per_host
         self.feed_timeout = feed_timeout if feed_timeout is not None else fetcher.timeout + 10.0
         self.items_timeout = items_timeout
         self.page_concurrency = page_concurrency
@@ -94,12 +102,17 @@ class FeedPoller:
         self._in_flight: set[int] = set()
 
     async def poll_due(self) -> list[PollOutcome]:
-        """Poll every due feed, at most `concurrency` at once; called by the scheduler every minute or so."""
+        """Poll every due feed, at most `concurrency` at once and `per_host` per server; called by the
+        scheduler every minute or so. (At most 4 at once, slow feeds due first took every slot until their
+        deadline and the good ones waited behind them.)"""
         feeds = await self.repo.due(self.clock())
         limit = asyncio.Semaphore(self.concurrency)
+        per_host: dict[str, asyncio.Semaphore] = {}
 
         async def bounded(feed: Feed) -> PollOutcome:
-            async with limit:
+            host = per_host.setdefault(_host(feed.url), asyncio.Semaphore(self.per_host))
+            # The host's turn first: a feed waiting for its busy server does not hold a slot others could use.
+            async with host, limit:
                 try:
                     return await self.poll_one(feed)
                 except Exception as exc:  # storage trouble: logged, and the other feeds still finish
