@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.ingest.documents import LineProblem, Problem, parse_document, parse_message_text
+from bot.analysis.understanding import MAX_ANALYSED_CHARS, analysed_text
+from bot.ingest.documents import (
+    LineProblem,
+    Notice,
+    NoticeKind,
+    Problem,
+    parse_document,
+    parse_message_text,
+)
 from bot.ingest.drafts import PreparedArticle
 from bot.workers import WorkerPool
 from storage.articles import Article, ArticleRepo, Stored
+
+log = logging.getLogger(__name__)
 
 StoredHook = Callable[[list[Article]], Awaitable[None]]
 
@@ -20,6 +31,7 @@ class IngestReport:
 
     stored: list[Stored] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # stored, but not quite as given
 
     @property
     def saved(self) -> list[Stored]:
@@ -42,9 +54,31 @@ class IngestService:
         """Run `hook` with the newly stored articles of every submission (analysis, stories)."""
         self._hooks.append(hook)
 
-    async def _store(self, prepared: list[PreparedArticle], by: int | None) -> list[Stored]:
+    async def _store(
+        self, prepared: list[PreparedArticle], by: int | None, notices: list[Notice]
+    ) -> list[Stored]:
+        """Store each article, run the hooks on the new ones, and append to `notices` what the admin should
+        know about them: a date that was not believed, a text longer than the analysis reads."""
         stored = [await self._articles.add(p, ingested_by=by) for p in prepared]
         created = [s.article for s in stored if s.created]
+        for item, outcome in zip(prepared, stored, strict=True):
+            if not outcome.created:
+                continue
+            article = outcome.article
+            if item.ignored_date is not None:
+                moment = item.ignored_date
+                shown = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+                # Feeds and web pages have no one to tell: the log is where an admin finds it.
+                log.warning(
+                    "article #%s (%s): publication date %s is implausible; stored with its ingest time",
+                    article.id,
+                    article.url or article.source or "no source",
+                    moment.isoformat(),
+                )
+                notices.append(Notice(NoticeKind.DATE_IGNORED, shown, article.id))
+            if len(article.text) > MAX_ANALYSED_CHARS:
+                analysed = len(analysed_text(article.text))
+                notices.append(Notice(NoticeKind.PARTLY_ANALYSED, str(analysed), article.id))
         if created:
             for hook in self._hooks:
                 await hook(created)
@@ -54,7 +88,9 @@ class IngestService:
         parsed = await self._workers.run_interactive(
             parse_document, filename, data, self._timezone, self.max_bytes
         )
-        return IngestReport(stored=await self._store(parsed.articles, by), problems=parsed.problems)
+        notices = list(parsed.notices)
+        stored = await self._store(parsed.articles, by, notices)
+        return IngestReport(stored=stored, problems=parsed.problems, notices=notices)
 
     async def text(
         self,
@@ -66,7 +102,7 @@ class IngestService:
         published_at: datetime | None = None,
         author: str | None = None,
     ) -> IngestReport:
-        if len(text.encode("utf-8")) > self.max_bytes:
+        if len(text.encode("utf-8", "surrogatepass")) > self.max_bytes:
             return IngestReport(problems=[LineProblem(Problem.TOO_LARGE)])
         prepared = await self._workers.run_interactive(
             parse_message_text,
@@ -79,7 +115,9 @@ class IngestService:
         )
         if prepared is None:
             return IngestReport(problems=[LineProblem(Problem.EMPTY)])
-        return IngestReport(stored=await self._store([prepared], by))
+        notices: list[Notice] = []
+        stored = await self._store([prepared], by, notices)
+        return IngestReport(stored=stored, notices=notices)
 
     def too_large(self, size: int | None) -> bool:
         return size is not None and size > self.max_bytes

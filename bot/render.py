@@ -12,7 +12,7 @@ from babel.dates import format_date, format_datetime
 
 from bot.analysis.entities import ENGLISH_NAMES
 from bot.analysis.snippets import best_snippet
-from bot.ingest.documents import LineProblem, Problem
+from bot.ingest.documents import LineProblem, Notice, NoticeKind, Problem
 from bot.ingestion import IngestReport
 from bot.telegram_text import esc
 from storage.articles import Article, ArticleStats
@@ -124,9 +124,38 @@ def problem(item: LineProblem) -> str:
             "“{detail}” is not an ISO 8601 date (e.g. 2025-11-26 or 2025-11-26T09:30:00+03:00)."
         ).format(detail=detail),
         Problem.BAD_URL: _("“{detail}” is not an http(s) URL.").format(detail=detail),
+        Problem.DATE_OUT_OF_RANGE: _(
+            "the date “{detail}” is not between 1900-01-01 and the day after tomorrow; "
+            "fix it or leave it out."
+        ).format(detail=detail),
+        Problem.TOO_DEEP: _("the JSON is nested too deeply to read."),
     }
     text = prefix + messages[item.problem]
     return "⚠️ " + text[:1].upper() + text[1:]
+
+
+def notice(item: Notice) -> str:
+    """What was stored, but not quite as sent: the admin should know, nothing needs to be sent again."""
+    prefix = f"#{item.article_id}: " if item.article_id is not None else ""
+    detail = esc(item.detail)
+    if item.kind is NoticeKind.BYTES_REPLACED:
+        count = int(item.detail)
+        text = __(
+            "{n} byte is not valid UTF-8 and was replaced with “�”.",
+            "{n} bytes are not valid UTF-8 and were replaced with “�”.",
+            count,
+        ).format(n=count)
+    elif item.kind is NoticeKind.DATE_IGNORED:
+        text = _(
+            "the date {date} is not between 1900-01-01 and the day after tomorrow, so the article is dated "
+            "when it was received."
+        ).format(date=detail)
+    else:
+        text = _(
+            "the text is long: who, roles and the timeline come from its first {n} characters; "
+            "it is stored and searchable whole."
+        ).format(n=item.detail)
+    return "ℹ️ " + prefix + text[:1].upper() + text[1:]
 
 
 def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
@@ -144,6 +173,7 @@ def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
                 _("↩️ Already stored as #{id}: {title}").format(id=article.id, title=title_link(article))
             )
     lines += [problem(p) for p in report.problems]
+    lines += [notice(n) for n in report.notices]
     if len(report.stored) > 1 or (report.stored and report.problems):
         lines.append(
             _("Saved: {saved}, already stored: {duplicates}, not read: {problems}.").format(

@@ -47,16 +47,34 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+# Stored moments the bot can show in any time zone: a year-1 or year-9999 date overflows in astimezone().
+_SHOWABLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+_SHOWABLE_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _showable(value: str | None, fallback: datetime) -> datetime:
+    """A stored date, or `fallback` when it cannot be read or shown. Since migration 0007 and the ingest
+    check no such date is stored; this keeps a database written otherwise readable."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if moment is not None and _SHOWABLE_FROM <= moment < _SHOWABLE_UNTIL else fallback
+
+
 def _article(row: aiosqlite.Row) -> Article:
+    ingested_at = datetime.fromisoformat(row["ingested_at"])
     return Article(
         id=row["id"],
         title=row["title"],
         text=row["text"],
-        published_at=datetime.fromisoformat(row["published_at"]),
+        published_at=_showable(row["published_at"], ingested_at),
         url=row["url"],
         source=row["source"],
         lang=row["lang"],
-        ingested_at=datetime.fromisoformat(row["ingested_at"]),
+        ingested_at=ingested_at,
         ingested_by=row["ingested_by"],
         author=row["author"],
     )
@@ -172,5 +190,5 @@ class ArticleRepo:
             by_lang=by_lang,
             sources=sources or 0,
             last_ingested_at=datetime.fromisoformat(last_ingested) if last_ingested else None,
-            newest_published_at=datetime.fromisoformat(newest) if newest else None,
+            newest_published_at=_showable(newest, datetime.now(UTC)) if newest else None,
         )

@@ -123,23 +123,22 @@ def _entry_date(entry: Any, field: str, zone: str) -> datetime | None:
     named = raw.rsplit(" ", 1)[-1].lower() if raw else ""
     if named in _LOCAL_ZONE_NAMES:
         zone, raw, parsed = _LOCAL_ZONE_NAMES[named], raw.rsplit(" ", 1)[0], None
-    if parsed is not None:
-        try:
+    try:
+        if parsed is not None:
             moment = datetime(*parsed[:6])
-        except (TypeError, ValueError):
-            return None
-        if raw and _ZONE_AT_END_RE.search(raw):
-            return moment.replace(tzinfo=UTC)
-    elif raw:
-        try:
+            if raw and _ZONE_AT_END_RE.search(raw):
+                return moment.replace(tzinfo=UTC)
+        elif raw:
             moment = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+            if moment.tzinfo is not None:
+                return moment.astimezone(UTC)
+        else:
             return None
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-    else:
+        return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        # No date rather than a failed poll: a year-1 date with a zone has no UTC moment (OverflowError);
+        # an implausible one that parses is dropped, and logged, when the item is stored.
         return None
-    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _entry_text(entry: Any) -> str:

@@ -5,6 +5,7 @@ Pure: runs in the analysis worker process, so a 5 MB file never blocks the event
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from enum import StrEnum
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-from bot.ingest.drafts import ArticleDraft, PreparedArticle, clean_title, prepare
+from bot.analysis.invisible import visible_text
+from bot.ingest.drafts import ArticleDraft, PreparedArticle, clean_title, plausible_date, prepare
 
 
 class Problem(StrEnum):
@@ -27,7 +29,24 @@ class Problem(StrEnum):
     NOT_AN_OBJECT = "not_an_object"
     MISSING_FIELD = "missing_field"
     BAD_DATE = "bad_date"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
+    TOO_DEEP = "too_deep"
     BAD_URL = "bad_url"
+
+
+class NoticeKind(StrEnum):
+    """Something the admin should know about what was stored: not a refusal."""
+
+    BYTES_REPLACED = "bytes_replaced"  # detail: how many undecodable bytes became U+FFFD
+    DATE_IGNORED = "date_ignored"  # detail: the date given; the article has its ingest time instead
+    PARTLY_ANALYSED = "partly_analysed"  # detail: how many characters of the text the analysis reads
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    detail: str = ""
+    article_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,7 @@ class LineProblem:
 class ParsedDocument:
     articles: list[PreparedArticle] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -64,22 +84,69 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SEED_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+)$")
 
 
-def decode_text(data: bytes) -> str | Problem:
-    """UTF-8 (with or without BOM), else Windows-1251, the two encodings Russian text files come in."""
-    head = data[:8192]
-    if head.startswith(_MAGIC) or b"\x00" in head:
-        return Problem.BINARY
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            return Problem.UNDECODABLE
-    sample = text[:20000]
+# A byte-order mark names the encoding outright (UTF-32 first: its LE mark begins with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_BAD_BYTE = "\udcff"  # marks a byte no decoder turns into: decoders never yield lone surrogates
+_NON_ASCII = bytes(range(128, 256))
+
+
+def _mark_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return _BAD_BYTE * (error.end - error.start), error.end
+
+
+codecs.register_error("newsbot-mark", _mark_bad_bytes)
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    replaced: int = 0  # undecodable bytes, each now U+FFFD
+
+
+def _decode_marking(data: bytes, encoding: str) -> DecodedText:
+    text = data.decode(encoding, "newsbot-mark")
+    replaced = text.count(_BAD_BYTE)
+    return DecodedText(text.replace(_BAD_BYTE, "\ufffd") if replaced else text, replaced)
+
+
+def decode_document(data: bytes) -> DecodedText | Problem:
+    """The text of a document: the encoding its byte-order mark names (UTF-8, UTF-16, UTF-32), else UTF-8,
+    else Windows-1251, the encodings Russian text files come in. UTF-8 with a few bad bytes (a cut or a
+    stray byte) stays UTF-8 with those bytes replaced: it is Windows-1251 only when fewer than half of its
+    non-ASCII bytes form valid UTF-8 (Russian Windows-1251 text has almost none; UTF-8 text almost all)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            decoded = _decode_marking(data[len(bom) :], encoding)
+            break
+    else:
+        head = data[:8192]
+        if head.startswith(_MAGIC) or b"\x00" in head:
+            return Problem.BINARY
+        decoded = _decode_marking(data, "utf-8")
+        non_ascii = len(data) - len(data.translate(None, _NON_ASCII))
+        if decoded.replaced * 2 > non_ascii:
+            try:
+                decoded = DecodedText(data.decode("cp1251"))
+            except UnicodeDecodeError:
+                return Problem.UNDECODABLE
+    sample = decoded.text[:20000]
     if sample and len(_CONTROL.findall(sample)) > len(sample) / 100:
         return Problem.BINARY
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    return DecodedText(text, decoded.replaced)
+
+
+def decode_text(data: bytes) -> str | Problem:
+    """`decode_document`'s text alone."""
+    decoded = decode_document(data)
+    return decoded if isinstance(decoded, Problem) else decoded.text
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -100,8 +167,8 @@ def parse_datetime(value: str, tz: ZoneInfo) -> datetime | None:
 
 def draft_from_text(text: str, tz: ZoneInfo, **fields: object) -> ArticleDraft | None:
     """First line is the title, or `date YYYY-MM-DD Title` (the seed format); the rest is the body."""
-    text = text.strip("\ufeff\n ")
-    if not text.strip():
+    text = visible_text(text).strip()
+    if not text:
         return None
     first, _, rest = text.partition("\n")
     published = fields.pop("published_at", None)
@@ -139,12 +206,20 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
         except json.JSONDecodeError as exc:
             result.problems.append(LineProblem(Problem.BAD_JSON, number, exc.msg))
             continue
+        except ValueError as exc:  # an integer over Python's 4,300-digit limit
+            result.problems.append(LineProblem(Problem.BAD_JSON, number, str(exc)[:80]))
+            continue
+        except RecursionError:  # "[[[[…": the line alone is refused, the others are read
+            result.problems.append(LineProblem(Problem.TOO_DEEP, number))
+            continue
         if not isinstance(record, dict):
             result.problems.append(LineProblem(Problem.NOT_AN_OBJECT, number))
             continue
-        missing = [
-            k for k in ("title", "text") if not isinstance(record.get(k), str) or not record[k].strip()
-        ]
+        fields = {
+            key: visible_text(record[key]).strip() if isinstance(record.get(key), str) else ""
+            for key in ("title", "text")
+        }
+        missing = [k for k, value in fields.items() if not value]
         if missing:
             result.problems.append(LineProblem(Problem.MISSING_FIELD, number, ", ".join(missing)))
             continue
@@ -154,6 +229,12 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
             if published is None:
                 result.problems.append(LineProblem(Problem.BAD_DATE, number, str(record["date"])[:40]))
                 continue
+            if not plausible_date(published):
+                # The admin gave this date and can fix it: the line is refused, not stored undated.
+                result.problems.append(
+                    LineProblem(Problem.DATE_OUT_OF_RANGE, number, str(record["date"])[:40])
+                )
+                continue
         url = record.get("url") or None
         if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
             result.problems.append(LineProblem(Problem.BAD_URL, number, str(url)[:80]))
@@ -162,8 +243,8 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
         source = record.get("source") if isinstance(record.get("source"), str) else None
         author = record.get("author") if isinstance(record.get("author"), str) else None
         draft = ArticleDraft(
-            title=clean_title(record["title"]),
-            text=record["text"].strip(),
+            title=clean_title(fields["title"]),
+            text=fields["text"],
             published_at=published,
             url=url,
             source=source,
@@ -183,12 +264,18 @@ def parse_document(filename: str, data: bytes, timezone: str, max_bytes: int) ->
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return ParsedDocument(problems=[LineProblem(Problem.UNSUPPORTED, detail=suffix)])
-    decoded = decode_text(data)
-    if isinstance(decoded, Problem):
-        return ParsedDocument(problems=[LineProblem(decoded)])
-    if not decoded.strip():
+    document = decode_document(data)
+    if isinstance(document, Problem):
+        return ParsedDocument(problems=[LineProblem(document)])
+    parsed = _parse_decoded(suffix, document.text, ZoneInfo(timezone))
+    if document.replaced and parsed.articles:
+        parsed.notices.insert(0, Notice(NoticeKind.BYTES_REPLACED, str(document.replaced)))
+    return parsed
+
+
+def _parse_decoded(suffix: str, decoded: str, tz: ZoneInfo) -> ParsedDocument:
+    if not visible_text(decoded).strip():
         return ParsedDocument(problems=[LineProblem(Problem.EMPTY)])
-    tz = ZoneInfo(timezone)
     if suffix in JSONL_SUFFIXES:
         return _jsonl(decoded, tz)
     if suffix in HTML_SUFFIXES:

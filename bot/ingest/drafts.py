@@ -5,13 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
+from bot.analysis.invisible import visible_text
 from bot.analysis.language import detect_lang
 from bot.analysis.stems import stemmed_text
 
 TITLE_LIMIT = 300
+
+# Publication dates the bot believes: a news archive has nothing older, and a clock a little ahead (or a
+# site's zone misread) is forgiven up to two days. Outside this, a date is a typo or a placeholder
+# ("0001-01-01", "9999-12-31"), and such dates overflowed when shown in a time zone.
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class PreparedArticle:
     content_hash: str
     title_stems: str
     body_stems: str
+    ignored_date: datetime | None = None  # the draft's date, outside the plausible range: not stored
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -57,11 +65,39 @@ def clean_title(title: str) -> str:
     return title
 
 
-def prepare(draft: ArticleDraft) -> PreparedArticle:
+def plausible_date(moment: datetime, now: datetime | None = None) -> bool:
+    """Within 1900-01-01 … now + 2 days (naive: read as UTC): safe to store and to show in any zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return EARLIEST_PUBLISHED <= moment <= (now or datetime.now(UTC)) + FUTURE_SLACK
+
+
+def _visible(value: str | None) -> str | None:
+    return visible_text(value).strip() or None if value is not None else None
+
+
+def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle:
+    """The one gate between every parser and storage: text without invisible characters, NFC-normalised
+    (so "Алекс\u200bандр" is found and named as "Александр"), and no date outside `plausible_date`: such
+    a date is dropped (the article gets its ingest time) and kept in `ignored_date` for reply and log."""
+    text = visible_text(draft.text).strip()
+    title = clean_title(visible_text(draft.title)) or clean_title(text.split("\n", 1)[0])
+    published, ignored = draft.published_at, None
+    if published is not None and not plausible_date(published, now):
+        published, ignored = None, published
+    draft = replace(
+        draft,
+        title=title,
+        text=text or title,
+        published_at=published,
+        source=_visible(draft.source),
+        author=_visible(draft.author),
+    )
     return PreparedArticle(
         draft=draft,
         lang=draft.lang or detect_lang(f"{draft.title}\n{draft.text}"),
         content_hash=content_hash(draft.text),
         title_stems=stemmed_text(draft.title),
         body_stems=stemmed_text(draft.text),
+        ignored_date=ignored,
     )

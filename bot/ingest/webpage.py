@@ -74,7 +74,10 @@ def parse_datetime(value: str) -> datetime | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00+05:00" is before year 1 in UTC: no date at all
+        return None
 
 
 def _json_ld_objects(data: Any) -> Iterator[dict[str, Any]]:
