@@ -9,6 +9,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 
+import lxml.html
 import pytest
 
 from bot.analysis.article import article_text
@@ -19,6 +20,7 @@ from bot.analysis.understanding import (
     understand,
     understand_batch,
 )
+from bot.ingest.webpage import MAX_PAGE_ELEMENTS, extract_article, trim_page
 from bot.workers import WorkerPool
 
 SENTENCE = "Президент Белоруссии Александр Лукашенко заявил, что Минск готов принять переговоры."
@@ -99,3 +101,44 @@ async def test_a_worker_that_dies_fails_its_call_only() -> None:
         assert await pool.run(_pid) in pool.pids
     finally:
         pool.close()
+
+
+def _big_page(article: str, filler_blocks: int) -> str:
+    script = "<script>var data = '" + "x" * 200_000 + "';</script>"
+    filler = "<div><p>Ещё новости дня и комментарии.</p><a href='/x'>Далее</a></div>" * filler_blocks
+    return (
+        f"<html><head><title>Репортаж</title>{script}{script}</head>"
+        f"<body><article><h1>Репортаж</h1>{article}</article>{filler}</body></html>"
+    )
+
+
+def test_huge_page_is_read_up_to_its_budget() -> None:
+    """Inline scripts do not use up the budget; the article at the start is found, the tail is cut."""
+    body = "".join(f"<p>{SENTENCE} Абзац {i}.</p>" for i in range(50))
+    html = _big_page(body, 20_000)
+    tree = lxml.html.fromstring(html)
+    assert sum(1 for _ in tree.iter()) > 5 * MAX_PAGE_ELEMENTS
+    assert trim_page(tree)
+    elements = sum(1 for _ in tree.iter())
+    assert elements <= MAX_PAGE_ELEMENTS
+    assert "var data" not in lxml.html.tostring(tree, encoding="unicode")
+    article = extract_article(html, "https://example.org/a")
+    assert article is not None
+    assert article.title == "Репортаж"
+    assert "Абзац 0." in article.text and "Абзац 49." in article.text
+
+
+def test_ordinary_page_is_not_trimmed() -> None:
+    html = _big_page("".join(f"<p>{SENTENCE}</p>" for _ in range(20)), 10)
+    tree = lxml.html.fromstring(html)
+    before = lxml.html.tostring(tree)
+    assert not trim_page(tree)
+    assert lxml.html.tostring(tree) == before
+
+
+def test_page_of_one_huge_paragraph_is_cut_at_the_text_budget() -> None:
+    html = f"<html><body><p>{' '.join([SENTENCE] * 30_000)}</p><p>Конец.</p></body></html>"
+    tree = lxml.html.fromstring(html)
+    assert trim_page(tree)
+    assert "Конец." not in tree.text_content()
+    assert extract_article(html, "https://example.org/a") is not None

@@ -24,6 +24,15 @@ from bot.fetch import HTML_ACCEPT, Fetcher, FetchError, FetchErrorKind
 PROSE_LINE_CHARS = 60
 MIN_ARTICLE_CHARS = 200
 
+# What trafilatura reads of one page. Its cost grows with the page (about 1 s of CPU per MB of a news
+# page's markup, docs/PERFORMANCE.md), and an upload or a link may be 5 MB: past either bound, scripts,
+# styles and comments go, then whatever follows in document order. An article starts well within them.
+MAX_PAGE_ELEMENTS = 10_000
+MAX_PAGE_TEXT_CHARS = 500_000
+_NOT_CONTENT = (
+    '//script[not(@type="application/ld+json")] | //style | //noscript | //template | //svg | //comment()'
+)
+
 _DATE_META = (
     ("property", "article:published_time"),
     ("property", "og:published_time"),
@@ -143,15 +152,68 @@ def _has_prose(text: str) -> bool:
     return sum(len(line) for line in text.splitlines() if len(line) >= PROSE_LINE_CHARS) >= MIN_ARTICLE_CHARS
 
 
+def _size(tree: lxml.html.HtmlElement) -> tuple[int, int]:
+    """Elements and characters of text of a parsed page."""
+    elements = chars = 0
+    for element in tree.iter():
+        elements += 1
+        chars += len(element.text or "") + len(element.tail or "")
+    return elements, chars
+
+
+def _cut_after(element: etree._Element) -> None:
+    """Remove everything after `element` in document order (its own text stays)."""
+    for child in list(element):
+        element.remove(child)
+    element.tail = None
+    node = element
+    while (parent := node.getparent()) is not None:
+        for sibling in list(node.itersiblings()):
+            parent.remove(sibling)
+        node = parent
+
+
+def trim_page(tree: lxml.html.HtmlElement) -> bool:
+    """Trim a parsed page to MAX_PAGE_ELEMENTS and MAX_PAGE_TEXT_CHARS, in place; whether it was too big."""
+    elements, chars = _size(tree)
+    if elements <= MAX_PAGE_ELEMENTS and chars <= MAX_PAGE_TEXT_CHARS:
+        return False
+    for element in tree.xpath(_NOT_CONTENT):
+        if element.getparent() is not None:
+            element.drop_tree()  # keeps its tail: the text after a <script> is the page's
+    chars = 0
+    for elements, element in enumerate(tree.iter(), start=1):
+        chars += len(element.text or "") + len(element.tail or "")
+        if elements >= MAX_PAGE_ELEMENTS or chars >= MAX_PAGE_TEXT_CHARS:
+            _cut_after(element)
+            break
+    return True
+
+
+def _parse(markup: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.fromstring(markup)
+    except (etree.ParserError, ValueError):  # nothing to parse; an XML declaration in a str
+        return None
+
+
 def extract_article(html: bytes | str, url: str, charset: str | None = None) -> PageArticle | None:
-    """The page's article, or None when it has no running text (an index, a login wall, an empty shell)."""
+    """The page's article, or None when it has no running text (an index, a login wall, an empty shell).
+    A huge page is read up to the budget above: its beginning, where the article is."""
     import trafilatura
 
     markup = _decode(html, charset)
     if not markup.strip():
         return None
+    tree = _parse(markup)
+    published_at = published_from_metadata(tree) if tree is not None else None
+    page: str | lxml.html.HtmlElement = markup
+    if tree is not None and trim_page(tree):
+        page = tree
+    elif tree is None and len(markup) > MAX_PAGE_TEXT_CHARS:
+        page = markup[:MAX_PAGE_TEXT_CHARS]  # lxml could not parse it whole; trafilatura reads a part
     document = trafilatura.bare_extraction(
-        markup,
+        page,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -165,11 +227,6 @@ def extract_article(html: bytes | str, url: str, charset: str | None = None) -> 
     text = _body_text(document.text, title)
     if not _has_prose(text):
         return None
-    try:
-        tree = lxml.html.fromstring(markup)
-        published_at = published_from_metadata(tree)
-    except (etree.ParserError, ValueError):
-        published_at = None
     if published_at is None and document.date:
         published_at = parse_datetime(document.date)
     return PageArticle(
