@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -86,9 +87,13 @@ async def turned(query: CallbackQuery, callback_data: TimelineTurn, timeline: Ti
     else:
         page = await timeline.page(topic, after=callback_data.position)
     page = render_timeline.fit(page)
-    await query.message.edit_text(
-        render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
-    )
+    try:
+        await query.message.edit_text(
+            render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
+        )
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:  # a button pressed twice shows the same page
+            raise
 
 
 def create_router() -> Router:

@@ -7,8 +7,10 @@ import logging
 import random
 import string
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -268,3 +270,17 @@ async def test_bulk_sends_see_their_flood_waits_themselves(bot: RunningBot) -> N
     assert report.flood_waits == 1
     assert ledger.outcomes == [Outcome.SENT]
     assert [m["text"] for m in emulator.messages(5000)] == ["digest"]
+
+
+async def test_a_timeline_button_pressed_twice_is_no_error(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = bot.emulator
+    (recent,) = await bot.ask(READER, "/timeline")
+    sent = len(emulator.messages(READER.id))
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date().toordinal()
+    for _ in range(2):  # the same page again: Telegram refuses the edit as "not modified"
+        answer = await press(emulator, READER, recent, f"tl:r:{today}:0:0")
+        assert answer.get("show_alert") is not True
+    assert len(emulator.messages(READER.id)) == sent
+    assert failures(caplog) == []
