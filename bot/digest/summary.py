@@ -140,6 +140,11 @@ _STAMP = re.compile(
 _GLUED = re.compile(r"([a-zа-яё0-9)\"»”][.!?])([A-ZА-ЯЁ«\"“])")
 
 
+# The dash that followed a dateline the splitter made a sentence of: "(WEST PALM BEACH, Fla.)" |
+# "— A high school principal…".
+_LEADING_DASH = re.compile(r"^\s*(?:--?|[—–])\s+")
+
+
 def clean_sentence(sentence: str) -> str:
     """A sentence without the dateline or byline the page put before it, whitespace collapsed."""
     sentence = " ".join(sentence.split())
@@ -185,8 +190,10 @@ def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDID
         text = _GLUED.sub(r"\1 \2", text)
         kept = 0
         last: int | None = None  # the sentence just before, if it was kept
+        label = False  # the piece just before was a dateline or a label the splitter cut off
         for piece in islice(sentenize(text), SENTENCES_PER_ARTICLE):
-            sentence = clean_sentence(piece.text)
+            sentence = clean_sentence(_LEADING_DASH.sub("", piece.text) if label else piece.text)
+            label = len(words(piece.text)) < MIN_WORDS
             bag = Counter(content_stems(sentence))
             if _newsworthy(sentence) and bag:
                 previous.append(last if depends_on_previous(sentence) else None)

@@ -1,0 +1,197 @@
+"""What a summary never shows, and what it opens with: each rule on text written for the test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.digest.summary import (
+    StoryArticle,
+    build_story,
+    clean_sentence,
+    depends_on_previous,
+    digest_story,
+    rank_sentences,
+    summarize,
+)
+
+NOON = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
+LEAD = "Мэрия Томска закрыла Коммунальный мост через Томь на ремонт до конца августа."
+SECOND = "Автобусы пойдут в объезд по Северному мосту, интервалы движения вырастут вдвое."
+
+
+def _summary(text: str, title: str = "Мост закрыли", max_sentences: int = 3) -> tuple[str, ...]:
+    return summarize(rank_sentences([(title, text)]), max_sentences=max_sentences, max_chars=1000)
+
+
+def test_byline_glued_to_the_first_sentence_is_cut_off() -> None:
+    summary = _summary(f"Текст: Дарья Косарева Впервые за двадцать лет мэрия закрыла мост. {SECOND}")
+    assert summary[0] == "Впервые за двадцать лет мэрия закрыла мост."
+    assert not any("Косарева" in s for s in summary)
+
+
+def test_english_byline_is_cut_off_and_the_outlet_with_it() -> None:
+    assert clean_sentence("By John Smith, Reuters The bank raised its key rate to 5%.") == (
+        "The bank raised its key rate to 5%."
+    )
+    not_a_byline = "By Friday, the bank had raised its key rate."
+    assert clean_sentence(not_a_byline) == not_a_byline
+
+
+def test_rubric_label_is_not_the_news() -> None:
+    text = (
+        "Традиционно пятница – время новостей под рубрикой «Антислухи». "
+        "Мэрия Томска опровергла слухи о закрытии Коммунального моста на всю зиму. "
+        "Ремонт опор закончат к середине ноября, движение не перекроют."
+    )
+    summary = _summary(text)
+    assert summary[0].startswith("Мэрия Томска опровергла слухи")
+    assert not any("рубрик" in s for s in summary)
+
+
+def test_summary_never_opens_with_a_sentence_that_leans_on_a_missing_one() -> None:
+    text = (
+        "Поэтому общая точка зрения трех фракций городской думы так и не сложилась к утру. "
+        "Депутаты думы Томска приняли бюджет города на следующий год большинством голосов. "
+        "Расходы на ремонт дорог вырастут на треть по сравнению с прошлым годом."
+    )
+    summary = _summary(text)
+    assert summary[0].startswith("Депутаты думы Томска приняли бюджет")
+    assert not any(s.startswith("Поэтому") for s in summary)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Поэтому решение отложили.",
+        "Он пообещал вернуться к вопросу.",
+        "Там уже работают спасатели.",
+        "Этот мост построили в 1960-х.",
+        "Также мэрия закроет две улицы.",
+        "При этом цены не изменятся.",
+        "He said the bank would wait.",
+        "This is the third such case.",
+        "However, the bank kept its rate.",
+    ],
+)
+def test_sentences_that_need_the_one_before(sentence: str) -> None:
+    assert depends_on_previous(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Мэрия Томска закрыла мост.",
+        "Онкологический центр открыли в Томске.",
+        "Тамбовские власти объявили конкурс.",
+        "Heavy rain closed the bridge.",
+        "Thiswaythe splitter never joins words.",
+    ],
+)
+def test_sentences_that_stand_alone(sentence: str) -> None:
+    assert not depends_on_previous(sentence)
+
+
+def test_a_dependent_sentence_follows_the_one_it_was_written_after() -> None:
+    text = f"{LEAD} Она пообещала открыть движение для пешеходов уже в июне этого года."
+    assert _summary(text) == (LEAD, "Она пообещала открыть движение для пешеходов уже в июне этого года.")
+
+
+def test_a_dependent_sentence_whose_antecedent_was_dropped_is_never_shown() -> None:
+    text = (
+        f"{LEAD} Фото: пресс-служба мэрии Томска. "
+        "Он простоит закрытым все лето, сообщили в пресс-службе городской администрации."
+    )
+    assert not any(s.startswith("Он ") for s in _summary(text))
+
+
+def test_the_lead_comes_first_not_the_side_detail_the_article_repeats() -> None:
+    text = (
+        "Суд приговорил бывшего мэра Томска Ивана Петрова к шести годам колонии за взятку. "
+        "Петров был мэром Томска с 2010 года, до избрания мэром Петров руководил строительной компанией. "
+        "В суде бывший мэр Томска Петров вину не признал, защита мэра Петрова обжалует приговор. "
+        "Мэр Томска Петров был задержан в прошлом году, мэра Петрова взяли под стражу."
+    )
+    summary = _summary(text)
+    assert summary[0].startswith("Суд приговорил бывшего мэра Томска")
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "Фото: Иван Сидоров / пресс-служба мэрии.",
+        "Читайте также: в Томске открыли новый каток на площади.",
+        "Комментарии (12): войдите на сайт, чтобы оставить свое мнение.",
+        "Оставьте комментарий к этой новости и расскажите о своем мнении.",
+        "© 2024 ООО «Томские новости», все права на материалы сайта сохранены.",
+        "Все права защищены, использование материалов сайта запрещено.",
+        "При полном или частичном использовании материалов ссылка на сайт обязательна.",
+        "Подписывайтесь на наш канал в Telegram и читайте новости первыми.",
+    ],
+)
+def test_boilerplate_lines_never_reach_a_summary(noise: str) -> None:
+    ranked = rank_sentences([("Мост закрыли", f"{LEAD} {noise} {SECOND}")])
+    assert noise not in ranked.sentences
+    assert ranked.sentences[:2] == (LEAD, SECOND)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("МОСКВА, 1 ноября. /ТАСС/. Суд ликвидировал движение.", "Суд ликвидировал движение."),
+        ("ТОМСК, 20 мая — РИА Новости. Подрядчик обещает открыть мост.", "Подрядчик обещает открыть мост."),
+        ("Interfax-Russia.ru - Аэропорт объявил конкурс.", "Аэропорт объявил конкурс."),
+        ("PASCO COUNTY, Fla. -- A woman is facing a battery charge.", "A woman is facing a battery charge."),
+        ("12:45 01.11.2019 Фото: pixabay.com 3 0 Депутаты начали процедуру.", "Депутаты начали процедуру."),
+        ("США — крупнейший покупатель томского леса.", "США — крупнейший покупатель томского леса."),
+    ],
+)
+def test_datelines_and_stamps_are_cut_off(raw: str, clean: str) -> None:
+    assert clean_sentence(raw) == clean
+
+
+def test_a_dateline_the_splitter_cut_off_leaves_no_dash_behind() -> None:
+    text = "(TOMSK, Tomsk Obl.) — The city closed its main bridge for repairs. Buses take a detour."
+    assert _summary(text)[0] == "The city closed its main bridge for repairs."
+
+
+def test_paragraphs_glued_without_a_space_are_two_sentences() -> None:
+    text = "The city closed its main bridge for repairs.Buses will take a detour over the northern bridge."
+    assert _summary(text) == (
+        "The city closed its main bridge for repairs.",
+        "Buses will take a detour over the northern bridge.",
+    )
+
+
+def _report(article_id: int, title: str, text: str, minutes: int) -> StoryArticle:
+    return StoryArticle(article_id, title, text, f"site{article_id}.ru", NOON + timedelta(minutes=minutes))
+
+
+def test_a_story_opens_with_its_central_report_and_adds_only_what_others_bring() -> None:
+    side = _report(
+        1,
+        "Томичи пересели на автобусы",
+        "Жители Томска пожаловались на очереди на остановках в первый день без моста. "
+        "Коммунальный мост через Томь закрыли на ремонт до конца августа.",
+        0,
+    )
+    agency = _report(
+        2,
+        "В Томске закрыли Коммунальный мост",
+        "Коммунальный мост через Томь в Томске закрыли на ремонт до конца августа. "
+        "Ремонт опор моста, размытых паводком, обойдется городу в 300 миллионов рублей.",
+        10,
+    )
+    rewrite = _report(
+        3,
+        "Мэрия Томска закрыла мост на ремонт",
+        "Мэрия закрыла Коммунальный мост через Томь в Томске на ремонт до конца августа. "
+        "Ремонт опор Коммунального моста обойдется в 300 миллионов рублей, сообщили в мэрии.",
+        20,
+    )
+    summary = digest_story(build_story([side, agency, rewrite])).summary
+    assert summary[0] in (agency.text.split(". ")[0] + ".", rewrite.text.split(". ")[0] + ".")
+    closed = [s for s in summary if "до конца августа" in s]
+    assert len(closed) == 1
+    assert sum("300 миллионов" in s for s in summary) <= 1
