@@ -214,7 +214,9 @@ def _role_head_before(
     while i >= 0 and gap <= _MAX_GAP and tokens[i].start >= sentence_start:
         token = tokens[i]
         other = _inside_name(token, spans)
-        if other is not None:
+        # NER sometimes pulls a title into the organisation after it: "Замглавы Федеральной ... службы".
+        pulled = other is not None and other.kind != PER and other.start == token.start and i < end - 1
+        if other is not None and not (pulled and is_role_noun(token)):
             if other.kind == PER or head is not None:
                 break
         elif is_role_noun(token) and (_case(token) == name_case or name_case is None or i == governor):
@@ -276,17 +278,50 @@ def _roles_before(
             governor = tree.head(root)
     found: list[RoleSpan] = []
     end = first
+    previous: int | None = None
     while len(found) < 3:
-        head = _role_head_before(parsed, end, name_case, sentence_start, spans, governor)
+        head = _role_head_before(parsed, end, name_case, sentence_start, spans)
+        if head is None and not found:
+            # The name's case may be misread: trust the tree's apposition, and the title's case after it.
+            head = _role_head_before(parsed, end, name_case, sentence_start, spans, governor)
+            if head is not None and head == governor:
+                name_case = _case(tokens[head])
+        if head is None and not found and governor is not None:
+            head = _tree_title_head(parsed, tree, governor, first, spans)
         if head is None:
             break
-        if head == governor:
-            name_case = _case(tokens[head])  # stacked titles agree with the one the tree attached
+        if previous is not None and fold(tokens[end].text) == "и" and not _conjoined(tree, head, previous):
+            break  # "капитан клуба X и защитник Y": without the tree's word, "и" may join two people
         role = _make_role(parsed, span, head, end, spans)
         found.append(role)
+        previous = head
         begin = next(k for k in range(head, -1, -1) if tokens[k].start == role.start)
         end = begin - 1 if begin > 0 and tokens[begin - 1].text in (",", "и") else begin
     return found
+
+
+def _tree_title_head(
+    parsed: ParsedText, tree: _Tree | None, governor: int, first: int, spans: Sequence[NamedSpan]
+) -> int | None:
+    """The title noun the tree makes a name an apposition of, when every word between them depends on it
+    and none is another person: "директора по стратегии ... в России, на Украине и в Казахстане Елену
+    Сябренко"."""
+    tokens = parsed.tokens
+    if tree is None or not (tree.first <= governor < first) or first - governor > 3 * _MAX_GAP:
+        return None
+    if not is_role_noun(tokens[governor]):
+        return None
+    for k in range(governor + 1, first):
+        if _span_at(k, tokens, spans) is not None or not tree.governs(governor, k):
+            return None
+    return governor
+
+
+def _conjoined(tree: _Tree | None, a: int, b: int) -> bool:
+    """Whether the tree joins two title nouns by coordination ("директор и совладелец")."""
+    if tree is None or a not in tree or b not in tree:
+        return False
+    return (tree.rel(a) == "conj" and tree.head(a) == b) or (tree.rel(b) == "conj" and tree.head(b) == a)
 
 
 def _make_role(
@@ -322,21 +357,32 @@ _APPOSITION_END = frozenset({",", ".", ";", ":", "(", ")", "—", "–", "!", "?
 
 
 def _roles_after(
-    parsed: ParsedText, span: NamedSpan, after: int, spans: Sequence[NamedSpan], tree: _Tree | None = None
+    parsed: ParsedText,
+    span: NamedSpan,
+    after: int,
+    spans: Sequence[NamedSpan],
+    tree: _Tree | None = None,
+    opening: tuple[str, ...] = (",", "—", "–", "-"),
 ) -> list[RoleSpan]:
     """An apposition after the name: "Сергей Лавров, глава МИД России, ...", "Андрей Санников — бывший
     заместитель министра", also past a parenthesis with the original spelling "(Scott Horowitz),", and
     the titles coordinated with it ("Гергей Ковач — политик и лидер движения")."""
     tokens = parsed.tokens
-    if after < len(tokens) and tokens[after].text == "(":
-        close = next((k for k in range(after, min(after + 12, len(tokens))) if tokens[k].text == ")"), None)
-        after = close + 1 if close is not None else after
-    if after >= len(tokens) or tokens[after].text not in {",", "—", "–", "-"}:
-        return []
     sentence_stop = parsed.sentences[span.sentence][1]
+    if after < len(tokens) and tokens[after].text == "(" and "(" not in opening:
+        close = next((k for k in range(after, min(after + 12, len(tokens))) if tokens[k].text == ")"), None)
+        inside = _roles_after(parsed, span, after, spans, tree, opening=("(",)) if close else []
+        if inside:  # "Йоахим Лёв (второй тренер)"
+            return inside
+        after = close + 1 if close is not None else after
+    if after >= len(tokens) or tokens[after].text not in opening:
+        return []
     found: list[RoleSpan] = []
     begin = after + 1
     case = "Nom"
+    one_of = _one_of(parsed, begin, sentence_stop, span, spans, tree)
+    if one_of is not None:
+        return [one_of]
     while len(found) < 3:
         i = begin
         while i < len(tokens) and _modifier(tokens[i]):
@@ -356,6 +402,35 @@ def _roles_after(
             break
         begin = end + 1
     return found
+
+
+_ONE = {"Masc": "один", "Fem": "одна", "Neut": "одно"}
+
+
+def _one_of(
+    parsed: ParsedText,
+    begin: int,
+    sentence_stop: int,
+    span: NamedSpan,
+    spans: Sequence[NamedSpan],
+    tree: _Tree | None,
+) -> RoleSpan | None:
+    """"Эдуард Мишлен, один из президентов группы компаний" → "один из президентов группы компаний": the
+    title is plural and genitive, governed by "один из"."""
+    tokens = parsed.tokens
+    if begin + 2 >= len(tokens) or lemma(tokens[begin]) != "один" or fold(tokens[begin + 1].text) != "из":
+        return None
+    head = begin + 2
+    while head < len(tokens) and _modifier(tokens[head]):
+        head += 1
+    if head >= len(tokens) or tokens[head].feat("Number") != "Plur" or not _role_candidate(tokens[head]):
+        return None
+    end = _title_end(parsed, head, sentence_stop, spans, tree)
+    rest = list(tokens[begin + 2 : end])
+    one = _ONE.get(tokens[begin].feat("Gender") or "Masc", "один")
+    title = f"{one} из {parsed.text[rest[0].start : rest[-1].stop]}"  # genitive after "из", as written
+    sense = RoleSense(lemma(tokens[head]), frozenset(p for t in rest if (p := place_of(t, spans))))
+    return RoleSpan(span, title, tokens[begin].start, tokens[end - 1].stop, span.sentence, sense)
 
 
 def _title_end(
@@ -553,12 +628,20 @@ _PREDICATE_VERBS = frozenset(
 _APPOINTING = frozenset(["назначить", "назначать", "избрать", "избирать", "переизбрать", "утвердить",
                          "утверждать", "выбрать", "выбирать"])
 # Nouns that hold a title in their genitive dependent: "занимает пост министра", "в должности директора".
-_POSTS = frozenset(["пост", "должность"])
+_POSTS = frozenset(["пост", "должность", "место", "кресло"])
 
 
 def _verb_lemma(token: Token) -> str:
     forms = russian_models().vocab(fold(token.text))
     return fold(next((f.normal for f in forms if f.pos == "VERB"), token.text))
+
+
+def _after_in_capacity(tokens: Sequence[Token], index: int) -> bool:
+    """Whether a noun follows "в качестве" (its adjectives between): the capacity someone acts in."""
+    k = index - 1
+    while k >= 0 and _modifier(tokens[k]):
+        k -= 1
+    return k >= 1 and fold(tokens[k].text) == "качестве" and fold(tokens[k - 1].text) in ("в", "во")
 
 
 def _negated(tree: _Tree, tokens: Sequence[Token], index: int) -> bool:
@@ -630,6 +713,11 @@ def _predicate_roles(
                 if verb not in _PREDICATE_VERBS or _negated(tree, tokens, head):
                     continue
                 holder = _holder(tree, tokens, head, verb in _APPOINTING)
+            elif head is not None and _case(token) == "Gen" and _after_in_capacity(tokens, index):
+                # "в качестве первого заместителя входит Георгиос Макрополус"
+                if tokens[head].pos != "VERB" or _negated(tree, tokens, head):
+                    continue
+                holder = _holder(tree, tokens, head, _verb_lemma(tokens[head]) in _APPOINTING)
             elif (
                 head is not None
                 and _case(token) == "Gen"
@@ -637,6 +725,8 @@ def _predicate_roles(
                 and lemma(tokens[head]) in _POSTS
             ):
                 verb_at = tree.head(head)
+                if verb_at is not None and tokens[verb_at].pos == "NOUN":
+                    verb_at = tree.head(verb_at)  # "после ухода с поста президента может возглавить"
                 if verb_at is None or tokens[verb_at].pos != "VERB" or _negated(tree, tokens, verb_at):
                     continue
                 holder = _holder(tree, tokens, verb_at, _verb_lemma(tokens[verb_at]) in _APPOINTING)
@@ -646,6 +736,9 @@ def _predicate_roles(
                 person = _antecedent(tokens, holder, spans)
             else:
                 person = _span_at(holder, tokens, spans)
+                if person is None:  # "занял республиканец Джон Бенер": the name is the subject's apposition
+                    names = [k for k in tree.children(holder) if tree.rel(k) == "appos"]
+                    person = _span_at(names[0], tokens, spans) if names else None
             if person is None:
                 continue
             begin = index
