@@ -1,0 +1,93 @@
+"""Roles the dependency tree gives: pairs, objects, titles with "и", plural titles over lists, predicates.
+
+Every sentence here is written for the test (names and organisations invented or changed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.analysis.article import ArticleAnalysis, analyze_article
+from bot.analysis.entities import PER
+
+
+def roles(text: str) -> dict[str, set[str]]:
+    analysis: ArticleAnalysis = analyze_article("", text, lang="ru")
+    return {e.name: set(analysis.roles_of(e.key)) for e in analysis.entities if e.kind == PER}
+
+
+def test_second_name_of_a_pair_keeps_its_own_title() -> None:
+    found = roles("Премьер-министр Италии Марио Росси и президент Австрии Карл Хубер обсудили транзит газа.")
+    assert found["Марио Росси"] == {"премьер-министр Италии"}
+    assert found["Карл Хубер"] == {"президент Австрии"}
+
+
+def test_title_of_a_name_in_object_position() -> None:
+    found = roles("В понедельник премьер принял в своей резиденции президента Финляндии Мартти Ахтисаари.")
+    assert found["Мартти Ахтисаари"] == {"президент Финляндии"}
+
+
+def test_title_the_tagger_reads_in_another_case_than_the_name() -> None:
+    # The tagger reads the foreign name as nominative; the tree still makes it the title's apposition.
+    found = roles("Переговоры прошли накануне визита в Пекин министра обороны Японии Сейджи Кавасаки.")
+    assert found["Сейджи Кавасаки"] == {"министр обороны Японии"}
+
+
+def test_title_containing_and_before_and_after_the_name() -> None:
+    before = roles("Министр культуры и массовых коммуникаций Ольга Веснина открыла фестиваль.")
+    assert before["Ольга Веснина"] == {"министр культуры и массовых коммуникаций"}
+    after = roles("Ольга Веснина, министр культуры и массовых коммуникаций, открыла фестиваль.")
+    assert after["Ольга Веснина"] == {"министр культуры и массовых коммуникаций"}
+
+
+def test_plural_title_over_a_list_of_names() -> None:
+    found = roles("Обращение подписали профессора Ирина Лебедева, Павел Орлов и Марат Галеев.")
+    assert found == {
+        "Ирина Лебедева": {"профессор"},
+        "Павел Орлов": {"профессор"},
+        "Марат Галеев": {"профессор"},
+    }
+
+
+def test_title_in_a_relative_clause_with_a_copula() -> None:
+    found = roles("Игорь Сомов, который в девяностые годы был вице-президентом банка, отказался от интервью.")
+    assert found["Игорь Сомов"] == {"вице-президент банка"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Анна Котова занимает пост министра образования области.", "Анна Котова", "министр образования области"),
+        ("Олег Петренко назначен послом России в Чили.", "Олег Петренко", "посол России в Чили"),
+        ("Марина Гусева является советником мэра.", "Марина Гусева", "советник мэра"),
+        ("В новой команде в качестве первого заместителя работает Денис Аксенов.", "Денис Аксенов",
+         "первый заместитель"),
+    ],
+)
+def test_predicate_titles(text: str, name: str, title: str) -> None:
+    assert roles(text)[name] == {title}
+
+
+def test_appointing_verb_gives_the_title_to_its_object_not_its_subject() -> None:
+    found = roles("Губернатор Виктор Лапин назначил Павла Сидоренко министром транспорта края.")
+    assert found["Павел Сидоренко"] == {"министр транспорта края"}
+    assert found["Виктор Лапин"] == {"губернатор"}
+
+
+def test_negated_predicate_is_no_title() -> None:
+    assert roles("Олег Петренко никогда не был министром финансов.")["Олег Петренко"] == set()
+
+
+def test_coordinated_titles_after_the_name_are_two_titles() -> None:
+    found = roles("Среди гостей был Рудольф Кляйн — политик и лидер движения «Зеленая волна».")
+    assert found["Рудольф Кляйн"] == {"политик", "лидер движения «Зеленая волна»"}
+
+
+def test_one_of_a_plural_title() -> None:
+    found = roles("Семен Барский, один из основателей компании «Полюс-Софт», покинул совет директоров.")
+    assert found["Семен Барский"] == {"один из основателей компании «Полюс-Софт»"}
+
+
+def test_title_in_parentheses_after_the_name() -> None:
+    found = roles("Решение объявили Томас Бергер (главный тренер) и Лукас Энгель (тренер вратарей).")
+    assert found["Томас Бергер"] == {"главный тренер"}
+    assert found["Лукас Энгель"] == {"тренер вратарей"}
