@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis changes in a way stored results should be recomputed (python -m bot reindex).
 # 2: event clauses keep their complement ("анонсировал, что ..."); English places and organisations.
-ANALYSIS_VERSION = 2
+# 3: roles from the dependency tree (pairs, objects, plural titles over lists, predicates).
+ANALYSIS_VERSION = 3
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
 MAX_ANALYSED_CHARS = 20_000
