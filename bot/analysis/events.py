@@ -105,6 +105,30 @@ _REPORTING_RE = re.compile(
 )
 
 
+# Page furniture that carries dates but tells nothing that happened: copyright lines, reader comments
+# ("10 августа 2018 13:53. ukov: …", a date with a clock time and a signature), "Читайте также" links.
+_FURNITURE_RE = re.compile(
+    r"©|\(c\)\s*\d{4}|все\s+права\s+(?:защищены|сохранены)|all\s+rights\s+reserved|copyright\s"
+    r"|^\s*(?:читайте\s+также|смотрите\s+также|read\s+more|related)\b"
+    r"|(?:\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}),?\s+(?:в\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*[.,|—–-]?\s*[\w.@-]{2,40}\s*:\s",
+    re.IGNORECASE,
+)
+# A dateline before the lead: "МОСКВА, 30 июл — ПРАЙМ." or "LONDON, Nov 1 (Reuters) -": the date of the
+# report, said again; the event is what the sentence after it tells, with a date of its own or none.
+_DATELINE_RE = re.compile(
+    r"^\s*[A-ZА-ЯЁ][A-ZА-ЯЁ.\-]+(?:[\s\-][A-ZА-ЯЁ][A-ZА-ЯЁ.\-]+)*(?:\s*\([^)]{1,40}\))?\s*,\s*$"
+)
+
+
+def _is_furniture(sentence: str) -> bool:
+    return _FURNITURE_RE.search(sentence) is not None
+
+
+def _in_dateline(text: str, s_start: int, expr: TimeExpr) -> bool:
+    """The expression comes right after a capitalised place at the start of its sentence."""
+    return _DATELINE_RE.match(text[s_start : expr.start]) is not None
+
+
 def _says_little(clause: str, expr: TimeExpr) -> bool:
     """Fewer than MIN_EVENT_WORDS words of letters besides the time expression itself."""
     rest = clause.replace(expr.text, " ")
@@ -146,8 +170,11 @@ def extract_events(
         )
     exprs = find_time_exprs(text, published, lang)
     for s_start, s_stop, _ in sentence_spans(text):
-        inside = _drop_coarser_neighbours([e for e in exprs if s_start <= e.start < s_stop], text)
         sentence = text[s_start:s_stop]
+        if _is_furniture(sentence):
+            continue
+        inside = [e for e in exprs if s_start <= e.start < s_stop and not _in_dateline(text, s_start, e)]
+        inside = _drop_coarser_neighbours(inside, text)
         seen: set[tuple[dt.date, dt.date]] = set()
         for i, expr in enumerate(inside):
             lo = s_start if i == 0 else _split_point(sentence, s_start, inside[i - 1].stop, expr.start)

@@ -152,7 +152,8 @@ def _en_word_tense(word: str) -> str:
     return ""
 
 
-_CLAUSE_BREAK_RE = re.compile(r"[,;:()«»\"]|\s[—–-]\s")
+_CLAUSE_BREAK_RE = re.compile(r"[,;()«»\"]|:(?!\d)|\s[—–-]\s")  # "4:01" is a clock time, not a break
+_COMPLEMENTIZER_RE = re.compile(r"(?<![\w])(?:что|чтобы|будто|that)(?![\w])", re.IGNORECASE)
 _TENSE_WORD_RE = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
 
 
@@ -185,6 +186,10 @@ class _SentenceTenses:
         return self._tenses[lo, hi]
 
     def at(self, position: int) -> str:
+        return self.scoped(position)[0]
+
+    def scoped(self, position: int) -> tuple[str, bool]:
+        """The tense at ``position`` and whether it is its own clause's (not a neighbouring clause's)."""
         breaks = self.breaks
         lo = max(b for b in breaks if b <= position)
         hi = (
@@ -192,13 +197,19 @@ class _SentenceTenses:
             if any(b > position for b in breaks)
             else len(self.sentence)
         )
-        for scope in ((lo, hi), (0, len(self.sentence))):
+        # A verbless clause ("10 января, …") takes the tense of its sentence, but not of a complement clause
+        # it is not in: in «10 января министр заявил, что некому будет…» the future is what he said.
+        complements = [m.start() for m in _COMPLEMENTIZER_RE.finditer(self.sentence)]
+        region_lo = max((c for c in complements if c <= position), default=0)
+        region_hi = min((c for c in complements if c > position), default=len(self.sentence))
+        for scope in ((lo, hi), (region_lo, region_hi), (0, len(self.sentence))):
             found = [(abs(start - position), tense) for start, tense in self._tenses_in(*scope)]
             if found:
+                own = scope == (lo, hi)
                 if any(t == "future" for _, t in found):
-                    return "future"
-                return min(found)[1]
-        return ""
+                    return "future", own
+                return min(found)[1], own
+        return "", True
 
 
 # --- calendar arithmetic ---
@@ -356,7 +367,8 @@ def month_number(word: str) -> int | None:
     return _RU_MONTH_ABBR.get(w) or EN_MONTHS.get(w) or _EN_MONTH_ABBR.get(w)
 
 
-_YEAR = r"(?:1\d\d\d|20\d\d)(?!\d)"
+# "by 1350 GMT" is a clock time, not a year.
+_YEAR = r"(?:1\d\d\d|20\d\d)(?!\d)(?![ \t\u00a0]*(?:GMT|UTC|EST|EDT|BST|CET|CEST|MSK|PST|PDT)\b)"
 _YEAR_SUFFIX = (
     rf"(?:{_SP0}(?:годами|годах|годов|годом|годы|года|году|год|гг\.?|г\.|г(?![а-яё]))|-(?:го|ом|ем|м|й))"
 )
@@ -536,9 +548,16 @@ class _Context:
 
     published: dt.date
     tense: str = ""
+    own_tense: bool = True  # the tense is the expression's own clause's, not borrowed from its sentence
     year: int | None = None
     month: tuple[int, int] | None = None
     anchor: dt.date | None = None
+
+
+# A day or month named in an aside of a past-tense sentence is read as the coming one when that is at most
+# NEAR_FUTURE ahead while the last one lies more than FAR_PAST_DAYS back.
+NEAR_FUTURE = dt.timedelta(days=14)
+FAR_PAST_DAYS = 60
 
 
 def _choose(
@@ -563,6 +582,12 @@ def _choose(
         return None
     if ctx.tense == "past":
         past = [iv for iv in options if iv[0] <= pub]
+        if not ctx.own_tense:
+            # A verbless aside takes its sentence's past tense, yet "объявила об отмене, 28 сентября, 190
+            # рейсов" two days before the 28th names the coming one, not last year's.
+            soon = [iv for iv in options if pub < iv[0] <= pub + NEAR_FUTURE]
+            if soon and (not past or (pub - max(past)[1]).days > FAR_PAST_DAYS):
+                return soon[0]
         return max(past) if past else options[0]
     if ctx.tense == "future":
         future = [iv for iv in options if iv[1] >= pub]
@@ -933,7 +958,12 @@ def _later(m: re.Match[str], ctx: _Context) -> Resolution | None:
     if amount < 0:
         b, e = _shift(base, unit, 2)[0], _shift(base, unit, 9)[1]
         return b, e, "range"
-    return _shift(base, unit, amount)
+    shifted = _shift(base, unit, amount)
+    if ctx.tense == "past" and shifted[0] > ctx.published:
+        # "оправдал спустя восемь лет после приговора": a past event counted from a date the text does
+        # not give, not eight years after publication.
+        return None
+    return shifted
 
 
 _INSTRUMENTAL_UNITS = {"год": "year", "месяц": "month", "недел": "week", "дн": "day", "сутк": "day"}
@@ -1512,6 +1542,31 @@ _BOUND_RE = re.compile(
 )
 
 
+# A quotation: a year said inside it («… в апреле 2017 года») does not date the narrative after it.
+_QUOTE_RE = re.compile(r"«[^«»]{1,2000}»|“[^“”]{1,2000}”|„[^„“”]{1,2000}[“”]|\"[^\"\n]{1,2000}\"")
+# "Вчера, 10 января, …": the date is that yesterday, whatever the tense of the rest of the sentence.
+_DEICTIC_BEFORE_RE = re.compile(
+    r"(?:вчера|позавчера|сегодня|завтра|послезавтра|yesterday|today|tomorrow)[\s,]*(?:в[\s\u00a0]+)?$",
+    re.IGNORECASE,
+)
+# A text that names centuries, years before 1800 or eras is telling history: "через 20 лет августы
+# отрекутся" is counted from some year of that story, not from the day the article was published.
+_HISTORICAL_RE = re.compile(
+    r"(?<![\w])(?:[IVXLC]{1,6}|\d{1,2})(?:-?м|-?го|-?й)?[\s\u00a0]+(?:век|века|веке|веков|веку|столети)"
+    r"|до[\s\u00a0]+н\.[\s\u00a0]*э\.|(?<![\w])н\.[\s\u00a0]*э\."
+    r"|(?<![\w\d])(?:\d{1,3}|1[0-7]\d\d)[\s\u00a0]+(?:году|года|годах|г\.)(?![\w])"
+    r"|(?<![\w])(?:\d{1,2}(?:st|nd|rd|th)[\s\u00a0]+century|\d{1,4}[\s\u00a0]+(?:BC|BCE|AD)\b|AD[\s\u00a0]+\d{1,4})",
+    re.IGNORECASE,
+)
+# In a historical text, a span counted from publication day further than this is not resolved.
+HISTORICAL_REACH_YEARS = 5
+_FROM_PUBLICATION_RULES = {"ago", "later"}
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
+
+
 def find_time_exprs(text: str, published: dt.date, lang: str = "ru") -> list[TimeExpr]:
     """Every expression of a point or span of time in ``text``, resolved against ``published``.
 
@@ -1527,20 +1582,41 @@ def find_time_exprs(text: str, published: dt.date, lang: str = "ru") -> list[Tim
     result: list[TimeExpr] = []
     ctx = _Context(published)
     paragraph = -1
-    for start, stop, rule, match in _candidates(text, rules):
+    candidates = _candidates(text, rules)
+    quotes = _quote_spans(text) if candidates else []
+    historical = bool(candidates) and _HISTORICAL_RE.search(text) is not None
+    # The narrative's year and month from before a quotation, restored once the quotation closes.
+    outside: tuple[int, int | None, tuple[int, int] | None] | None = None
+    for start, stop, rule, match in candidates:
         # The sentence of a candidate: the first one that ends after its start.
         s_start, s_stop, s_paragraph = sentences.at(start)
         if s_paragraph != paragraph:
             paragraph = s_paragraph
             ctx = _Context(published)
+            outside = None
+        if outside is not None and start >= outside[0]:
+            _, ctx.year, ctx.month = outside
+            outside = None
         if (s_start, s_stop) not in tenses:
             tenses[s_start, s_stop] = _SentenceTenses(text[s_start:s_stop], lang)
-        ctx.tense = tenses[s_start, s_stop].at(start - s_start)
+        ctx.tense, ctx.own_tense = tenses[s_start, s_stop].scoped(start - s_start)
+        if _DEICTIC_BEFORE_RE.search(text, max(s_start, start - 24), start):
+            ctx.tense = ""  # the occurrence nearest to publication: "вчера, 10 января" is this January
         resolved = rule.resolve(match, ctx)
         if resolved is None:
             continue
         begin, end, granularity = resolved
+        if (
+            historical
+            and rule.name in _FROM_PUBLICATION_RULES
+            and abs(begin.year - published.year) > HISTORICAL_REACH_YEARS
+            and not (ctx.anchor and ctx.tense == "past")
+        ):
+            continue  # "через 20 лет" in a story of Roman emperors: not 20 years after publication
         result.append(TimeExpr(original[start:stop], start, stop, begin, end, granularity))
+        quote = next(((q0, q1) for q0, q1 in quotes if q0 < start and stop <= q1), None)
+        if quote is not None and outside is None:
+            outside = (quote[1], ctx.year, ctx.month)
         # "с 2008 года" bounds a span; it does not set the scene for the dates that follow.
         preceding = text[max(0, start - 12) : start].split()[-1:]
         bounded = _BOUND_RE.match(match.group(0)) or (preceding and _BOUND_RE.match(preceding[0] + " "))

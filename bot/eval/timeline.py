@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import random
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -169,9 +170,51 @@ def bsnlp_events(topic: str) -> dict[str, int]:
     }
 
 
+# Dated corpora whose articles carry their publication date: where the timeline's dates land.
+DATED = (
+    ("bsnlp_ru_dev.jsonl", "ru"),
+    ("ods_news_sample_ru.jsonl", "ru"),
+    ("tg_contest2019_ru.jsonl", "ru"),
+    ("tg_contest2019_en.jsonl", "en"),
+    ("conll2003_en_dev.jsonl", "en"),
+)
+# Past this many days after publication an event is a long-range projection, or a misread date.
+PLAUSIBLE_AHEAD = dt.timedelta(days=2 * 366)
+EARLIEST_PLAUSIBLE = dt.date(1900, 1, 1)
+
+
+def dating_plausibility(sample: int) -> list[tuple[str, dict[str, int], list[str]]]:
+    """Per corpus: body events, how many are dated after their article's day, how many fall outside the
+    plausible range (more than two years ahead, or before 1900), and a sample of those to read."""
+    rows = []
+    for name, lang in DATED:
+        if not corpus_path(name).exists():
+            continue
+        counts: Counter[str] = Counter()
+        odd: list[str] = []
+        for record in _records(name):
+            if not record.get("date"):
+                continue
+            published = dt.date.fromisoformat(record["date"][:10])
+            counts["articles"] += 1
+            for event in extract_events(record.get("title") or "", record["text"], published, lang):
+                if event.headline:
+                    continue
+                counts["events"] += 1
+                if event.begin > published:
+                    counts["after publication"] += 1
+                if event.begin > published + PLAUSIBLE_AHEAD or event.end < EARLIEST_PLAUSIBLE:
+                    counts["outside plausible range"] += 1
+                    odd.append(f"{published} → {event.begin}..{event.end}: {event.text[:110]}")
+        random.Random(3).shuffle(odd)
+        rows.append((name, dict(counts), odd[:sample]))
+    return rows
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.eval timeline")
     parser.add_argument("--verbose", action="store_true", help="list NEREL misses and false positives")
+    parser.add_argument("--sample", type=int, default=8, help="implausibly dated events to print per corpus")
     args = parser.parse_args(argv)
     missing = [n for n in ("nerel_v1.1_dev.jsonl", "bsnlp_ru_dev.jsonl") if not Path(corpus_path(n)).exists()]
     if missing:
@@ -186,4 +229,15 @@ def main(argv: list[str]) -> int:
     print(f"BSNLP dev events         {topics[0]:>8} {topics[1]:>8}")
     for key in figures[0]:
         print(f"  {key:<22} {figures[0][key]:>8} {figures[1][key]:>8}")
+    print("Event dates against publication (body events; plausible: up to 2 years ahead, from 1900)")
+    for name, counts, odd in dating_plausibility(args.sample):
+        events = max(counts.get("events", 0), 1)
+        after = counts.get("after publication", 0)
+        outside = counts.get("outside plausible range", 0)
+        print(
+            f"  {name:<26} articles {counts.get('articles', 0):>4}  events {counts.get('events', 0):>5}  "
+            f"after publication {after:>4} ({after / events:.1%})  outside plausible range {outside:>3}"
+        )
+        for line in odd:
+            print(f"      {line}")
     return 0
