@@ -70,6 +70,9 @@ def test_summary_never_opens_with_a_sentence_that_leans_on_a_missing_one() -> No
         "Этот мост построили в 1960-х.",
         "Также мэрия закроет две улицы.",
         "При этом цены не изменятся.",
+        "Об этом заявил глава города.",
+        "После этого движение открыли.",
+        "Соответствующее решение принял суд.",
         "He said the bank would wait.",
         "This is the third such case.",
         "However, the bank kept its rate.",
@@ -195,3 +198,24 @@ def test_a_story_opens_with_its_central_report_and_adds_only_what_others_bring()
     closed = [s for s in summary if "до конца августа" in s]
     assert len(closed) == 1
     assert sum("300 миллионов" in s for s in summary) <= 1
+
+
+def test_a_long_report_opening_on_a_side_angle_does_not_open_the_story() -> None:
+    angle = _report(
+        1,
+        "Депутат Иванов пообещал добиться открытия моста",
+        "Депутат городской думы Олег Иванов пообещал добиться скорейшего открытия переправы. "
+        "Коммунальный мост через Томь в Томске закрыли на ремонт до конца августа. "
+        "Ремонт опор Коммунального моста обойдется в 300 миллионов рублей. "
+        "Автобусы через Коммунальный мост пойдут в объезд по Северному мосту.",
+        0,
+    )
+    agency = _report(
+        2,
+        "В Томске закрыли Коммунальный мост",
+        "Коммунальный мост через Томь в Томске закрыли на ремонт до конца августа. "
+        "Движение транспорта перекрыли утром в понедельник.",
+        10,
+    )
+    summary = digest_story(build_story([angle, agency])).summary
+    assert summary[0] == "Коммунальный мост через Томь в Томске закрыли на ремонт до конца августа."

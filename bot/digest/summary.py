@@ -67,12 +67,18 @@ _BYLINE = re.compile(
 _DEPENDENT = re.compile(
     r"^(?:поэтому|потому|он|она|оно|они|его|ее|её|их|им|ей|ему|ним|ней|них|там|тут|здесь|тогда|туда|оттуда"
     r"|этот|эта|это|эти|этого|этой|этим|этих|этому|этом|такой|такая|такое|такие|данн\w+|указанн\w+"
+    r"|соответствующ\w+|аналогичн\w+|подобн\w+"
     r"|также|тоже|кроме того|помимо этого|при этом|однако|но|а|и|впрочем|тем не менее|вместе с тем|между тем"
-    r"|в то же время|таким образом|в связи с этим|в ответ|по (?:его|ее|её|их) (?:словам|мнению|данным)"
+    r"|в то же время|таким образом|в ответ|по (?:его|ее|её|их) (?:словам|мнению|данным)"
+    r"|(?:об?|в|во|на|по|после|до|для|из-за|из|от|к|с|со|за|при|у|про|перед|над|под|в связи с)\s+"
+    r"(?:этом|этого|этому|этим|этой|этих|эту|этот|это|эти|нем|нём|ней|них|него|нее|неё|ним|нему|ними|тем|том)"
     r"|напомним|ранее|кстати|именно|причем|причём|зато|следовательно|итак|так,|в том числе|в частности"
     r"|he|she|it|they|his|her|its|their|him|them|this|these|that|those|however|also|but|so|and|or"
     r"|therefore|thus|hence|meanwhile|moreover|furthermore|in addition|additionally|still|yet|instead"
-    r"|nevertheless|nonetheless|such|besides|then|there,|as a result|in turn)\b",
+    r"|nevertheless|nonetheless|such|besides|then|there,|as a result|in turn"
+    r"|(?:of|in|on|at|for|by|after|before|with|from|to|despite|because of)"
+    r" (?:(?:this|that|these|those)(?=,)|him|her|them|it)"
+    r")\b",
     re.IGNORECASE,
 )
 
@@ -97,6 +103,11 @@ class RankedSentences:
     # For a sentence that leans on the one before it: that sentence's index among the candidates,
     # -1 when it is not one (then the sentence is never shown); None for a sentence that stands alone.
     follows: tuple[int | None, ...] = ()
+    # Where each candidate stands: its report (in the order given, oldest first) and its place among
+    # that report's newsworthy sentences. A chat that already got the story hears each report's lead
+    # as news, the newest first, whatever the report's centrality.
+    reports: tuple[int, ...] = ()
+    positions: tuple[int, ...] = ()
 
     def vector_of(self, sentence: str) -> Mapping[str, float]:
         """The vector of a sentence sent earlier: looked up when it came from this story, else computed."""
@@ -231,23 +242,32 @@ def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDID
         term_weights={t: idf[t] for i in chosen for t in vectors[i]},
         unknown_weight=math.log(n + 1) + 1.0,
         follows=tuple(None if previous[i] is None else index.get(previous[i], -1) for i in chosen),
+        reports=tuple(owners[i] for i in chosen),
+        positions=tuple(positions[i] for i in chosen),
     )
 
 
 def _centrality(bags: Sequence[Counter[str]], owners: Sequence[int], idf: Mapping[str, float]) -> list[float]:
-    """Each report's mean similarity to the others, the most central 1.0; every report 1.0 when alone."""
+    """How well each report's lead states what the other reports tell, the best 1.0; 1.0 when alone.
+
+    The lead is compared with the whole of each other report, not the reports with each other: a
+    long report that covers everything is like all the others even when it opens on a side angle.
+    """
     reports = max(owners) + 1
-    merged: list[Counter[str]] = [Counter() for _ in range(reports)]
-    for bag, owner in zip(bags, owners, strict=True):
-        merged[owner].update(bag)
     if reports == 1:
         return [1.0]
-    vectors = [_vector(bag, idf) for bag in merged]
-    mean = [
-        sum(cosine(v, w) for j, w in enumerate(vectors) if j != i and w) / (reports - 1) if v else 0.0
-        for i, v in enumerate(vectors)
-    ]
-    top = max(mean) or 1.0
+    merged: list[Counter[str]] = [Counter() for _ in range(reports)]
+    leads: list[Counter[str]] = [Counter() for _ in range(reports)]
+    for bag, owner in zip(bags, owners, strict=True):
+        if not merged[owner]:
+            leads[owner] = bag
+        merged[owner].update(bag)
+    wholes = [_vector(bag, idf) if bag else {} for bag in merged]
+    mean = []
+    for a in range(reports):
+        lead = _vector(leads[a], idf) if leads[a] else {}
+        mean.append(sum(cosine(lead, wholes[b]) for b in range(reports) if b != a) / (reports - 1))
+    top = max(mean)
     return [m / top if top else 1.0 for m in mean]
 
 
@@ -260,8 +280,10 @@ def summarize(
     """The lead first, then, by MMR, sentences unlike each other and unlike what the chat already got.
 
     Sentences the chat already got are left out while anything new remains; a story with nothing
-    new still yields its best sentence, so the result is never empty when the story has text. A
-    sentence that leans on the one before it is taken only right after that one.
+    new still yields its best sentence, so the result is never empty when the story has text. For a
+    chat that got the story before, every report's lead counts as a lead (the newest first on a tie):
+    a follow-up report's news is in its first sentence. A sentence that leans on the one before it
+    is taken only right after that one.
     """
     if not ranked.sentences:
         return ()
@@ -272,10 +294,15 @@ def summarize(
     if not pool:
         pool = [next((i for i, f in enumerate(follows) if f is None), 0)]
     chosen: list[int] = []
+    if already_sent and ranked.positions:
+        relevance = [1.0 / (1.0 + p) for p in ranked.positions]
+        newer = list(ranked.reports)
+    else:
+        relevance, newer = list(ranked.scores), [0] * len(ranked.sentences)
 
-    def mmr(i: int) -> float:
+    def mmr(i: int) -> tuple[float, int]:
         redundancy = max([old_news[i], *(ranked.overlap[i][j] for j in chosen)])
-        return RELEVANCE * ranked.scores[i] - (1 - RELEVANCE) * redundancy
+        return RELEVANCE * relevance[i] - (1 - RELEVANCE) * redundancy, newer[i]
 
     def readable(i: int) -> bool:
         return follows[i] is None or (bool(chosen) and follows[i] == chosen[-1])
