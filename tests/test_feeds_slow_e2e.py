@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -28,6 +28,20 @@ pytestmark = pytest.mark.usefixtures("loopback_only")
 SLOW, GOOD = 6, 4
 FETCH_TIMEOUT = 8.0  # seconds a feed may take; the trickling ones never finish within it
 TRICKLE_EVERY = 0.5  # seconds between two bytes of a slow feed
+TEASERS = 3
+
+
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+
+
+def opml_of(*urls: str) -> bytes:
+    outlines = "".join(f'<outline type="rss" xmlUrl="{url}"/>' for url in urls)
+    return f'<opml version="2.0"><body>{outlines}</body></opml>'.encode()
 
 
 def rss(title: str, n: int, link: str) -> bytes:
@@ -59,13 +73,32 @@ class FeedServer:
         body = rss(f"Хорошая лента {n}", n, self.url(f"/good/{n}"))
         return web.Response(body=body, content_type="application/rss+xml")
 
+    async def teasers(self, request: web.Request) -> web.Response:
+        """A quick feed of teasers whose article pages are slow: its poll spends its time taking items."""
+        items = "".join(
+            f"<item><title>Анонс {n}</title><link>{self.url(f'/page/{n}')}</link><guid>teaser-{n}</guid>"
+            f"<description>Анонс {n}: в Томске открыли пешеходный мост через Ушайку.</description></item>"
+            for n in range(TEASERS)
+        )
+        body = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Анонсы</title>'
+        body += f"<link>{self.url('/')}</link><description>Анонсы</description>{items}</channel></rss>"
+        return web.Response(body=body.encode(), content_type="application/rss+xml")
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return await self._trickle(request, "text/html", b"<html><body><p>" + b"x" * 1000)
+
     async def slow(self, request: web.Request) -> web.StreamResponse:
         n = int(request.match_info["n"])
-        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        return await self._trickle(
+            request, "application/rss+xml", rss(f"Медленная лента {n}", n, self.url(f"/slow/{n}"))
+        )
+
+    async def _trickle(self, request: web.Request, content_type: str, body: bytes) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": content_type})
         await response.prepare(request)
         self.trickling += 1
         try:
-            for byte in rss(f"Медленная лента {n}", n, self.url(f"/slow/{n}")):
+            for byte in body:
                 await response.write(bytes([byte]))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.closing.wait(), TRICKLE_EVERY)
@@ -81,6 +114,8 @@ class FeedServer:
         app = web.Application()
         app.router.add_get("/good/{n}.xml", self.good)
         app.router.add_get("/slow/{n}.xml", self.slow)
+        app.router.add_get("/teasers.xml", self.teasers)
+        app.router.add_get("/page/{n}", self.page)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,9 +156,7 @@ async def test_trickling_feeds_do_not_delay_good_ones_from_the_same_opml(
     # The slow feeds come first in the file, so they are the first due.
     urls = [feed_server.url(f"/slow/{n}.xml") for n in range(SLOW)]
     urls += [feed_server.url(f"/good/{n}.xml") for n in range(GOOD)]
-    outlines = "".join(f'<outline type="rss" xmlUrl="{url}"/>' for url in urls)
-    opml = f'<opml version="2.0"><body>{outlines}</body></opml>'.encode()
-    reply = await feed_bot.send_file(ADMIN_EN, "feeds.opml", opml)
+    reply = await feed_bot.send_file(ADMIN_EN, "feeds.opml", opml_of(*urls))
     assert reply["text"].startswith(f"📥 OPML: feeds added: {SLOW + GOOD}, already on the list: 0")
 
     job = feed_bot.app.scheduler.get_job(POLL_JOB_ID)
@@ -157,3 +190,35 @@ async def test_trickling_feeds_do_not_delay_good_ones_from_the_same_opml(
     for n in range(GOOD):
         assert f"Хорошая лента {n}: мост через Ушайку открыт" in reply["text"]
     assert "Медленная лента" not in reply["text"]
+
+
+async def test_the_polling_job_does_not_wait_for_a_feed_still_taking_its_items(
+    feed_bot: RunningBot, feed_server: FeedServer
+) -> None:
+    """The job runs one at a time (a run still going makes the scheduler skip the next): a poll that spends
+    long on its items carries on by itself, and feeds falling due meanwhile are polled at the next run."""
+    feeds = feed_bot.app.feeds
+    feeds.job_wait = 1.0
+    reply = await feed_bot.send_file(ADMIN_EN, "a.opml", opml_of(feed_server.url("/teasers.xml")))
+    assert reply["text"].startswith("📥 OPML: feeds added: 1")
+    job = feed_bot.app.scheduler.get_job(POLL_JOB_ID)
+    assert job is not None
+    assert await job.func(*job.args, **job.kwargs) == []  # returned, the poll carries on
+    await until(lambda: feed_server.trickling == TEASERS)
+    (teasers,) = await feeds.all_feeds()
+    assert teasers.last_polled_at is None  # still taking its items: their pages are trickling
+
+    reply = await feed_bot.send_file(ADMIN_EN, "b.opml", opml_of(feed_server.url("/good/0.xml")))
+    assert reply["text"].startswith("📥 OPML: feeds added: 1")
+    feeds.job_wait = 30.0
+    outcomes = await job.func(*job.args, **job.kwargs)
+    assert [o.status for o in outcomes] == [PollStatus.SKIPPED, PollStatus.UPDATED]  # teasers still busy
+
+    # The teasers' poll ends by itself: each page out of time, each teaser stored as it is.
+    for _ in range(int(FETCH_TIMEOUT + 60) * 10):
+        polled = await feeds.repo.get(teasers.id)
+        assert polled is not None
+        if polled.last_polled_at is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert polled.items_total == TEASERS and polled.consecutive_failures == 0

@@ -100,26 +100,33 @@ class FeedPoller:
         self.max_items_per_poll = max_items_per_poll
         self.clock = clock
         self._in_flight: set[int] = set()
+        # Shared by every run of the scheduler's job: polls still taking items count against the limits.
+        self._slots = asyncio.Semaphore(concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+
+    async def due(self) -> list[Feed]:
+        return await self.repo.due(self.clock())
 
     async def poll_due(self) -> list[PollOutcome]:
-        """Poll every due feed, at most `concurrency` at once and `per_host` per server; called by the
-        scheduler every minute or so. (At most 4 at once, slow feeds due first took every slot until their
-        deadline and the good ones waited behind them.)"""
-        feeds = await self.repo.due(self.clock())
-        limit = asyncio.Semaphore(self.concurrency)
-        per_host: dict[str, asyncio.Semaphore] = {}
+        """Poll every due feed concurrently (see poll_in_turn); called by the scheduler every minute."""
+        return list(await asyncio.gather(*(self.poll_in_turn(feed) for feed in await self.due())))
 
-        async def bounded(feed: Feed) -> PollOutcome:
-            host = per_host.setdefault(_host(feed.url), asyncio.Semaphore(self.per_host))
-            # The host's turn first: a feed waiting for its busy server does not hold a slot others could use.
-            async with host, limit:
-                try:
-                    return await self.poll_one(feed)
-                except Exception as exc:  # storage trouble: logged, and the other feeds still finish
-                    log.exception("poll of feed %s broke off", feed.url)
-                    return PollOutcome(feed.id, PollStatus.FAILED, error=f"internal error: {exc!r}")
-
-        return list(await asyncio.gather(*(bounded(feed) for feed in feeds)))
+    async def poll_in_turn(self, feed: Feed) -> PollOutcome:
+        """Poll within the limits: `concurrency` polls at once, `per_host` per server. (With 4 in all, slow
+        feeds due first took every slot until their deadline and good ones waited behind them.)"""
+        if feed.id in self._in_flight:
+            return PollOutcome(feed.id, PollStatus.SKIPPED)
+        self._in_flight.add(feed.id)  # while it waits for its turn too: a later run must not queue it again
+        try:
+            host = self._host_slots.setdefault(_host(feed.url), asyncio.Semaphore(self.per_host))
+            # The host's turn first: a feed waiting for its busy server holds no slot others could use.
+            async with host, self._slots:
+                return await self._poll(feed)
+        except Exception as exc:  # storage trouble: logged, and the other feeds still finish
+            log.exception("poll of feed %s broke off", feed.url)
+            return PollOutcome(feed.id, PollStatus.FAILED, error=f"internal error: {exc!r}")
+        finally:
+            self._in_flight.discard(feed.id)
 
     async def poll_one(self, feed: Feed) -> PollOutcome:
         """Poll one feed now (also right after it is added); never raises for the feed's own failures."""

@@ -77,8 +77,12 @@ class FeedService:
         self._ingest = ingest
         self._i18n = i18n
         self._admin_ids = sorted(admin_ids)
-        self._polls: set[asyncio.Task[list[PollOutcome]]] = set()
+        self._polls: set[asyncio.Task[PollOutcome]] = set()
         self._stopping = False
+        # How long the scheduler's job waits for its polls: under its one-minute interval, so that a poll
+        # still taking items (teaser pages from a slow site, up to the poller's items_timeout) never makes
+        # the scheduler skip the next run (max_instances=1) and the feeds that fall due meanwhile.
+        self.job_wait = 45.0
 
     async def _ingest_item(self, item: FeedArticle) -> bool:
         report = await self._ingest.text(
@@ -165,25 +169,33 @@ class FeedService:
         return export_opml(feeds).encode("utf-8"), len(feeds)
 
     async def poll_due(self, bot: Bot | None = None) -> list[PollOutcome]:
-        """The scheduler's job: poll every due feed; admins hear about the feeds this run paused."""
+        """The scheduler's job: poll every due feed, each in its own task; admins hear about the feeds a
+        poll paused. Returns the outcomes of the polls that ended within `job_wait` seconds; the others
+        carry on by themselves (a later run skips their feeds until they end)."""
         if self._stopping:
             return []
-        task = asyncio.create_task(self.poller.poll_due())
+        polls = [self._start_poll(feed, bot) for feed in await self.poller.due()]
+        if not polls:
+            return []
+        done, _ = await asyncio.wait(polls, timeout=self.job_wait)
+        return [poll.result() for poll in polls if poll in done and not poll.cancelled()]
+
+    def _start_poll(self, feed: Feed, bot: Bot | None) -> asyncio.Task[PollOutcome]:
+        task = asyncio.create_task(self._poll_and_tell(feed, bot))
         self._polls.add(task)
-        try:
-            outcomes = await task
-        except asyncio.CancelledError:
-            if self._stopping:
-                return []
-            raise
-        finally:
-            self._polls.discard(task)
-        for outcome in outcomes:
-            if outcome.status is PollStatus.PAUSED and bot is not None:
-                feed = await self.repo.get(outcome.feed_id)
-                if feed is not None:
-                    await self.tell_admins_paused(bot, feed)
-        return outcomes
+        task.add_done_callback(self._polls.discard)
+        return task
+
+    async def _poll_and_tell(self, feed: Feed, bot: Bot | None) -> PollOutcome:
+        outcome = await self.poller.poll_in_turn(feed)
+        if outcome.status is PollStatus.PAUSED and bot is not None:
+            try:
+                paused = await self.repo.get(outcome.feed_id)
+                if paused is not None:
+                    await self.tell_admins_paused(bot, paused)
+            except Exception:
+                log.exception("could not tell the admins that feed %s was paused", feed.url)
+        return outcome
 
     async def forget_left_items(self, now: datetime | None = None) -> int:
         """The daily job: forget the items no poll has seen for SEEN_RETENTION (they left their feeds),
