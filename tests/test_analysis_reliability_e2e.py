@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +134,30 @@ async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
 
 async def _count(bot: RunningBot, sql: str, expected: int) -> bool:
     return await rows(bot, sql) == [(expected,)]
+
+
+async def test_a_batch_whose_worker_died_is_analysed_again_article_by_article(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    analyzer = bot.app.analyzer
+    await bot.send_file(ADMIN, "first.jsonl", jsonl(news(1)))
+    await analyzer.idle()
+    (worker,) = bot.app.workers.pids
+    os.kill(worker, signal.SIGKILL)  # as the OOM killer would: the pool is broken for the next batch
+    await eventually(lambda: _gone(worker))
+    reply = await bot.send_file(ADMIN, "more.jsonl", jsonl(news(4, first=1)))
+    assert reply["text"].count("✅") == 4, reply["text"]
+    await analyzer.idle()
+    assert "each alone" in caplog.text
+    assert await rows(bot, "SELECT article_id FROM analyses ORDER BY 1") == [(n,) for n in range(1, 6)]
+    assert await rows(bot, REPORTING) == [(n,) for n in range(1, 6)]
+    assert await rows(bot, "SELECT count(*) FROM analysis_failures") == [(0,)]
+
+
+async def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat").read_text()  # noqa: ASYNC240 (a tiny file in procfs)
+    return stat.split(") ")[-1].startswith("Z")  # dead, not reaped yet

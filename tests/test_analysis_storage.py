@@ -1,0 +1,95 @@
+"""Storing analyses: once per article, together with what derives from them, failures recorded apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.analysis.article import ArticleAnalysis
+from bot.analysis.entities import Entity, Mention
+from bot.analysis.understanding import Understanding
+from bot.ingest.drafts import ArticleDraft, prepare
+from storage.articles import Article, ArticleRepo
+from storage.database import Database
+from storage.entities import AnalysisFailure, EntityRepo, FailureCounts
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "analyses.sqlite3")
+    await database.open()
+    yield database
+    await database.close()
+
+
+async def article(db: Database, title: str) -> Article:
+    published = dt.datetime(2025, 11, 20, 12, tzinfo=dt.UTC)
+    draft = ArticleDraft(title, f"{title}. Текст статьи.", published, lang="ru")
+    return (await ArticleRepo(db).add(prepare(draft), ingested_by=None)).article
+
+
+def naming(a: Article, *names: str) -> Understanding:
+    people = tuple(Entity(f"PER:{n.lower()}", "PER", n, (Mention(0, len(n), n, 0),)) for n in names)
+    return Understanding(a.id, ArticleAnalysis("ru", people, (), (), ()))
+
+
+async def people(db: Database) -> list[tuple[str, int, int]]:
+    rows = await db.conn.execute_fetchall("SELECT name, mentions, articles FROM entities ORDER BY name")
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_storing_an_analysis_twice_stores_it_once(db: Database) -> None:
+    entities = EntityRepo(db)
+    a = await article(db, "Первая")
+    assert await entities.save(a, naming(a, "Сергей Лавров", "Хакан Фидан")) is not None
+    before = await people(db)
+    assert await entities.save(a, naming(a, "Сергей Лавров", "Хакан Фидан")) is None
+    assert await people(db) == before == [("Сергей Лавров", 1, 1), ("Хакан Фидан", 1, 1)]
+
+
+async def test_what_derives_from_a_batch_is_stored_with_it_or_not_at_all(db: Database) -> None:
+    entities = EntityRepo(db)
+    a, b = await article(db, "Первая"), await article(db, "Вторая")
+
+    async def failing(conn: aiosqlite.Connection, maps: list[dict[str, int] | None]) -> None:
+        assert [m is not None for m in maps] == [True, True]
+        raise RuntimeError("the events could not be written")
+
+    with pytest.raises(RuntimeError):
+        batch = [(a, naming(a, "Сергей Лавров")), (b, naming(b, "Кир Стармер"))]
+        await entities.save_many(batch, then=failing)
+    assert await people(db) == []
+    assert await entities.unanalysed(limit=10) == [a.id, b.id]
+
+
+async def test_failed_for_good_is_not_queued_again_but_a_transient_failure_is(db: Database) -> None:
+    entities = EntityRepo(db)
+    a, b, c = await article(db, "Первая"), await article(db, "Вторая"), await article(db, "Третья")
+    await entities.record_failures(
+        [AnalysisFailure(a.id, "ValueError: odd text", transient=False), AnalysisFailure(b.id, "full", True)]
+    )
+    assert await entities.failure_counts() == FailureCounts(failed=1, waiting=1)
+    assert await entities.unanalysed(limit=10) == [b.id, c.id]
+    await entities.save(b, naming(b, "Кир Стармер"))  # stored at last: no longer a failure
+    assert await entities.failure_counts() == FailureCounts(failed=1, waiting=0)
+    await entities.clear()  # a reindex tries every article again
+    assert await entities.failure_counts() == FailureCounts(failed=0, waiting=0)
+    assert await entities.unanalysed(limit=10) == [a.id, b.id, c.id]
+
+
+async def test_a_reindex_forgets_analyses_and_what_derives_from_them_together(db: Database) -> None:
+    entities = EntityRepo(db)
+    a = await article(db, "Первая")
+    await entities.save(a, naming(a, "Сергей Лавров"))
+
+    async def failing(conn: aiosqlite.Connection) -> None:
+        raise RuntimeError("the events could not be forgotten")
+
+    with pytest.raises(RuntimeError):
+        await entities.clear(then=failing)
+    assert await people(db) == [("Сергей Лавров", 1, 1)]
+    assert await entities.unanalysed(limit=10) == []
