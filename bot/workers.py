@@ -21,16 +21,18 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 # Workers yield the CPU to the bot's event loop: with every core analysing, a reply must not wait for
-# the scheduler to take a core from a worker.
+# the scheduler to take a core from a worker. The interactive worker, whose work someone waits on, comes
+# between them: it gets about three times an analysis worker's share of a busy core.
 WORKER_NICENESS = 10
+INTERACTIVE_NICENESS = 5
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, niceness: int) -> None:
     """Worker initializer: a lower priority than the bot, and an end when the bot's process is gone. A
     bot killed with SIGKILL (or by the OOM killer) cannot shut its pool down, and its idle workers,
     ~145 MB each once their models are loaded, would otherwise wait on their queue for ever."""
     if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
+        os.nice(niceness)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -43,8 +45,9 @@ def _start_worker(parent: int) -> None:
 class _Lane:
     """One lazily started process pool; `spawn` so that no event-loop or SQLite thread is forked."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, niceness: int) -> None:
         self._processes = processes
+        self._niceness = niceness
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -58,7 +61,7 @@ class _Lane:
                 max_workers=self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self._niceness),
             )
         return self._executor
 
@@ -100,8 +103,8 @@ class WorkerPool:
     """
 
     def __init__(self, processes: int) -> None:
-        self._analysis = _Lane(processes)
-        self._interactive = _Lane(1)
+        self._analysis = _Lane(processes, WORKER_NICENESS)
+        self._interactive = _Lane(1, INTERACTIVE_NICENESS)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome."""

@@ -10,6 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 
 import lxml.html
+import psutil
 import pytest
 
 from bot.analysis.article import article_text
@@ -84,6 +85,9 @@ async def test_interactive_lane_answers_while_the_analysis_lane_is_busy() -> Non
         assert not busy.done()
         assert interactive not in pool.pids
         assert interactive in pool.interactive_pids
+        # The scheduler prefers it to the analysis workers, and the bot's event loop to both.
+        (analysis,) = pool.pids
+        assert os.nice(0) < psutil.Process(interactive).nice() < psutil.Process(analysis).nice()
     finally:
         pool.close(wait=False)
 
