@@ -15,12 +15,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 from aiogram import F, Router
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.filters import Command
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 
 import handlers
 from bot.delivery import Broadcaster, Outcome, Parcel
 from bot.emulator import BotAPIEmulator, TelegramUser
+from bot.telegram_retry import RetryAfter
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
 
 APOLOGY_RU = "⚠️ У меня что-то сломалось, и запрос не выполнен. Попробуйте ещё раз позже."
@@ -284,3 +287,26 @@ async def test_a_timeline_button_pressed_twice_is_no_error(
         assert answer.get("show_alert") is not True
     assert len(emulator.messages(READER.id)) == sent
     assert failures(caplog) == []
+
+
+async def test_the_reply_retry_is_bounded_in_attempts_and_in_total_wait() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    calls: list[int] = []
+
+    async def always_flooded(bot: Any, method: Any) -> Any:
+        calls.append(1)
+        raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=0)
+
+    with pytest.raises(TelegramRetryAfter):
+        await RetryAfter(max_retries=3)(always_flooded, None, method)  # type: ignore[arg-type]
+    assert len(calls) == 4  # the call and 3 retries
+
+    calls.clear()
+
+    async def flooded_long(bot: Any, method: Any) -> Any:
+        calls.append(1)
+        raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=31)
+
+    with pytest.raises(TelegramRetryAfter):
+        await RetryAfter(max_total_wait=30)(flooded_long, None, method)  # type: ignore[arg-type]
+    assert len(calls) == 1  # a wait past the cap is not waited out at all
