@@ -134,7 +134,7 @@ def _row(name: str, scores: Sequence[Scores], apart: Sequence[bool], note: str =
     """Means over all items, then over the items whose description was written apart from the text."""
     every, written = _mean(scores), _mean([s for s, a in zip(scores, apart, strict=True) if a])
     cells = " ".join(f"{x:5.1f}" for x in (*every, *written))
-    return f"  {name:<34} {cells}  {note}"
+    return f"  {name:<34} {cells}  {note}".rstrip()
 
 
 def _cross_validated(
