@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+import psutil
+
 T = TypeVar("T")
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -25,6 +27,10 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # between them: it gets about three times an analysis worker's share of a busy core.
 WORKER_NICENESS = 10
 INTERACTIVE_NICENESS = 5
+
+# The interactive worker holds ~100 MB once trafilatura has read a page; a 5 MB upload leaves it at up to
+# ~180 MB (malloc keeps what the parse freed). Past this it is replaced by a fresh one after its task.
+INTERACTIVE_RECYCLE_BYTES = 150 * 2**20
 
 
 def _start_worker(parent: int, niceness: int) -> None:
@@ -45,9 +51,10 @@ def _start_worker(parent: int, niceness: int) -> None:
 class _Lane:
     """One lazily started process pool; `spawn` so that no event-loop or SQLite thread is forked."""
 
-    def __init__(self, processes: int, niceness: int) -> None:
+    def __init__(self, processes: int, niceness: int, recycle_above: int | None = None) -> None:
         self._processes = processes
         self._niceness = niceness
+        self._recycle_above = recycle_above
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -73,10 +80,24 @@ class _Lane:
         except BrokenProcessPool:
             # A worker died (the OOM killer, a crash in native code): this pool refuses all work from now
             # on, so the next call starts a new one instead of failing for ever.
-            if self._executor is executor:
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
+            self._retire(executor, cancel=True)
             raise
+        finally:
+            if self._recycle_above is not None and self._largest_rss(executor) > self._recycle_above:
+                self._retire(executor, cancel=False)  # work already queued there still runs
+
+    def _retire(self, executor: ProcessPoolExecutor, *, cancel: bool) -> None:
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=cancel)
+
+    @staticmethod
+    def _largest_rss(executor: ProcessPoolExecutor) -> int:
+        largest = 0
+        for process in list((executor._processes or {}).values()):  # no public accessor
+            with contextlib.suppress(psutil.Error, ValueError):
+                largest = max(largest, psutil.Process(process.pid).memory_info().rss)
+        return largest
 
     @property
     def pids(self) -> list[int]:
@@ -104,7 +125,7 @@ class WorkerPool:
 
     def __init__(self, processes: int) -> None:
         self._analysis = _Lane(processes, WORKER_NICENESS)
-        self._interactive = _Lane(1, INTERACTIVE_NICENESS)
+        self._interactive = _Lane(1, INTERACTIVE_NICENESS, recycle_above=INTERACTIVE_RECYCLE_BYTES)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome."""

@@ -13,6 +13,7 @@ import lxml.html
 import psutil
 import pytest
 
+from bot import workers
 from bot.analysis.article import article_text
 from bot.analysis.understanding import (
     MAX_ANALYSED_CHARS,
@@ -146,3 +147,34 @@ def test_page_of_one_huge_paragraph_is_cut_at_the_text_budget() -> None:
     assert trim_page(tree)
     assert "Конец." not in tree.text_content()
     assert extract_article(html, "https://example.org/a") is not None
+
+
+async def test_interactive_worker_is_replaced_once_it_holds_too_much_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = WorkerPool(1)
+    try:
+        first = await pool.run_interactive(_pid)
+        assert await pool.run_interactive(_pid) == first  # a light worker is kept
+    finally:
+        pool.close()
+    monkeypatch.setattr(workers, "INTERACTIVE_RECYCLE_BYTES", 1)  # every worker holds too much
+    pool = WorkerPool(1)
+    try:
+        first = await pool.run_interactive(_pid)
+        second = await pool.run_interactive(_pid)
+        assert second != first
+        for _ in range(100):  # the replaced worker exits once its queue is empty
+            if not _running(first):
+                break
+            await asyncio.sleep(0.1)
+        assert not _running(first)
+    finally:
+        pool.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
