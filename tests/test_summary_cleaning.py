@@ -73,6 +73,8 @@ def test_summary_never_opens_with_a_sentence_that_leans_on_a_missing_one() -> No
         "Об этом заявил глава города.",
         "После этого движение открыли.",
         "Соответствующее решение принял суд.",
+        "В финале он сыграет с командой из Омска.",
+        "On Friday she said the bank would wait.",
         "He said the bank would wait.",
         "This is the third such case.",
         "However, the bank kept its rate.",
@@ -90,6 +92,8 @@ def test_sentences_that_need_the_one_before(sentence: str) -> None:
         "Тамбовские власти объявили конкурс.",
         "Heavy rain closed the bridge.",
         "Thiswaythe splitter never joins words.",
+        "Ученые МГУ им. Ломоносова нашли причину болезни.",
+        "Last week it was announced that the bridge would close.",
     ],
 )
 def test_sentences_that_stand_alone(sentence: str) -> None:
@@ -152,6 +156,19 @@ def test_boilerplate_lines_never_reach_a_summary(noise: str) -> None:
 )
 def test_datelines_and_stamps_are_cut_off(raw: str, clean: str) -> None:
     assert clean_sentence(raw) == clean
+
+
+def test_a_dateline_the_splitter_made_a_sentence_of_is_not_shown() -> None:
+    text = f"ТОМСК, 10 мая - РИА Новости. {LEAD} {SECOND}"
+    assert _summary(text) == (LEAD, SECOND)
+
+
+def test_the_tail_of_a_quote_the_splitter_cut_is_not_shown() -> None:
+    text = (
+        f'{LEAD} "Мост закроют в понедельник утром. Пешеходы пройдут по мосту до среды", - сообщили в мэрии. '
+        f"{SECOND}"
+    )
+    assert _summary(text) == (LEAD, SECOND)
 
 
 def test_a_dateline_the_splitter_cut_off_leaves_no_dash_behind() -> None:

@@ -83,9 +83,19 @@ _DEPENDENT = re.compile(
 )
 
 
+# A personal pronoun among the first three words leans on a name given before: «В финале он сыграет…»,
+# "On Friday she said…". ("It" is left out: "Last week it was announced…" leans on nothing; "им"
+# too: «МГУ им. Ломоносова».)
+_EARLY_PRONOUN = re.compile(
+    r"^(?:\S+\s+){1,2}(?:он|она|оно|они|его|ее|её|их|ему|ей|него|нее|неё|них|ним|ней"
+    r"|he|she|they|his|her|their|him|them)\b",
+    re.IGNORECASE,
+)
+
+
 def depends_on_previous(sentence: str) -> bool:
     """Whether a sentence needs the one before it to be understood («Поэтому…», "He said…")."""
-    return bool(_DEPENDENT.match(sentence))
+    return bool(_DEPENDENT.match(sentence) or _EARLY_PRONOUN.match(sentence))
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,7 @@ def _vector(counts: Mapping[str, int], weights: Mapping[str, float] | None = Non
 # capitals at least, so that "США — крупнейший..." keeps its subject.
 _DATELINE = re.compile(
     r"^(?:(?:[A-ZА-ЯЁ][A-ZА-ЯЁ.]{4,}(?:[\s/-][A-ZА-ЯЁ.]+)*|(?:[A-Z]{3,}(?:\s[A-Z]+)*\s)?\([^)]{1,40}\))"
-    r"(?:,[^,:—–/-]{1,25}\s*[—–-]\s*[^.:]{1,25}\.\s+|,[^/]{1,25}/\s*[^/]{1,20}/\.?\s+"
+    r"(?:,[^,:—–/-]{1,25}\s*[—–-]\s*[^.:]{1,25}\.(?:\s+|$)|,[^/]{1,25}/\s*[^/]{1,20}/\.?(?:\s+|$)"
     r"|,\s[^,:—–]{1,25}?\s*(?:--|[—–])\s*|,[^()]{1,25}\([^)]{1,20}\)\s*(?:--?|[—–])\s*"
     r"|\s*(?:[:—–]|--?\s)\s*)"
     r"|[\w-]+\.(?:ru|ua|by|kz|com|net|org|info|su)\s+(?:--?|[—–])\s+)"
@@ -157,21 +167,30 @@ _LEADING_DASH = re.compile(r"^\s*(?:--?|[—–])\s+")
 
 
 def clean_sentence(sentence: str) -> str:
-    """A sentence without the dateline or byline the page put before it, whitespace collapsed."""
+    """A sentence without the dateline or byline the page put before it, whitespace collapsed.
+
+    A dateline the splitter made a sentence of ("МОСКВА, 10 авг - РИА Новости.") comes back empty.
+    """
     sentence = " ".join(sentence.split())
     for pattern in (_STAMP, _DATELINE, _BYLINE, _DATELINE):
         stripped = pattern.sub("", sentence, count=1)
-        if stripped != sentence and stripped:
+        if stripped != sentence:
             sentence = stripped[:1].upper() + stripped[1:]
     return sentence
+
+
+# The first straight quote closes a quotation (a letter or a stop before it, a comma, a dash or the end
+# after it): the sentence is the tail of a quote the splitter cut.
+_QUOTE_TAIL = re.compile(r'^[^"]*[\w.!?…]"(?:\s*[,—–-]|\s*$)')
 
 
 def _newsworthy(sentence: str) -> bool:
     """Sentences a reader can take alone: whole statements of reasonable length, not captions.
 
     One that closes a quotation it never opened, or starts in lower case, is the tail of a quote the
-    splitter cut; one without final punctuation is a caption, a list item or a run of related links.
-    Straight quotes are not counted: publishers nest them («АО "Аэропорт "Симферополь"»).
+    splitter cut, one that opens a quotation it never closes is its head; one without final
+    punctuation is a caption, a list item or a run of related links. Straight quotes count only at
+    either end: publishers nest them («АО "Аэропорт "Симферополь"»).
     """
     n = len(words(sentence))
     return (
@@ -180,6 +199,10 @@ def _newsworthy(sentence: str) -> bool:
         and not sentence.startswith(("•", "|", "-", "—", "*", "("))
         and not sentence[:1].islower()
         and not _BOILERPLATE.search(sentence)
+        and not _QUOTE_TAIL.match(sentence)
+        and not (sentence.startswith('"') and sentence.count('"') % 2)
+        and not (sentence.startswith("«") and sentence.count("«") > sentence.count("»"))
+        and not (sentence.startswith("“") and sentence.count("“") > sentence.count("”"))
         and sentence.count("«") >= sentence.count("»")
         and sentence.count("“") >= sentence.count("”")
     )
