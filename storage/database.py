@@ -96,8 +96,12 @@ class ProcessLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 1024).decode("utf-8", "replace").strip() or "it has not said who it is yet"
+            try:
+                holder = os.read(fd, 1024).decode("utf-8", "replace").strip()
+            except OSError:
+                holder = ""
             os.close(fd)
+            holder = holder or "it has not said who it is yet"
             raise DatabaseInUse(self.database, holder) from None
         except OSError as exc:
             os.close(fd)
@@ -119,6 +123,27 @@ class ProcessLock:
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)
             self._fd = None
+
+
+# SQLite's primary result codes that say the file or the disk is at fault, not our SQL: these stop start-up
+# in one line; any other error (a bug in a migration) keeps its traceback.
+_STORAGE_FAULTS = frozenset(
+    {
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOTADB,
+    }
+)
+
+
+def _is_storage_fault(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in _STORAGE_FAULTS
 
 
 def _sqlite_reason(exc: sqlite3.Error) -> str:
@@ -157,9 +182,9 @@ class Database:
         if self.path == Path(":memory:"):
             await self._connect()
             return
-        if self.path.is_dir():
-            raise DatabaseUnavailable(self.path, "it is a directory, not a file")
         try:
+            if self.path.is_dir():
+                raise DatabaseUnavailable(self.path, "it is a directory, not a file")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
             raise DatabaseUnavailable(self.path, f"{self.path.parent} is a file, not a folder") from None
@@ -172,7 +197,7 @@ class Database:
             await self._prove_writable()
         except BaseException as exc:
             await self._abandon()
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error) and _is_storage_fault(exc):
                 raise DatabaseUnavailable(self.path, _sqlite_reason(exc)) from None
             if isinstance(exc, OSError):
                 raise DatabaseUnavailable(self.path, _os_reason(exc, "opening")) from None
