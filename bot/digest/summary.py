@@ -212,14 +212,15 @@ def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDID
     """Candidates scored by their place in their report and by how central that report is.
 
     A sentence's score is 1/(1+k) for the k-th newsworthy sentence of its report (news puts the event
-    first), times its report's mean similarity to the other reports, so the most central report's lead
-    comes first and a side report's details come after it; rewrites of one line keep one copy.
+    first), times how well its report's lead states what the other reports tell, so the most central
+    report's lead comes first and a side report's details come after it; rewrites of one line keep one copy.
     """
     texts: list[str] = []
     positions: list[int] = []
     owners: list[int] = []
     bags: list[Counter[str]] = []
-    previous: list[int | None] = []  # index in `texts` of the sentence written just before, if kept
+    # For a sentence that leans on the one before: that one's index in `texts`, -1 when it was dropped.
+    previous: list[int | None] = []
     for owner, (_, text) in enumerate(articles):
         text = _GLUED.sub(r"\1 \2", text)
         kept = 0
@@ -230,9 +231,8 @@ def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDID
             label = len(words(piece.text)) < MIN_WORDS
             bag = Counter(content_stems(sentence))
             if _newsworthy(sentence) and bag:
-                previous.append(last if depends_on_previous(sentence) else None)
-                if previous[-1] is None and depends_on_previous(sentence):
-                    previous[-1] = -1
+                leaning = depends_on_previous(sentence)
+                previous.append((-1 if last is None else last) if leaning else None)
                 last = len(texts)
                 texts.append(sentence)
                 positions.append(kept)
