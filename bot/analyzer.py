@@ -182,15 +182,27 @@ class Analyzer:
             while len(ids) < self._batch_size and not self._queue.empty():
                 ids.append(self._queue.get_nowait())
             try:
-                await self._analyze(ids)
-            except Exception as exc:  # reading the articles failed: they stay unanalysed
-                log.exception("analysis of articles %s failed", ids)
-                if is_transient(exc):
-                    self._fault.set()
+                try:
+                    await self._analyze(ids)
+                except Exception as exc:  # reading the batch failed (what follows catches its own)
+                    log.exception("analysis of articles %s failed", ids)
+                    await self._analyze_each(ids, exc)
             finally:
                 self._queued.difference_update(ids)
                 for _ in ids:
                     self._queue.task_done()
+
+    async def _analyze_each(self, ids: list[int], exc: Exception) -> None:
+        """After a batch failed outside the steps that isolate its articles: each alone, once, unless the
+        fault was the storage's (then they are all retried later)."""
+        if len(ids) == 1 or is_transient(exc):
+            await self._record([_failure(article_id, exc) for article_id in ids])
+            return
+        for article_id in ids:
+            try:
+                await self._analyze([article_id])
+            except Exception as exc_alone:
+                await self._record([_failure(article_id, exc_alone)])
 
     async def _retry_after_faults(self) -> None:
         """While the bot runs, articles a storage fault left unanalysed are queued again after a pause, so
