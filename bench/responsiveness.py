@@ -13,6 +13,10 @@ admin uploads a .jsonl of ~5 KB Russian articles (real news joined from ../share
 that the bot parses, stores and analyses. A /start's latency runs from the moment its update was due
 (a late send counts against the bot) to the moment the emulator received the bot's reply.
 
+While the batch is analysed, a second admin uploads a 5-line .jsonl every ``--upload-interval`` seconds
+(the batch's first five articles: parsed, checked against the archive and answered "already stored", so
+the analysis has no more to do): work that needs a worker process, timed from the send to the reply.
+
 Memory: every 0.5 s the bot's process tree (the bot, its analysis workers, multiprocessing's resource
 tracker) is sampled with psutil. RSS counts pages shared between processes (libraries, models mapped
 from the same files) once in every process; PSS divides them among their sharers, USS is what each
@@ -46,6 +50,7 @@ from bot.eval import corpus_path
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = TelegramUser(1, "Admin", language_code="ru")
+EDITOR = TelegramUser(2, "Editor", language_code="ru")
 FIRST_READER = 1_000_000
 
 
@@ -55,7 +60,7 @@ def role(process: psutil.Process, root: psutil.Process) -> str:
     command = " ".join(process.cmdline())
     if "resource_tracker" in command:
         return "multiprocessing resource tracker"
-    return "analysis worker" if "spawn_main" in command or "forkserver" in command else command[:60]
+    return "worker" if "spawn_main" in command or "forkserver" in command else command[:60]
 
 
 @dataclass
@@ -68,6 +73,7 @@ class TreeMemory:
     processes: int = 0
     samples: int = 0
     by_process: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (what, peak RSS)
+    started: dict[int, float] = field(default_factory=dict)  # pid -> its create_time
     cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds at its last sample
 
     def sample(self, root: psutil.Process) -> None:
@@ -78,6 +84,7 @@ class TreeMemory:
                 info = process.memory_full_info()
                 what = role(process, root)
                 times = process.cpu_times()
+                self.started.setdefault(process.pid, process.create_time())
             except psutil.NoSuchProcess:
                 continue
             self.cpu[process.pid] = times.user + times.system
@@ -150,6 +157,35 @@ class Pings:
         return millis, len(chats) - len(millis)
 
 
+class Uploads:
+    """A small .jsonl from another admin every `interval` seconds, each timed from its send to its reply."""
+
+    def __init__(self, emulator: BotAPIEmulator, content: bytes, interval: float) -> None:
+        self.emulator = emulator
+        self.content = content
+        self.interval = interval
+        self.millis: list[float] = []
+        self.unanswered = 0
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            due = time.perf_counter() + self.interval
+            before = len(self.emulator.messages(EDITOR.id))
+            sent = time.perf_counter()
+            await self.emulator.send_document(EDITOR, "five.jsonl", self.content)
+            try:
+                await self.emulator.replies(EDITOR.id, 1, after=before, timeout=600)
+                self.millis.append(1000 * (time.perf_counter() - sent))
+            except TimeoutError:
+                self.unanswered += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), max(0.0, due - time.perf_counter()))
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 def count(database: Path, table: str) -> int:
     """Rows of a table, read beside the running bot (WAL lets a reader in while it writes)."""
     if not database.exists():
@@ -168,7 +204,7 @@ async def start_bot(emulator: BotAPIEmulator, folder: Path, args: argparse.Names
         "BOT_TOKEN": emulator.token,
         "TELEGRAM_API_URL": emulator.url,
         "DATABASE_PATH": str(folder / "news.sqlite3"),
-        "ADMIN_IDS": str(ADMIN.id),
+        "ADMIN_IDS": f"{ADMIN.id},{EDITOR.id}",
         "DEFAULT_TIMEZONE": "Europe/Moscow",
         "ANALYSIS_WORKERS": str(args.workers),
         "MAX_UPLOAD_BYTES": str(max(upload + 1, 5 * 1024 * 1024)),
@@ -186,10 +222,11 @@ async def run(args: argparse.Namespace) -> int:
     if not texts:
         print(f"corpora not found at {corpus_path('').parent}: nothing to measure")
         return 0
-    batch = "\n".join(
+    lines = [
         json.dumps({"title": title, "text": text, "date": "2025-11-26", "lang": "ru"}, ensure_ascii=False)
         for title, text in texts
-    ).encode()
+    ]
+    batch = "\n".join(lines).encode()
     print(
         f"{len(texts)} articles ({len(batch) / 1e6:.1f} MB of .jsonl), ANALYSIS_WORKERS={args.workers},"
         f" /start every {args.interval * 1000:.0f} ms; {os.cpu_count()} CPUs, load average"
@@ -208,6 +245,8 @@ async def run(args: argparse.Namespace) -> int:
         )
         pings = Pings(emulator, args.interval)
         pinging: asyncio.Task[None] | None = None
+        uploads = Uploads(emulator, "\n".join(lines[:5]).encode(), args.upload_interval)
+        uploading: asyncio.Task[None] | None = None
         try:
             # Polling starts once the start-up hooks (commands registered) have run.
             await emulator.wait_for(lambda: any(m == "getUpdates" for m, _ in emulator.calls), timeout=60)
@@ -229,13 +268,17 @@ async def run(args: argparse.Namespace) -> int:
                 pings.phase = phase
                 if phase == "analysis":
                     stored = time.perf_counter() - began
+                    uploading = asyncio.create_task(uploads.run())
             analysed = time.perf_counter() - began
             await emulator.replies(ADMIN.id, 1, timeout=600)  # the upload's report comes after its hooks
             await asyncio.sleep(0.5)
         finally:
             pings.stop()
+            uploads.stop()
             if pinging is not None:
                 await pinging
+            if uploading is not None:
+                await uploading
             with contextlib.suppress(TimeoutError):
                 await emulator.wait_for(lambda: len(pings.replied) >= len(pings.due), timeout=10.0)
             stop_watching.set()
@@ -262,11 +305,18 @@ async def run(args: argparse.Namespace) -> int:
         ("whole batch", millis + more, lost + more_lost),
     ):
         print(summary(label, values, unanswered))
+    print(f"a 5-line .jsonl from another admin every {args.upload_interval:g} s while the batch is analysed:")
+    print(summary("send to reply", uploads.millis, uploads.unanswered))
     print(
         f"memory of the bot's process tree ({memory.processes} processes at most, {memory.samples} samples):"
         f" peak RSS {memory.rss / 2**20:.0f} MB, peak PSS {memory.pss / 2**20:.0f} MB,"
         f" peak USS {memory.uss / 2**20:.0f} MB"
     )
+    workers = [pid for pid, (what, _) in memory.by_process.items() if what == "worker"]
+    if len(workers) == args.workers + 1:
+        # The upload's parse is the first work for a worker: the first one started is the interactive lane's.
+        first = min(workers, key=lambda pid: memory.started[pid])
+        memory.by_process[first] = ("interactive worker (started first)", memory.by_process[first][1])
     for pid, (what, peak) in sorted(memory.by_process.items()):
         print(f"  pid {pid:<7} peak RSS {peak / 2**20:6.0f} MB, CPU {memory.cpu[pid]:6.1f}s  {what}")
     print(f"bot exit code {code}; load average after the run {os.getloadavg()[0]:.1f}")
@@ -279,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="ANALYSIS_WORKERS")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between /start updates")
     parser.add_argument("--idle-seconds", type=float, default=3.0, help="pings before the upload")
+    parser.add_argument(
+        "--upload-interval", type=float, default=2.0, help="seconds between small uploads during the analysis"
+    )
     args = parser.parse_args(argv)
     return asyncio.run(run(args))
 
