@@ -152,9 +152,21 @@ def is_role_noun(token: Token) -> bool:
     word = lemma(token)
     if _role_lemma(word):
         return True
-    if token.pos != "NOUN" or token.feat("Animacy") != "Anim" or word in NOT_ROLES or len(word) <= 3:
+    if word in NOT_ROLES or len(word) <= 3:
         return False
-    return any(form.pos == "NOUN" and "anim" in form.tag for form in russian_models().vocab(fold(token.text)))
+    forms = russian_models().vocab(fold(token.text))
+    if token.pos == "PROPN":
+        # "Император Японии Акихито": a capitalised common noun the tagger took for a name. Only a word the
+        # dictionary knows solely as an animate common noun (no name, surname or place reading).
+        return bool(forms) and all(
+            form.pos == "NOUN" and "anim" in form.tag and not {"Name", "Surn", "Patr", "Geox", "Orgn"} & set(
+                form.tag.grammemes
+            )
+            for form in forms
+        )
+    if token.feat("Animacy") != "Anim":
+        return False
+    return any(form.pos == "NOUN" and "anim" in form.tag for form in forms)
 
 
 def place_of(token: Token, spans_here: Sequence[NamedSpan]) -> str | None:
@@ -217,7 +229,9 @@ def _role_head_before(
         # NER sometimes pulls a title into the organisation after it: "Замглавы Федеральной ... службы".
         pulled = other is not None and other.kind != PER and other.start == token.start and i < end - 1
         if other is not None and not (pulled and is_role_noun(token)):
-            if other.kind == PER or head is not None:
+            # A person in the genitive depends on the title: "адвокат Александра Кокорина Андрей Ромашов".
+            owner = other.kind == PER and name_case not in (None, "Gen") and _case(token) == "Gen"
+            if (other.kind == PER and not owner) or head is not None:
                 break
         elif is_role_noun(token) and (_case(token) == name_case or name_case is None or i == governor):
             before = _skip_adjectives(tokens, i, sentence_start)
@@ -284,14 +298,20 @@ def _roles_before(
         if head is None and not found:
             # The name's case may be misread: trust the tree's apposition, and the title's case after it.
             head = _role_head_before(parsed, end, name_case, sentence_start, spans, governor)
+            if head is not None and any(_span_at(k, tokens, spans) for k in range(head, end)):
+                head = None  # the tree's noun is another person's title: "госсоветника X Y Тимур Z"
             if head is not None and head == governor:
                 name_case = _case(tokens[head])
         if head is None and not found and governor is not None:
             head = _tree_title_head(parsed, tree, governor, first, spans)
         if head is None:
             break
-        if previous is not None and fold(tokens[end].text) == "и" and not _conjoined(tree, head, previous):
-            break  # "капитан клуба X и защитник Y": without the tree's word, "и" may join two people
+        if previous is not None and fold(tokens[end].text) == "и" and (
+            head != end - 1 or not _conjoined(tree, head, previous)
+        ):
+            # Coordinated titles share the dependents after the last one ("директор и совладелец компании");
+            # "капитан клуба X и защитник Y" names two people, and so does "и" the tree does not confirm.
+            break
         role = _make_role(parsed, span, head, end, spans)
         found.append(role)
         previous = head
@@ -318,10 +338,20 @@ def _tree_title_head(
 
 
 def _conjoined(tree: _Tree | None, a: int, b: int) -> bool:
-    """Whether the tree joins two title nouns by coordination ("директор и совладелец")."""
+    """Whether the tree joins two title nouns by coordination ("директор и совладелец", "писатель, поэт
+    и журналист"): both in one chain of conjuncts."""
     if tree is None or a not in tree or b not in tree:
         return False
-    return (tree.rel(a) == "conj" and tree.head(a) == b) or (tree.rel(b) == "conj" and tree.head(b) == a)
+
+    def first_conjunct(index: int) -> int:
+        for _ in range(len(tree.arcs)):
+            head = tree.head(index)
+            if tree.rel(index) != "conj" or head is None:
+                break
+            index = head
+        return index
+
+    return first_conjunct(a) == first_conjunct(b)
 
 
 def _make_role(
@@ -379,10 +409,14 @@ def _roles_after(
         return []
     found: list[RoleSpan] = []
     begin = after + 1
-    case = "Nom"
+    # The apposition agrees in case with the name ("по словам Лео Бенедуччи, генерального секретаря
+    # профсоюза"); the nominative is allowed too, as the tagger often misreads a foreign name's case.
+    last = bisect.bisect_left([t.start for t in tokens], span.stop) - 1
+    cases = {"Nom", _case(tokens[last])} if last >= 0 else {"Nom"}
     one_of = _one_of(parsed, begin, sentence_stop, span, spans, tree)
     if one_of is not None:
         return [one_of]
+    separator = ""
     while len(found) < 3:
         i = begin
         while i < len(tokens) and _modifier(tokens[i]):
@@ -391,17 +425,29 @@ def _roles_after(
             i >= len(tokens)
             or tokens[i].stop > sentence_stop
             or not is_role_noun(tokens[i])
-            or _case(tokens[i]) not in (case, None)
+            or (_case(tokens[i]) not in cases | {None} and not _apposition_of(tree, i, span, tokens))
         ):
             break
         head = i
         end = _title_end(parsed, head, sentence_stop, spans, tree)
+        if separator == "," and end < len(tokens) and _span_at(end, tokens, spans) is not None:
+            break  # "Петров, министр финансов, глава банка Иван Сидоров": the next person's title
         found.append(_role_span(parsed, span, list(tokens[begin:end]), tokens[head], spans))
-        case = _case(tokens[head]) or case
-        if end >= len(tokens) or fold(tokens[end].text) != "и":
+        cases = {_case(tokens[head])} - {None} or cases
+        separator = fold(tokens[end].text) if end < len(tokens) else ""
+        if separator not in ("и", ","):
             break
         begin = end + 1
     return found
+
+
+def _apposition_of(tree: _Tree | None, index: int, span: NamedSpan, tokens: Sequence[Token]) -> bool:
+    """Whether the tree attaches a noun to a name as its apposition (when the tagger's cases disagree,
+    as they do for the genitive and accusative of animate nouns)."""
+    if tree is None or index not in tree or tree.rel(index) != "appos":
+        return False
+    head = tree.head(index)
+    return head is not None and span.start <= tokens[head].start < span.stop
 
 
 _ONE = {"Masc": "один", "Fem": "одна", "Neut": "одно"}
