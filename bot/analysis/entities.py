@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot.analysis.invisible import visible_text
+
 PER, ORG, LOC = "PER", "ORG", "LOC"
 
 
@@ -598,7 +600,8 @@ def group_entities(spans: Sequence[NamedSpan]) -> tuple[Entity, ...]:
     """Entities of one article, most mentioned first; every mention kept with its offsets."""
     entities: list[Entity] = []
     for cluster in group_people(spans):
-        name = cluster.display()
+        # Articles stored before ingestion removed invisible characters may still hold some inside names.
+        name = visible_text(cluster.display())
         mentions = tuple(sorted(_mention(s) for s in cluster.spans))
         entities.append(Entity(entity_key(PER, name), PER, name, mentions))
 
@@ -608,7 +611,7 @@ def group_entities(spans: Sequence[NamedSpan]) -> tuple[Entity, ...]:
     for span in spans:
         if span.kind == PER:
             continue
-        kind, name = canonical_name(span.kind, span.normal)
+        kind, name = canonical_name(span.kind, visible_text(span.normal))
         by_name[fold(name)].append((kind, name, span))
     for group in by_name.values():
         alias = ALIAS_INDEX.get(fold(group[0][1]))

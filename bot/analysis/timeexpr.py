@@ -1602,7 +1602,10 @@ def find_time_exprs(text: str, published: dt.date, lang: str = "ru") -> list[Tim
         ctx.tense, ctx.own_tense = tenses[s_start, s_stop].scoped(start - s_start)
         if _DEICTIC_BEFORE_RE.search(text, max(s_start, start - 24), start):
             ctx.tense = ""  # the occurrence nearest to publication: "вчера, 10 января" is this January
-        resolved = rule.resolve(match, ctx)
+        try:
+            resolved = rule.resolve(match, ctx)
+        except (ValueError, OverflowError):
+            continue  # "завтра" said on 9999-12-31, "два года назад" in year 1: a day off the calendar
         if resolved is None:
             continue
         begin, end, granularity = resolved

@@ -34,6 +34,7 @@ _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section"}
 )
 _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 class NotAFeed(FetchError):
@@ -74,6 +75,8 @@ def html_to_text(fragment: str) -> str:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return _tidy(fragment)
+    # lxml refuses to hold control characters and lone surrogates (a JSON Feed string may carry both).
+    fragment = _NOT_XML_TEXT.sub("", fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
