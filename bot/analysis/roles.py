@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.analysis.entities import (
@@ -147,8 +147,14 @@ def _role_lemma(word: str) -> bool:
 def is_role_noun(token: Token) -> bool:
     """A noun naming a position: from the list, or an animate common noun the dictionary knows as a noun
     (the tagger reads a capitalised "Министр" as a proper noun, and some participles as nouns)."""
-    if token.pos not in ("NOUN", "PROPN") or token.feat("Number") == "Plur":
+    if token.feat("Number") == "Plur":
         return False  # a person's title is singular: "художники" names a group
+    if token.pos == "ADJ" and "-" in token.text:
+        # "Экс-председатель" tagged as an adjective: a compound the dictionary reads only as a noun.
+        forms = russian_models().vocab(fold(token.text))
+        return bool(forms) and all(f.pos == "NOUN" for f in forms) and _role_lemma(fold(forms[0].normal))
+    if token.pos not in ("NOUN", "PROPN"):
+        return False
     word = lemma(token)
     if _role_lemma(word):
         return True
@@ -376,11 +382,40 @@ def _make_role(
 def _role_span(
     parsed: ParsedText, span: NamedSpan, phrase: list[Token], head: Token, spans: Sequence[NamedSpan]
 ) -> RoleSpan:
-    title = normalize_phrase(russian_models(), phrase)
+    if head.pos != "NOUN" and head in phrase:  # a title noun the tagger read as an adjective or a name
+        phrase = [replace(t, pos="NOUN") if t is head else t for t in phrase]
+        head = replace(head, pos="NOUN")
+    at = phrase.index(head) if head in phrase else -1
+    participles = {k: _participle_nominative(t, head) for k, t in enumerate(phrase[:at]) if t.pos == "VERB"}
+    title = normalize_phrase(russian_models(), [t for k, t in enumerate(phrase) if k not in participles])
+    if participles:  # "приглашенным хореографом" → "приглашенный хореограф"
+        words = title.split(" ")
+        for k in sorted(participles):
+            words.insert(k, participles[k])
+        title = " ".join(words)
     # A title is a common noun phrase: a capital is the sentence's, not the title's ("Президент Белоруссии").
     title = title[:1].lower() + title[1:] if not title[:2].isupper() else title
     sense = role_sense(phrase, spans) or RoleSense(lemma(head), frozenset())
     return RoleSpan(span, title, phrase[0].start, phrase[-1].stop, span.sentence, sense)
+
+
+def _participle_nominative(token: Token, head: Token) -> str:
+    """A participle agreeing with a title noun, in the nominative singular of the noun's gender."""
+    from pymorphy2.analyzer import Parse
+
+    if token.feat("Case") in (None, "Nom"):
+        return token.text
+    gender = {"Fem": "femn", "Neut": "neut"}.get(head.feat("Gender") or "", "masc")
+    for form in russian_models().vocab(fold(token.text)):
+        if form.pos != "VERB" or form.feats.get("Case") != token.feat("Case"):
+            continue
+        try:
+            inflected = Parse.inflect(form, {"nomn", "sing", gender})
+        except ValueError:
+            inflected = None
+        if inflected is not None:
+            return inflected.word
+    return token.text
 
 
 _APPOSITION_END = frozenset({",", ".", ";", ":", "(", ")", "—", "–", "!", "?"})
@@ -708,7 +743,9 @@ def _holder(tree: _Tree, tokens: Sequence[Token], verb: int, appointing: bool) -
         if subject is not None:
             return subject
         head = tree.head(verb)
-        if tree.rel(verb) != "xcomp" or head is None:
+        # "согласился занять пост": the subject of the verb the infinitive completes; "уходит с поста ...,
+        # но остается хореографом": the subject shared by coordinated verbs.
+        if tree.rel(verb) not in ("xcomp", "conj") or head is None or tokens[head].pos != "VERB":
             return None
         verb = head
     return None
