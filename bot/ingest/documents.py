@@ -94,6 +94,7 @@ _BOMS = (
 )
 _BAD_BYTE = "\udcff"  # marks a byte no decoder turns into: decoders never yield lone surrogates
 _NON_ASCII = bytes(range(128, 256))
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def _mark_bad_bytes(error: UnicodeError) -> tuple[str, int]:
@@ -116,6 +117,17 @@ def _decode_marking(data: bytes, encoding: str) -> DecodedText:
     return DecodedText(text.replace(_BAD_BYTE, "\ufffd") if replaced else text, replaced)
 
 
+def _decode_utf8(data: bytes) -> tuple[str, int]:
+    """UTF-8 with each bad byte kept as U+DC80..U+DCFF, and how many there are, all in C: a Windows-1251
+    file is millions of bad bytes, and a Python error handler would be called for each."""
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    return text, len(data) - len(text.encode("utf-8", "ignore"))  # good characters re-encode as they were
+
+
 def decode_document(data: bytes) -> DecodedText | Problem:
     """The text of a document: the encoding its byte-order mark names (UTF-8, UTF-16, UTF-32), else UTF-8,
     else Windows-1251, the encodings Russian text files come in. UTF-8 with a few bad bytes (a cut or a
@@ -129,9 +141,11 @@ def decode_document(data: bytes) -> DecodedText | Problem:
         head = data[:8192]
         if head.startswith(_MAGIC) or b"\x00" in head:
             return Problem.BINARY
-        decoded = _decode_marking(data, "utf-8")
+        text, bad = _decode_utf8(data)
         non_ascii = len(data) - len(data.translate(None, _NON_ASCII))
-        if decoded.replaced * 2 > non_ascii:
+        if bad * 2 <= non_ascii:
+            decoded = DecodedText(_ESCAPED_BYTE.sub("\ufffd", text) if bad else text, bad)
+        else:
             try:
                 decoded = DecodedText(data.decode("cp1251"))
             except UnicodeDecodeError:
