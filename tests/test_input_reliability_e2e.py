@@ -301,3 +301,13 @@ async def test_upload_dates_in_range_are_kept_to_the_minute(bot: RunningBot) -> 
     assert reply["text"].startswith("✅ Saved #1") and "ℹ️" not in reply["text"]
     article = await bot.app.articles.get(1)
     assert article is not None and article.published_at == tomorrow
+
+
+async def test_a_forwarded_post_dated_years_ahead_is_dated_on_arrival_and_said(bot: RunningBot) -> None:
+    posted = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp())
+    origin = bot.emulator.channel_post("", title="Канал", username="channel", message_id=1, date=posted)
+    (reply,) = await bot.ask(ADMIN_EN, "Переговоры в Минске\nДелегации встретились.", forward_origin=origin)
+    assert reply["text"].startswith("✅ Saved #1: Переговоры в Минске (")
+    assert "ℹ️ #1: The date 2100-01-01 is not between 1900-01-01 and the day after tomorrow" in reply["text"]
+    article = await bot.app.articles.get(1)
+    assert article is not None and article.published_at.year < 2100
