@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from bot.analysis.entities import (
@@ -147,6 +148,14 @@ def _role_lemma(word: str) -> bool:
 def is_role_noun(token: Token) -> bool:
     """A noun naming a position: from the list, or an animate common noun the dictionary knows as a noun
     (the tagger reads a capitalised "Министр" as a proper noun, and some participles as nouns)."""
+    # Asked of most words in every sentence with a name: the answer depends on these four things only.
+    return _is_role_noun(token.text, token.pos, token.feat("Number"), token.feat("Animacy"))
+
+
+@lru_cache(maxsize=50_000)
+def _is_role_noun(text: str, pos: str, number: str | None, animacy: str | None) -> bool:
+    feats = tuple((k, v) for k, v in (("Animacy", animacy), ("Number", number)) if v is not None)
+    token = Token(0, 0, text, pos, feats)
     if token.feat("Number") == "Plur":
         return False  # a person's title is singular: "художники" names a group
     if token.pos == "ADJ" and "-" in token.text:
@@ -288,7 +297,7 @@ def _roles_before(
     Украины Мустафа Джемилев", "представитель вооруженных сил полковник Сансерн Каевкамнерд",
     "генеральный директор и совладелец компании Иван Петров"."""
     tokens = parsed.tokens
-    name_tokens = [t for t in tokens[first:] if t.start < span.stop]
+    name_tokens = list(tokens[first : bisect.bisect_left(tokens, span.stop, lo=first, key=lambda t: t.start)])
     name_case = _case(name_tokens[-1]) if name_tokens else None
     sentence_start = parsed.sentences[span.sentence][0]
     governor = None
