@@ -307,6 +307,10 @@ async def run(args: argparse.Namespace) -> int:
         print(summary(label, values, unanswered))
     print(f"a 5-line .jsonl from another admin every {args.upload_interval:g} s while the batch is analysed:")
     print(summary("send to reply", uploads.millis, uploads.unanswered))
+    if uploads.millis:
+        # The first is sent once the batch is stored, while the batch's story vectors may still be computed.
+        others = max(uploads.millis[1:] or [0.0])
+        print(f"  first {uploads.millis[0]:.0f} ms, slowest of the others {others:.0f} ms")
     print(
         f"memory of the bot's process tree ({memory.processes} processes at most, {memory.samples} samples):"
         f" peak RSS {memory.rss / 2**20:.0f} MB, peak PSS {memory.pss / 2**20:.0f} MB,"
