@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.documents import parse_message_text
-from tests.conftest import ADMIN, READER, SEED, RunningBot
+from tests.conftest import ADMIN, ADMIN_EN, READER, SEED, RunningBot
 from tests.test_crash_analysis import jsonl, news
 
 REPORTING = "SELECT DISTINCT article_id FROM event_reports ORDER BY 1"  # articles with stored events
@@ -77,6 +77,8 @@ async def test_an_article_whose_events_cannot_be_stored_fails_alone_leaving_noth
     assert "events of article 3 refused" in str(reason) and transient == 0
     (stats,) = await bot.ask(ADMIN, "/stats")
     assert "Не удалось проанализировать: 1" in stats["text"]
+    (stats,) = await bot.ask(ADMIN_EN, "/stats")
+    assert "Analysis failed: 1" in stats["text"]
     assert await bot.app.analyzer.enqueue_unanalysed() == 0  # failed for good: a reindex retries it
 
     async with bot.app.db.transaction() as conn:

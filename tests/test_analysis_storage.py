@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
 from bot.analysis.understanding import Understanding
+from bot.analyzer import is_transient
 from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
@@ -93,3 +96,19 @@ async def test_a_reindex_forgets_analyses_and_what_derives_from_them_together(db
         await entities.clear(then=failing)
     assert await people(db) == [("Сергей Лавров", 1, 1)]
     assert await entities.unanalysed(limit=10) == []
+
+
+def test_faults_of_the_storage_are_transient_and_faults_of_an_article_are_not() -> None:
+    full, plain = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    full.execute("CREATE TABLE t (x)")
+    full.execute("PRAGMA max_page_count = 2")
+    with pytest.raises(sqlite3.OperationalError) as disk_full:
+        full.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 10)
+    with pytest.raises(sqlite3.IntegrityError) as refused:
+        plain.execute("CREATE TABLE u (x UNIQUE)")
+        plain.executemany("INSERT INTO u VALUES (?)", [(1,), (1,)])
+    assert is_transient(disk_full.value)
+    assert is_transient(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_transient(refused.value)
+    assert not is_transient(TimeoutError())
+    assert not is_transient(ValueError("odd text"))
