@@ -11,8 +11,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.analysis.entities import ALIAS_INDEX, PER, Entity, fold, name_stem
-from bot.analysis.identity import KnownEntity, canonical_key
+from bot.analysis.entities import ALIAS_INDEX, PER, Entity, fold
+from bot.analysis.identity import KnownEntity, canonical_key, surname_variant_key
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from storage.articles import Article, utc_iso
@@ -100,8 +100,10 @@ def name_terms(*names: str) -> set[str]:
 
 
 def surname_stem(kind: str, name: str) -> str | None:
+    """The key people are looked up by: every spelling of one surname shares it (``surname_variant_key``);
+    which of those candidates a name really is, ``canonical_key`` decides."""
     parts = name.replace(".", ". ").split()
-    return name_stem(parts[-1]) if kind == PER and parts else None
+    return surname_variant_key(parts[-1]) if kind == PER and parts else None
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:

@@ -54,3 +54,40 @@ def test_unknown_person_and_organisations_keep_their_keys() -> None:
     assert canonical_key(entity("PER", "Стив Уиткофф"), store) == "PER:стив уиткофф"
     assert canonical_key(entity("ORG", "МИД"), store) == "ORG:мид"
     assert canonical_key(entity("ORG", "Евросоюз"), store) == "ORG:евросоюз"
+
+
+# --- transliteration variants of foreign names ---
+
+
+def test_first_name_transliterated_two_ways_is_one_person() -> None:
+    store = [known("PER", "Хайко Маас", 12)]
+    assert canonical_key(entity("PER", "Гайко Маас"), store) == "PER:хайко маас"
+
+
+def test_surname_transliterated_two_ways_with_an_initial_is_one_person() -> None:
+    store = [known("PER", "Саулюс Сквернялис", 8)]
+    assert canonical_key(entity("PER", "С. Сквярнялис"), store) == "PER:саулюс сквернялис"
+
+
+def test_vowels_rendered_two_ways_in_both_names_are_one_person() -> None:
+    store = [known("PER", "Карл Сэндс", 4)]
+    assert canonical_key(entity("PER", "Карл Сандс"), store) == "PER:карл сэндс"
+
+
+def test_namesakes_in_one_story_stay_apart_even_spelt_loosely() -> None:
+    # Two people of one family: a surname spelt another way does not make the first names agree.
+    store = [known("PER", "Хиллари Клинтон", 30)]
+    assert canonical_key(entity("PER", "Билл Клинтон"), store) == "PER:билл клинтон"
+    assert canonical_key(entity("PER", "Билл Клинтен"), store) == "PER:билл клинтен"
+
+
+def test_a_loosely_matching_surname_alone_does_not_join_anyone() -> None:
+    # "Папов" is not "Попов": without a first name there is nothing to confirm a spelling variant.
+    store = [known("PER", "Александр Попов", 9)]
+    assert canonical_key(entity("PER", "Папов"), store) == "PER:папов"
+    assert canonical_key(entity("PER", "Попов"), store) == "PER:александр попов"
+
+
+def test_a_loose_match_needs_a_long_enough_surname() -> None:
+    store = [known("PER", "Юн Ким", 9)]
+    assert canonical_key(entity("PER", "Юн Кум"), store) == "PER:юн кум"

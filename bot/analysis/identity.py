@@ -7,10 +7,52 @@ transliterate foreign names inconsistently ("Тереза Мэй"/"Тереза 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.analysis.entities import PER, Entity, first_names_agree, same_surname
+from bot.analysis.entities import PER, Entity, first_names_agree, fold, name_stem, same_surname
+
+# Letters Russian renders of one foreign name disagree on: Г/Х (Heiko: Гайко/Хайко), Э/Е/Я and А/О
+# (Sands: Сэндс/Сандс, Skvernelis: Сквернялис/Сквярнялис), Й/И, soft and hard signs, doubled consonants.
+_VOWELS_RE = re.compile(r"[аеёиоуыэюяй]+")
+_SIGNS_RE = re.compile(r"[ьъ'’]")
+# Below this many letters a name has too little left to be told apart once its vowels are blurred.
+MIN_VARIANT_LETTERS = 5
+
+
+def name_skeleton(word: str) -> str:
+    """A name with what transliterations disagree on blurred: the first letter, then consonants with every
+    run of vowels as one mark. "Сквернялис" and "Сквярнялис" share "скв*рн*л*с"; "Хайко" and "Гайко" too."""
+    s = _SIGNS_RE.sub("", fold(word).rstrip(".")).replace("г", "х")
+    s = re.sub(r"(.)\1+", r"\1", s)
+    if not s:
+        return ""
+    return s[0] + _VOWELS_RE.sub("*", s[1:])
+
+
+def surname_variant_key(surname: str) -> str:
+    """What storage files a person under to find every spelling of their surname: the skeleton of its stem."""
+    return name_skeleton(name_stem(surname))
+
+
+def surnames_are_variants(a: str, b: str) -> bool:
+    """One surname spelt two ways: equal by ``same_surname``, or equal skeletons of long enough names."""
+    if same_surname(a, b):
+        return True
+    stem_a, stem_b = name_stem(a), name_stem(b)
+    long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS
+    return long_enough and name_skeleton(stem_a) == name_skeleton(stem_b)
+
+
+def first_names_are_variants(a: str, b: str) -> bool:
+    """Both first names given and one name spelt two ways ("Гайко"/"Хайко"), or an initial and its name."""
+    if not a or not b:
+        return False
+    if first_names_agree(a, b):
+        return True
+    stem_a, stem_b = name_stem(a), name_stem(b)
+    return min(len(stem_a), len(stem_b)) >= 3 and name_skeleton(stem_a) == name_skeleton(stem_b)
 
 
 @dataclass(frozen=True)
@@ -36,7 +78,9 @@ def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
 
     A surname-only person joins the best-known person with that surname (a full name preferred);
     a full name joins a known full name with the same surname and a compatible first name or initial,
-    so spelling variants of one name ("Мэй"/"Мей", "Дэвис"/"Девис") become one person.
+    so spelling variants of one name ("Мэй"/"Мей", "Дэвис"/"Девис") become one person. Transliteration
+    variants of a foreign name ("Гайко Маас"/"Хайко Маас", "С. Сквернялис"/"Саулюс Сквярнялис") join only
+    when both first names are given and agree too: a surname alone, or another first name, stays apart.
     """
     known = list(known)
     if any(k.key == entity.key for k in known):
@@ -49,7 +93,9 @@ def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
         if candidate.kind != PER:
             continue
         c_first, c_last = _name_parts(candidate.name)
-        if not same_surname(c_last, last) or not first_names_agree(c_first, first):
+        exact = same_surname(c_last, last) and first_names_agree(c_first, first)
+        variant = surnames_are_variants(c_last, last) and first_names_are_variants(c_first, first)
+        if not exact and not variant:
             continue
         if first and not c_first:
             # The new full name is more specific than a stored surname: keep the full name's key.
