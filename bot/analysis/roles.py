@@ -99,6 +99,7 @@ NOT_ROLES = frozenset(
         "участник", "пользователь", "читатель", "зритель", "пассажир", "господин", "госпожа",
         "жительница", "уроженец", "уроженка", "мальчик", "девочка", "девушка", "парень", "школьник",
         "школьница", "пенсионер", "пенсионерка", "бабушка", "дедушка", "внук", "внучка", "супруг", "супруга",
+        "миссис", "мистер", "мисс", "сэр", "мадам", "фрау", "герр",
     ]
 )
 # fmt: on
@@ -734,6 +735,11 @@ def _after_in_capacity(tokens: Sequence[Token], index: int) -> bool:
     return k >= 1 and fold(tokens[k].text) == "качестве" and fold(tokens[k - 1].text) in ("в", "во")
 
 
+def _nearest_verb(tree: _Tree, tokens: Sequence[Token], index: int) -> int | None:
+    verbs = [k for k in range(tree.first, tree.first + len(tree.arcs)) if tokens[k].pos == "VERB"]
+    return min(verbs, key=lambda k: abs(k - index), default=None)
+
+
 def _negated(tree: _Tree, tokens: Sequence[Token], index: int) -> bool:
     return any(fold(tokens[k].text) == "не" for k in tree.children(index))
 
@@ -806,8 +812,11 @@ def _predicate_roles(
                     continue
                 holder = _holder(tree, tokens, head, verb in _APPOINTING)
             elif head is not None and _case(token) == "Gen" and _after_in_capacity(tokens, index):
-                # "в качестве первого заместителя входит Георгиос Макрополус"
-                if tokens[head].pos != "VERB" or _negated(tree, tokens, head):
+                # "в качестве первого заместителя входит Георгиос Макрополус"; a verb farther than another
+                # is more likely the parser's mistake than a long-distance link.
+                if tokens[head].pos != "VERB" or head != _nearest_verb(tree, tokens, index):
+                    continue
+                if _negated(tree, tokens, head):
                     continue
                 holder = _holder(tree, tokens, head, _verb_lemma(tokens[head]) in _APPOINTING)
             elif (
@@ -817,8 +826,10 @@ def _predicate_roles(
                 and lemma(tokens[head]) in _POSTS
             ):
                 verb_at = tree.head(head)
-                if verb_at is not None and tokens[verb_at].pos == "NOUN":
-                    verb_at = tree.head(verb_at)  # "после ухода с поста президента может возглавить"
+                noun = tokens[verb_at] if verb_at is not None else None
+                if verb_at is not None and noun and noun.pos == "NOUN" and noun.feat("Animacy") != "Anim":
+                    # "после ухода с поста президента может возглавить"; not "стала кандидатом на пост"
+                    verb_at = tree.head(verb_at)
                 if verb_at is None or tokens[verb_at].pos != "VERB" or _negated(tree, tokens, verb_at):
                     continue
                 holder = _holder(tree, tokens, verb_at, _verb_lemma(tokens[verb_at]) in _APPOINTING)
