@@ -68,7 +68,7 @@ def news_page(size: int) -> bytes:
     data = "".join(parts).encode()
     cut = size
     while data[cut] & 0xC0 != 0x80:  # a continuation byte: the cut falls inside a letter
-        cut += 1
+        cut -= 1
     return data[:cut]
 
 
@@ -82,19 +82,20 @@ def child(case: str, size: int) -> None:
     if case.endswith("-unbounded"):
         understanding.analysed_text = lambda text, limit=0: text  # type: ignore[assignment]
         webpage.trim_page = lambda tree: False  # type: ignore[assignment]
-    began, cpu = time.perf_counter(), time.process_time()
+    from bot.digest.inputs import story_inputs
+    from bot.ingest.documents import parse_document
+
+    text, page = (russian_text(size), None) if not case.startswith("page") else ("", news_page(size))
+    began, cpu = time.perf_counter(), time.process_time()  # the input is ready, the modules imported
     if case.startswith("analysis"):
-        item = understanding.ArticleInput(1, "Обзор", russian_text(size), "ru", date(2025, 11, 26))
+        item = understanding.ArticleInput(1, "Обзор", text, "ru", date(2025, 11, 26))
         (result,) = understanding.understand_batch([item])
         outcome = f"{len(result.analysis.entities) if result.analysis else 0} entities, error {result.error}"
-    elif case.startswith("page"):
-        page = webpage.extract_article(news_page(size), "https://example.org/news", "utf-8")
-        outcome = f"{len(page.text) if page else 0} characters of text extracted"
+    elif page is not None:
+        article = webpage.extract_article(page, "https://example.org/news", "utf-8")
+        outcome = f"{len(article.text) if article else 0} characters of text extracted"
     else:
-        from bot.digest.inputs import story_inputs
-        from bot.ingest.documents import parse_document
-
-        data = ("Обзор\n" + russian_text(size - 20)).encode()
+        data = ("Обзор\n" + text).encode()[:size].decode("utf-8", "ignore").encode()
         parsed = parse_document("huge.txt", data, "Europe/Moscow", size)
         draft = parsed.articles[0].draft
         story_inputs([(1, draft.title, draft.text, "ru", datetime.now(UTC))], None)
