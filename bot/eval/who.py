@@ -40,6 +40,7 @@ from bot.analysis.entities import PER, fold, group_entities, parse_russian, russ
 from bot.analysis.identity import KnownEntity, canonical_key
 from bot.analysis.stems import stems
 from bot.eval import corpus_path
+from bot.eval.identity import evaluate_stored_identity
 
 TARGETS = {"person F1": 0.93, "merge accuracy": 0.95, "role accuracy": 0.7}
 
@@ -328,6 +329,7 @@ def main(argv: list[str]) -> int:
     if args.only == "roles":
         return 0
     figures.update(evaluate_bsnlp(bsnlp, args.limit))
+    figures.update(evaluate_stored_identity(bsnlp, args.limit))
     bench = corpus_path("tg_contest2019_ru.jsonl")
     if bench.exists() and args.bench > 0:
         measure_throughput(bench, args.bench)
