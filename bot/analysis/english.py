@@ -1,8 +1,10 @@
-"""English names, titles and speech by rules: no model package is worth its weight for English news here.
+"""English names, titles and speech: people from spaCy's NER corrected by rules (``english_ner``),
+places and organisations and titles by rules.
 
 Names are runs of capitalised words; a title in front of a name ("Russian Foreign Minister Sergei
 Lavrov") is split off as the person's role; all-caps words are organisations; a curated list of
-countries and capitals marks places.
+countries and capitals marks places. Rules alone took sentence openers, products, clubs, works and
+nationality adjectives for people ("It Lauer", "MacBook Air", "Aston Villa", "North Korean").
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.analysis import english_ner
 from bot.analysis.entities import (
     ALIAS_INDEX,
     LOC,
@@ -376,23 +379,24 @@ def parse_english(text: str) -> ParsedText:
                 start, stop, text[start:stop], kind, normal, sentence_index(sentences, start), first, last
             )
         )
-    # A lone capitalised word is a person when it is the surname of a person named in full elsewhere.
-    surnames = {fold(s.last) for s in spans if s.kind == PER and s.first}
-    for token, _at_sentence_start in singles:
-        word = _strip_possessive(token.text)
-        if fold(word) in surnames:
-            spans.append(
-                NamedSpan(
-                    token.start,
-                    token.start + len(word),
-                    word,
-                    PER,
-                    word,
-                    sentence_index(sentences, token.start),
-                    "",
-                    word,
-                )
+    # People come from spaCy's NER and the learned decision (english_ner); the rules keep places and
+    # organisations that overlap none of them.
+    people = [(a, b) for a, b in english_ner.people(text) if not any(x <= a < y for x, y in credits)]
+    spans = [s for s in spans if s.kind != PER and not any(s.start < b and a < s.stop for a, b in people)]
+    for start, stop in people:
+        words = text[start:stop].split()
+        spans.append(
+            NamedSpan(
+                start,
+                stop,
+                text[start:stop],
+                PER,
+                " ".join(words),
+                sentence_index(sentences, start),
+                words[0] if len(words) > 1 else "",
+                words[-1],
             )
+        )
     spans.sort(key=lambda s: s.start)
     return ParsedText(text, "en", tuple(sentences), tuple(tokens), tuple(spans))
 

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis changes in a way stored results should be recomputed (python -m bot reindex).
 # 2: event clauses keep their complement ("анонсировал, что ..."); English places and organisations.
-# 3: roles from the dependency tree (pairs, objects, plural titles over lists, predicates).
+# 3: roles from the dependency tree (pairs, objects, plural titles over lists, predicates); English people
+#    from spaCy's NER corrected by rules (english_ner).
 ANALYSIS_VERSION = 3
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.

