@@ -251,8 +251,11 @@ def _role_head_before(
                 break
         elif is_role_noun(token) and (_case(token) == name_case or name_case is None or i == governor):
             before = _skip_adjectives(tokens, i, sentence_start)
-            if before >= 0 and fold(tokens[before].text) in _GAP_PREPOSITIONS - {"и"}:
-                pass  # "кандидат в президенты": the role noun depends on a preposition
+            preposition = before >= 0 and fold(tokens[before].text) in _GAP_PREPOSITIONS - {"и"}
+            if preposition and name_case in ("Nom", "Acc"):
+                # "кандидат в президенты": the role noun depends on a preposition. An oblique name agreeing
+                # with it is its apposition still: "принять от президента России Бориса Ельцина".
+                pass
             else:
                 head = i
                 # "полпреда президента РФ": a role noun right before another in the same case governs it.
@@ -612,15 +615,57 @@ def _role_candidate(token: Token) -> bool:
     return _role_lemma(word) or (token.feat("Animacy") == "Anim" and word not in NOT_ROLES and len(word) > 3)
 
 
+def _needs_tree(parsed: ParsedText, lo: int, hi: int, people: Sequence[NamedSpan]) -> bool:
+    """Whether word order leaves a sentence's titles to the tree: a title in the instrumental (a predicate)
+    or after "пост", "должность", "в качестве"; a plural title (over a list); an "и" after a title (its own
+    "и", or coordinated titles); a title before or after a name in another case than the name's."""
+    tokens = parsed.tokens
+    last_words = [bisect.bisect_left(tokens, p.stop, lo=lo, hi=hi, key=lambda t: t.start) - 1 for p in people]
+    name_cases = {_case(tokens[k]) for k in last_words}
+    for k in range(lo, hi):
+        token = tokens[k]
+        if token.pos not in ("NOUN", "PROPN", "ADJ") or _span_at(k, tokens, people) is not None:
+            continue
+        if token.feat("Number") == "Plur":
+            if _role_candidate(token):
+                return True
+            continue
+        if not is_role_noun(token):
+            continue
+        case = _case(token)
+        if case == "Ins" or case not in name_cases | {"Nom", None}:
+            return True
+        before = k - 1
+        while before > lo and _modifier(tokens[before]):
+            before -= 1
+        if before >= lo and (lemma(tokens[before]) in _POSTS or fold(tokens[before].text) == "качестве"):
+            return True
+        if any(fold(t.text) == "и" for t in tokens[k + 1 : min(hi, k + _MAX_GAP)]):
+            return True
+        # A long or punctuated title before a name: "пресс-секретарь службы по надзору в сфере связи,
+        # информационных технологий и массовых коммуникаций (Роскомнадзора) Вадим Ампелонский".
+        following = [p.start for p in people if p.start > token.start]
+        if following:
+            name_at = bisect.bisect_left(tokens, min(following), lo=k, hi=hi, key=lambda t: t.start)
+            punctuated = any(t.text in ",()" for t in tokens[k + 1 : name_at])
+            if name_at - k <= 3 * _MAX_GAP and (name_at - k > _MAX_GAP or punctuated):
+                return True
+    return False
+
+
 def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
-    """Trees of the sentences that name a person and hold a role word: the only ones roles read, so the
-    parser's cost is paid there alone."""
+    """Trees of the sentences that name a person and whose titles word order cannot settle alone: the
+    only ones roles read a tree for, so the parser's cost is paid there alone."""
     starts = [t.start for t in parsed.tokens]
     chosen: list[tuple[int, int, int]] = []
-    for sentence in sorted({s.sentence for s in parsed.spans if s.kind == PER}):
+    people: dict[int, list[NamedSpan]] = {}
+    for span in parsed.spans:
+        if span.kind == PER:
+            people.setdefault(span.sentence, []).append(span)
+    for sentence in sorted(people):
         begin, stop = parsed.sentences[sentence]
         lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
-        if 0 < hi - lo <= _MAX_TREE_TOKENS and any(_role_candidate(t) for t in parsed.tokens[lo:hi]):
+        if 0 < hi - lo <= _MAX_TREE_TOKENS and _needs_tree(parsed, lo, hi, people[sentence]):
             chosen.append((sentence, lo, hi))
     if not chosen:
         return {}
