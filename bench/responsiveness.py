@@ -226,6 +226,15 @@ async def run(args: argparse.Namespace) -> int:
         json.dumps({"title": title, "text": text, "date": "2025-11-26", "lang": "ru"}, ensure_ascii=False)
         for title, text in texts
     ]
+    if args.english:
+        # English articles spread through the batch: each worker loads spaCy's model on its first one.
+        english = [
+            json.dumps({"title": title, "text": text, "date": "2025-11-26", "lang": "en"}, ensure_ascii=False)
+            for title, text in english_texts(args.english)
+        ]
+        step = max(1, len(lines) // max(1, len(english)))
+        for k, line in enumerate(english):
+            lines.insert(min(len(lines), k * (step + 1)), line)
     batch = "\n".join(lines).encode()
     print(
         f"{len(texts)} articles ({len(batch) / 1e6:.1f} MB of .jsonl), ANALYSIS_WORKERS={args.workers},"
@@ -327,8 +336,30 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def english_texts(count: int, size: int = 5000) -> list[tuple[str, str]]:
+    """(title, text) of up to `count` English articles of about `size` characters, consecutive contest
+    articles joined."""
+    path = corpus_path("tg_contest2019_en.jsonl")
+    if not path.exists():
+        return []
+    texts: list[tuple[str, str]] = []
+    title, parts = "", []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            title = title or (row.get("title") or "").strip()
+            parts.append((row.get("text") or "").strip())
+            if sum(len(p) for p in parts) >= size:
+                texts.append((title, "\n\n".join(parts)))
+                title, parts = "", []
+                if len(texts) >= count:
+                    break
+    return texts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.responsiveness")
+    parser.add_argument("--english", type=int, default=0, help="~5 KB English articles mixed into the batch")
     parser.add_argument("--articles", type=int, default=500, help="~5 KB articles in the uploaded batch")
     parser.add_argument("--workers", type=int, default=2, help="ANALYSIS_WORKERS")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between /start updates")

@@ -232,6 +232,10 @@ def _sentence_initial(words: Sequence[Word], i: int) -> bool:
     return i == 0 or words[i].space_before or words[i - 1].text in _SENTENCE_END
 
 
+def _a_thing(lowered: Sequence[str], given_names: frozenset[str]) -> bool:
+    return len(lowered) > 1 and lowered[-1] in CLUB_WORDS | PRODUCT_WORDS and lowered[0] not in given_names
+
+
 def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
     """For each word, the share of figures among the words of its line: results tables ("Such 4-24")."""
     shares: list[float] = []
@@ -269,6 +273,13 @@ def candidates(doc: Any) -> list[Candidate]:
                 surnames.add(words[b].text)
                 given_names.add(words[a].text)
     numeric_line = _numeric_share_of_line(words)
+    # A run ending in a club or product word whose first word is no given name names that thing ("Aston
+    # Villa", "MacBook Air"), and its words alone still do ("Villa fans"): such candidates are never people.
+    thing_words: set[str] = set()
+    for first, last in _runs(words):
+        lowered_run = [w.text.lower() for w in words[first : last + 1]]
+        if _a_thing(lowered_run, given_names_census):
+            thing_words.update(lowered_run)
     found: list[Candidate] = []
     for first, last in _runs(words):
         for a in range(first, last + 1):
@@ -356,6 +367,10 @@ def candidates(doc: Any) -> list[Candidate]:
                 f[f"spacy {group} x two words"] = n == 2
                 f[f"spacy {group} x three+ words"] = n >= 3
                 f["spacy none"] = label is None
+                f["name particle inside"] = any(w in CONNECTORS for w in texts[1:-1])
+                f["veto: a club or product"] = _a_thing(lowered, given_names_census) or (
+                    n == 1 and lowered[0] in thing_words
+                )
                 f["ORG share of same words"] = org_texts[key] / all_texts[key] if all_texts[key] else 0.0
                 f["place share of same words"] = place_texts[key] / all_texts[key] if all_texts[key] else 0.0
                 f["in a list, left"] = before is not None and before.text in {",", "and", "&"}
@@ -433,6 +448,8 @@ def decide(
     for p, c in scored:
         if p < threshold:
             break
+        if c.features.get("veto: a club or product"):
+            continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
     return sorted((c.start, c.stop) for c in taken)

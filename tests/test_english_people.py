@@ -1,0 +1,76 @@
+"""English people: spaCy's NER corrected by our rules (sentences written for these tests)."""
+
+from __future__ import annotations
+
+from bot.analysis.article import analyze_article
+from bot.analysis.english_ner import english_model, people
+
+
+def found(text: str) -> list[str]:
+    return [text[a:b] for a, b in people(text)]
+
+
+def person_names(text: str) -> set[str]:
+    return {e.name for e in analyze_article("", text, "en").entities if e.kind == "PER"}
+
+
+def spacy_people(text: str) -> list[str]:
+    return [e.text for e in english_model()(text).ents if e.label_ == "PERSON"]
+
+
+def test_sentence_openers_are_not_part_of_a_name() -> None:
+    text = "It was Dana Whitfield who called. Then Whitfield hung up."
+    assert found(text) == ["Dana Whitfield", "Whitfield"]
+
+
+def test_titles_and_honorifics_stay_out_of_the_name() -> None:
+    text = "Mr. Ortega said the plan would fail. President Marcus Delgado disagreed."
+    assert found(text) == ["Ortega", "Marcus Delgado"]
+
+
+def test_products_are_not_people() -> None:
+    assert found("The new MacBook Air and the Galaxy Note went on sale, and the Echo Dot was cheaper.") == []
+
+
+def test_clubs_are_not_people() -> None:
+    text = "Aston Villa beat Leeds United 2-1, and Crystal Palace lost at home."
+    assert spacy_people(text)  # the model alone takes clubs for people
+    assert found(text) == []
+
+
+def test_works_are_not_people() -> None:
+    assert found("She took her son to see The Lion King, then they watched Stranger Things at home.") == []
+
+
+def test_nationality_adjectives_are_not_people() -> None:
+    assert found("North Korean officials met South African diplomats and British reporters.") == []
+
+
+def test_a_surname_alone_after_the_full_name_is_the_person() -> None:
+    text = "Reporters waited for hours. Wang arrived late, and Wang Lijun said nothing."
+    assert "Wang" not in spacy_people(text)  # the model calls the lone surname an organisation
+    assert found(text) == ["Wang", "Wang Lijun"]
+
+
+def test_names_the_model_calls_organisations_in_results() -> None:
+    text = "Petra Novakova beat Ines Gorrochy 6-3 6-4. Novakova will next play Gorrochy again."
+    assert "Petra Novakova" not in spacy_people(text)
+    assert found(text)[:3] == ["Petra Novakova", "Ines Gorrochy", "Novakova"]
+
+
+def test_a_country_in_brackets_is_cut_off_the_name() -> None:
+    text = "Seeded players: Tomasz Rybak (Poland), Ewan Lachlan (Scotland)."
+    assert "Ewan Lachlan (Scotland" in [e.text for e in english_model()(text).ents]
+    assert found(text) == ["Tomasz Rybak", "Ewan Lachlan"]
+
+
+def test_a_possessive_is_not_part_of_the_name() -> None:
+    text = "Harlan Coben's novel was a hit, Coben told the audience."
+    assert found(text) == ["Harlan Coben", "Coben"]
+
+
+def test_the_article_analysis_uses_the_same_people() -> None:
+    text = "Aston Villa signed Marek Hollins on Monday. Hollins said he was proud, Villa fans cheered."
+    names = person_names(text)
+    assert "Marek Hollins" in names
+    assert not names & {"Aston Villa", "Villa"}

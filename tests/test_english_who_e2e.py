@@ -1,0 +1,35 @@
+"""An English article through the bot: its people reach /who, its club and its product do not."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import ADMIN_EN, READER_EN, RunningBot
+
+ARTICLE = {
+    "title": "Hollins joins Villa",
+    "date": "2025-11-20",
+    "lang": "en",
+    "text": "Aston Villa signed midfielder Marek Hollins on Monday. Then Hollins posed with the new "
+    "MacBook Air the club gave every player. North Korean media ignored the news. "
+    "Coach Dana Whitfield was pleased. "
+    '"He will start <soon> & often," Whitfield told reporters. Whitfield added that Villa fans loved him.',
+}
+
+
+async def test_english_article_yields_its_people_in_who(bot: RunningBot) -> None:
+    data = json.dumps(ARTICLE).encode()
+    await bot.send_file(ADMIN_EN, "villa.jsonl", data)
+    await bot.app.analyzer.idle()
+    (top,) = await bot.ask(READER_EN, "/who")
+    lines = top["text"].split("\n")
+    assert lines[0] == "👥 Most mentioned people (all time)"
+    listed = "\n".join(lines[1:])
+    assert "Marek Hollins" in listed and "Dana Whitfield" in listed
+    for thing in ("Villa", "MacBook", "North Korean", "Then Hollins"):
+        assert thing not in listed
+    (card,) = await bot.ask(READER_EN, "/who Hollins")
+    assert card["text"].startswith("👤 Marek Hollins\n")
+    (coach,) = await bot.ask(READER_EN, "/who Whitfield")
+    assert coach["text"].startswith("👤 Dana Whitfield\n")
+    assert "<soon> & often" in coach["text"]  # the quote, escaped on the way and shown as written
