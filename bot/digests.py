@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,8 @@ STOP_GRACE_SECONDS = 10.0
 BACKFILL_BATCH = 200
 # Digests composed and recorded per transaction: each batch is committed before any of it is sent.
 COMPOSE_BATCH = 100
+# How long a delivery this process finished stays refused to stale snapshots (seconds; a day).
+FINISHED_MEMORY = 24 * 3600.0
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
@@ -87,6 +90,9 @@ class DigestService:
         self.scheduler = DigestScheduler(subscriptions, self.run_slot, scheduler, clock=clock)
         self.broadcaster: Broadcaster | None = None
         self._claimed: dict[int, int] = {}  # delivery id → subscription id, while a task sends it
+        # Deliveries this process finished, with when: a run or a resumption still holding a snapshot read
+        # before one was sent must not claim it again (see `_claim`).
+        self._finished: dict[int, float] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self._stopping = False
 
@@ -220,8 +226,15 @@ class DigestService:
         )
 
     def _claim(self, delivery: Delivery) -> bool:
-        """One sender per delivery: a catch-up run and the resumption of the same delivery never both send."""
+        """One sender per delivery: a catch-up run and the resumption of the same delivery never both send.
+
+        Both read the pending deliveries before claiming them one by one; a delivery the other one claimed,
+        sent and released in between is still "pending" in the older snapshot, so what this process
+        finished stays refused for FINISHED_MEMORY (far longer than any run holds a snapshot).
+        """
         if delivery.status != DeliveryStatus.PENDING or delivery.id in self._claimed:
+            return False
+        if delivery.id in self._finished:
             return False
         self._claimed[delivery.id] = delivery.subscription_id
         return True
@@ -333,6 +346,10 @@ class DigestService:
 
     async def finished(self, parcel: Parcel, outcome: Outcome, error: str | None) -> None:
         subscription_id = self._claimed.pop(parcel.key, None)
+        now = time.monotonic()
+        self._finished[parcel.key] = now
+        if len(self._finished) % 1024 == 0:
+            self._finished = {k: t for k, t in self._finished.items() if now - t < FINISHED_MEMORY}
         if outcome in (Outcome.SENT, Outcome.INTERRUPTED):
             return  # sent (recorded message by message), or stopped: the rest resumes at start
         if outcome in (Outcome.BLOCKED, Outcome.GONE):
