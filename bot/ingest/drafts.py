@@ -73,12 +73,12 @@ def plausible_date(moment: datetime, now: datetime | None = None) -> bool:
 
 
 def _visible(value: str | None) -> str | None:
-    return visible_text(value).strip() or None if value is not None else None
+    return (visible_text(value).strip() or None) if value is not None else None
 
 
 def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle:
     """The one gate between every parser and storage: text without invisible characters, NFC-normalised
-    (so "Алекс\u200bандр" is found and named as "Александр"), and no date outside `plausible_date`: such
+    (so "Алекс\\u200bандр" is found and named as "Александр"), and no date outside `plausible_date`: such
     a date is dropped (the article gets its ingest time) and kept in `ignored_date` for reply and log."""
     text = visible_text(draft.text).strip()
     title = clean_title(visible_text(draft.title)) or clean_title(text.split("\n", 1)[0])
