@@ -91,3 +91,16 @@ def test_a_loosely_matching_surname_alone_does_not_join_anyone() -> None:
 def test_a_loose_match_needs_a_long_enough_surname() -> None:
     store = [known("PER", "Юн Ким", 9)]
     assert canonical_key(entity("PER", "Юн Кум"), store) == "PER:юн кум"
+
+
+def test_a_person_noun_opening_the_sentence_is_not_part_of_the_name() -> None:
+    from bot.analysis.entities import parse_russian
+
+    text = "Христианка Асия Биби вышла на свободу. Ксендз Вальдемар Цисло осудил приговор."
+    spans = parse_russian(text).spans
+    assert [s.normal for s in spans] == ["Асия Биби", "Вальдемар Цисло"]
+    # A first name that is also a noun ("лев", "роза") stays a first name.
+    assert [s.normal for s in parse_russian("Лев Пономарев и Роза Сябитова выступили.").spans] == [
+        "Лев Пономарев",
+        "Роза Сябитова",
+    ]

@@ -266,6 +266,21 @@ def _is_surname(models: RussianModels, word: str) -> bool:
     return any("Surn" in p.tag for p in models.vocab(word.lower()))
 
 
+_NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
+
+
+def _is_person_noun(models: RussianModels, word: str) -> bool:
+    """A dictionary noun for a kind of person and nothing else ("христианка", "ксендз", "адвокат"): NER
+    pulls one into a name when it opens the sentence ("Христианка Биби…"), where its capital hides it."""
+    lowered = word.lower()
+    if not lowered.isalpha() or not models.vocab.word_is_known(lowered):
+        return False
+    parses = models.vocab(lowered)
+    return bool(parses) and all(
+        "NOUN" in p.tag and "anim" in p.tag and not any(t in p.tag for t in _NAME_TAGS) for p in parses
+    )
+
+
 def _is_initial(word: str) -> bool:
     return bool(re.fullmatch(r"[A-ZА-ЯЁ]\.?", word))
 
@@ -503,8 +518,11 @@ def _parse_tagged(
                     continue
                 span.stop = span.tokens[-1].stop
                 span.text = text[span.start : span.stop]
-            while span.tokens and not span.tokens[0].text[:1].isupper():
-                # "христианка Азия Биби": a common noun NER pulled into the name.
+            while span.tokens and (
+                not span.tokens[0].text[:1].isupper()
+                or (len(span.tokens) > 1 and _is_person_noun(models, span.tokens[0].text))
+            ):
+                # "христианка Азия Биби", "Ксендз Вальдемар Цисло": a common noun NER pulled into the name.
                 span.tokens = span.tokens[1:]
             if not span.tokens:
                 continue

@@ -13,18 +13,21 @@ from dataclasses import dataclass
 
 from bot.analysis.entities import PER, Entity, first_names_agree, fold, name_stem, same_surname
 
-# Letters Russian renders of one foreign name disagree on: Г/Х (Heiko: Гайко/Хайко), Э/Е/Я and А/О
-# (Sands: Сэндс/Сандс, Skvernelis: Сквернялис/Сквярнялис), Й/И, soft and hard signs, doubled consonants.
+# Letters Russian renders of one foreign name disagree on: Г/Х (Heiko: Гайко/Хайко), З/С (Asia:
+# Азия/Асия), Э/Е/Я and А/О (Sands: Сэндс/Сандс, Skvernelis: Сквернялис/Сквярнялис), Й/И, soft and hard
+# signs, doubled consonants.
 _VOWELS_RE = re.compile(r"[аеёиоуыэюяй]+")
 _SIGNS_RE = re.compile(r"[ьъ'’]")
-# Below this many letters a name has too little left to be told apart once its vowels are blurred.
-MIN_VARIANT_LETTERS = 5
+_LETTERS = str.maketrans({"г": "х", "з": "с"})
+# How many letters a surname's stem needs before a looser spelling is trusted: with a full first name that
+# agrees, with only an initial, and with no first name at all (a single name: "Мухаммед"/"Мухаммад").
+MIN_VARIANT_LETTERS = {"name": 4, "initial": 5, "alone": 7}
 
 
 def name_skeleton(word: str) -> str:
     """A name with what transliterations disagree on blurred: the first letter, then consonants with every
     run of vowels as one mark. "Сквернялис" and "Сквярнялис" share "скв*рн*л*с"; "Хайко" and "Гайко" too."""
-    s = _SIGNS_RE.sub("", fold(word).rstrip(".")).replace("г", "х")
+    s = _SIGNS_RE.sub("", fold(word).rstrip(".")).translate(_LETTERS)
     s = re.sub(r"(.)\1+", r"\1", s)
     if not s:
         return ""
@@ -36,23 +39,37 @@ def surname_variant_key(surname: str) -> str:
     return name_skeleton(name_stem(surname))
 
 
-def surnames_are_variants(a: str, b: str) -> bool:
-    """One surname spelt two ways: equal by ``same_surname``, or equal skeletons of long enough names."""
+def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
+    """One surname spelt two ways: equal by ``same_surname``, or equal skeletons of names long enough for
+    the ``evidence`` the rest of the name gives ("name", "initial" or "alone")."""
     if same_surname(a, b):
         return True
     stem_a, stem_b = name_stem(a), name_stem(b)
-    long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS
+    long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS[evidence]
     return long_enough and name_skeleton(stem_a) == name_skeleton(stem_b)
 
 
-def first_names_are_variants(a: str, b: str) -> bool:
-    """Both first names given and one name spelt two ways ("Гайко"/"Хайко"), or an initial and its name."""
-    if not a or not b:
-        return False
+def _given_names_agree(a: str, b: str) -> bool:
     if first_names_agree(a, b):
         return True
     stem_a, stem_b = name_stem(a), name_stem(b)
     return min(len(stem_a), len(stem_b)) >= 3 and name_skeleton(stem_a) == name_skeleton(stem_b)
+
+
+def given_names_evidence(a: str, b: str) -> str | None:
+    """What two given-name parts say about one person: "name" when a full name agrees (spelt either way,
+    any word of either: "Хадим Хусейн"/"Хадим", a title NER glued on: "Ксендз Вальдемар"/"Вальдемар"),
+    "initial" when only an initial agrees, "alone" when neither has one, None when they disagree."""
+    words_a, words_b = a.replace(".", ". ").split(), b.replace(".", ". ").split()
+    if not words_a and not words_b:
+        return "alone"
+    if not words_a or not words_b:
+        return None
+    agreeing = [(x, y) for x in words_a for y in words_b if _given_names_agree(x, y)]
+    if not agreeing:
+        return None
+    full = any(len(x.rstrip(".")) > 1 and len(y.rstrip(".")) > 1 for x, y in agreeing)
+    return "name" if full else "initial"
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,11 @@ def _name_parts(name: str) -> tuple[str, str]:
     if len(words) == 1:
         return "", words[0]
     return words[0], words[-1]
+
+
+def _given_names(name: str) -> str:
+    """Every word of a display name before its surname."""
+    return " ".join(name.replace(".", ". ").split()[:-1])
 
 
 def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
@@ -94,9 +116,10 @@ def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
             continue
         c_first, c_last = _name_parts(candidate.name)
         exact = same_surname(c_last, last) and first_names_agree(c_first, first)
-        variant = surnames_are_variants(c_last, last) and first_names_are_variants(c_first, first)
-        if not exact and not variant:
-            continue
+        if not exact:
+            evidence = given_names_evidence(_given_names(candidate.name), _given_names(entity.name))
+            if evidence is None or not surnames_are_variants(c_last, last, evidence):
+                continue
         if first and not c_first:
             # The new full name is more specific than a stored surname: keep the full name's key.
             continue
