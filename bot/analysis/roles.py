@@ -14,6 +14,7 @@ over a list of names ("академики Владимир Захаров, Ле�
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -618,39 +619,43 @@ def _role_candidate(token: Token) -> bool:
 def _needs_tree(parsed: ParsedText, lo: int, hi: int, people: Sequence[NamedSpan]) -> bool:
     """Whether word order leaves a sentence's titles to the tree: a title in the instrumental (a predicate)
     or after "пост", "должность", "в качестве"; a plural title (over a list); an "и" after a title (its own
-    "и", or coordinated titles); a title before or after a name in another case than the name's."""
+    "и", or coordinated titles); a title before or after a name in another case than the name's; a long
+    or punctuated title before a name. Cheap tests of word order first: the dictionary only after them."""
     tokens = parsed.tokens
     last_words = [bisect.bisect_left(tokens, p.stop, lo=lo, hi=hi, key=lambda t: t.start) - 1 for p in people]
-    name_cases = {_case(tokens[k]) for k in last_words}
+    name_cases = {_case(tokens[k]) for k in last_words} | {"Nom", None}
+    names = [bisect.bisect_left(tokens, p.start, lo=lo, hi=hi, key=lambda t: t.start) for p in people]
+    named = {k for span in parsed.spans for k in range(lo, hi) if span.start <= tokens[k].start < span.stop}
     for k in range(lo, hi):
         token = tokens[k]
-        if token.pos not in ("NOUN", "PROPN", "ADJ") or _span_at(k, tokens, people) is not None:
+        if token.pos not in ("NOUN", "PROPN", "ADJ") or k in named:
             continue
         if token.feat("Number") == "Plur":
-            if _role_candidate(token):
-                return True
+            if any(0 < n - k <= 3 for n in names) and _role_candidate(token):
+                return True  # "академики Владимир Захаров, ..."
             continue
-        if not is_role_noun(token):
-            continue
-        case = _case(token)
-        if case == "Ins" or case not in name_cases | {"Nom", None}:
-            return True
         before = k - 1
         while before > lo and _modifier(tokens[before]):
             before -= 1
-        if before >= lo and (lemma(tokens[before]) in _POSTS or fold(tokens[before].text) == "качестве"):
+        following = [n for n in names if n > k]
+        name_at = min(following, default=hi)
+        trigger = (
+            _case(token) == "Ins"
+            or _case(token) not in name_cases
+            or (before >= lo and _POST_FORMS.match(fold(tokens[before].text)) is not None)
+            or any(fold(t.text) == "и" for t in tokens[k + 1 : min(hi, k + _MAX_GAP)])
+            or (
+                name_at - k <= 3 * _MAX_GAP
+                and (name_at - k > _MAX_GAP or any(t.text in ",()" for t in tokens[k + 1 : name_at]))
+            )
+        )
+        if trigger and is_role_noun(token):
             return True
-        if any(fold(t.text) == "и" for t in tokens[k + 1 : min(hi, k + _MAX_GAP)]):
-            return True
-        # A long or punctuated title before a name: "пресс-секретарь службы по надзору в сфере связи,
-        # информационных технологий и массовых коммуникаций (Роскомнадзора) Вадим Ампелонский".
-        following = [p.start for p in people if p.start > token.start]
-        if following:
-            name_at = bisect.bisect_left(tokens, min(following), lo=k, hi=hi, key=lambda t: t.start)
-            punctuated = any(t.text in ",()" for t in tokens[k + 1 : name_at])
-            if name_at - k <= 3 * _MAX_GAP and (name_at - k > _MAX_GAP or punctuated):
-                return True
     return False
+
+
+# Forms of the nouns in ``_POSTS`` and "в качестве", matched on the word as written (no dictionary look-up).
+_POST_FORMS = re.compile(r"(?:пост(?:а|у|ом|е)?|должност\w*|мест(?:о|а|у|е|ом)|кресл\w*|качестве)$")
 
 
 def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
