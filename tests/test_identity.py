@@ -104,3 +104,9 @@ def test_a_person_noun_opening_the_sentence_is_not_part_of_the_name() -> None:
         "Лев Пономарев",
         "Роза Сябитова",
     ]
+
+
+def test_an_abbreviated_given_name_and_a_voiced_letter_are_variants() -> None:
+    store = [known("PER", "Джереми Хант", 20), known("PER", "Дональд Туск", 15)]
+    assert canonical_key(entity("PER", "Дж. Хант"), store) == "PER:джереми хант"
+    assert canonical_key(entity("PER", "Дональт Туск"), store) == "PER:дональд туск"

@@ -18,7 +18,7 @@ from bot.analysis.entities import PER, Entity, first_names_agree, fold, name_ste
 # signs, doubled consonants.
 _VOWELS_RE = re.compile(r"[аеёиоуыэюяй]+")
 _SIGNS_RE = re.compile(r"[ьъ'’]")
-_LETTERS = str.maketrans({"г": "х", "з": "с"})
+_LETTERS = str.maketrans({"г": "х", "з": "с", "д": "т", "б": "п", "в": "ф", "ж": "ш"})  # and voicing: Дональт
 # How many letters a surname's stem needs before a looser spelling is trusted: with a full first name that
 # agrees, with only an initial, and with no first name at all (a single name: "Мухаммед"/"Мухаммад").
 MIN_VARIANT_LETTERS = {"name": 4, "initial": 5, "alone": 7}
@@ -52,6 +52,9 @@ def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
 def _given_names_agree(a: str, b: str) -> bool:
     if first_names_agree(a, b):
         return True
+    short, full = sorted((fold(a), fold(b)), key=len)
+    if short.endswith(".") and len(short) > 2 and full.startswith(short.rstrip(".")):
+        return True  # "Дж." for "Джереми"
     stem_a, stem_b = name_stem(a), name_stem(b)
     return min(len(stem_a), len(stem_b)) >= 3 and name_skeleton(stem_a) == name_skeleton(stem_b)
 
@@ -68,7 +71,7 @@ def given_names_evidence(a: str, b: str) -> str | None:
     agreeing = [(x, y) for x in words_a for y in words_b if _given_names_agree(x, y)]
     if not agreeing:
         return None
-    full = any(len(x.rstrip(".")) > 1 and len(y.rstrip(".")) > 1 for x, y in agreeing)
+    full = any(len(x) > 1 and len(y) > 1 and not x.endswith(".") and not y.endswith(".") for x, y in agreeing)
     return "name" if full else "initial"
 
 
