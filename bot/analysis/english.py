@@ -385,6 +385,11 @@ def parse_english(text: str) -> ParsedText:
     spans = [s for s in spans if s.kind != PER and not any(s.start < b and a < s.stop for a, b in people)]
     for start, stop in people:
         words = text[start:stop].split()
+        # The display name is first + last: particles open the surname ("Robert | De Niro"), and the
+        # words before the last are the given names ("Kim Jong | Un").
+        cut = next(
+            (k for k, w in enumerate(words) if k and w.lower() in english_ner.CONNECTORS), len(words) - 1
+        )
         spans.append(
             NamedSpan(
                 start,
@@ -393,8 +398,8 @@ def parse_english(text: str) -> ParsedText:
                 PER,
                 " ".join(words),
                 sentence_index(sentences, start),
-                words[0] if len(words) > 1 else "",
-                words[-1],
+                " ".join(words[:cut]),
+                " ".join(words[cut:]),
             )
         )
     spans.sort(key=lambda s: s.start)

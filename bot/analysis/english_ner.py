@@ -44,6 +44,12 @@ CONNECTORS = frozenset(
 )
 # Capitalised stop words that still are names often enough to stay candidates ("Theresa May").
 NAME_STOP_WORDS = frozenset({"may", "will"})
+# Names in English text are written in Latin letters (accented ones too); a Japanese title is no name.
+_LATIN_WORD_RE = re.compile(r"^[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'’.\-]*$")
+# Capitalised words that open a sentence and are never names: greetings and interjections ("Hey Siya").
+NOT_NAME_WORDS = frozenset(
+    {"hey", "hi", "hello", "dear", "thanks", "oh", "yes", "no", "please", "read", "watch"}
+)
 _INITIAL_RE = re.compile(r"^[A-Z]\.(?:[A-Z]\.)?$")
 _SENTENCE_END = frozenset(
     {".", "!", "?", ":", ";", '"', "“", "”", "'", "‘", "’", "-", "–", "—", "(", "|", "•"}
@@ -133,7 +139,7 @@ def _name_like(word: Word) -> bool:
     text = word.text
     if _INITIAL_RE.match(text):
         return True
-    if not text[:1].isupper() or not any(ch.isalpha() for ch in text):
+    if not text[:1].isupper() or not _LATIN_WORD_RE.match(text) or text.lower() in NOT_NAME_WORDS:
         return False
     return not word.is_stop or text.lower() in NAME_STOP_WORDS
 
@@ -371,6 +377,14 @@ def candidates(doc: Any) -> list[Candidate]:
                 f["veto: a club or product"] = _a_thing(lowered, given_names_census) or (
                     n == 1 and lowered[0] in thing_words
                 )
+                # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
+                # "GB", "SATA": short all-capital words are units, formats, acronyms.
+                f["veto: a verb form or an abbreviation"] = (
+                    n > 1
+                    and lowered[0].endswith(("ing", "ed"))
+                    and lowered[0] not in given_names_census
+                    and lowered[0] not in surname_rank
+                ) or (n == 1 and texts[0].isupper() and len(texts[0]) <= 4)
                 f["ORG share of same words"] = org_texts[key] / all_texts[key] if all_texts[key] else 0.0
                 f["place share of same words"] = place_texts[key] / all_texts[key] if all_texts[key] else 0.0
                 f["in a list, left"] = before is not None and before.text in {",", "and", "&"}
@@ -433,6 +447,9 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
+VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation")
+
+
 def decide(
     found: Sequence[Candidate],
     weights: Mapping[str, Mapping[str, float]] = WEIGHTS,
@@ -448,7 +465,7 @@ def decide(
     for p, c in scored:
         if p < threshold:
             break
-        if c.features.get("veto: a club or product"):
+        if any(c.features.get(veto) for veto in VETOES):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
