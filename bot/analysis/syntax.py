@@ -15,6 +15,8 @@ syntax weights are added to a worker's memory.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,22 +38,26 @@ class Arc:
 class SyntaxParser:
     """slovnet's syntax network with the NER network's word embedding and encoding."""
 
-    def __init__(self, path: str, network: TagNetwork) -> None:
+    def __init__(self, path: str, network: TagNetwork, network_path: str) -> None:
         from slovnet.const import REL, SHAPE, WORD
         from slovnet.exec.model import Syntax as SyntaxModel
-        from slovnet.exec.pack import Pack
+        from slovnet.exec.pack import Pack, vocab_name
 
         with Pack(path) as pack:
             pack.load_meta().check_protocol()
             model = pack.load_model(SyntaxModel)
             model = model.inject_arrays(dict(pack.load_arrays(model.weights)))
-            words, shapes = pack.load_vocab(WORD), pack.load_vocab(SHAPE)
             self.rels = list(pack.load_vocab(REL).items)
-        if words.items == network.words_vocab.items and shapes.items == network.shapes_vocab.items:
-            self.encode = network.encode  # natasha's packages share one vocabulary: reuse its cached ids
-        else:
-            self.encode = _Encoder(words, shapes)
-        self.padding = words.pad_id, shapes.pad_id
+            ours = {name: _digest(pack, vocab_name(name)) for name in (WORD, SHAPE)}
+            with Pack(network_path) as other:
+                same = all(_digest(other, vocab_name(name)) == ours[name] for name in (WORD, SHAPE))
+            if same:  # natasha's packages share one vocabulary: the NER network's encoding, ids cached
+                self.encode: Any = network.encode
+                self.padding = network.padding_ids
+            else:  # another package: its own vocabulary, loaded only then (250,000 words)
+                words, shapes = pack.load_vocab(WORD), pack.load_vocab(SHAPE)
+                self.encode = _Encoder(words, shapes)
+                self.padding = words.pad_id, shapes.pad_id
         word = model.emb.word  # the navec vectors the NER network already holds
         word = word.replace(
             indexes=word.indexes.replace(array=network.word_indexes),
@@ -143,11 +149,16 @@ class _Encoder:
         )
 
 
+def _digest(pack: Any, name: str) -> str:
+    """A vocabulary's words compared without building them (the gzip headers of equal lists differ)."""
+    return hashlib.sha256(gzip.decompress(pack.read(name))).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def syntax_parser() -> SyntaxParser:
     """Loaded once per process, on the first article with a sentence to parse."""
-    from natasha.data import NEWS_SYNTAX
+    from natasha.data import NEWS_NER, NEWS_SYNTAX
 
     from bot.analysis.entities import russian_models
 
-    return SyntaxParser(NEWS_SYNTAX, russian_models().ner_tagger.network)
+    return SyntaxParser(NEWS_SYNTAX, russian_models().ner_tagger.network, NEWS_NER)
