@@ -41,7 +41,7 @@ from bot.analysis.identity import KnownEntity, canonical_key
 from bot.analysis.stems import stems
 from bot.eval import corpus_path
 from bot.eval.identity import evaluate_stored_identity
-from bot.eval.who_english import evaluate_conll_english
+from bot.eval.who_english import evaluate_conll_english, list_contest_people
 
 TARGETS = {"person F1": 0.93, "merge accuracy": 0.95, "role accuracy": 0.85}  # roles: issue #12
 
@@ -324,11 +324,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--write-weights", action="store_true", help="english: refit the English weights on CoNLL"
     )
+    parser.add_argument(
+        "--english-sample", type=int, default=0, help="english: list the people of N contest articles"
+    )
     args = parser.parse_args(argv)
     conll = corpus_path("conll2003_en_dev.jsonl")
     if args.only == "english":
         if conll.exists():
             evaluate_conll_english(conll, args.limit, write_weights=args.write_weights, verbose=args.verbose)
+            contest = corpus_path("tg_contest2019_en.jsonl")
+            if args.english_sample and contest.exists():
+                list_contest_people(contest, args.english_sample)
         else:
             print(f"corpus not found: {conll}: nothing to evaluate")
         return 0

@@ -125,3 +125,23 @@ def evaluate_conll_english(
         print(f"  the bot's weights are {'those' if stored else 'NOT those'} fitted on all documents now")
     print(f"target English person F1 >= {TARGET}: {f:.3f} {'met' if f >= TARGET else 'NOT met'}")
     return {"English person F1": f}
+
+
+def list_contest_people(path: Path, count: int) -> None:
+    """The people found in the first `count` articles of the contest hour, to be judged by hand
+    (no gold exists for them): one line per article, each distinct person with its mention count."""
+    from bot.analysis.article import analyze_article
+    from bot.analysis.entities import PER
+
+    total = 0
+    with path.open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if n >= count:
+                break
+            row = json.loads(line)
+            analysis = analyze_article(row.get("title") or "", row.get("text") or "", "en")
+            found = [(e.name, len(e.mentions)) for e in analysis.entities if e.kind == PER]
+            total += len(found)
+            names = "; ".join(f"{name}×{k}" if k > 1 else name for name, k in found)
+            print(f"  {n} {row['id']} {(row.get('title') or '')[:60]!r}: {names}")
+    print(f"  {total} people named in {count} articles of {path.name}")
