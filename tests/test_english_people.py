@@ -74,3 +74,13 @@ def test_the_article_analysis_uses_the_same_people() -> None:
     names = person_names(text)
     assert "Marek Hollins" in names
     assert not names & {"Aston Villa", "Villa"}
+
+
+def test_the_bot_process_does_not_import_spacy() -> None:
+    """spaCy costs ~100 MB to import: only the analysis workers that meet English text may load it."""
+    import subprocess
+    import sys
+
+    code = "import sys, bot.app, bot.analyzer, bot.analysis.article; print('spacy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -4,9 +4,11 @@ spaCy alone misses surnames repeated after a full name, sports tables ("M. Gatti
 calls places or companies, and it takes clubs, products and works for people. So every run of
 capitalised words gives candidate spans (the run and its parts); each candidate is described by what
 spaCy said of it, of the same words elsewhere in the article, and by our word lists (titles, places,
-organisations, products, clubs, nationalities); a logistic regression over those features, fitted on
-CoNLL-2003 English dev documents and measured by cross-validation (``python -m bot.eval who --only
-english``), scores them, and the best non-overlapping spans over the threshold are the people.
+organisations, products, clubs, nationalities) and the US census names; a logistic regression over those
+features scores them, a second one rescores them with the article's other likely people (a surname after its
+full name), and the best non-overlapping spans over the threshold are the people. Clubs, products, verb forms
+opening a sentence and short acronyms are vetoed outright. The weights are fitted on CoNLL-2003 English dev
+documents and measured by cross-validation (``python -m bot.eval who --only english``).
 
 The model loads once per process, lazily, on the first English article: only the worker processes that
 analyse English pay its memory. Only its NER component runs (it has its own embedding layer).
