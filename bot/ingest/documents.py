@@ -84,11 +84,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SEED_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+)$")
 
 
-# A byte-order mark names the encoding outright (UTF-32 first: its LE mark begins with UTF-16's).
-_BOMS = (
+# Byte-order marks of the wide encodings (UTF-32 first: its LE mark begins with UTF-16's). Their bytes
+# are also Windows-1251 letters ("яю", "юя"), so one is believed only with a control byte after it: the
+# high byte of Latin (0x00), Greek (0x03) or Cyrillic (0x04) letters in UTF-16, never in a one-byte text.
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
@@ -133,11 +135,12 @@ def decode_document(data: bytes) -> DecodedText | Problem:
     else Windows-1251, the encodings Russian text files come in. UTF-8 with a few bad bytes (a cut or a
     stray byte) stays UTF-8 with those bytes replaced: it is Windows-1251 only when fewer than half of its
     non-ASCII bytes form valid UTF-8 (Russian Windows-1251 text has almost none; UTF-8 text almost all)."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom) and _CONTROL_BYTE.search(data, len(bom)):
             decoded = _decode_marking(data[len(bom) :], encoding)
             break
     else:
+        data = data.removeprefix(codecs.BOM_UTF8)
         head = data[:8192]
         if head.startswith(_MAGIC) or b"\x00" in head:
             return Problem.BINARY
