@@ -26,6 +26,12 @@ def test_title_of_a_name_in_object_position() -> None:
     assert found["Мартти Ахтисаари"] == {"президент Финляндии"}
 
 
+def test_foreign_first_name_in_an_oblique_case_keeps_its_stem() -> None:
+    # pymorphy2 guesses a Russian fleeting vowel for an unknown name ("Хайнца" → "Хайнец").
+    found = roles("Вчера министр принял в Берне президента Швейцарии Хайнца Брунера.")
+    assert found == {"Хайнц Брунер": {"президент Швейцарии"}}
+
+
 def test_title_the_tagger_reads_in_another_case_than_the_name() -> None:
     # The tagger reads the foreign name as nominative; the tree still makes it the title's apposition.
     found = roles("Переговоры прошли накануне визита в Пекин министра обороны Японии Сейджи Кавасаки.")

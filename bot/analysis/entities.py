@@ -288,6 +288,27 @@ def _is_initial(word: str) -> bool:
 _PATRONYMIC_RE = re.compile(r"(?:вич|вна|чна|ична|ич)$")
 
 
+_FLEETING_VOWEL_RE = re.compile(r"(.*[бвгджзклмнпрстфхцчшщ])[еоё]([бвгджзклмнпрстфхцчшщ])")
+
+
+def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
+    """"Хайнца Фишера" is Хайнц, not "Хайнец": for a first name the dictionary does not know, pymorphy2
+    guesses a Russian fleeting vowel ("конца" → "конец"). Russian first names with one are in the
+    dictionary (Павел, Лев), so an unknown one keeps its stem as written. Surnames are left alone
+    ("Бурца" may well be Бурец)."""
+    written, normalised = text.split(), normal.split()
+    if len(written) < 2 or len(written) != len(normalised):
+        return normal
+    word, guess = fold(written[0]), normalised[0]
+    match = _FLEETING_VOWEL_RE.fullmatch(fold(guess))
+    if match is None or word == fold(guess) or not word.startswith(match.group(1) + match.group(2)):
+        return normal
+    if any({"Name", "Surn", "Patr"} & set(p.tag.grammemes) for p in models.vocab(word)):
+        return normal
+    cut = len(match.group(1))
+    return " ".join([guess[:cut] + guess[cut + 1 :], *normalised[1:]])
+
+
 def _person_parts(models: RussianModels, normal: str) -> tuple[str, str]:
     """(first name, surname) of a normalised Russian person name; either may be empty."""
     words = [w for w in re.split(r"\s+|(?<=\.)(?=\w)", normal) if w]
@@ -529,7 +550,7 @@ def _parse_tagged(
             span.start = span.tokens[0].start
             span.text = text[span.start : span.stop]
             span.normalize(models.vocab)
-            normal = span.normal or span.text
+            normal = _foreign_first_name(models, span.text, span.normal or span.text)
             if not any(ch.isupper() for ch in normal):
                 continue
             first, last = _person_parts(models, normal)
