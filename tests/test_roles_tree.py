@@ -54,6 +54,11 @@ def test_plural_title_over_a_list_of_names() -> None:
     }
 
 
+def test_plural_title_with_an_adjective_takes_the_nouns_gender() -> None:
+    found = roles("Письмо подписали известные писательницы Анна Котова и Мария Гусева.")
+    assert found == {"Анна Котова": {"известная писательница"}, "Мария Гусева": {"известная писательница"}}
+
+
 def test_title_in_a_relative_clause_with_a_copula() -> None:
     found = roles("Игорь Сомов, который в девяностые годы был вице-президентом банка, отказался от интервью.")
     assert found["Игорь Сомов"] == {"вице-президент банка"}

@@ -684,32 +684,38 @@ def _span_at(index: int, tokens: Sequence[Token], spans: Sequence[NamedSpan]) ->
 
 
 def _singular_title(phrase: Sequence[Token], head: Token) -> str:
-    """A plural title in the singular nominative ("академики" → "академик"): the role of each person."""
-    from pymorphy2.analyzer import Parse
-
-    models = russian_models()
+    """A plural title in the singular nominative ("известные писательницы" → "известная писательница"): the
+    role of each person. The noun first, so its adjectives take its gender (plural forms have none)."""
     head_at = phrase.index(head)
+    noun = _singular_nominative(head, set())
+    gender = str(noun.tag.gender) if noun is not None and noun.tag.gender else "masc"
     words: list[str] = []
-    gender = "masc"
     for k, token in enumerate(phrase):
         word = token.text
-        if k <= head_at and token.pos in ("NOUN", "ADJ") and token.feat("Number") == "Plur":
-            for form in models.vocab(fold(token.text)):
-                if form.pos != token.pos or form.feats.get("Number") not in (None, "Plur"):
-                    continue
-                grams = {"nomn", "sing"} | ({gender} if token.pos == "ADJ" else set())
-                if token.pos == "NOUN":
-                    gender = {"Fem": "femn", "Neut": "neut"}.get(form.feats.get("Gender", ""), "masc")
-                try:  # pymorphy2's own inflection, with OpenCorpora grammemes (natasha's takes UD ones)
-                    inflected = Parse.inflect(form, grams)
-                except ValueError:
-                    inflected = None
-                if inflected is not None:
-                    word = inflected.word
-                    break
+        if k == head_at and noun is not None:
+            word = noun.word
+        elif k < head_at and token.pos == "ADJ" and token.feat("Number") == "Plur":
+            adjective = _singular_nominative(token, {gender})
+            word = adjective.word if adjective is not None else word
         words.append(word)
     title = " ".join(words)
     return title[:1].lower() + title[1:] if not title[:2].isupper() else title
+
+
+def _singular_nominative(token: Token, grams: set[str]) -> Any:
+    """pymorphy2's parse of a plural word inflected to the singular nominative, or None."""
+    from pymorphy2.analyzer import Parse
+
+    for form in russian_models().vocab(fold(token.text)):
+        if form.pos != token.pos or form.feats.get("Number") not in (None, "Plur"):
+            continue
+        try:  # pymorphy2's own inflection, with OpenCorpora grammemes (natasha's takes UD ones)
+            inflected = Parse.inflect(form, {"nomn", "sing"} | grams)
+        except ValueError:
+            inflected = None
+        if inflected is not None:
+            return inflected
+    return None
 
 
 def _list_roles(parsed: ParsedText, trees: dict[int, _Tree], spans: Sequence[NamedSpan]) -> list[RoleSpan]:
