@@ -127,3 +127,17 @@ def test_an_and_between_two_peoples_titles_does_not_join_them() -> None:
     found = roles("Тренер клуба «Енисей» Олег Рубцов и защитник «Сокола» Глеб Миронов дали интервью.")
     assert found["Олег Рубцов"] == {"тренер клуба «Енисей»"}
     assert found["Глеб Миронов"] == {"защитник «Сокола»"}
+
+
+def test_a_list_ends_where_the_next_plural_title_starts() -> None:
+    found = roles(
+        "В совет вошли чиновники Игорь Зимин и Олег Рябов, продюсеры Инна Лисина, Карен Оганов, "
+        "режиссеры Петр Сомов, Юлия Дронова."
+    )
+    assert found["Игорь Зимин"] == found["Олег Рябов"] == {"чиновник"}
+    assert all("чиновник" not in found[name] for name in ("Инна Лисина", "Карен Оганов", "Петр Сомов"))
+
+
+def test_a_quoted_name_in_a_title_keeps_its_closing_quote() -> None:
+    found = roles('Об этом сообщил главный тренер "Зенита" Марко Бьянки.')
+    assert found["Марко Бьянки"] == {'главный тренер "Зенита"'}

@@ -389,6 +389,8 @@ def _make_role(
         begin -= 1
     phrase = list(tokens[begin:stop])
     while phrase and phrase[-1].text in _GAP_PUNCT - {"»"} | {","}:
+        if phrase[-1].text == '"' and sum(t.text == '"' for t in phrase) % 2 == 0:
+            break  # the closing quote of 'главный тренер "Арсенала"'
         phrase.pop()
     return _role_span(parsed, span, phrase, tokens[head], spans)
 
@@ -432,7 +434,7 @@ def _participle_nominative(token: Token, head: Token) -> str:
     return token.text
 
 
-_APPOSITION_END = frozenset({",", ".", ";", ":", "(", ")", "—", "–", "!", "?"})
+_APPOSITION_END = frozenset({",", ".", ";", ":", "(", ")", "—", "–", "-", "!", "?"})  # "-" alone is a dash
 
 
 def _roles_after(
@@ -751,7 +753,18 @@ def _list_roles(parsed: ParsedText, trees: dict[int, _Tree], spans: Sequence[Nam
         title = _singular_title(phrase, noun)
         sense = role_sense(phrase, spans) or RoleSense(lemma(noun), frozenset())
         members = [person for person in (_span_at(root, tokens, spans),) if person is not None]
-        for k in range(stop, tree.first + len(tree.arcs)):
+        # The list ends where another plural title starts its own: "чиновники A и B, продюсеры C, D".
+        end = next(
+            (
+                k
+                for k in range(stop, tree.first + len(tree.arcs))
+                if tokens[k].feat("Number") == "Plur"
+                and _span_at(k, tokens, spans) is None
+                and _role_candidate(tokens[k])
+            ),
+            tree.first + len(tree.arcs),
+        )
+        for k in range(stop, end):
             head_k = tree.head(k)
             person = _span_at(k, tokens, spans)
             if tree.rel(k) != "conj" or head_k is None or person is None or person in members:
