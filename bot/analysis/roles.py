@@ -387,17 +387,26 @@ def _make_role(
         and tokens[begin - 1].start >= parsed.sentences[span.sentence][0]
     ):
         begin -= 1
-    phrase = list(tokens[begin:stop])
-    while phrase and phrase[-1].text in _GAP_PUNCT - {"»"} | {","}:
-        if phrase[-1].text == '"' and sum(t.text == '"' for t in phrase) % 2 == 0:
-            break  # the closing quote of 'главный тренер "Арсенала"'
-        phrase.pop()
-    return _role_span(parsed, span, phrase, tokens[head], spans)
+    return _role_span(parsed, span, list(tokens[begin:stop]), tokens[head], spans)
+
+
+def _trimmed(phrase: list[Token]) -> list[Token]:
+    """A title without the commas and quotation marks that end the text around it; a quote closing a name
+    inside the title stays ('главный тренер "Арсенала"', "глава «Газпрома»")."""
+    while phrase and phrase[-1].text in _GAP_PUNCT | {","}:
+        last = phrase[-1].text
+        if last == '"' and sum(t.text == '"' for t in phrase) % 2 == 0:
+            break
+        if last == "»" and sum(t.text == "«" for t in phrase) >= sum(t.text == "»" for t in phrase):
+            break
+        phrase = phrase[:-1]
+    return phrase
 
 
 def _role_span(
     parsed: ParsedText, span: NamedSpan, phrase: list[Token], head: Token, spans: Sequence[NamedSpan]
 ) -> RoleSpan:
+    phrase = _trimmed(phrase) or phrase
     if head.pos != "NOUN" and head in phrase:  # a title noun the tagger read as an adjective or a name
         phrase = [replace(t, pos="NOUN") if t is head else t for t in phrase]
         head = replace(head, pos="NOUN")
