@@ -650,11 +650,13 @@ def _needs_tree(parsed: ParsedText, lo: int, hi: int, people: Sequence[NamedSpan
             before -= 1
         following = [n for n in names if n > k]
         name_at = min(following, default=hi)
+        # Appositions stand right after a name or end right before one.
+        near = name_at - k <= 3 * _MAX_GAP or any(0 < k - last <= 3 for last in last_words)
         trigger = (
             _case(token) == "Ins"
-            or _case(token) not in name_cases
             or (before >= lo and _POST_FORMS.match(fold(tokens[before].text)) is not None)
-            or any(fold(t.text) == "и" for t in tokens[k + 1 : min(hi, k + _MAX_GAP)])
+            or (near and _case(token) not in name_cases)
+            or (near and any(fold(t.text) == "и" for t in tokens[k + 1 : min(hi, k + _MAX_GAP)]))
             or (
                 name_at - k <= 3 * _MAX_GAP
                 and (name_at - k > _MAX_GAP or any(t.text in ",()" for t in tokens[k + 1 : name_at]))
