@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import render_digest
 from bot.analysis.stems import words
 from bot.digest.compose import Catalog, Composer, DigestRequest, StoryMaterial, build_catalog, parse_topics
 from bot.digest.summary import StoryArticle
-from bot.i18n import create_i18n
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_b4e76c9b5e787165.txt"
 NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ def compose_all(catalog: Catalog, batch: list[DigestRequest], zone: ZoneInfo) ->
         composed = composer.compose(request)
         entries += len(composed.entries)
         if not composed.empty:
-            parts += len(render_digest.digest(composed, NOW, zone))
+            parts += len(replies.digest.digest(composed, NOW, zone))
     return entries, parts
 
 

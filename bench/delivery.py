@@ -36,8 +36,8 @@ from bot.delivery import Broadcaster
 from bot.digest.inputs import story_inputs
 from bot.digests import DigestService
 from bot.emulator.server import BotAPIEmulator, FloodLimits
-from bot.i18n import create_i18n
 from bot.ingest.documents import parse_message_text
+from bot.telegram.i18n import create_i18n
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database

@@ -29,13 +29,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import render_timeline
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
 from bot.analysis.events import Event
 from bot.analysis.understanding import Understanding
-from bot.i18n import create_i18n
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 from bot.timeline import TimelineService
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
@@ -318,12 +318,12 @@ async def measure(db: Database, args: argparse.Namespace) -> int:
     async def ask(query: str) -> None:
         answer = await service.find(query)
         if answer.page is not None:
-            render_timeline.timeline(render_timeline.fit(answer.page))
+            replies.timeline.timeline(replies.timeline.fit(answer.page))
         else:
-            render_timeline.not_found(query, answer.suggestions)
+            replies.timeline.not_found(query, answer.suggestions)
 
     async def recent() -> None:
-        render_timeline.timeline(render_timeline.fit(await service.recent(now)))
+        replies.timeline.timeline(replies.timeline.fit(await service.recent(now)))
 
     async def deep(query: str) -> None:
         """The fifth page: ▶ pressed four times."""
@@ -334,7 +334,7 @@ async def measure(db: Database, args: argparse.Namespace) -> int:
                 break
             page = await service.page(page.topic, after=page.events[-1].position)
         if page is not None:
-            render_timeline.timeline(render_timeline.fit(page))
+            replies.timeline.timeline(replies.timeline.fit(page))
 
     with i18n.context(), i18n.use_locale("ru"):
         for query in ["прогрев", *asked["words, common"][:3]]:

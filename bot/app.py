@@ -20,17 +20,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers
-from bot.aiogram_lazy import build_common_types
 from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.digests import DigestService
 from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID, FeedService
 from bot.fetch import Fetcher
-from bot.i18n import N_, create_i18n
 from bot.ingestion import IngestService
 from bot.links import LinkService
 from bot.people import PeopleService
-from bot.telegram_retry import RetryAfter
+from bot.telegram.i18n import N_, create_i18n
+from bot.telegram.lazy_types import build_common_types
+from bot.telegram.retry import RetryAfter
 from bot.timeline import TimelineService
 from bot.workers import WorkerPool
 from handlers import errors

@@ -29,7 +29,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
-from bot.telegram_retry import caller_retries
+from bot.telegram.retry import caller_retries
 
 log = logging.getLogger(__name__)
 

@@ -23,13 +23,13 @@ from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import render_digest
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
 from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
 from bot.digest.inputs import story_inputs
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
 from bot.scheduling import DigestScheduler, job_id, period_of
+from bot.telegram import replies
 from bot.workers import WorkerPool
 from storage.articles import Article
 from storage.stories import ArticleText, StoryRepo
@@ -210,7 +210,7 @@ class DigestService:
             if not composed.empty:
                 with self.i18n.context(), self.i18n.use_locale(subscription.language):
                     shown = ", ".join(phrases + tuple(f"−{w}" for w in excluded))
-                    parts = render_digest.digest(composed, until, ZoneInfo(subscription.timezone), shown)
+                    parts = replies.digest.digest(composed, until, ZoneInfo(subscription.timezone), shown)
             sentences = tuple(SentSentence(e.story_id, s) for e in composed.entries for s in e.digest.summary)
             drafts.append(DeliveryDraft(subscription.id, period, since, until, tuple(parts), sentences))
         return drafts

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot import render
 from bot.app import App
 from bot.config import Settings
 from bot.ingest.documents import SUPPORTED_SUFFIXES, LineProblem, Problem
 from bot.ingestion import IngestReport
+from bot.telegram import replies
 
 
 def files_under(paths: list[Path]) -> list[Path]:
@@ -37,7 +37,8 @@ def report_lines(path: Path, report: IngestReport, app: App) -> list[str]:
         lines.append(f"{status} #{a.id} {date} {a.title} ({path})")
     with app.i18n.context(), app.i18n.use_locale("en"):
         lines += [
-            f"error {path}: {html.unescape(render.problem(p)).removeprefix('⚠️ ')}" for p in report.problems
+            f"error {path}: {html.unescape(replies.common.problem(p)).removeprefix('⚠️ ')}"
+            for p in report.problems
         ]
     return lines
 

@@ -7,32 +7,32 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot import render
 from bot.analyzer import Analyzer
 from bot.config import Settings
-from bot.filters import IsAdmin
+from bot.telegram import replies
+from bot.telegram.filters import IsAdmin
 from storage.articles import ArticleRepo
 from storage.entities import EntityRepo
 
 
 async def stats(message: Message, articles: ArticleRepo, entities: EntityRepo, settings: Settings) -> None:
     await message.answer(
-        render.stats(await articles.stats(), settings.timezone, await entities.failure_counts())
+        replies.common.stats(await articles.stats(), settings.timezone, await entities.failure_counts())
     )
 
 
 async def reindex(message: Message, analyzer: Analyzer) -> None:
     if analyzer.reindexing:
-        await message.answer(render.reindex_running(analyzer.reindex_done, analyzer.reindex_total))
+        await message.answer(replies.common.reindex_running(analyzer.reindex_done, analyzer.reindex_total))
         return
-    status = await message.answer(render.reindex_started())
+    status = await message.answer(replies.common.reindex_started())
 
     async def progress(done: int, total: int) -> None:
         with suppress(TelegramBadRequest):  # "message is not modified" when nothing moved
-            await status.edit_text(render.reindex_progress(done, total))
+            await status.edit_text(replies.common.reindex_progress(done, total))
 
     report = await analyzer.reindex(progress)
-    await status.edit_text(render.reindex_done(report.articles, report.failed, report.seconds))
+    await status.edit_text(replies.common.reindex_done(report.articles, report.failed, report.seconds))
 
 
 def create_router() -> Router:

@@ -4,18 +4,18 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
-from bot import render
 from bot.config import Settings
-from bot.filters import is_admin
+from bot.telegram import replies
+from bot.telegram.filters import is_admin
 
 
 async def start(message: Message) -> None:
-    await message.answer(render.start())
+    await message.answer(replies.common.start())
 
 
 async def help_(message: Message, settings: Settings) -> None:
     user_id = message.from_user.id if message.from_user else None
-    await message.answer(render.help_text(is_admin(user_id, settings)))
+    await message.answer(replies.common.help_text(is_admin(user_id, settings)))
 
 
 def create_router() -> Router:

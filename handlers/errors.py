@@ -12,7 +12,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
-from bot import render
+from bot.telegram import replies
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +25,18 @@ async def apologise(event: ErrorEvent, bot: Bot) -> None:
         if update.callback_query is not None:
             await _answer_query(update.callback_query, bot)
         elif (message := update.message or update.edited_message) is not None:
-            await message.answer(render.something_went_wrong())
+            await message.answer(replies.common.something_went_wrong())
     except TelegramAPIError as exc:  # the chat may be what failed: one more line, no second traceback
         log.warning("update %d: the apology was not delivered either: %s", update.update_id, exc)
 
 
 async def _answer_query(query: CallbackQuery, bot: Bot) -> None:
     try:
-        await bot.answer_callback_query(query.id, render.something_went_wrong(), show_alert=True)
+        await bot.answer_callback_query(query.id, replies.common.something_went_wrong(), show_alert=True)
     except TelegramAPIError:
         # Answered already by the handler before it failed (Telegram takes one answer): tell the chat.
         if isinstance(query.message, Message):
-            await query.message.answer(render.something_went_wrong())
+            await query.message.answer(replies.common.something_went_wrong())
         else:
             raise
 

@@ -5,30 +5,30 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot import render
+from bot.telegram import replies
 
 ADMIN_COMMANDS = ("ingest", "stats", "reindex", "addfeed", "feeds", "delfeed", "resumefeed", "feedinterval")
 
 
 async def admin_command_refused(message: Message) -> None:
-    await message.answer(render.admins_only())
+    await message.answer(replies.common.admins_only())
 
 
 async def admin_upload_refused(message: Message) -> None:
-    await message.answer(render.admins_only())
+    await message.answer(replies.common.admins_only())
 
 
 async def unknown_command(message: Message) -> None:
-    await message.answer(render.unknown_command())
+    await message.answer(replies.common.unknown_command())
 
 
 async def stray_text(message: Message) -> None:
-    await message.answer(render.non_admin_text())
+    await message.answer(replies.common.non_admin_text())
 
 
 async def stale_button(query: CallbackQuery) -> None:
     # Unanswered, its spinner turns until Telegram gives up; the alert says why nothing happened.
-    await query.answer(render.stale_button(), show_alert=True)
+    await query.answer(replies.common.stale_button(), show_alert=True)
 
 
 def create_router() -> Router:

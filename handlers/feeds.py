@@ -12,15 +12,15 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
-from bot import render, render_feeds
 from bot.config import Settings
 from bot.feeds.opml import MAX_OPML_BYTES, InvalidOpml
 from bot.feeds.service import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, FeedService, valid_interval
 from bot.fetch import FetchError
-from bot.filters import IsAdmin
 from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport, IngestService
-from bot.telegram_text import answer_long
+from bot.telegram import replies
+from bot.telegram.filters import IsAdmin
+from bot.telegram.text import answer_long
 from bot.user_numbers import fits_sqlite, parse_number
 
 OPML_SUFFIXES = (".opml", ".xml")
@@ -33,23 +33,23 @@ def _user_id(message: Message) -> int | None:
 async def add_feed(message: Message, command: CommandObject, feeds: FeedService) -> None:
     parts = (command.args or "").split()
     if not 1 <= len(parts) <= 2:
-        await message.answer(render_feeds.add_feed_usage(feeds.default_minutes))
+        await message.answer(replies.feeds.add_feed_usage(feeds.default_minutes))
         return
     minutes = None
     if len(parts) == 2:
         minutes = parse_number(parts[1])
         if minutes is None or not valid_interval(minutes):
-            await message.answer(render_feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
+            await message.answer(replies.feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
             return
     try:
         added = await feeds.add(parts[0], by=_user_id(message), minutes=minutes)
     except FetchError as exc:
-        await message.answer(render_feeds.feed_not_added(parts[0], exc.kind, exc.status))
+        await message.answer(replies.feeds.feed_not_added(parts[0], exc.kind, exc.status))
         return
     if added.created:
-        await message.answer(render_feeds.feed_added(added.feed, added.first_poll, added.found_on))
+        await message.answer(replies.feeds.feed_added(added.feed, added.first_poll, added.found_on))
     else:
-        await message.answer(render_feeds.feed_known(added.feed))
+        await message.answer(replies.feeds.feed_known(added.feed))
 
 
 async def list_feeds(
@@ -58,45 +58,46 @@ async def list_feeds(
     if (command.args or "").strip().lower() == "opml":
         data, count = await feeds.export_opml()
         if not count:
-            await message.answer(render_feeds.no_feeds())
+            await message.answer(replies.feeds.no_feeds())
             return
         await message.answer_document(
-            BufferedInputFile(data, filename="feeds.opml"), caption=render_feeds.opml_export_caption(count)
+            BufferedInputFile(data, filename="feeds.opml"), caption=replies.feeds.opml_export_caption(count)
         )
         return
-    await answer_long(message, render_feeds.feeds_list(await feeds.all_feeds(), settings.timezone))
+    await answer_long(message, replies.feeds.feeds_list(await feeds.all_feeds(), settings.timezone))
 
 
 async def delete_feed(message: Message, command: CommandObject, feeds: FeedService) -> None:
     feed_id = parse_number(command.args or "")
     if feed_id is None:
-        await message.answer(render_feeds.feed_number_usage("delfeed"))
+        await message.answer(replies.feeds.feed_number_usage("delfeed"))
         return
     feed = await feeds.delete(feed_id) if fits_sqlite(feed_id) else None
-    await message.answer(render_feeds.feed_deleted(feed) if feed else render_feeds.no_such_feed(feed_id))
+    await message.answer(replies.feeds.feed_deleted(feed) if feed else replies.feeds.no_such_feed(feed_id))
 
 
 async def resume_feed(message: Message, command: CommandObject, feeds: FeedService) -> None:
     feed_id = parse_number(command.args or "")
     if feed_id is None:
-        await message.answer(render_feeds.feed_number_usage("resumefeed"))
+        await message.answer(replies.feeds.feed_number_usage("resumefeed"))
         return
     feed = await feeds.resume(feed_id) if fits_sqlite(feed_id) else None
-    await message.answer(render_feeds.feed_resumed(feed) if feed else render_feeds.no_such_feed(feed_id))
+    await message.answer(replies.feeds.feed_resumed(feed) if feed else replies.feeds.no_such_feed(feed_id))
 
 
 async def feed_interval(message: Message, command: CommandObject, feeds: FeedService) -> None:
     parts = (command.args or "").split()
     numbers = [parse_number(p) for p in parts]
     if len(numbers) != 2 or numbers[0] is None or numbers[1] is None:
-        await message.answer(render_feeds.feed_interval_usage())
+        await message.answer(replies.feeds.feed_interval_usage())
         return
     feed_id, minutes = numbers
     if not valid_interval(minutes):
-        await message.answer(render_feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
+        await message.answer(replies.feeds.bad_interval(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES))
         return
     feed = await feeds.set_interval(feed_id, minutes) if fits_sqlite(feed_id) else None
-    await message.answer(render_feeds.feed_interval_set(feed) if feed else render_feeds.no_such_feed(feed_id))
+    reply = replies.feeds.feed_interval_set(feed) if feed else replies.feeds.no_such_feed(feed_id)
+    await message.answer(reply)
 
 
 def is_opml_upload(message: Message) -> bool:
@@ -113,10 +114,10 @@ async def import_opml(
     is_xml = PurePath(name).suffix.lower() == ".xml"
     if is_xml and ingest.too_large(document.file_size):
         too_large = IngestReport(problems=[LineProblem(Problem.TOO_LARGE)])
-        await message.answer(render.ingest_report(too_large, settings.timezone))
+        await message.answer(replies.common.ingest_report(too_large, settings.timezone))
         return
     if not is_xml and document.file_size is not None and document.file_size > MAX_OPML_BYTES:
-        await message.answer(render_feeds.opml_too_large(MAX_OPML_BYTES))
+        await message.answer(replies.feeds.opml_too_large(MAX_OPML_BYTES))
         return
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
@@ -126,12 +127,12 @@ async def import_opml(
     except InvalidOpml:
         if is_xml:  # some other XML file: the ingest path answers for it as it did before feeds
             report = await ingest.document(name, data, by=_user_id(message))
-            await answer_long(message, render.ingest_report(report, settings.timezone))
+            await answer_long(message, replies.common.ingest_report(report, settings.timezone))
         else:
-            await message.answer(render_feeds.opml_invalid())
+            await message.answer(replies.feeds.opml_invalid())
         return
     await answer_long(
-        message, render_feeds.opml_imported(len(result.added), len(result.known), result.refused)
+        message, replies.feeds.opml_imported(len(result.added), len(result.known), result.refused)
     )
 
 

@@ -10,13 +10,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, MessageOriginChannel, MessageOriginChat
 
-from bot import render
 from bot.config import Settings
-from bot.filters import IsAdmin
 from bot.ingest.documents import LineProblem, Problem
 from bot.ingestion import IngestReport, IngestService
 from bot.links import LinkService, lone_url
-from bot.telegram_text import answer_long
+from bot.telegram import replies
+from bot.telegram.filters import IsAdmin
+from bot.telegram.text import answer_long
 from handlers.links import answer_link
 
 
@@ -62,7 +62,7 @@ async def ingest_command(
         # "/ingest" (or "/ingest@bot", or "/ingest words") as a document's caption: the user named the
         # command for this file. The file keeps its own title: a document has no title to override.
         report = await _ingest_document(message, bot, ingest)
-        await answer_long(message, render.ingest_report(report, settings.timezone))
+        await answer_long(message, replies.common.ingest_report(report, settings.timezone))
         return
     target = message.reply_to_message
     # A lone link, after the command or in the replied message, means the page behind it.
@@ -78,19 +78,19 @@ async def ingest_command(
     elif target is not None and (target.text or target.caption):
         report = await _ingest_post(target, ingest, message.from_user.id)
     else:
-        await message.answer(render.ingest_usage())
+        await message.answer(replies.common.ingest_usage())
         return
-    await answer_long(message, render.ingest_report(report, settings.timezone))
+    await answer_long(message, replies.common.ingest_report(report, settings.timezone))
 
 
 async def ingest_document(message: Message, bot: Bot, ingest: IngestService, settings: Settings) -> None:
     report = await _ingest_document(message, bot, ingest)
-    await answer_long(message, render.ingest_report(report, settings.timezone))
+    await answer_long(message, replies.common.ingest_report(report, settings.timezone))
 
 
 async def ingest_forward(message: Message, ingest: IngestService, settings: Settings) -> None:
     report = await _ingest_post(message, ingest, message.from_user.id)
-    await answer_long(message, render.ingest_report(report, settings.timezone))
+    await answer_long(message, replies.common.ingest_report(report, settings.timezone))
 
 
 def create_router() -> Router:

@@ -8,12 +8,12 @@ import logging
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot import render, render_feeds
 from bot.config import Settings
 from bot.fetch import FetchError
-from bot.filters import IsAdmin
 from bot.links import LinkService, lone_url
-from bot.telegram_text import answer_long
+from bot.telegram import replies
+from bot.telegram.filters import IsAdmin
+from bot.telegram.text import answer_long
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +24,9 @@ async def answer_link(message: Message, url: str, links: LinkService, settings: 
         report = await links.ingest(url, by=by)
     except FetchError as exc:
         log.info("link %s not stored: %s", url, exc)
-        await message.answer(render_feeds.link_failed(url, exc.kind, exc.status))
+        await message.answer(replies.feeds.link_failed(url, exc.kind, exc.status))
         return
-    await answer_long(message, render.ingest_report(report, settings.timezone))
+    await answer_long(message, replies.common.ingest_report(report, settings.timezone))
 
 
 async def lone_link(message: Message, url: str, links: LinkService, settings: Settings) -> None:

@@ -17,12 +17,12 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import model_validator
 
-from bot import render_digest
 from bot.config import Settings
 from bot.digest.compose import MAX_TOPICS, parse_topics
 from bot.digests import DigestService, OnDemand
 from bot.scheduling import parse_clock
-from bot.telegram_text import answer_long
+from bot.telegram import replies
+from bot.telegram.text import answer_long
 from storage.subscriptions import Subscription
 
 TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
@@ -142,19 +142,19 @@ def _keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
         label = zone.split("/")[-1].replace("_", " ")
         builder.button(text=f"{mark}{label}", callback_data=SettingsAction(action="zone", value=zone))
     if subscription.paused:
-        builder.button(text=render_digest.button_resume(), callback_data=SettingsAction(action="resume"))
+        builder.button(text=replies.digest.button_resume(), callback_data=SettingsAction(action="resume"))
     else:
-        builder.button(text=render_digest.button_pause(), callback_data=SettingsAction(action="pause"))
+        builder.button(text=replies.digest.button_pause(), callback_data=SettingsAction(action="pause"))
     if subscription.topics:
-        builder.button(text=render_digest.button_clear_topics(), callback_data=SettingsAction(action="all"))
-    builder.button(text=render_digest.button_unsubscribe(), callback_data=SettingsAction(action="stop"))
+        builder.button(text=replies.digest.button_clear_topics(), callback_data=SettingsAction(action="all"))
+    builder.button(text=replies.digest.button_unsubscribe(), callback_data=SettingsAction(action="stop"))
     builder.adjust(3, 3, 3, 3, 2)
     return builder.as_markup()
 
 
 def _settings_text(subscription: Subscription, digests: DigestService) -> str:
     _, phrases, excluded = parse_topics(subscription.topics)
-    return render_digest.settings(subscription, phrases, excluded, digests.next_run(subscription))
+    return replies.digest.settings(subscription, phrases, excluded, digests.next_run(subscription))
 
 
 async def subscribe(
@@ -162,17 +162,17 @@ async def subscribe(
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
     if not await _may_change(message, user_id, bot):
-        await message.answer(render_digest.group_admins_only())
+        await message.answer(replies.digest.group_admins_only())
         return
     try:
         args = parse_subscribe(command.args or "")
     except BadArgument as exc:
         errors = {
-            "time": render_digest.bad_time,
-            "timezone": render_digest.bad_timezone,
+            "time": replies.digest.bad_time,
+            "timezone": replies.digest.bad_timezone,
         }
         reply = (
-            errors[exc.kind](exc.value) if exc.kind in errors else render_digest.too_many_topics(MAX_TOPICS)
+            errors[exc.kind](exc.value) if exc.kind in errors else replies.digest.too_many_topics(MAX_TOPICS)
         )
         await message.answer(reply)
         return
@@ -190,26 +190,26 @@ async def subscribe(
     )
     await digests.subscription_changed()
     _, phrases, excluded = parse_topics(subscription.topics)
-    await message.answer(render_digest.subscribed(subscription, phrases, excluded))
+    await message.answer(replies.digest.subscribed(subscription, phrases, excluded))
 
 
 async def unsubscribe(message: Message, bot: Bot, digests: DigestService) -> None:
     if not await _may_change(message, message.from_user.id if message.from_user else None, bot):
-        await message.answer(render_digest.group_admins_only())
+        await message.answer(replies.digest.group_admins_only())
         return
     current = await digests.subscriptions.of_chat(message.chat.id)
     if current is None or not current.active:
-        await message.answer(render_digest.not_subscribed())
+        await message.answer(replies.digest.not_subscribed())
         return
     await digests.subscriptions.end(current.id, "unsubscribed")
     await digests.subscription_changed()
-    await message.answer(render_digest.unsubscribed())
+    await message.answer(replies.digest.unsubscribed())
 
 
 async def show_settings(message: Message, digests: DigestService) -> None:
     current = await digests.subscriptions.of_chat(message.chat.id)
     if current is None or not current.active:
-        await message.answer(render_digest.not_subscribed())
+        await message.answer(replies.digest.not_subscribed())
         return
     await message.answer(_settings_text(current, digests), reply_markup=_keyboard(current))
 
@@ -224,19 +224,19 @@ async def change_setting(
     if message.chat.type != "private":
         member = await bot.get_chat_member(message.chat.id, query.from_user.id)
         if member.status not in ("creator", "administrator"):
-            await query.answer(render_digest.group_admins_only(), show_alert=True)
+            await query.answer(replies.digest.group_admins_only(), show_alert=True)
             return
     current = await digests.subscriptions.of_chat(message.chat.id)
     if current is None or not current.active:
         await query.answer()
-        await message.edit_text(render_digest.not_subscribed())
+        await message.edit_text(replies.digest.not_subscribed())
         return
     action, value = callback_data.action, callback_data.value
     if action == "stop":
         await digests.subscriptions.end(current.id, "unsubscribed")
         await digests.subscription_changed()
         await query.answer()
-        await message.edit_text(render_digest.unsubscribed())
+        await message.edit_text(replies.digest.unsubscribed())
         return
     send_at = timezone = topics = None
     paused: bool | None = None
@@ -253,7 +253,7 @@ async def change_setting(
     )
     assert updated is not None
     await digests.subscription_changed()
-    await query.answer(render_digest.settings_saved())
+    await query.answer(replies.digest.settings_saved())
     if updated != current:
         await message.edit_text(_settings_text(updated, digests), reply_markup=_keyboard(updated))
 
@@ -270,9 +270,9 @@ async def digest_now(message: Message, digests: DigestService) -> None:
         zone = (
             ZoneInfo(subscription.timezone) if subscription else ZoneInfo(digests.settings.default_timezone)
         )
-        await answer_long(message, render_digest.nothing_new(since, zone))
+        await answer_long(message, replies.digest.nothing_new(since, zone))
     elif outcome == OnDemand.FAILED:
-        await message.answer(render_digest.digest_failed())
+        await message.answer(replies.digest.digest_failed())
 
 
 def create_router() -> Router:

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOption
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import model_validator
 
-from bot import render_timeline
+from bot.telegram import replies
 from bot.timeline import RECENT, RECENT_DAYS, TimelinePage, TimelineService
 from bot.user_numbers import Position, RowId
 
@@ -63,14 +63,14 @@ async def show_timeline(message: Message, command: CommandObject, timeline: Time
     if query:
         answer = await timeline.find(query)
         if answer.page is None:
-            await message.answer(render_timeline.not_found(query, answer.suggestions))
+            await message.answer(replies.timeline.not_found(query, answer.suggestions))
             return
         page = answer.page
     else:
         page = await timeline.recent()
-    page = render_timeline.fit(page)
+    page = replies.timeline.fit(page)
     await message.answer(
-        render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
+        replies.timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
     )
 
 
@@ -80,16 +80,16 @@ async def turned(query: CallbackQuery, callback_data: TimelineTurn, timeline: Ti
         return  # too old to edit
     topic = await timeline.topic(callback_data.kind, callback_data.ref)
     if topic is None:
-        await query.message.answer(render_timeline.gone())
+        await query.message.answer(replies.timeline.gone())
         return
     if callback_data.back:
         page = await timeline.page(topic, before=callback_data.position)
     else:
         page = await timeline.page(topic, after=callback_data.position)
-    page = render_timeline.fit(page)
+    page = replies.timeline.fit(page)
     try:
         await query.message.edit_text(
-            render_timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
+            replies.timeline.timeline(page), reply_markup=buttons(page), link_preview_options=NO_PREVIEW
         )
     except TelegramBadRequest as exc:
         if "message is not modified" not in exc.message:  # a button pressed twice shows the same page

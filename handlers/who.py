@@ -8,10 +8,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import render_who
 from bot.config import Settings
 from bot.people import PeopleService
-from bot.telegram_text import answer_long
+from bot.telegram import replies
+from bot.telegram.text import answer_long
 from bot.user_numbers import RowId
 
 TOP_DAYS = 7
@@ -30,19 +30,19 @@ async def who(message: Message, command: CommandObject, people: PeopleService, s
         days: int | None = TOP_DAYS
         if not top:
             top, days = await people.most_mentioned(days=365 * 100), None
-        await message.answer(render_who.top_people(top, days))
+        await message.answer(replies.who.top_people(top, days))
         return
     answer = await people.who(query)
     if answer.card is not None:
-        await answer_long(message, render_who.card(answer.card, settings.timezone))
+        await answer_long(message, replies.who.card(answer.card, settings.timezone))
     elif answer.choices:
         keyboard = InlineKeyboardBuilder()
         for entity in answer.choices:
-            keyboard.button(text=render_who.choice_label(entity), callback_data=WhoPick(entity_id=entity.id))
+            keyboard.button(text=replies.who.choice_label(entity), callback_data=WhoPick(entity_id=entity.id))
         keyboard.adjust(1)
-        await message.answer(render_who.choices(query), reply_markup=keyboard.as_markup())
+        await message.answer(replies.who.choices(query), reply_markup=keyboard.as_markup())
     else:
-        await message.answer(render_who.not_found(query, answer.suggestions))
+        await message.answer(replies.who.not_found(query, answer.suggestions))
 
 
 async def picked(
@@ -53,9 +53,9 @@ async def picked(
     if query.message is None:
         return
     if card is None:
-        await query.message.answer(render_who.card_gone())
+        await query.message.answer(replies.who.card_gone())
         return
-    await answer_long(query.message, render_who.card(card, settings.timezone))
+    await answer_long(query.message, replies.who.card(card, settings.timezone))
 
 
 def create_router() -> Router:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Refresh the catalogs after changing user-visible strings: extract every _(), __() and N_() from the
 # code, then merge into bot/locales/*.po (translate the new Russian entries by hand;
-# tests/test_i18n.py fails while one is missing). Nothing to compile: bot/i18n.py reads .po directly.
+# tests/test_i18n.py fails while one is missing). Nothing to compile: bot/telegram/i18n.py reads .po directly.
 set -eu
 cd "$(dirname "$0")/.."
 pot=$(mktemp)

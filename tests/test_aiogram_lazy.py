@@ -1,4 +1,4 @@
-"""aiogram's types are built on first use (bot/aiogram_lazy.py), and lazily built types still work."""
+"""aiogram's types are built on first use (bot/telegram/lazy_types.py), and lazily built types still work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.aiogram_lazy import built_type_count
+from bot.telegram.lazy_types import built_type_count
 
 
 def test_importing_aiogram_builds_few_types() -> None:
@@ -18,7 +18,7 @@ def test_importing_aiogram_builds_few_types() -> None:
         """
         import bot.app  # first, as in the bot: the hook is installed before aiogram is imported
         import aiogram.types
-        from bot.aiogram_lazy import EVERY_UPDATE, build_common_types, built_type_count
+        from bot.telegram.lazy_types import EVERY_UPDATE, build_common_types, built_type_count
         print(*built_type_count())
         build_common_types()  # what the bot does before polling
         print(*built_type_count(), all(getattr(aiogram.types, n).__pydantic_complete__ for n in EVERY_UPDATE))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import render_digest
 from bot.digest.compose import (
     Catalog,
     Composer,
@@ -17,7 +16,8 @@ from bot.digest.compose import (
 )
 from bot.digest.summary import StoryArticle
 from bot.emulator.tg_html import parse_html, utf16_len
-from bot.i18n import create_i18n
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 from handlers.subscriptions import BadArgument, parse_subscribe
 
 NOON = datetime(2025, 11, 26, 12, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ def test_digest_escapes_article_strings_and_splits_between_stories() -> None:
     ]
     composer = Composer(build_catalog([material(1, hostile), *long_reports], NOON), limit=60)
     with i18n.context(), i18n.use_locale("en"):
-        parts = render_digest.digest(
+        parts = replies.digest.digest(
             composer.compose(DigestRequest(1, None, Topics())), NOON, ZoneInfo("UTC")
         )
     assert len(parts) >= 2

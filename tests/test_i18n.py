@@ -7,7 +7,7 @@ import re
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR
+from bot.telegram.i18n import LOCALES_DIR
 from tests.conftest import ROOT
 
 KEYWORDS = {"_": None, "__": (1, 2), "N_": None}

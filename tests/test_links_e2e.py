@@ -13,11 +13,11 @@ import pytest
 import pytest_asyncio
 from aiogram.utils.i18n import I18n
 
-from bot import render_feeds
 from bot.emulator import BotAPIEmulator
 from bot.fetch import USER_AGENT, AddressPolicy, FetchErrorKind
-from bot.i18n import create_i18n
 from bot.links import lone_url
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
 from tests.web_fixtures import (
     ARTICLE_AUTHOR,
@@ -67,8 +67,8 @@ def test_only_a_message_that_is_nothing_but_a_link_is_a_link(text: str, expected
 def test_every_fetch_error_kind_has_its_own_message(lang: str) -> None:
     i18n: I18n = create_i18n()
     with i18n.context(), i18n.use_locale(lang):
-        messages = {kind: render_feeds.fetch_problem(kind) for kind in FetchErrorKind}
-        generic = render_feeds.fetch_problem(None)
+        messages = {kind: replies.feeds.fetch_problem(kind) for kind in FetchErrorKind}
+        generic = replies.feeds.fetch_problem(None)
     assert len(set(messages.values())) == len(FetchErrorKind)
     assert generic not in messages.values()
     if lang == "ru":

@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, Message
 import handlers
 from bot.delivery import Broadcaster, Outcome, Parcel
 from bot.emulator import BotAPIEmulator, TelegramUser
-from bot.telegram_retry import RetryAfter
+from bot.telegram.retry import RetryAfter
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot
 
 APOLOGY_RU = "⚠️ У меня что-то сломалось, и запрос не выполнен. Попробуйте ещё раз позже."

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot import render_who
-from bot.i18n import create_i18n
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 from storage.entities import EntityCard, EntitySummary, RoleSeen
 
 
@@ -30,7 +30,7 @@ def test_roles_of_earlier_days_are_dated_and_same_day_titles_are_alternatives() 
         ("министр <иностранных> дел", datetime(2024, 3, 1, 8, tzinfo=UTC)),
     )
     with i18n.context(), i18n.use_locale("ru"):
-        text = render_who.card(card, ZoneInfo("Europe/Moscow"))
+        text = replies.who.card(card, ZoneInfo("Europe/Moscow"))
     assert text.split("\n")[:4] == [
         "👤 <b>Сергей &lt;Лавров&gt;</b>",
         "Глава МИД <i>(26 ноября 2025)</i>",

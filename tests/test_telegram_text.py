@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.emulator.tg_html import EntityParseError, parse_html
-from bot.telegram_text import esc, split_html, utf16_len
+from bot.telegram.text import esc, split_html, utf16_len
 
 
 @pytest.mark.parametrize(

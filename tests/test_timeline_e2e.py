@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from bot import render_timeline
 from bot.emulator import BotAPIEmulator
-from bot.i18n import create_i18n
+from bot.telegram import replies
+from bot.telegram.i18n import create_i18n
 from bot.timeline import ENTITY, TimelinePage, Topic
 from storage.entities import ArticleRef
 from storage.events import StoredEvent
@@ -184,8 +184,8 @@ async def test_a_page_of_long_events_is_cut_to_one_message() -> None:
     page = TimelinePage(Topic(ENTITY, 1, "Тема"), events, more_before=False, more_after=False)
     i18n = create_i18n()
     with i18n.context(), i18n.use_locale("ru"):
-        fitted = render_timeline.fit(page)
-        text = render_timeline.timeline(fitted)
+        fitted = replies.timeline.fit(page)
+        text = replies.timeline.timeline(fitted)
     assert 1 < len(fitted.events) < 20 and fitted.more_after
-    assert render_timeline.visible_length(text) <= 4096
+    assert replies.timeline.visible_length(text) <= 4096
     assert re.search(r"и ещё 37", text)

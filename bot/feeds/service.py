@@ -13,13 +13,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 
-from bot import render_feeds
 from bot.feeds.opml import export_opml, parse_opml
 from bot.feeds.parse import NotAFeed
 from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
 from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
 from bot.ingest.webpage import RunPure
 from bot.ingestion import IngestService
+from bot.telegram import replies
 from storage.feeds import Feed, FeedRepo
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class FeedService:
         outcome = await self.poller.poll_one(feed)
         if outcome.status in (PollStatus.FAILED, PollStatus.PAUSED):
             await self.repo.delete(feed.id)
-            kind = render_feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
+            kind = replies.feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
             if kind is FetchErrorKind.NOT_A_FEED:
                 raise NotAFeed(outcome.error or "", outcome.advertised)
             raise FetchError(kind, outcome.error or "")
@@ -209,7 +209,7 @@ class FeedService:
     async def tell_admins_paused(self, bot: Bot, feed: Feed) -> None:
         """In the default language: the feed is known to the admins, not their chat languages."""
         with self._i18n.context(), self._i18n.use_locale(self._i18n.default_locale):
-            text = render_feeds.feed_paused(feed)
+            text = replies.feeds.feed_paused(feed)
         for admin_id in self._admin_ids:
             try:
                 await bot.send_message(admin_id, text)

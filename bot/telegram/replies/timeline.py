@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 
 from bot.analysis.timelabels import EN_MONTHS, RU_MONTHS_NOMINATIVE, interval_label
-from bot.render import entity_name, locale
-from bot.telegram_text import MESSAGE_LIMIT, esc, utf16_len
+from bot.telegram.replies.common import entity_name, locale
+from bot.telegram.text import MESSAGE_LIMIT, esc, utf16_len
 from bot.timeline import ENTITY, RECENT, RECENT_DAYS, TimelinePage
 from storage.entities import ArticleRef, EntitySummary
 from storage.events import StoredEvent

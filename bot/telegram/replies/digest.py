@@ -12,7 +12,7 @@ from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
 from bot.digest.compose import ComposedDigest, DigestEntry
-from bot.telegram_text import esc, split_html
+from bot.telegram.text import esc, split_html
 from storage.subscriptions import Subscription
 
 MAX_LINKS = 6

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 
-from bot.render import day, entity_name
-from bot.telegram_text import esc
+from bot.telegram.replies.common import day, entity_name
+from bot.telegram.text import esc
 from storage.entities import EntityCard, EntitySummary
 
 ICONS = {"PER": "👤", "ORG": "🏛", "LOC": "📍"}

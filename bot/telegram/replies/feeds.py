@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.feeds.polling import PollOutcome, PollStatus
 from bot.fetch import FetchErrorKind
-from bot.render import moment_label
-from bot.telegram_text import esc
+from bot.telegram.replies.common import moment_label
+from bot.telegram.text import esc
 from storage.feeds import Feed
 
 
