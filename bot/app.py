@@ -168,6 +168,7 @@ class App:
         )
 
     async def close(self) -> None:
+        await self.digests.stories_settled()  # stories of the last articles stored, before the database goes
         await self.feeds.stop()
         await self.fetcher.close()
         await self.analyzer.close()

@@ -52,6 +52,8 @@ STOP_GRACE_SECONDS = 10.0
 BACKFILL_BATCH = 200
 # Digests composed and recorded per transaction: each batch is committed before any of it is sent.
 COMPOSE_BATCH = 100
+# Articles whose story vectors one interactive-worker task computes: what another user's upload may wait for.
+STORY_CHUNK = 32
 # How long a delivery this process finished stays refused to stale snapshots (seconds; a day).
 FINISHED_MEMORY = 24 * 3600.0
 
@@ -95,17 +97,42 @@ class DigestService:
         self._finished: dict[int, float] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self._stopping = False
+        self._assigning = asyncio.Lock()  # one assignment at a time, in the order articles were stored
+        self._pending_assignments = 0
+        self._settled = asyncio.Event()
 
     # ----- stories at ingest -----
     async def on_stored(self, articles: list[Article]) -> None:
-        """The ingest hook: each new article joins a story (vectors computed in a worker process).
+        """The ingest hook: new articles join their stories in the background, in order, a few at a time.
 
-        A failure is logged, not raised: the article is stored, and the start-up backfill assigns it.
+        The admin's reply does not wait for it, and the vectors of a 500-article upload go to the
+        interactive worker in chunks, so another user's upload parsed there waits for one chunk at most.
+        Digests wait for what is queued (`stories_settled`). A failure is logged, not raised: the article
+        is stored, and the start-up backfill assigns it.
         """
+        texts = [(a.id, a.title, a.text, a.lang, a.published_at) for a in articles]
+        self._pending_assignments += 1
+        self._track(self._assign_in_background(texts))
+
+    async def _assign_in_background(self, texts: Sequence[ArticleText]) -> None:
         try:
-            await self._assign([(a.id, a.title, a.text, a.lang, a.published_at) for a in articles])
-        except Exception:
-            log.exception("story assignment of %d article(s) failed", len(articles))
+            async with self._assigning:
+                for start in range(0, len(texts), STORY_CHUNK):
+                    chunk = texts[start : start + STORY_CHUNK]
+                    try:
+                        await self._assign(chunk)
+                    except Exception:
+                        log.exception("story assignment of %d article(s) failed", len(chunk))
+        finally:
+            self._pending_assignments -= 1
+            if self._pending_assignments == 0:
+                self._settled.set()
+
+    async def stories_settled(self) -> None:
+        """Wait until every stored article so far has been offered to its story (digests; closing)."""
+        while self._pending_assignments:
+            self._settled.clear()
+            await self._settled.wait()
 
     async def _assign(self, articles: Sequence[ArticleText]) -> None:
         frequencies = await self.stories.frequencies()
@@ -169,6 +196,7 @@ class DigestService:
 
     # ----- composing -----
     async def _catalog(self, since: datetime | None, until: datetime) -> Catalog:
+        await self.stories_settled()
         story_ids = await self.stories.touched(since, until)
         materials = await self.stories.reports(story_ids, until)
         prominence: Mapping[str, float] | None = None
