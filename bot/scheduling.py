@@ -29,7 +29,10 @@ RunSlot = Callable[[Slot, datetime], Awaitable[None]]
 def parse_clock(value: str) -> time | None:
     """ "08:30" or "8:30" → 08:30; None for anything that is not a time of day ("25:99")."""
     hours, sep, minutes = value.strip().partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+    # ASCII digits only: str.isdigit() also takes "²³", which int() then refuses.
+    if not (sep and hours.isascii() and minutes.isascii()):
+        return None
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
         return None
     h, m = int(hours), int(minutes)
     return time(h, m) if h < 24 and m < 60 else None
