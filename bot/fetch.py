@@ -29,6 +29,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.9,text/xml;q=0.9,application/json;q=0.8,*/*;q=0.5"
 )
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+CONNECTIONS_PER_HOST = 16  # to one site at once: feed polls (8 per host at most) and links together
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
@@ -229,12 +230,15 @@ class Fetcher:
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # No per-host cap here, and a total above what the feed poller and the link handlers use at
-            # once: a request queued for a pooled connection spends its own deadline waiting, so slow
-            # feeds holding a host's few connections made good feeds of that host fail as timeouts.
-            # The poller bounds polls per host itself (FeedPoller.per_host).
+            # A per-host cap well above the poller's own (FeedPoller.per_host, 8) and a total above what
+            # the poller and the link handlers use at once: a request queued for a pooled connection spends
+            # its own deadline waiting, so slow feeds holding a host's few connections (the old cap was 4)
+            # made good feeds of that host fail as timeouts. Links, which the poller does not bound, still
+            # open at most CONNECTIONS_PER_HOST connections to one site.
             connector = aiohttp.TCPConnector(
-                resolver=CheckedResolver(self.policy, self._inner_resolver), limit=256, limit_per_host=0
+                resolver=CheckedResolver(self.policy, self._inner_resolver),
+                limit=256,
+                limit_per_host=CONNECTIONS_PER_HOST,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

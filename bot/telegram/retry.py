@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,9 @@ class RetryAfter(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        # getUpdates: the polling loop has its own backoff.
-        if _caller_retries.get() or isinstance(method, GetUpdates):
+        # getUpdates: the polling loop has its own backoff. A button's answer: Telegram stops taking it
+        # long before a flood wait would end.
+        if _caller_retries.get() or isinstance(method, GetUpdates | AnswerCallbackQuery):
             return await make_request(bot, method)
         waited = 0.0
         attempt = 0
