@@ -36,11 +36,11 @@ from zoneinfo import ZoneInfo
 import psutil
 
 from bot.analysis.article import article_text
+from bot.analysis.service import Analyzer
 from bot.analysis.understanding import ArticleInput, understand, understand_batch
-from bot.analyzer import Analyzer
 from bot.eval import corpus_path
 from bot.ingest.drafts import ArticleDraft, prepare
-from bot.timeline import TimelineService
+from bot.timeline.service import TimelineService
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database

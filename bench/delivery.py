@@ -34,7 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import load_settings
 from bot.delivery import Broadcaster
 from bot.digest.inputs import story_inputs
-from bot.digests import DigestService
+from bot.digest.service import DigestService
 from bot.emulator.server import BotAPIEmulator, FloodLimits
 from bot.ingest.documents import parse_message_text
 from bot.telegram.i18n import create_i18n

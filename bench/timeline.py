@@ -36,7 +36,7 @@ from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
-from bot.timeline import TimelineService
+from bot.timeline.service import TimelineService
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
 from storage.entities import EntityRepo

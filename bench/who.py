@@ -9,7 +9,7 @@ articles, most appear once), people with roles and quotes, namesakes sharing a s
 articles naming a person by surname alone. Article rows are inserted in bulk (no full-text index: /who
 never reads it); every analysis goes through ``EntityRepo.save`` as the analyzer stores it, with
 synthetic ``Understanding`` objects instead of the NLP. Then the archive is reopened (a cold SQLite
-cache, as after a restart) and ``PeopleService`` answers each kind of query; the figures are the time
+cache, as after a restart) and ``WhoService`` answers each kind of query; the figures are the time
 of each call: p50, p95 and max, per kind.
 """
 
@@ -35,7 +35,7 @@ from bot.analysis.entities import LOC, ORG, PER, Entity, Mention, entity_key
 from bot.analysis.quotes import Quote
 from bot.analysis.roles import Role
 from bot.analysis.understanding import Understanding
-from bot.people import PeopleService, WhoAnswer
+from bot.who.service import WhoAnswer, WhoService
 from storage.articles import Article, utc_iso
 from storage.database import Database
 from storage.entities import EntityRepo
@@ -265,7 +265,7 @@ async def generate(db: Database, count: int, days: int, seed: int) -> None:
 class Kind:
     label: str
     queries: list[str]
-    expect: str  # what PeopleService should answer: card, choices or suggestions
+    expect: str  # what WhoService should answer: card, choices or suggestions
 
 
 def answer_kind(answer: WhoAnswer) -> str:
@@ -331,10 +331,10 @@ async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, object]:
 async def measure(db: Database, sample: int, repeat: int, seed: int) -> None:
     chooser = random.Random(seed + 1)
     entities = EntityRepo(db)
-    people = PeopleService(entities)
+    people = WhoService(entities)
     kinds = await query_kinds(db, chooser, sample)
     everything: list[float] = []
-    print(f"PeopleService.who ({repeat} rounds over each kind's names; the first round on a cold cache):")
+    print(f"WhoService.who ({repeat} rounds over each kind's names; the first round on a cold cache):")
     by_kind: dict[str, list[float]] = {k.label: [] for k in kinds}
     outcomes: dict[str, dict[str, int]] = {k.label: {} for k in kinds}
     for _ in range(repeat):

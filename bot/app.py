@@ -20,18 +20,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers
-from bot.analyzer import Analyzer
+from bot.analysis.service import Analyzer
 from bot.config import Settings
-from bot.digests import DigestService
+from bot.digest.service import DigestService
 from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID, FeedService
 from bot.fetch import Fetcher
-from bot.ingestion import IngestService
-from bot.links import LinkService
-from bot.people import PeopleService
+from bot.ingest.links import LinkService
+from bot.ingest.service import IngestService
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
 from bot.telegram.retry import RetryAfter
-from bot.timeline import TimelineService
+from bot.timeline.service import TimelineService
+from bot.who.service import WhoService
 from bot.workers import WorkerPool
 from handlers import errors
 from storage.articles import ArticleRepo
@@ -187,7 +187,7 @@ class App:
             ingest=self.ingest,
             entities=self.entities,
             analyzer=self.analyzer,
-            people=PeopleService(self.entities),
+            who=WhoService(self.entities),
             timeline=self.timeline,
             digests=self.digests,
             links=self.links,

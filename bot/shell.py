@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.app import App
 from bot.config import Settings
 from bot.ingest.documents import SUPPORTED_SUFFIXES, LineProblem, Problem
-from bot.ingestion import IngestReport
+from bot.ingest.service import IngestReport
 from bot.telegram import replies
 
 

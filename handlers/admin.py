@@ -7,7 +7,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.analyzer import Analyzer
+from bot.analysis.service import Analyzer
 from bot.config import Settings
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin

@@ -17,11 +17,11 @@ from bot.feeds.opml import MAX_OPML_BYTES, InvalidOpml
 from bot.feeds.service import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, FeedService, valid_interval
 from bot.fetch import FetchError
 from bot.ingest.documents import LineProblem, Problem
-from bot.ingestion import IngestReport, IngestService
+from bot.ingest.service import IngestReport, IngestService
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
+from bot.telegram.numbers import fits_sqlite, parse_number
 from bot.telegram.text import answer_long
-from bot.user_numbers import fits_sqlite, parse_number
 
 OPML_SUFFIXES = (".opml", ".xml")
 

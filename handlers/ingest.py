@@ -12,8 +12,8 @@ from aiogram.types import Message, MessageOriginChannel, MessageOriginChat
 
 from bot.config import Settings
 from bot.ingest.documents import LineProblem, Problem
-from bot.ingestion import IngestReport, IngestService
-from bot.links import LinkService, lone_url
+from bot.ingest.links import LinkService, lone_url
+from bot.ingest.service import IngestReport, IngestService
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
 from bot.telegram.text import answer_long

@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from bot.config import Settings
 from bot.fetch import FetchError
-from bot.links import LinkService, lone_url
+from bot.ingest.links import LinkService, lone_url
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
 from bot.telegram.text import answer_long

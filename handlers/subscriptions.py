@@ -19,8 +19,8 @@ from pydantic import model_validator
 
 from bot.config import Settings
 from bot.digest.compose import MAX_TOPICS, parse_topics
-from bot.digests import DigestService, OnDemand
-from bot.scheduling import parse_clock
+from bot.digest.scheduling import parse_clock
+from bot.digest.service import DigestService, OnDemand
 from bot.telegram import replies
 from bot.telegram.text import answer_long
 from storage.subscriptions import Subscription

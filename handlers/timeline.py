@@ -14,8 +14,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import model_validator
 
 from bot.telegram import replies
-from bot.timeline import RECENT, RECENT_DAYS, TimelinePage, TimelineService
-from bot.user_numbers import Position, RowId
+from bot.telegram.numbers import Position, RowId
+from bot.timeline.service import RECENT, RECENT_DAYS, TimelinePage, TimelineService
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a page links many sources; a preview of one misleads
 
@@ -27,7 +27,7 @@ class TimelineTurn(CallbackData, prefix="tl"):
     alert) instead of reaching SQLite or the calendar with a number neither can take.
     """
 
-    kind: Literal["e", "w", "r"]  # bot.timeline's ENTITY, WORDS, RECENT
+    kind: Literal["e", "w", "r"]  # bot.timeline.service's ENTITY, WORDS, RECENT
     ref: RowId
     position: Position
     back: bool

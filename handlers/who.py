@@ -9,10 +9,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from bot.people import PeopleService
 from bot.telegram import replies
+from bot.telegram.numbers import RowId
 from bot.telegram.text import answer_long
-from bot.user_numbers import RowId
+from bot.who.service import WhoService
 
 TOP_DAYS = 7
 
@@ -23,16 +23,16 @@ class WhoPick(CallbackData, prefix="who"):
     entity_id: RowId
 
 
-async def who(message: Message, command: CommandObject, people: PeopleService, settings: Settings) -> None:
+async def show_who(message: Message, command: CommandObject, who: WhoService, settings: Settings) -> None:
     query = " ".join((command.args or "").split())[:100]
     if not query:
-        top = await people.most_mentioned(days=TOP_DAYS)
+        top = await who.most_mentioned(days=TOP_DAYS)
         days: int | None = TOP_DAYS
         if not top:
-            top, days = await people.most_mentioned(days=365 * 100), None
+            top, days = await who.most_mentioned(days=365 * 100), None
         await message.answer(replies.who.top_people(top, days))
         return
-    answer = await people.who(query)
+    answer = await who.who(query)
     if answer.card is not None:
         await answer_long(message, replies.who.card(answer.card, settings.timezone))
     elif answer.choices:
@@ -46,9 +46,9 @@ async def who(message: Message, command: CommandObject, people: PeopleService, s
 
 
 async def picked(
-    query: CallbackQuery, callback_data: WhoPick, people: PeopleService, settings: Settings
+    query: CallbackQuery, callback_data: WhoPick, who: WhoService, settings: Settings
 ) -> None:
-    card = await people.card(callback_data.entity_id)
+    card = await who.card(callback_data.entity_id)
     await query.answer()
     if query.message is None:
         return
@@ -60,6 +60,6 @@ async def picked(
 
 def create_router() -> Router:
     router = Router(name="who")
-    router.message.register(who, Command("who"))
+    router.message.register(show_who, Command("who"))
     router.callback_query.register(picked, WhoPick.filter())
     return router

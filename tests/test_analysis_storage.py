@@ -13,8 +13,8 @@ import pytest
 
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
+from bot.analysis.service import is_transient
 from bot.analysis.understanding import Understanding
-from bot.analyzer import is_transient
 from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo
 from storage.database import Database

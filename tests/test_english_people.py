@@ -81,6 +81,6 @@ def test_the_bot_process_does_not_import_spacy() -> None:
     import subprocess
     import sys
 
-    code = "import sys, bot.app, bot.analyzer, bot.analysis.article; print('spacy' in sys.modules)"
+    code = "import sys, bot.app, bot.analysis.service, bot.analysis.article; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -127,7 +127,7 @@ async def test_a_feed_item_with_an_implausible_date_is_stored_with_the_fetch_tim
     async with running_bot(emulator, tmp_path / "news.sqlite3", allow_private_urls=True) as bot:
         bot.app.scheduler.pause_job(POLL_JOB_ID)
         before = datetime.now(UTC).replace(microsecond=0)
-        with caplog.at_level(logging.WARNING, logger="bot.ingestion"):
+        with caplog.at_level(logging.WARNING, logger="bot.ingest.service"):
             reply = await bot.reply(ADMIN_EN, f"/addfeed {site.url('/moving.xml')}")
         assert reply["text"].endswith("First poll: new articles: 2, already stored: 0.")
         stored = {a.title: a for a in await bot.app.articles.get_many([1, 2])}

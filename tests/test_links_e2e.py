@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.emulator import BotAPIEmulator
 from bot.fetch import USER_AGENT, AddressPolicy, FetchErrorKind
-from bot.links import lone_url
+from bot.ingest.links import lone_url
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, RunningBot, running_bot

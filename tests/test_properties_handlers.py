@@ -15,8 +15,8 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.timeline import ENTITY, RECENT, RECENT_DAYS, WORDS
-from bot.user_numbers import SQLITE_MAX_INTEGER, fits_sqlite, parse_number
+from bot.telegram.numbers import SQLITE_MAX_INTEGER, fits_sqlite, parse_number
+from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, WORDS
 from handlers.subscriptions import (
     MAX_TOPICS_LENGTH,
     TIMES,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.scheduling import MISFIRE_GRACE, DigestScheduler, job_id, last_run, parse_clock, period_of
+from bot.digest.scheduling import MISFIRE_GRACE, DigestScheduler, job_id, last_run, parse_clock, period_of
 from storage.database import Database
 from storage.subscriptions import Slot, SubscriptionRepo
 

@@ -16,7 +16,7 @@ import pytest_asyncio
 from bot.emulator import BotAPIEmulator
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
-from bot.timeline import ENTITY, TimelinePage, Topic
+from bot.timeline.service import ENTITY, TimelinePage, Topic
 from storage.entities import ArticleRef
 from storage.events import StoredEvent
 from tests.conftest import ADMIN, READER, READER_EN, SEED, RunningBot, entity_texts, running_bot

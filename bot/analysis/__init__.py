@@ -1,1 +1,1 @@
-"""Article understanding: pure functions on strings, safe to run in a worker process."""
+"""Article understanding: pure functions on strings run in worker processes; service.py queues and stores."""

@@ -1,1 +1,1 @@
-"""Stories, novelty and digest composition: pure, testable without Telegram."""
+"""Digests: stories, novelty, composition (pure), scheduling and the service that delivers them."""

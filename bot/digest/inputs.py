@@ -1,6 +1,6 @@
 """What a worker computes for each new article so storage can assign it to a story.
 
-Kept apart from bot/digests.py: a worker process that unpickles this function imports only this module,
+Kept apart from bot/digest/service.py: a worker process that unpickles this function imports only this module,
 not aiogram (about 150 MB and 3 s of start-up per worker).
 """
 

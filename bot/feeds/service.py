@@ -17,8 +17,8 @@ from bot.feeds.opml import export_opml, parse_opml
 from bot.feeds.parse import NotAFeed
 from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
 from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
+from bot.ingest.service import IngestService
 from bot.ingest.webpage import RunPure
-from bot.ingestion import IngestService
 from bot.telegram import replies
 from storage.feeds import Feed, FeedRepo
 

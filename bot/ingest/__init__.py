@@ -1,1 +1,1 @@
-"""Turning files, messages and pages into article drafts: pure code, run in a worker process."""
+"""Ingest and links: files, messages and pages become stored articles (drafts are pure, run in workers)."""

@@ -13,7 +13,7 @@ from babel.dates import format_date, format_datetime
 from bot.analysis.entities import ENGLISH_NAMES
 from bot.analysis.snippets import best_snippet
 from bot.ingest.documents import LineProblem, Notice, NoticeKind, Problem
-from bot.ingestion import IngestReport
+from bot.ingest.service import IngestReport
 from bot.telegram.text import esc
 from storage.articles import Article, ArticleStats
 from storage.entities import FailureCounts

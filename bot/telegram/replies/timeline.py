@@ -11,7 +11,7 @@ from aiogram.utils.i18n import ngettext as __
 from bot.analysis.timelabels import EN_MONTHS, RU_MONTHS_NOMINATIVE, interval_label
 from bot.telegram.replies.common import entity_name, locale
 from bot.telegram.text import MESSAGE_LIMIT, esc, utf16_len
-from bot.timeline import ENTITY, RECENT, RECENT_DAYS, TimelinePage
+from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, TimelinePage
 from storage.entities import ArticleRef, EntitySummary
 from storage.events import StoredEvent
 

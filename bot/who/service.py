@@ -20,7 +20,7 @@ class WhoAnswer:
     suggestions: list[EntitySummary] = field(default_factory=list)  # nothing fits: closest names
 
 
-class PeopleService:
+class WhoService:
     def __init__(self, entities: EntityRepo) -> None:
         self._entities = entities
 

@@ -27,8 +27,8 @@ from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
 from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
 from bot.digest.inputs import story_inputs
+from bot.digest.scheduling import DigestScheduler, job_id, period_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
-from bot.scheduling import DigestScheduler, job_id, period_of
 from bot.telegram import replies
 from bot.workers import WorkerPool
 from storage.articles import Article

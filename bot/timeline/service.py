@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.analysis.entities import fold
-from bot.analyzer import Analysed
+from bot.analysis.service import Analysed
 from storage.entities import EntityRepo, EntitySummary
 from storage.events import ArticleEvents, EventRepo, StoredEvent
 

@@ -6,8 +6,8 @@ import re
 from urllib.parse import urlsplit
 
 from bot.fetch import Fetcher, with_default_scheme
+from bot.ingest.service import IngestReport, IngestService
 from bot.ingest.webpage import PageArticle, RunPure, read_article
-from bot.ingestion import IngestReport, IngestService
 
 # A message that is one token with a scheme ("https://…", also "ftp://…" so it is refused by name),
 # or a bare host with a path ("lenta.ru/news/…"), as people paste links; a lone word is never a link.

@@ -1,0 +1,1 @@
+"""/timeline: dated events merged across sources."""

@@ -1,0 +1,1 @@
+"""/who: people and organisations across articles — lookup, cards, identities."""
