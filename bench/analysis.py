@@ -211,7 +211,7 @@ async def run(count: int, workers: int, batch_size: int) -> int:
         stored = [
             (
                 await articles.add(
-                    prepare(ArticleDraft(title, text, published - timedelta(minutes=n), lang="ru")),
+                    prepare(ArticleDraft(title, text, published - timedelta(minutes=n), lang="ru")).row,
                     ingested_by=None,
                 )
             ).article

@@ -103,7 +103,7 @@ async def prepare(database: Path, chats: int, slot: Slot, scheduled: datetime) -
                 f"{title}\n{text} Подробности сообщат позже, говорится в сообщении.", "UTC"
             )
             assert prepared is not None
-            a = (await articles.add(prepared, ingested_by=None)).article
+            a = (await articles.add(prepared.row, ingested_by=None)).article
             await stories.assign(story_inputs([(a.id, a.title, a.text, a.lang, a.published_at)], None))
         stamp = (scheduled - timedelta(minutes=1)).isoformat(timespec="seconds")
         await db.conn.executemany(

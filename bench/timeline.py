@@ -145,7 +145,7 @@ async def store_entities(articles: ArticleRepo, entities: EntityRepo, names: lis
         draft = ArticleDraft(
             f"Список {start}", " ".join(chunk), dt.datetime(2015, 1, 1, tzinfo=dt.UTC), lang="ru"
         )
-        article = (await articles.add(prepare(draft), ingested_by=None)).article
+        article = (await articles.add(prepare(draft).row, ingested_by=None)).article
         kinds = ["LOC" if n.endswith("ск") else "ORG" for n in chunk]
         found = tuple(
             Entity(f"{k}:{n}", k, n, (Mention(0, len(n), n, 0),)) for n, k in zip(chunk, kinds, strict=True)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.analysis.stems import query_stems
-from bot.ingest.drafts import PreparedArticle
 from storage.database import Database
 
 
@@ -24,6 +23,22 @@ class Article:
     ingested_at: datetime
     ingested_by: int | None
     author: str | None = None
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article as it is stored: the draft's fields with what ingestion derived from them."""
+
+    title: str
+    text: str
+    published_at: datetime | None  # None: stored with the ingest time
+    url: str | None
+    source: str | None
+    author: str | None
+    lang: str
+    content_hash: str  # of the normalised text: the same text from two places is one article
+    title_stems: str  # what full-text search indexes
+    body_stems: str
 
 
 @dataclass(frozen=True)
@@ -93,13 +108,10 @@ class ArticleRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(
-        self, prepared: PreparedArticle, *, ingested_by: int | None, now: datetime | None = None
-    ) -> Stored:
+    async def add(self, new: NewArticle, *, ingested_by: int | None, now: datetime | None = None) -> Stored:
         """Insert unless the same URL or the same normalised text is stored already."""
-        draft = prepared.draft
         async with self._db.transaction() as conn:
-            existing = await self._find_duplicate(draft.url, prepared.content_hash)
+            existing = await self._find_duplicate(new.url, new.content_hash)
             if existing is not None:
                 return Stored(existing, created=False)
             now = now or datetime.now(UTC)
@@ -107,22 +119,22 @@ class ArticleRepo:
                 "INSERT INTO articles (url, title, text, published_at, source, lang, content_hash,"
                 " ingested_at, ingested_by, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    draft.url,
-                    draft.title,
-                    draft.text,
-                    utc_iso(draft.published_at or now),
-                    draft.source,
-                    prepared.lang,
-                    prepared.content_hash,
+                    new.url,
+                    new.title,
+                    new.text,
+                    utc_iso(new.published_at or now),
+                    new.source,
+                    new.lang,
+                    new.content_hash,
                     utc_iso(now),
                     ingested_by,
-                    draft.author,
+                    new.author,
                 ),
             )
             article_id = cursor.lastrowid
             await conn.execute(
                 "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                (article_id, prepared.title_stems, prepared.body_stems),
+                (article_id, new.title_stems, new.body_stems),
             )
         article = await self.get(article_id)
         assert article is not None  # just inserted

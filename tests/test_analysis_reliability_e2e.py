@@ -109,7 +109,7 @@ async def test_an_analysis_stopped_by_a_full_disk_is_stored_once_there_is_room_a
     for item in news(2, first=10):
         prepared = parse_message_text(f"{item['title']}\n{item['text']}", "Europe/Moscow", source="ТАСС")
         assert prepared is not None
-        stored.append((await bot.app.articles.add(prepared, ingested_by=ADMIN.id)).article)
+        stored.append((await bot.app.articles.add(prepared.row, ingested_by=ADMIN.id)).article)
     conn = bot.app.db.conn
     ((pages,),) = await conn.execute_fetchall("PRAGMA page_count")
     await conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"

@@ -32,7 +32,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def article(db: Database, title: str) -> Article:
     published = dt.datetime(2025, 11, 20, 12, tzinfo=dt.UTC)
     draft = ArticleDraft(title, f"{title}. Текст статьи.", published, lang="ru")
-    return (await ArticleRepo(db).add(prepare(draft), ingested_by=None)).article
+    return (await ArticleRepo(db).add(prepare(draft).row, ingested_by=None)).article
 
 
 def naming(a: Article, *names: str) -> Understanding:

@@ -52,7 +52,7 @@ async def prepare(database: Path, scheduled: datetime) -> None:
         for title, text, source in ARTICLES:
             prepared = parse_message_text(f"{title}\n{text}", "UTC", source=source)
             assert prepared is not None
-            stored = (await articles.add(prepared, ingested_by=None)).article
+            stored = (await articles.add(prepared.row, ingested_by=None)).article
             await stories.assign(
                 story_inputs([(stored.id, stored.title, stored.text, stored.lang, stored.published_at)], None)
             )

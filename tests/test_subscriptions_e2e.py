@@ -34,7 +34,7 @@ async def add(bot: RunningBot, text: str, source: str) -> None:
     """Store an article and assign its story in this process: quicker than starting the worker processes."""
     prepared = parse_message_text(text, "Europe/Moscow", source=source)
     assert prepared is not None
-    article = (await bot.app.articles.add(prepared, ingested_by=None)).article
+    article = (await bot.app.articles.add(prepared.row, ingested_by=None)).article
     inputs = story_inputs(
         [(article.id, article.title, article.text, article.lang, article.published_at)], None
     )

@@ -32,7 +32,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def article(db: Database, title: str, day: dt.date, url: str | None = None) -> Article:
     published = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
     draft = ArticleDraft(title, f"{title}. Текст статьи номер {title}.", published, url=url, lang="ru")
-    return (await ArticleRepo(db).add(prepare(draft), ingested_by=None)).article
+    return (await ArticleRepo(db).add(prepare(draft).row, ingested_by=None)).article
 
 
 async def entities_of(db: Database, a: Article, *names: str) -> dict[str, int]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.analysis.invisible import visible_text
 from bot.analysis.language import detect_lang
 from bot.analysis.stems import stemmed_text
+from storage.articles import NewArticle
 
 TITLE_LIMIT = 300
 
@@ -42,6 +43,23 @@ class PreparedArticle:
     title_stems: str
     body_stems: str
     ignored_date: datetime | None = None  # the draft's date, outside the plausible range: not stored
+
+    @property
+    def row(self) -> NewArticle:
+        """What storage keeps of it."""
+        d = self.draft
+        return NewArticle(
+            title=d.title,
+            text=d.text,
+            published_at=d.published_at,
+            url=d.url,
+            source=d.source,
+            author=d.author,
+            lang=self.lang,
+            content_hash=self.content_hash,
+            title_stems=self.title_stems,
+            body_stems=self.body_stems,
+        )
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

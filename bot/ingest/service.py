@@ -59,7 +59,7 @@ class IngestService:
     ) -> list[Stored]:
         """Store each article, run the hooks on the new ones, and append to `notices` what the admin should
         know about them: a date that was not believed, a text longer than the analysis reads."""
-        stored = [await self._articles.add(p, ingested_by=by) for p in prepared]
+        stored = [await self._articles.add(p.row, ingested_by=by) for p in prepared]
         created = [s.article for s in stored if s.created]
         for item, outcome in zip(prepared, stored, strict=True):
             if not outcome.created:
