@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from bot.analysis import english
 from bot.analysis.entities import Entity, NamedSpan, ParsedText, Token, group_entities, parse_russian
 from bot.analysis.language import detect_lang
-from bot.analysis.quotes import RUSSIAN_SPEECH_VERBS, Quote, attribute_quotes
+from bot.analysis.quotes import Quote, attribute_quotes
 from bot.analysis.roles import Role, RoleSense, RoleSpan, lemma, role_sense, russian_roles
+from bot.analysis.speech_verbs import RUSSIAN_SPEECH_VERBS
 
 
 @dataclass(frozen=True)

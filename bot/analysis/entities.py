@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.analysis.invisible import visible_text
+from bot.analysis.speech_verbs import RUSSIAN_SPEECH_VERBS
 
 PER, ORG, LOC = "PER", "ORG", "LOC"
 
@@ -408,15 +409,11 @@ _QUOTE_MARKS = frozenset('«»„“"')
 
 @lru_cache(maxsize=1)
 def _speech_verb_prefixes() -> frozenset[str]:
-    from bot.analysis.quotes import RUSSIAN_SPEECH_VERBS
-
     return frozenset(verb[:4] for verb in RUSSIAN_SPEECH_VERBS)
 
 
 @lru_cache(maxsize=50_000)
 def _speech_like(models: RussianModels, word: str) -> bool:
-    from bot.analysis.quotes import RUSSIAN_SPEECH_VERBS
-
     # Every form of these verbs starts like its infinitive: a prefix test spares most dictionary look-ups.
     if word[:4] not in _speech_verb_prefixes():
         return False

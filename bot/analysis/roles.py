@@ -687,7 +687,8 @@ def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
             chosen.append((sentence, lo, hi))
     if not chosen:
         return {}
-    arcs = syntax_parser()([[t.text for t in parsed.tokens[lo:hi]] for _, lo, hi in chosen])
+    parser = syntax_parser(russian_models().ner_tagger.network)
+    arcs = parser([[t.text for t in parsed.tokens[lo:hi]] for _, lo, hi in chosen])
     return {sentence: _Tree(lo, tuple(a)) for (sentence, lo, _), a in zip(chosen, arcs, strict=True)}
 
 

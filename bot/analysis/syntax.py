@@ -155,10 +155,9 @@ def _digest(pack: Any, name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def syntax_parser() -> SyntaxParser:
-    """Loaded once per process, on the first article with a sentence to parse."""
+def syntax_parser(ner: TagNetwork) -> SyntaxParser:
+    """Loaded once per process, on the first article with a sentence to parse; ``ner``: the NER network
+    already loaded, whose word vectors and vocabulary the syntax model shares."""
     from natasha.data import NEWS_NER, NEWS_SYNTAX
 
-    from bot.analysis.entities import russian_models
-
-    return SyntaxParser(NEWS_SYNTAX, russian_models().ner_tagger.network, NEWS_NER)
+    return SyntaxParser(NEWS_SYNTAX, ner, NEWS_NER)
