@@ -6,12 +6,12 @@
 
 The archive is synthetic and goes in without the language models: people and places through
 ArticleRepo.add and EntityRepo.save, the articles in bulk (ArticleRepo's rows; one at a time would
-dominate the run), and each article's events through EventRepo.add_many, which merges them into the stored
-events exactly as the analysis hook does. Words follow a Zipf law over a generated vocabulary; about half
-the reports retell an earlier event in other words, some with a coarser date, so events merge as in the
-news. Generating 100k articles takes about a quarter of an hour on two cores (the merge, not the queries).
-Then /timeline is timed as a user meets it, minus Telegram: the service finds the topic and reads a page,
-the renderer fits it into one message.
+dominate the run), and each article's events through bot.timeline.service.merge_articles, which merges
+them into the stored events exactly as the analysis hook does. Words follow a Zipf law over a generated
+vocabulary; about half the reports retell an earlier event in other words, some with a coarser date, so
+events merge as in the news. Generating 100k articles takes about a quarter of an hour on two cores (the
+merge, not the queries). Then /timeline is timed as a user meets it, minus Telegram: the service finds the
+topic and reads a page, the renderer fits it into one message.
 """
 
 from __future__ import annotations
@@ -36,18 +36,19 @@ from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
-from bot.timeline.service import TimelineService
+from bot.timeline.merge import ArticleEvents
+from bot.timeline.service import TimelineService, merge_articles
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
 from storage.entities import EntityRepo
-from storage.events import ArticleEvents, EventRepo
+from storage.events import EventRepo
 
 FIRST_DAY = dt.date(2016, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)
 FIRST_MOMENT = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
 VOCABULARY = 30_000
 ENTITIES = 3_000
-BATCH = 500  # articles per EventRepo.add_many transaction
+BATCH = 500  # articles per merge_articles transaction
 SYLLABLES = (
     "ба",
     "ве",
@@ -225,13 +226,15 @@ async def generate(db: Database, count: int, per_article: int, chooser: random.R
         )
         if len(batch) == BATCH:
             await store_articles(db, first_article, drafts)
-            await events.add_many(batch)
+            async with db.transaction() as conn:
+                await merge_articles(events, conn, batch)
             first_article += len(drafts)
             batch, drafts = [], []
             if (n + 1) % (BATCH * 20) == 0:
                 print(f"  {n + 1} articles, {time.perf_counter() - started:.0f}s", flush=True)
     await store_articles(db, first_article, drafts)
-    await events.add_many(batch)
+    async with db.transaction() as conn:
+        await merge_articles(events, conn, batch)
 
 
 async def store_articles(db: Database, first_id: int, drafts: list[ArticleDraft]) -> None:

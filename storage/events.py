@@ -1,20 +1,18 @@
 """The events aggregate: dated events merged across articles as they are stored, read a page at a time.
 
-A new report joins the stored event it describes (bot.analysis.events.same_event) or starts its own; the
-event keeps its best-dated report's date and clause, and every article that reported it.
+Which stored event a new report joins is decided in bot/timeline/merge.py; this module loads the candidates
+it compares with (ClusterRow) and writes back what it decided (ClusterWrite), a statement per kind of change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.analysis.events import Event, content_stems, dating_precision, granularity_rank, same_event
-from bot.analysis.stems import STOPWORDS, stem, words
 from storage.articles import fts_query
 from storage.database import Database
 from storage.entities import ArticleRef
@@ -26,30 +24,22 @@ FINE_DAYS = 31  # intervals up to a month are looked up a month back; longer one
 COARSE_LOOKBACK_DAYS = 366
 CANDIDATES_PER_REPORT = 8
 MEMBERS_COMPARED = 8  # the newest reports of a candidate, besides its representative
-PROBED_STEMS = 4  # a report looks for its event by its rarest content stems
-BATCH_ARTICLES = 100
 SOURCES_SHOWN = 3
 
 
-def timeline_position(begin: dt.date, end: dt.date, granularity: str, cluster_id: int) -> int:
-    """The timeline order of bot.analysis.events.sort_key as one integer, made unique by the cluster id."""
+def timeline_position(begin: dt.date, end: dt.date, rank: int, cluster_id: int) -> int:
+    """The timeline order (first day, granularity rank from coarsest, end) as one integer, made unique by
+    the cluster id."""
     if not 0 < cluster_id < 1 << _ID_BITS:
         raise ValueError(f"cluster id {cluster_id} does not fit the position")
     day = min(begin.toordinal(), _MAX_DAY)
     span = min((end - begin).days, (1 << _SPAN_BITS) - 1)
-    return (
-        ((day << _RANK_BITS | granularity_rank(granularity)) << _SPAN_BITS | span) << _ID_BITS
-    ) | cluster_id
+    return (((day << _RANK_BITS | rank) << _SPAN_BITS | span) << _ID_BITS) | cluster_id
 
 
 def first_position(day: dt.date) -> int:
     """The smallest position of an event beginning on `day`."""
     return min(day.toordinal(), _MAX_DAY) << (_RANK_BITS + _SPAN_BITS + _ID_BITS)
-
-
-def index_terms(text: str) -> str:
-    """Distinct stems of a text, function words dropped, as the full-text index stores them."""
-    return " ".join(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))
 
 
 @dataclass(frozen=True)
@@ -65,157 +55,89 @@ class StoredEvent:
 
 
 @dataclass(frozen=True)
-class ArticleEvents:
-    """One analysed article's events, participants as analysis keys; `ids_by_key` maps them to entities."""
+class ReportRow:
+    """One article's report of an event, as stored (and a cluster's representative report)."""
 
+    begin: dt.date
+    end: dt.date
+    granularity: str
+    text: str
+    headline: bool
+
+
+@dataclass(frozen=True)
+class NewReport:
     article_id: int
-    title: str
-    events: tuple[Event, ...]
-    ids_by_key: dict[str, int]
+    report: ReportRow
 
 
-@dataclass(eq=False)
-class _Cluster:
-    """An event while a batch of reports is merged into it; written back once, at the end of the batch."""
+@dataclass(frozen=True)
+class ClusterRow:
+    """A stored event as merging compares with it: its representative and its newest reports."""
 
     id: int
-    position: int | None  # as stored; None: new in this batch
-    best: Event
-    members: list[Event]
-    participants: set[int]
-    terms: str  # as stored
+    position: int
+    best: ReportRow
+    participants: frozenset[int]  # entity ids
+    terms: str  # full-text column: stems of every report's clause
+    context: str  # full-text column: stems of the reporting articles' headlines
+    members: tuple[ReportRow, ...]  # up to MEMBERS_COMPARED, newest first
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Where one new report looks for its stored event: its interval and its rarest known stems."""
+
+    begin: dt.date
+    end: dt.date
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterWrite:
+    """One event a batch of reports created or changed, as it is to be stored."""
+
+    id: int
+    stored: ClusterRow | None  # as loaded; None: new
+    position: int
+    best: ReportRow
+    participants: tuple[int, ...]  # every entity id, sorted
+    terms: str
     context: str
-    stems: set[str]  # content stems known to be indexed in event_terms
-    new_reports: list[tuple[int, Event]] = field(default_factory=list)  # (article id, report)
-    new_context: list[str] = field(default_factory=list)
-    new_participants: set[int] = field(default_factory=set)
-    new_stems: set[str] = field(default_factory=set)
-
-    @property
-    def new_position(self) -> int:
-        return timeline_position(self.best.begin, self.best.end, self.best.granularity, self.id)
-
-    def take(self, article_id: int, report: Event, context: str) -> None:
-        """Add a report; a better-dated one becomes the representative (a finer date wins)."""
-        if self.new_reports or self.position is not None:
-            if dating_precision(report) > dating_precision(self.best):
-                self.members.append(self.best)
-                self.best = report
-            else:
-                self.members.append(report)
-        self.new_reports.append((article_id, report))
-        if context not in self.new_context:
-            self.new_context.append(context)
-        self.new_participants |= {int(p) for p in report.participants} - self.participants
-        self.new_stems |= content_stems(report.text) - self.stems
+    added_sources: int  # distinct new articles
+    reports: tuple[NewReport, ...]  # the new ones
+    new_terms: tuple[str, ...]  # content stems the lookup index does not have for this event yet
+    new_participants: tuple[int, ...]
 
 
-def _ids(participants: str) -> set[int]:
-    return {int(p) for p in participants.split()}
-
-
-def _event(row: aiosqlite.Row, participants: Iterable[int] = ()) -> Event:
-    return Event(
+def _report(row: aiosqlite.Row) -> ReportRow:
+    return ReportRow(
         dt.date.fromisoformat(row["begin_on"]),
         dt.date.fromisoformat(row["end_on"]),
         row["granularity"],
         row["text"],
-        tuple(str(p) for p in participants),
-        0,
-        headline=bool(row["headline"]),
+        bool(row["headline"]),
     )
 
 
-def _coarse(event: Event) -> int:
-    return int((event.end - event.begin).days >= FINE_DAYS)
-
-
-def _merged_words(*texts: str) -> str:
-    return " ".join(dict.fromkeys(w for text in texts for w in text.split()))
-
-
-def _overlap(a: Event, b: Event) -> bool:
-    return a.begin <= b.end and b.begin <= a.end
+def _coarse(report: ReportRow) -> int:
+    return int((report.end - report.begin).days >= FINE_DAYS)
 
 
 class EventRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # ----- writing -----
-    async def add(
-        self, article_id: int, title: str, events: Sequence[Event], ids_by_key: dict[str, int]
-    ) -> None:
-        """Merge one article's events into the stored ones: each joins the event it reports, or is new."""
-        await self.add_many([ArticleEvents(article_id, title, tuple(events), ids_by_key)])
-
-    async def add_many(self, articles: Sequence[ArticleEvents]) -> None:
-        """Merge the events of many articles in one transaction, BATCH_ARTICLES at a time.
-
-        Articles whose events are stored already are left as they are.
-        """
-        async with self._db.transaction() as conn:
-            await self.add_in(conn, articles)
-
-    async def add_in(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]) -> None:
-        """add_many inside a transaction the caller holds: the one that stores the articles' analyses."""
-        for start in range(0, len(articles), BATCH_ARTICLES):
-            await self._merge(conn, articles[start : start + BATCH_ARTICLES])
-
-    async def _merge(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]) -> None:
-        """One batch: stored candidates read once, reports merged in memory, every change written once."""
-        marks = ",".join("?" * len(articles))
+    # ----- writing (bot/timeline/merge.py decides, these load and store) -----
+    async def stored_articles(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> set[int]:
+        """Those of the articles whose events are stored already."""
+        marks = ",".join("?" * len(article_ids))
         async with conn.execute(
-            f"SELECT DISTINCT article_id FROM event_reports WHERE article_id IN ({marks})",
-            [a.article_id for a in articles],
+            f"SELECT DISTINCT article_id FROM event_reports WHERE article_id IN ({marks})", list(article_ids)
         ) as cursor:
-            stored = {row[0] for row in await cursor.fetchall()}
-        reports: list[tuple[int, str, Event]] = []
-        for item in articles:
-            if item.article_id in stored:
-                continue
-            context = index_terms(item.title)
-            mine = [
-                Event(
-                    e.begin,
-                    e.end,
-                    e.granularity,
-                    e.text,
-                    tuple(str(item.ids_by_key[k]) for k in e.participants if k in item.ids_by_key),
-                    e.sentence_start,
-                    e.headline,
-                )
-                for e in item.events
-            ]
-            # Finest-dated first, as merge_events does: a cluster's first report carries the date.
-            reports += [
-                (item.article_id, context, e) for e in sorted(mine, key=dating_precision, reverse=True)
-            ]
-        if not reports:
-            return
-        counts = await self._counts(conn, {t for _, _, e in reports for t in content_stems(e.text)})
-        candidates = await self._candidates(conn, [e for _, _, e in reports], counts)
-        clusters = await self._load(conn, {c for ids in candidates for c in ids})
-        async with conn.execute("SELECT coalesce(max(id), 0) FROM event_clusters") as cursor:
-            (last_id,) = await cursor.fetchone()
-        touched: dict[int, _Cluster] = {}
-        fresh: dict[str, dict[int, _Cluster]] = {}  # clusters this batch wrote to, by content stem
-        for (article_id, context, report), ids in zip(reports, candidates, strict=True):
-            stems = content_stems(report.text)
-            rarest = sorted(stems, key=lambda t: counts.get(t, 0) + len(fresh.get(t, ())))[:PROBED_STEMS]
-            near = {i: c for t in rarest for i, c in fresh.get(t, {}).items() if _overlap(report, c.best)}
-            choices = [clusters[i] for i in ids] + [c for i, c in near.items() if i not in ids]
-            cluster = next((c for c in choices if same_event(report, c.best, c.members)), None)
-            if cluster is None:
-                last_id += 1
-                cluster = _Cluster(last_id, None, report, [], set(), "", "", set())
-            cluster.take(article_id, report, context)
-            touched[cluster.id] = cluster
-            for t in stems:
-                fresh.setdefault(t, {})[cluster.id] = cluster
-        await self._write(conn, list(touched.values()))
+            return {row[0] for row in await cursor.fetchall()}
 
-    async def _counts(self, conn: aiosqlite.Connection, stems: set[str]) -> dict[str, int]:
+    async def term_counts(self, conn: aiosqlite.Connection, stems: set[str]) -> dict[str, int]:
         """How many stored events each stem is indexed for; stems of no stored event are absent."""
         counts: dict[str, int] = {}
         every = sorted(stems)
@@ -228,22 +150,18 @@ class EventRepo:
                 counts.update({t: n for t, n in await cursor.fetchall()})
         return counts
 
-    async def _candidates(
-        self, conn: aiosqlite.Connection, reports: list[Event], counts: dict[str, int]
-    ) -> list[list[int]]:
-        """Per report, the stored events it may belong to: overlapping in time, most shared stems first.
+    async def candidates(self, conn: aiosqlite.Connection, probes: Sequence[Probe]) -> list[list[int]]:
+        """Per probe, the stored events it may belong to: overlapping in time, most shared stems first.
 
-        Only a report's rarest stems are looked up (a retelling shares several; common ones would
-        bring thousands of rows), each among events beginning a month back (a year for long intervals).
+        Each stem is looked up among events beginning a month back (a year for long intervals).
         """
-        found: list[list[int]] = [[] for _ in reports]
+        found: list[list[int]] = [[] for _ in probes]
         chunks: list[list[tuple[int, str, int, int, int, int]]] = [[]]
-        for k, report in enumerate(reports):
+        for k, probe in enumerate(probes):
             if len(chunks[-1]) >= 1000:
                 chunks.append([])  # one report's probes always share a query (ranked together)
-            begin, end = report.begin.toordinal(), report.end.toordinal()
-            known = sorted((counts[t], t) for t in content_stems(report.text) if t in counts)
-            for _, term in known[:PROBED_STEMS]:
+            begin, end = probe.begin.toordinal(), probe.end.toordinal()
+            for term in probe.terms:
                 chunks[-1].append((k, term, 0, begin - FINE_DAYS, end, begin))
                 chunks[-1].append((k, term, 1, begin - COARSE_LOOKBACK_DAYS, end, begin))
         for chunk in chunks:
@@ -264,61 +182,76 @@ class EventRepo:
                     found[k].append(cluster_id)
         return found
 
-    async def _load(self, conn: aiosqlite.Connection, ids: set[int]) -> dict[int, _Cluster]:
+    async def load(self, conn: aiosqlite.Connection, ids: set[int]) -> dict[int, ClusterRow]:
         """Stored events with their representative and their newest reports."""
-        clusters: dict[int, _Cluster] = {}
+        rows: dict[int, aiosqlite.Row] = {}
+        members: dict[int, list[ReportRow]] = {}
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with conn.execute(f"SELECT * FROM event_clusters WHERE id IN ({marks})", chunk) as cursor:
                 for row in await cursor.fetchall():
-                    participants = _ids(row["participants"])
-                    clusters[row["id"]] = _Cluster(
-                        row["id"], row["position"], _event(row, participants), [], participants,
-                        row["terms"], row["context"], set(row["terms"].split()),
-                    )  # fmt: skip
+                    rows[row["id"]] = row
+                    members[row["id"]] = []
             async with conn.execute(
                 "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY cluster_id ORDER BY id DESC) AS r"
                 f" FROM event_reports WHERE cluster_id IN ({marks})) WHERE r <= ?",
                 [*chunk, MEMBERS_COMPARED],
             ) as cursor:
                 for row in await cursor.fetchall():
-                    clusters[row["cluster_id"]].members.append(_event(row))
+                    members[row["cluster_id"]].append(_report(row))
+        clusters = {}
+        for i, row in rows.items():
+            participants = frozenset(int(p) for p in row["participants"].split())
+            clusters[i] = ClusterRow(
+                i,
+                row["position"],
+                _report(row),
+                participants,
+                row["terms"],
+                row["context"],
+                tuple(members[i]),
+            )
         return clusters
 
-    async def _write(self, conn: aiosqlite.Connection, clusters: list[_Cluster]) -> None:
+    async def last_id(self, conn: aiosqlite.Connection) -> int:
+        """The largest event id stored, 0 when there is none: new events are numbered after it."""
+        async with conn.execute("SELECT coalesce(max(id), 0) FROM event_clusters") as cursor:
+            (last,) = await cursor.fetchone()
+        return int(last)
+
+    async def write(self, conn: aiosqlite.Connection, clusters: Sequence[ClusterWrite]) -> None:
         """Write back the events a batch touched: a statement per kind of change, not per event."""
         new, changed, moved, fts_old, fts_new = [], [], [], [], []
         reports, terms, counted, links = [], [], [], []
         for c in clusters:
-            best, position = c.best, c.new_position
-            words = _merged_words(c.terms, *(index_terms(r.text) for _, r in c.new_reports))
-            headlines = _merged_words(c.context, *c.new_context)
-            participants = " ".join(str(p) for p in sorted(c.participants | c.new_participants))
-            sources = len({a for a, _ in c.new_reports})  # a batch only holds articles not stored yet
+            best, position = c.best, c.position
+            participants = " ".join(str(p) for p in c.participants)
             row = (
                 position, best.begin.isoformat(), best.end.isoformat(), best.granularity, best.text,
-                int(best.headline), participants, words, headlines, sources, c.id,
+                int(best.headline), participants, c.terms, c.context, c.added_sources, c.id,
             )  # fmt: skip
-            if c.position is None:
+            if c.stored is None:
                 new.append(row)
             else:
                 changed.append(row)
-                fts_old.append((c.position, c.terms, c.context))
-                if position != c.position:
+                fts_old.append((c.stored.position, c.stored.terms, c.stored.context))
+                if position != c.stored.position:
                     moved.append(
                         (position, best.begin.toordinal(), best.end.toordinal(), _coarse(best), c.id)
                     )
-            fts_new.append((position, words, headlines))
+            fts_new.append((position, c.terms, c.context))
             reports += [
-                (c.id, a, r.begin.isoformat(), r.end.isoformat(), r.granularity, r.text, int(r.headline))
-                for a, r in c.new_reports
-            ]
+                (c.id, n.article_id, r.begin.isoformat(), r.end.isoformat(), r.granularity, r.text,
+                 int(r.headline))
+                for n in c.reports
+                for r in (n.report,)
+            ]  # fmt: skip
             span = (_coarse(best), best.begin.toordinal(), best.end.toordinal(), c.id)
-            terms += [(t, *span) for t in sorted(c.new_stems)]
-            counted += [(t,) for t in sorted(c.new_stems)]
-            links += [(position, c.id, p) for p in sorted(c.new_participants)]
+            terms += [(t, *span) for t in c.new_terms]
+            counted += [(t,) for t in c.new_terms]
+            links += [(position, c.id, p) for p in c.new_participants]
         await conn.executemany(
             "INSERT INTO events_fts (events_fts, rowid, terms, context) VALUES ('delete', ?, ?, ?)", fts_old
         )

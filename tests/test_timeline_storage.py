@@ -13,10 +13,12 @@ from bot.analysis.entities import Entity, Mention
 from bot.analysis.events import Event, sort_key
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.timeline.merge import ArticleEvents, position
+from bot.timeline.service import merge_articles
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
 from storage.entities import EntityRepo
-from storage.events import EventRepo, timeline_position
+from storage.events import EventRepo
 
 D = dt.date
 
@@ -42,6 +44,12 @@ async def entities_of(db: Database, a: Article, *names: str) -> dict[str, int]:
     return await EntityRepo(db).save(a, Understanding(a.id, analysis))
 
 
+async def add(db: Database, article_id: int, title: str, events: list[Event], ids: dict[str, int]) -> None:
+    """One article's events merged as the Analyzer does: in a transaction, through the production merge."""
+    async with db.transaction() as conn:
+        await merge_articles(EventRepo(db), conn, [ArticleEvents(article_id, title, tuple(events), ids)])
+
+
 def event(begin: dt.date, end: dt.date, granularity: str, text: str, *keys: str) -> Event:
     return Event(begin, end, granularity, text, keys, 0)
 
@@ -53,7 +61,8 @@ async def test_same_event_from_two_articles_is_stored_once_with_the_finer_date_a
     first = await article(db, "План из 28 пунктов", D(2025, 11, 25), url="https://example.org/a")
     second = await article(db, "США и мирный план", D(2025, 11, 27))
     ids = await entities_of(db, first, "Дональд Трамп")
-    await events.add(
+    await add(
+        db,
         first.id,
         first.title,
         [
@@ -67,7 +76,8 @@ async def test_same_event_from_two_articles_is_stored_once_with_the_finer_date_a
         ids,
     )
     ids = await entities_of(db, second, "Дональд Трамп")
-    await events.add(
+    await add(
+        db,
         second.id,
         second.title,
         [
@@ -96,11 +106,11 @@ async def test_different_events_on_the_same_day_stay_apart(db: Database) -> None
     a = await article(db, "Визит", D(2025, 11, 26))
     b = await article(db, "Ставка", D(2025, 11, 26))
     day = D(2025, 11, 26)
-    await events.add(
-        a.id, a.title, [event(day, day, "day", "Трамп анонсировал визит спецпосланника в Москву")], {}
+    await add(
+        db, a.id, a.title, [event(day, day, "day", "Трамп анонсировал визит спецпосланника в Москву")], {}
     )
-    await events.add(
-        b.id, b.title, [event(day, day, "day", "Центробанк снизил ключевую ставку до 16 процентов")], {}
+    await add(
+        db, b.id, b.title, [event(day, day, "day", "Центробанк снизил ключевую ставку до 16 процентов")], {}
     )
     assert len(await events.between(day, day)) == 2
 
@@ -108,9 +118,7 @@ async def test_different_events_on_the_same_day_stay_apart(db: Database) -> None
 async def test_words_match_the_clause_or_the_headline_of_its_article(db: Database) -> None:
     events = EventRepo(db)
     a = await article(db, "Переговоры в Минске", D(2025, 11, 26))
-    await events.add(
-        a.id, a.title, [event(D(2022, 3, 1), D(2022, 5, 31), "season", "Стороны взяли паузу")], {}
-    )
+    await add(db, a.id, a.title, [event(D(2022, 3, 1), D(2022, 5, 31), "season", "Стороны взяли паузу")], {})
     assert [e.text for e in await events.matching("переговорам")] == ["Стороны взяли паузу"]
     assert [e.text for e in await events.matching("паузы")] == ["Стороны взяли паузу"]
     assert await events.matching("Стамбул") == []
@@ -128,7 +136,7 @@ async def test_positions_follow_the_timeline_order() -> None:
     ]
     by_key = sorted(intervals, key=lambda i: sort_key(*i))
     # Cluster ids in reverse: the id only breaks ties, it never reorders.
-    by_position = sorted(intervals, key=lambda i: timeline_position(*i, 1000 - intervals.index(i)))
+    by_position = sorted(intervals, key=lambda i: position(Event(*i, "", (), 0), 1000 - intervals.index(i)))
     assert by_position == by_key
 
 
@@ -145,7 +153,7 @@ async def test_pages_forward_and_back_cover_every_event_once_in_order(db: Databa
         )
         for i, t in enumerate(topics * 2 + topics[:5])
     ]
-    await events.add(a.id, a.title, stored, {})
+    await add(db, a.id, a.title, stored, {})
     first = await events.between(D(2025, 1, 1), D(2025, 1, 31), limit=10)
     second = await events.between(D(2025, 1, 1), D(2025, 1, 31), after=first[-1].position, limit=10)
     third = await events.between(D(2025, 1, 1), D(2025, 1, 31), after=second[-1].position, limit=10)
@@ -161,8 +169,8 @@ async def test_a_surname_merged_into_the_full_name_keeps_its_events(db: Database
     early = await article(db, "Уиткофф в Москве", D(2025, 11, 20))
     ids = await entities_of(db, early, "Уиткофф")
     day = D(2025, 11, 20)
-    await events.add(
-        early.id, early.title, [event(day, day, "day", "Уиткофф прилетел в Москву", "PER:уиткофф")], ids
+    await add(
+        db, early.id, early.title, [event(day, day, "day", "Уиткофф прилетел в Москву", "PER:уиткофф")], ids
     )
     later = await article(db, "Стив Уиткофф", D(2025, 11, 27))
     await entities_of(db, later, "Стив Уиткофф")  # absorbs the surname-only person
@@ -175,8 +183,8 @@ async def test_an_article_is_merged_once_and_clear_forgets_everything(db: Databa
     events = EventRepo(db)
     a = await article(db, "Саммит", D(2025, 6, 1))
     reports = [event(D(2025, 6, 1), D(2025, 6, 1), "day", "Лидеры открыли саммит в Брюсселе")]
-    await events.add(a.id, a.title, reports, {})
-    await events.add(a.id, a.title, reports, {})
+    await add(db, a.id, a.title, reports, {})
+    await add(db, a.id, a.title, reports, {})
     (stored,) = await events.matching("саммит")
     assert stored.source_count == 1
     await events.clear()

@@ -1,11 +1,13 @@
 """/timeline: what happened when — about a person, an organisation, a place or some words, or lately.
 
-Events are merged as articles are analysed (storage/events.py), so a timeline is a page of an index.
+Events are merged as articles are analysed (merge_articles: bot/timeline/merge.py decides, storage/events.py
+loads and stores), so a timeline is a page of an index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -14,12 +16,42 @@ import aiosqlite
 
 from bot.analysis.entities import fold
 from bot.analysis.service import Analysed
+from bot.timeline.merge import (
+    BATCH_ARTICLES,
+    ArticleEvents,
+    Candidate,
+    MergeInput,
+    merge,
+    probes,
+    report_stems,
+    reports_of,
+)
 from storage.entities import EntityRepo, EntitySummary
-from storage.events import ArticleEvents, EventRepo, StoredEvent
+from storage.events import EventRepo, StoredEvent
 
 RECENT_DAYS = 14
 PAGE_SIZE = 10
 ENTITY, WORDS, RECENT = "e", "w", "r"  # topic kinds, short: they travel in callback data
+
+
+async def merge_articles(
+    events: EventRepo, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]
+) -> None:
+    """Merge many articles' events into the stored ones, BATCH_ARTICLES at a time, in the caller's
+    transaction: each joins the event it reports, or is new. Articles whose events are stored are left."""
+    for start in range(0, len(articles), BATCH_ARTICLES):
+        batch = articles[start : start + BATCH_ARTICLES]
+        stored = await events.stored_articles(conn, [a.article_id for a in batch])
+        reports = reports_of(batch, stored)
+        if not reports:
+            continue
+        counts = await events.term_counts(conn, report_stems(reports))
+        candidates = await events.candidates(conn, probes(reports, counts))
+        rows = await events.load(conn, {c for ids in candidates for c in ids})
+        last_id = await events.last_id(conn)
+        loaded = {i: Candidate.of(row) for i, row in rows.items()}
+        changes = merge(MergeInput(reports, tuple(map(tuple, candidates)), loaded, counts, last_id))
+        await events.write(conn, [c.row(rows.get(c.id)) for c in changes])
 
 
 @dataclass(frozen=True)
@@ -61,8 +93,8 @@ class TimelineService:
     async def on_analyzed(self, conn: aiosqlite.Connection, analysed: list[Analysed]) -> None:
         """Merge a batch of analysed articles' events into the timeline (Analyzer.on_analyzed), in the
         transaction that stores their analyses."""
-        await self._events.add_in(
-            conn, [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
+        await merge_articles(
+            self._events, conn, [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
         )
 
     async def on_reset(self, conn: aiosqlite.Connection) -> None:
