@@ -6,7 +6,7 @@ import datetime as dt
 import pickle
 import re
 
-from bot.analysis.events import Event, extract_events, merge_events, sort_key
+from bot.analysis.events import Event, extract_events, sort_key
 from bot.analysis.timelabels import interval_label
 from tests.test_timeexpr import sample_article
 
@@ -98,87 +98,6 @@ def test_events_pickle_for_worker_processes() -> None:
     published, title, body = sample_article()
     events = extract_events(title, body, published, "ru")
     assert pickle.loads(pickle.dumps(events)) == events
-
-
-# --- merging ---
-
-
-def _event(begin: dt.date, end: dt.date, granularity: str, text: str, *people: str) -> Event:
-    return Event(begin, end, granularity, text, tuple(people), 0)
-
-
-def test_same_event_from_two_articles_merges_and_the_finer_date_wins() -> None:
-    coarse = _event(
-        D(2025, 11, 1),
-        D(2025, 11, 30),
-        "month",
-        "США подготовили мирный план по Украине из 28 пунктов",
-        "usa",
-        "ukraine",
-    )
-    fine = _event(
-        D(2025, 11, 20),
-        D(2025, 11, 20),
-        "day",
-        "Администрация США подготовила мирный план по Украине из 28 пунктов",
-        "usa",
-        "ukraine",
-    )
-    merged = merge_events([(1, coarse), (2, fine)])
-    assert len(merged) == 1
-    assert merged[0].sources == (1, 2)
-    assert (merged[0].begin, merged[0].granularity) == (D(2025, 11, 20), "day")
-    assert merged[0].participants[:2] == ("usa", "ukraine")
-
-
-def test_events_that_do_not_overlap_in_time_stay_apart() -> None:
-    first = _event(D(2022, 3, 1), D(2022, 3, 1), "day", "Делегации провели раунд переговоров в Минске", "ru")
-    second = _event(
-        D(2025, 5, 16), D(2025, 5, 16), "day", "Делегации провели раунд переговоров в Стамбуле", "ru"
-    )
-    assert len(merge_events([(1, first), (2, second)])) == 2
-
-
-def test_different_events_on_the_same_day_stay_apart() -> None:
-    a = _event(
-        D(2025, 11, 26), D(2025, 11, 26), "day", "Трамп анонсировал визит спецпосланника в Москву", "trump"
-    )
-    b = _event(
-        D(2025, 11, 26), D(2025, 11, 26), "day", "Центробанк снизил ключевую ставку до 16 процентов", "cbr"
-    )
-    merged = merge_events([(1, a), (2, b)])
-    assert sorted(m.sources for m in merged) == [(1,), (2,)]
-
-
-def test_shared_participant_lets_a_looser_paraphrase_merge() -> None:
-    a = _event(
-        D(2018, 8, 10),
-        D(2018, 8, 10),
-        "day",
-        "Немецкие пилоты Ryanair проведут 24-часовую забастовку",
-        "ryanair",
-    )
-    b = _event(
-        D(2018, 8, 10),
-        D(2018, 8, 10),
-        "day",
-        "Пилоты Ryanair в пятницу начали забастовку в Германии",
-        "ryanair",
-    )
-    without = _event(
-        D(2018, 8, 10), D(2018, 8, 10), "day", "Пилоты Ryanair в пятницу начали забастовку в Германии"
-    )
-    assert len(merge_events([(1, a), (2, b)])) == 1
-    assert len(merge_events([(1, a), (2, without)])) == 2
-
-
-def test_merged_timeline_is_in_sort_key_order() -> None:
-    events = [
-        (1, _event(D(2025, 11, 26), D(2025, 11, 26), "day", "Анонс визита спецпосланника")),
-        (1, _event(D(2022, 1, 1), D(2022, 12, 31), "year", "Раунды переговоров в Белоруссии")),
-        (2, _event(D(2022, 2, 21), D(2022, 3, 10), "part_of_month", "Три очных раунда")),
-    ]
-    assert [m.begin for m in merge_events(events)] == [D(2022, 1, 1), D(2022, 2, 21), D(2025, 11, 26)]
 
 
 # --- order and labels ---

@@ -1,10 +1,9 @@
-"""Events for /timeline: clauses anchored to a time, merged across the articles that report them."""
+"""Events for /timeline: clauses anchored to a time, and whether two articles report the same one."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,18 +27,6 @@ class Event:
     participants: tuple[str, ...]
     sentence_start: int  # offset of the clause in the article body; -1 for the headline
     headline: bool = False
-
-
-@dataclass(frozen=True)
-class MergedEvent:
-    """One event as several articles report it; the finest date among the reports wins."""
-
-    begin: dt.date
-    end: dt.date
-    granularity: str
-    text: str
-    participants: tuple[str, ...]
-    sources: tuple[int, ...]  # article ids
 
 
 _RANK = {g: i for i, g in enumerate(GRANULARITIES)}
@@ -203,7 +190,7 @@ def extract_events(
     return events
 
 
-# --- merging across articles ---
+# --- comparing reports across articles (bot/timeline/merge.py merges them) ---
 
 _STOP_WORDS = (
     "и в во на с со к ко по о об от до за из у для что как это этот тот его ее их он она они был была были "
@@ -254,28 +241,3 @@ def same_event(event: Event, representative: Event, others: Iterable[Event] = ()
 def dating_precision(event: Event) -> tuple[int, int, bool]:
     """Larger is better dated: finer granularity, then a shorter interval, then a headline."""
     return granularity_rank(event.granularity), -(event.end - event.begin).days, event.headline
-
-
-def merge_events(events: Iterable[tuple[int, Event]]) -> list[MergedEvent]:
-    """Group the reports of one event from several articles, in timeline order.
-
-    Finest-dated reports are placed first, so each group's first member carries the date and text.
-    """
-    tagged = sorted(events, key=lambda item: dating_precision(item[1]), reverse=True)
-    groups: list[list[tuple[int, Event]]] = []
-    for article, event in tagged:
-        for group in groups:
-            if same_event(event, group[0][1], (other for _, other in group[1:])):
-                group.append((article, event))
-                break
-        else:
-            groups.append([(article, event)])
-    merged = []
-    for group in groups:
-        _, best = group[0]
-        counts = Counter(p for _, e in group for p in e.participants)
-        participants = tuple(p for p, _ in sorted(counts.items(), key=lambda kv: -kv[1]))
-        sources = tuple(sorted({article for article, _ in group}))
-        merged.append(MergedEvent(best.begin, best.end, best.granularity, best.text, participants, sources))
-    merged.sort(key=lambda m: (*sort_key(m.begin, m.end, m.granularity), m.text))
-    return merged

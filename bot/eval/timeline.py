@@ -13,7 +13,9 @@ publication date, so resolution is not scored there, only detection (reference d
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
+import inspect
 import json
 import random
 import re
@@ -22,9 +24,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.analysis.events import Event, extract_events, merge_events
+from bot.analysis.events import Event, extract_events
+from bot.analysis.service import Analyzer
 from bot.analysis.timeexpr import RU_MONTH_FORMS, find_time_exprs
 from bot.eval import corpus_path
+from bot.timeline.merge import ArticleEvents
+from bot.timeline.service import merge_articles
+from storage.database import Database
+from storage.events import EventRepo, StoredEvent
 
 REFERENCE_DATE = dt.date(2020, 1, 1)
 
@@ -138,9 +145,33 @@ def _entity_spans(text: str, entities: list[dict]) -> list[tuple[int, int, str]]
     return spans
 
 
+# Articles per transaction, as the Analyzer hands its batches to TimelineService.on_analyzed.
+ANALYZER_BATCH: int = inspect.signature(Analyzer.__init__).parameters["batch_size"].default
+
+
+async def _stored_events(articles: list[ArticleEvents]) -> list[StoredEvent]:
+    """The articles' events merged as the bot merges them (bot.timeline.service.merge_articles, a batch of
+    the Analyzer's size per transaction) into an empty database, and read back as /timeline reads them."""
+    db = Database(Path(":memory:"))
+    await db.open()
+    try:
+        # Only events are stored here, not the articles they cite: the reports' article ids name none.
+        await db.conn.execute("PRAGMA foreign_keys=OFF")
+        repo = EventRepo(db)
+        for start in range(0, len(articles), ANALYZER_BATCH):
+            async with db.transaction() as conn:
+                await merge_articles(repo, conn, articles[start : start + ANALYZER_BATCH])
+        return await repo.between(dt.date(1, 1, 1), dt.date(9999, 12, 30), limit=1_000_000)
+    finally:
+        await db.close()
+
+
 def bsnlp_events(topic: str) -> dict[str, int]:
-    """Events from one BSNLP topic (its articles carry dates) and how many merge across articles."""
+    """Events from one BSNLP topic (its articles carry dates) and how many merge across articles, through
+    the bot's own merge: the topic's articles in corpus order, as if analysed one after another."""
     tagged: list[tuple[int, Event]] = []
+    articles: list[ArticleEvents] = []
+    entity_ids: dict[str, int] = {}  # the gold entities stand for stored ones
     documents = 0
     for record in _records("bsnlp_ru_dev.jsonl"):
         if record.get("topic") != topic or not record.get("date"):
@@ -148,10 +179,14 @@ def bsnlp_events(topic: str) -> dict[str, int]:
         documents += 1
         published = dt.date.fromisoformat(record["date"][:10])
         body = record["text"]
+        title = record.get("title") or ""
         spans = _entity_spans(body, record.get("entities", []))
-        events = extract_events(record.get("title") or "", body, published, "ru", spans)
+        events = extract_events(title, body, published, "ru", spans)
         tagged.extend((documents, e) for e in events)
-    merged = merge_events(tagged)
+        keys = {k for e in events for k in e.participants}
+        ids = {k: entity_ids.setdefault(k, len(entity_ids) + 1) for k in sorted(keys)}
+        articles.append(ArticleEvents(documents, title, tuple(events), ids))
+    merged = asyncio.run(_stored_events(articles))
     body_events = [e for _, e in tagged if not e.headline]
     by_granularity = Counter(e.granularity for e in body_events)
     return {
@@ -165,8 +200,8 @@ def bsnlp_events(topic: str) -> dict[str, int]:
         "    explicit span": by_granularity["range"],
         "    with participants": sum(1 for e in body_events if e.participants),
         "merged events": len(merged),
-        "  multi-source": sum(1 for m in merged if len(m.sources) > 1),
-        "  largest (sources)": max((len(m.sources) for m in merged), default=0),
+        "  multi-source": sum(1 for m in merged if m.source_count > 1),
+        "  largest (sources)": max((m.source_count for m in merged), default=0),
     }
 
 
