@@ -4,6 +4,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot.analysis.stems import query_stems
 from bot.config import Settings
 from bot.telegram import replies
 from bot.telegram.text import answer_long
@@ -19,7 +20,7 @@ async def search(message: Message, command: CommandObject, articles: ArticleRepo
     if not query:
         await message.answer(replies.common.search_usage())
         return
-    found = await articles.search(query, limit=10)
+    found = await articles.search(query_stems(query), limit=10)
     await answer_long(message, replies.common.search_results(query, found, settings.timezone))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.analysis.stems import query_stems
 from storage.database import Database
 
 
@@ -95,9 +95,8 @@ def _article(row: aiosqlite.Row) -> Article:
     )
 
 
-def fts_query(query: str) -> tuple[str, str] | None:
-    """FTS5 queries for the stems of the user's words: all of them first, then any of them."""
-    terms = query_stems(query)
+def fts_query(terms: Sequence[str]) -> tuple[str, str] | None:
+    """FTS5 queries for the stems of the user's words (``query_stems``): all of them first, then any."""
     if not terms:
         return None
     quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
@@ -167,9 +166,10 @@ class ArticleRepo:
         ) as cursor:
             return [_article(row) for row in await cursor.fetchall()]
 
-    async def search(self, query: str, limit: int = 10) -> list[Article]:
-        """Best matches first (BM25, the title weighted above the body); all words, else any word."""
-        queries = fts_query(query)
+    async def search(self, terms: Sequence[str], limit: int = 10) -> list[Article]:
+        """Best matches first (BM25, the title weighted above the body); all the query's stems (the
+        index holds stems: ``bot.analysis.stems.query_stems``), else any of them."""
+        queries = fts_query(terms)
         if queries is None:
             return []
         for match in queries:

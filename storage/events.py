@@ -335,10 +335,11 @@ class EventRepo:
         )
 
     async def matching(
-        self, query: str, *, after: int | None = None, before: int | None = None, limit: int = 10
+        self, terms: Sequence[str], *, after: int | None = None, before: int | None = None, limit: int = 10
     ) -> list[StoredEvent]:
-        """Events whose clause or headline has every word of the query, in any form."""
-        queries = fts_query(query)
+        """Events whose clause or headline has every word of the query, in any form (``terms``: the
+        query's stems, ``bot.analysis.stems.query_stems``)."""
+        queries = fts_query(terms)
         if queries is None:
             return []
         return await self._page(

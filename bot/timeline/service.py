@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.analysis.entities import fold
 from bot.analysis.service import Analysed
+from bot.analysis.stems import query_stems
 from bot.timeline.merge import (
     BATCH_ARTICLES,
     ArticleEvents,
@@ -109,7 +110,7 @@ class TimelineService:
             page = await self.page(Topic(ENTITY, entity.id, entity.name))
             if page.events:
                 return TimelineAnswer(page)
-        if await self._events.matching(query, limit=1):
+        if await self._events.matching(query_stems(query), limit=1):
             topic = Topic(WORDS, await self._events.topic_id(query), query)
             return TimelineAnswer(await self.page(topic))
         suggestions = await self._entities.similar(query)
@@ -139,7 +140,7 @@ class TimelineService:
         if topic.kind == ENTITY:
             events = await self._events.involving(topic.ref, **keyset)
         elif topic.kind == WORDS:
-            events = await self._events.matching(topic.name, **keyset)
+            events = await self._events.matching(query_stems(topic.name), **keyset)
         else:
             last = dt.date.fromordinal(topic.ref)
             events = await self._events.between(last - dt.timedelta(days=RECENT_DAYS - 1), last, **keyset)
