@@ -84,6 +84,7 @@ def child(case: str, size: int) -> None:
         webpage.trim_page = lambda tree: False  # type: ignore[assignment]
     from bot.digest.inputs import story_inputs
     from bot.ingest.documents import parse_document
+    from storage.stories import ArticleText
 
     text, page = (russian_text(size), None) if not case.startswith("page") else ("", news_page(size))
     began, cpu = time.perf_counter(), time.process_time()  # the input is ready, the modules imported
@@ -98,7 +99,7 @@ def child(case: str, size: int) -> None:
         data = ("Обзор\n" + text).encode()[:size].decode("utf-8", "ignore").encode()
         parsed = parse_document("huge.txt", data, "Europe/Moscow", size)
         draft = parsed.articles[0].draft
-        story_inputs([(1, draft.title, draft.text, "ru", datetime.now(UTC))], None)
+        story_inputs([ArticleText(1, draft.title, draft.text, "ru", datetime.now(UTC))], None)
         outcome = f"{len(draft.text)} characters stored"
     print(
         json.dumps(

@@ -33,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import load_settings
 from bot.delivery import Broadcaster
+from bot.digest import store
 from bot.digest.inputs import story_inputs
 from bot.digest.service import DigestService
 from bot.emulator.server import BotAPIEmulator, FloodLimits
@@ -41,7 +42,7 @@ from bot.telegram.i18n import create_i18n
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database
-from storage.stories import StoryRepo
+from storage.stories import ArticleText, StoryRepo
 from storage.subscriptions import DeliveryRepo, Slot, SubscriptionRepo
 
 FIRST_CHAT = 10_000_000
@@ -104,7 +105,8 @@ async def prepare(database: Path, chats: int, slot: Slot, scheduled: datetime) -
             )
             assert prepared is not None
             a = (await articles.add(prepared.row, ingested_by=None)).article
-            await stories.assign(story_inputs([(a.id, a.title, a.text, a.lang, a.published_at)], None))
+            text = ArticleText(a.id, a.title, a.text, a.lang, a.published_at)
+            await store.assign(stories, story_inputs([text], None))
         stamp = (scheduled - timedelta(minutes=1)).isoformat(timespec="seconds")
         await db.conn.executemany(
             "INSERT INTO subscriptions (chat_id, chat_type, language, send_at, timezone, topics, created_at,"

@@ -1,26 +1,20 @@
-"""The stories aggregate: which story each article joined, story centroids, and stem frequencies (IDF)."""
+"""The stories aggregate: which story each article joined, story centroids, and stem frequencies (IDF).
+
+Which story a new article joins is decided in bot/digest/stories.py (`assign_stories`); this module loads
+what it compares with (the open stories' centroids, as the JSON they are stored in, and the stem
+frequencies) and writes back what it decided (`StoryChanges`), in one transaction the caller holds.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.digest.compose import StoryMaterial
-from bot.digest.stories import (
-    STORY_GAP,
-    ArticleFeatures,
-    DocumentFrequencies,
-    StoryCentroid,
-    assign_story,
-    centroid_from_json,
-    centroid_to_json,
-    features_to_json,
-    join_story,
-    start_story,
-)
-from bot.digest.summary import StoryArticle
+import aiosqlite
+
 from storage.articles import utc_iso
 from storage.database import Database
 
@@ -28,24 +22,80 @@ from storage.database import Database
 ARTICLES_PER_STORY = 30
 
 
-ArticleText = tuple[int, str, str, str, datetime]  # id, title, text, lang, published
+@dataclass(frozen=True)
+class ArticleText:
+    """What story vectors are computed from: a stored article's text, language and time."""
+
+    article_id: int
+    title: str
+    text: str
+    lang: str
+    published: datetime
 
 
 @dataclass(frozen=True)
-class ArticleStoryInput:
-    """What assignment needs of one new article, computed in a worker process."""
+class StemFrequencies:
+    """How many stored articles contain each stem, and how many articles are in a story."""
+
+    documents: int
+    counts: Mapping[str, int] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """An open story as assignment compares with it: its centroid as stored (JSON)."""
+
+    id: int
+    centroid: str
+
+
+@dataclass(frozen=True)
+class StoryWrite:
+    """A story a batch started (`new`) or that new articles joined: its row as it is to be stored."""
+
+    id: int
+    lang: str
+    centroid: str  # JSON
+    size: int
+    first_published: datetime  # of the batch's articles in it (an existing story keeps an earlier one)
+    last_published: datetime
+    new: bool
+
+
+@dataclass(frozen=True)
+class ArticleStoryWrite:
+    article_id: int
+    story_id: int
+    features: str  # JSON
+
+
+@dataclass(frozen=True)
+class StoryChanges:
+    """What one batch of new articles changes: stories, each article's story, stem document counts."""
+
+    stories: tuple[StoryWrite, ...]
+    articles: tuple[ArticleStoryWrite, ...]
+    stems: Mapping[str, int] = field(hash=False)  # stem → new articles containing it
+    documents: int  # new articles counted in `stems`
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One stored report of a story."""
 
     article_id: int
+    title: str
+    text: str
+    source: str
     published: datetime
-    features: ArticleFeatures
-    stems: frozenset[str]  # distinct content stems: the document-frequency update
 
 
+@dataclass(frozen=True)
 class StoryReports:
     """A story's newest reports and when the newest of them was ingested."""
 
     story_id: int
-    articles: tuple[StoryArticle, ...]
+    articles: tuple[ReportRow, ...]  # newest ingested first
     last_ingested: datetime
     links: tuple[tuple[str, str], ...]  # (source, url of its first report), in order of first report
 
@@ -56,7 +106,7 @@ class StoryRepo:
         self._frequencies: Counter[str] | None = None
         self._documents = 0
 
-    async def frequencies(self) -> DocumentFrequencies:
+    async def frequencies(self) -> StemFrequencies:
         """Document frequencies of stems over the stored articles, kept in memory after the first read."""
         if self._frequencies is None:
             counts: Counter[str] = Counter()
@@ -66,75 +116,68 @@ class StoryRepo:
             async with self._db.conn.execute("SELECT count(*) FROM article_stories") as cursor:
                 (self._documents,) = await cursor.fetchone()
             self._frequencies = counts
-        return DocumentFrequencies(self._documents, self._frequencies)
+        return StemFrequencies(self._documents, self._frequencies)
 
-    async def _open_centroids(self, lang: str, earliest: datetime) -> dict[int, StoryCentroid]:
-        async with self._db.conn.execute(
-            "SELECT id, centroid FROM stories WHERE lang = ? AND last_published >= ?",
-            (lang, utc_iso(earliest)),
-        ) as cursor:
-            return {row[0]: centroid_from_json(row[1]) for row in await cursor.fetchall()}
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The write lock for a whole read-modify-write: the centroids read in it are the ones updated."""
+        async with self._db.transaction() as conn:
+            yield conn
 
-    async def assign(self, batch: Sequence[ArticleStoryInput]) -> dict[int, int]:
-        """Put each new article into the open story it continues, or a new story; article id → story id."""
-        if not batch:
-            return {}
+    async def open_stories(
+        self, conn: aiosqlite.Connection, langs: Iterable[str], earliest: datetime
+    ) -> list[StoryRow]:
+        """Stories in these languages with a report published at `earliest` or later, language by language
+        in the order given, each language's in the order SQLite reads them."""
+        found: list[StoryRow] = []
+        for lang in langs:
+            async with conn.execute(
+                "SELECT id, centroid FROM stories WHERE lang = ? AND last_published >= ?",
+                (lang, utc_iso(earliest)),
+            ) as cursor:
+                found += [StoryRow(row[0], row[1]) for row in await cursor.fetchall()]
+        return found
+
+    async def last_id(self, conn: aiosqlite.Connection) -> int:
+        """The largest story id stored, 0 when there is none: new stories are numbered after it (as SQLite
+        numbers an INTEGER PRIMARY KEY)."""
+        async with conn.execute("SELECT coalesce(max(id), 0) FROM stories") as cursor:
+            (last,) = await cursor.fetchone()
+        return int(last)
+
+    async def write(self, conn: aiosqlite.Connection, changes: StoryChanges) -> None:
+        """Write back what a batch decided, in the transaction its stories were read in."""
         await self.frequencies()
         assert self._frequencies is not None
-        # The write lock for the whole read-modify-write: centroids read here are the ones updated.
-        async with self._db.transaction() as conn:
-            earliest = min(item.published for item in batch) - STORY_GAP
-            candidates: dict[str, dict[int, StoryCentroid]] = {}
-            changed: dict[int, str] = {}  # story id → its language
-            first_published: dict[int, datetime] = {}
-            assigned: dict[int, int] = {}
-            for item in sorted(batch, key=lambda i: (i.published, i.article_id)):
-                lang = item.features.lang
-                if lang not in candidates:
-                    candidates[lang] = await self._open_centroids(lang, earliest)
-                open_stories = candidates[lang]
-                story_id = assign_story(item.features, item.published, open_stories.items())
-                if story_id is None:
-                    centroid = start_story(item.features, item.published)
-                    cursor = await conn.execute(
-                        "INSERT INTO stories (lang, centroid, size, first_published, last_published)"
-                        " VALUES (?, ?, 1, ?, ?)",
-                        (lang, centroid_to_json(centroid), utc_iso(item.published), utc_iso(item.published)),
-                    )
-                    story_id = int(cursor.lastrowid or 0)
-                    open_stories[story_id] = centroid
-                else:
-                    open_stories[story_id] = join_story(open_stories[story_id], item.features, item.published)
-                    changed[story_id] = lang
-                first_published[story_id] = min(item.published, first_published.get(story_id, item.published))
-                assigned[item.article_id] = story_id
-                await conn.execute(
-                    "INSERT OR REPLACE INTO article_stories (article_id, story_id, features)"
-                    " VALUES (?, ?, ?)",
-                    (item.article_id, story_id, features_to_json(item.features)),
-                )
-            for story_id, lang in changed.items():
-                centroid = candidates[lang][story_id]
-                await conn.execute(
-                    "UPDATE stories SET centroid = ?, size = ?, last_published = ?,"
-                    " first_published = min(first_published, ?) WHERE id = ?",
-                    (
-                        centroid_to_json(centroid),
-                        centroid.size,
-                        utc_iso(centroid.last_published),
-                        utc_iso(first_published[story_id]),
-                        story_id,
-                    ),
-                )
-            seen: Counter[str] = Counter(stem for item in batch for stem in item.stems)
-            await conn.executemany(
-                "INSERT INTO stem_frequencies (stem, documents) VALUES (?, ?)"
-                " ON CONFLICT (stem) DO UPDATE SET documents = documents + excluded.documents",
-                seen.items(),
-            )
-            self._frequencies.update(seen)
-            self._documents += len(batch)
-            return assigned
+        await conn.executemany(
+            "INSERT INTO stories (id, lang, centroid, size, first_published, last_published)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (s.id, s.lang, s.centroid, s.size, utc_iso(s.first_published), utc_iso(s.last_published))
+                for s in changes.stories
+                if s.new
+            ],
+        )
+        await conn.executemany(
+            "INSERT OR REPLACE INTO article_stories (article_id, story_id, features) VALUES (?, ?, ?)",
+            [(a.article_id, a.story_id, a.features) for a in changes.articles],
+        )
+        await conn.executemany(
+            "UPDATE stories SET centroid = ?, size = ?, last_published = ?,"
+            " first_published = min(first_published, ?) WHERE id = ?",
+            [
+                (s.centroid, s.size, utc_iso(s.last_published), utc_iso(s.first_published), s.id)
+                for s in changes.stories
+                if not s.new
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO stem_frequencies (stem, documents) VALUES (?, ?)"
+            " ON CONFLICT (stem) DO UPDATE SET documents = documents + excluded.documents",
+            changes.stems.items(),
+        )
+        self._frequencies.update(changes.stems)
+        self._documents += changes.documents
 
     async def touched(self, since: datetime | None, until: datetime) -> list[int]:
         """Stories with a report ingested in (since, until]."""
@@ -147,9 +190,9 @@ class StoryRepo:
 
     async def reports(
         self, story_ids: Iterable[int], until: datetime, per_story: int = ARTICLES_PER_STORY
-    ) -> list[StoryMaterial]:
+    ) -> list[StoryReports]:
         """The latest reports of each story ingested up to `until` (later ones belong to the next digest)."""
-        found: list[StoryMaterial] = []
+        found: list[StoryReports] = []
         for story_id in story_ids:
             async with self._db.conn.execute(
                 "SELECT a.id, a.title, a.text, a.source, a.url, a.published_at, a.ingested_at"
@@ -162,7 +205,7 @@ class StoryRepo:
             if not rows:
                 continue
             articles = tuple(
-                StoryArticle(
+                ReportRow(
                     article_id=row["id"],
                     title=row["title"],
                     text=row["text"],
@@ -176,7 +219,7 @@ class StoryRepo:
                 if row["url"]:
                     links.setdefault(row["source"] or "", row["url"])
             last_ingested = max(datetime.fromisoformat(row["ingested_at"]) for row in rows)
-            found.append(StoryMaterial(story_id, articles, last_ingested, tuple(links.items())))
+            found.append(StoryReports(story_id, articles, last_ingested, tuple(links.items())))
         return found
 
     async def unassigned(self, limit: int) -> list[ArticleText]:
@@ -188,6 +231,6 @@ class StoryRepo:
             (limit,),
         ) as cursor:
             return [
-                (row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
+                ArticleText(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
                 for row in await cursor.fetchall()
             ]

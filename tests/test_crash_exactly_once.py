@@ -16,12 +16,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.digest import store
 from bot.digest.inputs import story_inputs
 from bot.emulator import BotAPIEmulator
 from bot.ingest.documents import parse_message_text
 from storage.articles import ArticleRepo
 from storage.database import Database
-from storage.stories import StoryRepo
+from storage.stories import ArticleText, StoryRepo
 from storage.subscriptions import DeliveryRepo, SubscriptionRepo
 from tests.conftest import ROOT
 
@@ -53,9 +54,8 @@ async def prepare(database: Path, scheduled: datetime) -> None:
             prepared = parse_message_text(f"{title}\n{text}", "UTC", source=source)
             assert prepared is not None
             stored = (await articles.add(prepared.row, ingested_by=None)).article
-            await stories.assign(
-                story_inputs([(stored.id, stored.title, stored.text, stored.lang, stored.published_at)], None)
-            )
+            text = ArticleText(stored.id, stored.title, stored.text, stored.lang, stored.published_at)
+            await store.assign(stories, story_inputs([text], None))
         for n in range(CHATS):
             await subscriptions.subscribe(
                 chat_id=FIRST_CHAT + n,

@@ -7,15 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 from bot.digest.stories import (
     STORY_GAP,
+    ArticleStoryInput,
+    AssignmentInput,
+    OpenStory,
     article_features,
+    assign_stories,
     assign_story,
+    batch_languages,
     centroid_from_json,
     centroid_to_json,
     document_frequencies,
     features_from_json,
     features_to_json,
-    group_stories,
     join_story,
+    open_since,
     same_story,
     similarity,
     start_story,
@@ -62,15 +67,74 @@ def _features(article: tuple[str, str], lang: str = "ru"):
     return article_features(article[0], article[1], lang)
 
 
+def _input(article_id: int, article: tuple[str, str], published: datetime, lang: str = "ru"):
+    return ArticleStoryInput(article_id, published, _features(article, lang), frozenset(article[0].split()))
+
+
+def _stories(story_of) -> list[list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for article_id, story_id in story_of.items():
+        grouped.setdefault(story_id, []).append(article_id)
+    return sorted(sorted(ids) for ids in grouped.values())
+
+
 def test_rewrites_of_one_event_share_a_story() -> None:
-    items = [
-        (1, _features(BRIDGE_AGENCY), NOON),
-        (2, _features(METRO), NOON + timedelta(minutes=5)),
-        (3, _features(BRIDGE_REWRITE), NOON + timedelta(minutes=20)),
-        (4, _features(FESTIVAL), NOON + timedelta(minutes=30)),
-        (5, _features(BRIDGE_SHORT), NOON + timedelta(minutes=40)),
-    ]
-    assert sorted(sorted(story) for story in group_stories(items)) == [[1, 3, 5], [2], [4]]
+    items = (
+        _input(1, BRIDGE_AGENCY, NOON),
+        _input(2, METRO, NOON + timedelta(minutes=5)),
+        _input(3, BRIDGE_REWRITE, NOON + timedelta(minutes=20)),
+        _input(4, FESTIVAL, NOON + timedelta(minutes=30)),
+        _input(5, BRIDGE_SHORT, NOON + timedelta(minutes=40)),
+    )
+    assert _stories(assign_stories(AssignmentInput(items, (), 0)).story_of) == [[1, 3, 5], [2], [4]]
+
+
+def test_a_batch_numbers_its_new_stories_after_the_stored_ones_in_order_of_publication() -> None:
+    items = (
+        _input(7, METRO, NOON + timedelta(minutes=5)),
+        _input(9, BRIDGE_REWRITE, NOON + timedelta(minutes=20)),
+        _input(8, BRIDGE_AGENCY, NOON),
+    )
+    decided = assign_stories(AssignmentInput(items, (), 40))
+    assert list(decided.story_of.items()) == [(8, 41), (7, 42), (9, 41)]
+    bridge, metro = decided.stories
+    assert (bridge.story_id, bridge.new, bridge.centroid.size, bridge.first_published) == (41, True, 2, NOON)
+    assert bridge.centroid.last_published == NOON + timedelta(minutes=20)
+    assert (metro.story_id, metro.new, metro.centroid.size) == (42, True, 1)
+    assert decided.documents == 3
+    assert decided.stem_counts["Мэрия"] == 1 and decided.stem_counts["Коммунальный"] == 2
+
+
+def test_a_batch_continues_an_open_story_and_reports_its_new_centroid() -> None:
+    story = start_story(_features(BRIDGE_AGENCY), NOON)
+    festival = start_story(_features(FESTIVAL), NOON)
+    batch = (
+        _input(3, FOLLOW_UP, NOON + timedelta(days=1)),
+        _input(4, METRO, NOON + timedelta(days=1, hours=1)),
+    )
+    decided = assign_stories(AssignmentInput(batch, (OpenStory(10, festival), OpenStory(11, story)), 11))
+    assert decided.story_of == {3: 11, 4: 12}
+    metro, bridge = decided.stories
+    assert (metro.story_id, metro.new) == (12, True)
+    assert (bridge.story_id, bridge.new, bridge.first_published) == (11, False, NOON + timedelta(days=1))
+    assert bridge.centroid == join_story(story, batch[0].features, batch[0].published)
+
+
+def test_of_two_equally_close_open_stories_the_one_read_last_is_continued() -> None:
+    same = start_story(_features(BRIDGE_AGENCY), NOON)
+    batch = (_input(5, BRIDGE_REWRITE, NOON + timedelta(hours=1)),)
+    assert assign_stories(AssignmentInput(batch, (OpenStory(3, same), OpenStory(2, same)), 3)).story_of == {
+        5: 2
+    }
+
+
+def test_a_batch_reads_the_stories_open_for_its_earliest_article_in_each_of_its_languages() -> None:
+    batch = (
+        _input(1, METRO, NOON + timedelta(hours=2)),
+        _input(2, ("Dover port shut", "The port of Dover is shut."), NOON + timedelta(hours=1), "en"),
+    )
+    assert open_since(batch) == NOON + timedelta(hours=1) - STORY_GAP
+    assert batch_languages(batch) == ("en", "ru")
 
 
 def test_events_in_the_same_city_are_different_stories() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.digest import store
 from bot.digest.inputs import story_inputs
 from bot.emulator import BotAPIEmulator, TelegramUser
 from bot.ingest.documents import parse_message_text
+from storage.stories import ArticleText
 from storage.subscriptions import Subscription
 from tests.conftest import ADMIN, READER, READER_EN, RunningBot
 
@@ -36,9 +38,9 @@ async def add(bot: RunningBot, text: str, source: str) -> None:
     assert prepared is not None
     article = (await bot.app.articles.add(prepared.row, ingested_by=None)).article
     inputs = story_inputs(
-        [(article.id, article.title, article.text, article.lang, article.published_at)], None
+        [ArticleText(article.id, article.title, article.text, article.lang, article.published_at)], None
     )
-    await bot.app.digests.stories.assign(inputs)
+    await store.assign(bot.app.digests.stories, inputs)
 
 
 async def subscription(bot: RunningBot, chat_id: int) -> Subscription:

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.digest.stories import DocumentFrequencies, article_features, content_stems
-from storage.stories import ArticleStoryInput, ArticleText
+from bot.digest.stories import ArticleStoryInput, DocumentFrequencies, article_features, content_stems
+from storage.stories import ArticleText
 
 
 def story_inputs(
     articles: Sequence[ArticleText], frequencies: DocumentFrequencies | None
 ) -> list[ArticleStoryInput]:
-    """Story vectors and distinct stems of new articles (id, title, text, lang, published): a worker's job."""
+    """Story vectors and distinct stems of new articles: a worker's job."""
     return [
         ArticleStoryInput(
-            article_id=article_id,
-            published=published,
-            features=article_features(title, text, lang, frequencies),
-            stems=frozenset(content_stems(f"{title}\n{text}")),
+            article_id=a.article_id,
+            published=a.published,
+            features=article_features(a.title, a.text, a.lang, frequencies),
+            stems=frozenset(content_stems(f"{a.title}\n{a.text}")),
         )
-        for article_id, title, text, lang, published in articles
+        for a in articles
     ]

@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
+from bot.digest import store
 from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
 from bot.digest.inputs import story_inputs
 from bot.digest.scheduling import DigestScheduler, job_id, period_of
@@ -110,7 +111,7 @@ class DigestService:
         Digests wait for what is queued (`stories_settled`). A failure is logged, not raised: the article
         is stored, and the start-up backfill assigns it.
         """
-        texts = [(a.id, a.title, a.text, a.lang, a.published_at) for a in articles]
+        texts = [ArticleText(a.id, a.title, a.text, a.lang, a.published_at) for a in articles]
         self._pending_assignments += 1
         self._track(self._assign_in_background(texts))
 
@@ -135,13 +136,13 @@ class DigestService:
             await self._settled.wait()
 
     async def _assign(self, articles: Sequence[ArticleText]) -> None:
-        frequencies = await self.stories.frequencies()
+        frequencies = await store.frequencies(self.stories)
         inputs = await self.workers.run_interactive(
             story_inputs,
             articles,
             frequencies if frequencies.documents >= MIN_DOCUMENTS_FOR_IDF else None,
         )
-        await self.stories.assign(inputs)
+        await store.assign(self.stories, inputs)
 
     async def _backfill(self) -> None:
         """Articles stored without a story (a crash between storing and assigning, or older data)."""
@@ -198,7 +199,7 @@ class DigestService:
     async def _catalog(self, since: datetime | None, until: datetime) -> Catalog:
         await self.stories_settled()
         story_ids = await self.stories.touched(since, until)
-        materials = await self.stories.reports(story_ids, until)
+        materials = store.materials(await self.stories.reports(story_ids, until))
         prominence: Mapping[str, float] | None = None
         if self.people is not None and materials:
             people, prominence = await self.people([a.article_id for m in materials for a in m.articles])

@@ -2,7 +2,8 @@
 
 Each article is reduced once, at ingest, to a compact TF-IDF vector over word stems
 (`ArticleFeatures`, storable as JSON); a new article joins the most similar recent story centroid
-or starts a story of its own, so grouping never compares all pairs of the store.
+or starts a story of its own, so grouping never compares all pairs of the store. `assign_stories` decides
+for a batch of new articles, over the open stories storage loaded, what storage/stories.py then writes.
 """
 
 from __future__ import annotations
@@ -214,44 +215,121 @@ def assign_story(
     """The id of the open story this article continues, or None when it starts a new one."""
     best_id, best = None, threshold
     for story_id, centroid in candidates:
-        if centroid.lang != features.lang or abs(published - centroid.last_published) > gap:
-            continue
-        if template_conflict(features.headline, centroid.headline):
-            continue
-        score = cosine(features.vector, centroid.vector)
-        if score >= best:
+        score = continuation(features, published, centroid, gap)
+        if score is not None and score >= best:
             best_id, best = story_id, score
     return best_id
 
 
-def group_stories(
-    items: Sequence[tuple[int, ArticleFeatures, datetime]],
-    threshold: float = SAME_STORY,
-    gap: timedelta = STORY_GAP,
-) -> list[list[int]]:
-    """Article ids grouped into stories, in order of publication, by the same incremental rule.
+def continuation(
+    features: ArticleFeatures, published: datetime, centroid: StoryCentroid, gap: timedelta = STORY_GAP
+) -> float | None:
+    """How close an article is to a story (cosine with its centroid), None when it cannot continue it:
+    another language, a story closed by then, or a headline cut from the same template."""
+    if centroid.lang != features.lang or abs(published - centroid.last_published) > gap:
+        return None
+    if template_conflict(features.headline, centroid.headline):
+        return None
+    return cosine(features.vector, centroid.vector)
 
-    Candidate stories come from an inverted index over each centroid's heaviest terms, so an
-    article is compared only with stories that share a salient word with it.
+
+@dataclass(frozen=True)
+class ArticleStoryInput:
+    """What assignment needs of one new article, computed in a worker process."""
+
+    article_id: int
+    published: datetime
+    features: ArticleFeatures
+    stems: frozenset[str]  # distinct content stems: the document-frequency update
+
+
+@dataclass(frozen=True)
+class OpenStory:
+    """A stored story a new article may continue."""
+
+    story_id: int
+    centroid: StoryCentroid
+
+
+@dataclass(frozen=True)
+class AssignmentInput:
+    """A batch of new articles and what storage holds that they are compared with."""
+
+    articles: tuple[ArticleStoryInput, ...]
+    # The stories open at `open_since(articles)` in the batch's languages, in the order storage read them
+    # (of two equally close stories the later one wins).
+    open_stories: tuple[OpenStory, ...]
+    last_story_id: int  # the largest stored story id: new stories are numbered after it
+
+
+@dataclass(frozen=True)
+class StoryUpdate:
+    """A story the batch started (`new`) or continued, with its centroid after the batch."""
+
+    story_id: int
+    centroid: StoryCentroid
+    first_published: datetime  # the earliest of the batch's articles in it
+    new: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What a batch changes: its stories, each article's story and the stem counts to add to the IDF."""
+
+    stories: tuple[StoryUpdate, ...]  # new ones in order of id, then the continued ones
+    story_of: Mapping[int, int] = field(hash=False)  # article id → story id, in order of publication
+    stem_counts: Mapping[str, int] = field(hash=False)  # stem → new articles that contain it
+    documents: int  # new articles counted in `stem_counts`
+
+
+def open_since(articles: Iterable[ArticleStoryInput], gap: timedelta = STORY_GAP) -> datetime:
+    """The earliest last report a story may have and still be continued by one of these articles."""
+    return min(item.published for item in articles) - gap
+
+
+def batch_languages(articles: Iterable[ArticleStoryInput]) -> tuple[str, ...]:
+    """The languages of a batch, in order of their first article as assignment goes through them."""
+    ordered = sorted(articles, key=lambda i: (i.published, i.article_id))
+    return tuple(dict.fromkeys(item.features.lang for item in ordered))
+
+
+def assign_stories(
+    batch: AssignmentInput, threshold: float = SAME_STORY, gap: timedelta = STORY_GAP
+) -> Assignment:
+    """Put each new article, in order of publication, into the open story it continues or a new story.
+
+    Stories the batch starts are candidates for its later articles; every article is compared with every
+    open story of its language (`assign_story`).
     """
-    centroids: list[StoryCentroid] = []
-    members: list[list[int]] = []
-    index: dict[str, set[int]] = defaultdict(set)
-    for article_id, features, published in sorted(items, key=lambda item: item[2]):
-        probe = sorted(features.vector, key=features.vector.__getitem__, reverse=True)[:16]
-        near = set().union(*(index.get(t, ()) for t in probe))
-        chosen = assign_story(features, published, ((i, centroids[i]) for i in near), threshold, gap)
-        if chosen is None:
-            chosen = len(centroids)
-            centroids.append(start_story(features, published))
-            members.append([])
+    candidates: dict[str, dict[int, StoryCentroid]] = defaultdict(dict)
+    for story in batch.open_stories:
+        candidates[story.centroid.lang][story.story_id] = story.centroid
+    created: list[int] = []
+    continued: list[int] = []
+    first_published: dict[int, datetime] = {}
+    story_of: dict[int, int] = {}
+    last_id = batch.last_story_id
+    for item in sorted(batch.articles, key=lambda i: (i.published, i.article_id)):
+        open_stories = candidates[item.features.lang]
+        story_id = assign_story(item.features, item.published, open_stories.items(), threshold, gap)
+        if story_id is None:
+            last_id += 1
+            story_id = last_id
+            open_stories[story_id] = start_story(item.features, item.published)
+            created.append(story_id)
         else:
-            centroids[chosen] = join_story(centroids[chosen], features, published)
-        members[chosen].append(article_id)
-        centroid_vector = centroids[chosen].vector
-        for term in sorted(centroid_vector, key=centroid_vector.__getitem__, reverse=True)[:32]:
-            index[term].add(chosen)
-    return members
+            open_stories[story_id] = join_story(open_stories[story_id], item.features, item.published)
+            if story_id not in first_published:
+                continued.append(story_id)
+        first_published[story_id] = min(item.published, first_published.get(story_id, item.published))
+        story_of[item.article_id] = story_id
+    centroids = {story_id: c for stories in candidates.values() for story_id, c in stories.items()}
+    updates = tuple(
+        StoryUpdate(story_id, centroids[story_id], first_published[story_id], story_id in created)
+        for story_id in (*created, *continued)
+    )
+    counts = Counter(stem for item in batch.articles for stem in item.stems)
+    return Assignment(updates, story_of, dict(counts), len(batch.articles))
 
 
 def features_to_json(features: ArticleFeatures) -> str:
