@@ -15,7 +15,9 @@ from storage.database import DatabaseUnavailable
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot", description="A Telegram news-digest bot.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="long polling against TELEGRAM_API_URL (needs BOT_TOKEN)")
+    sub.add_parser(
+        "run", help="long polling against TELEGRAM_API_URL, or a webhook with WEBHOOK_URL (needs BOT_TOKEN)"
+    )
     console = sub.add_parser(
         "console", help="a local chat in this terminal over the built-in Bot API emulator"
     )
@@ -34,7 +36,12 @@ async def run(settings: Settings) -> int:
     try:
         assert settings.token is not None
         bot = app.create_bot(settings.token, settings.telegram_api_url)
-        await app.run_polling(bot)
+        if settings.webhook_url:
+            await app.run_webhook(bot)
+        else:
+            from bot.web import serve_polling
+
+            await serve_polling(app, bot)  # with /healthz and /metrics on METRICS_LISTEN when set
     finally:
         await app.close()
     return 0

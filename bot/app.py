@@ -27,13 +27,16 @@ from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID, FeedService
 from bot.fetch import Fetcher
 from bot.ingest.links import LinkService
 from bot.ingest.service import IngestService
+from bot.metrics import Metrics
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
 from bot.telegram.retry import RetryAfter
 from bot.timeline.service import TimelineService
+from bot.web import WebhookServer
 from bot.who.service import WhoService
 from bot.workers import WorkerPool
 from handlers import errors
+from handlers.fallback import ADMIN_COMMANDS
 from storage.articles import ArticleRepo
 from storage.database import Database
 from storage.entities import EntityRepo
@@ -108,6 +111,17 @@ class App:
     timeline: TimelineService  # events merged as articles are analysed
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
+    webhook: WebhookServer | None = None  # webhook mode (WEBHOOK_URL): the server, while it runs
+    metrics: Metrics = field(init=False)  # /metrics and /healthz (bot/metrics.py, bot/web.py)
+
+    def __post_init__(self) -> None:
+        self.metrics = Metrics(
+            ingest=self.ingest,
+            analyzer=self.analyzer,
+            digests=self.digests,
+            feeds=self.feeds,
+            commands={name for name, _ in COMMANDS} | set(ADMIN_COMMANDS),
+        )
 
     @classmethod
     async def open(cls, settings: Settings) -> App:
@@ -195,6 +209,7 @@ class App:
             app=self,
         )
         dp.update.outer_middleware(self.inflight)
+        dp.update.outer_middleware(self.metrics.updates)  # updates handled and their latency, by command
         SimpleI18nMiddleware(self.i18n).setup(dp)
         dp.include_routers(*handlers.create_routers())
         dp.include_router(errors.create_router())  # whatever a handler raises: logged once, user answered
@@ -251,3 +266,12 @@ class App:
         self.dispatcher = dp
         build_common_types()
         await dp.start_polling(bot, handle_signals=handle_signals, polling_timeout=10)
+
+    async def run_webhook(self, bot: Bot, *, handle_signals: bool = True) -> None:
+        """Webhook mode (WEBHOOK_URL): setWebhook, then updates served on WEBHOOK_LISTEN until SIGINT/SIGTERM
+        (or self.webhook.stop()); same start-up and shutdown as polling, updates in progress finish first."""
+        dp = self.create_dispatcher()
+        self.dispatcher = dp
+        build_common_types()
+        self.webhook = WebhookServer(self, bot, dp)
+        await self.webhook.serve(handle_signals=handle_signals)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from yarl import URL
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# Telegram's rules: a secret_token is 1-256 characters of A-Z, a-z, 0-9, _ and -; webhooks are https on
+# one of these ports. Plain http is let through for loopback only (tests, the emulator, a local proxy).
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+OPS_PATHS = frozenset({"/healthz", "/metrics"})
 
 
 class ConfigError(Exception):
@@ -45,6 +53,13 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=30.0, gt=0, le=30)
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
+    # Webhook mode (#14): with WEBHOOK_URL set, Telegram posts updates there and the bot serves them (and
+    # /healthz, /metrics) on WEBHOOK_LISTEN; without it, long polling, with /healthz and /metrics on
+    # METRICS_LISTEN when that is set.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    metrics_listen: str | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -94,6 +109,58 @@ class Settings(BaseSettings):
             raise ValueError("expected a time of day such as 09:00")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            url = URL(value)
+            port = url.port
+        except ValueError:
+            raise ValueError("expected a URL such as https://bot.example.org/telegram") from None
+        if url.scheme not in ("https", "http") or not url.host:
+            raise ValueError("expected a URL such as https://bot.example.org/telegram")
+        if url.scheme == "http" and url.host not in LOOPBACK_HOSTS:
+            raise ValueError("Telegram posts to https only (http is allowed for 127.0.0.1 and localhost)")
+        if url.scheme == "https" and port not in WEBHOOK_PORTS:
+            raise ValueError(f"Telegram posts to ports 443, 80, 88 or 8443 only, not {port}")
+        if url.query_string or url.fragment:
+            raise ValueError("expected no query or fragment: the path alone names the webhook")
+        if url.path in OPS_PATHS:
+            raise ValueError(f"{url.path} is served for operations; choose another path")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not WEBHOOK_SECRET_RE.fullmatch(value):
+                raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("webhook_listen", "metrics_listen", mode="before")
+    @classmethod
+    def _listen(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value and info.field_name == "metrics_listen":
+                return None
+            parse_listen(value)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -110,6 +177,24 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
 
+    @property
+    def webhook_path(self) -> str:
+        """Where the bot serves updates: the path of WEBHOOK_URL."""
+        return (URL(self.webhook_url).path or "/") if self.webhook_url else "/"
+
+    @property
+    def secret(self) -> str | None:
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """'host:port' ('[::1]:8080' for IPv6) as (host, port); port 0 asks the system for a free one."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not (sep and host and port.isascii() and port.isdigit() and int(port) <= 65535):
+        raise ValueError(f"expected host:port such as 0.0.0.0:8080, got {value!r}")
+    return host, int(port)
+
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; any invalid value becomes a one-line ConfigError."""
@@ -117,6 +202,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
+        if not error["loc"]:  # a rule over several variables names them itself
+            raise ConfigError(str(error["msg"]).removeprefix("Value error, ")) from None
         variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"invalid {variable}: {message}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -103,4 +104,64 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
 @pytest.fixture
 async def bot(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
     async with running_bot(emulator, tmp_path / "news.sqlite3") as running:
+        yield running
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (the webhook URL must name it before the bot listens)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+WEBHOOK_SECRET = "test-secret_0123456789"
+
+
+@asynccontextmanager
+async def running_webhook_bot(
+    emulator: BotAPIEmulator, database: Path, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """The bot in webhook mode: it listens on a loopback port, calls setWebhook, and the emulator POSTs
+    each update there with the secret header instead of answering getUpdates."""
+    port = free_port()
+    overrides.setdefault("analysis_workers", 1)
+    settings = load_settings(
+        bot_token=emulator.token,
+        telegram_api_url=emulator.url,
+        database_path=database,
+        admin_ids=frozenset({ADMIN.id, ADMIN_EN.id}),
+        default_timezone="Europe/Moscow",
+        webhook_url=f"http://127.0.0.1:{port}/telegram/updates",
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_listen=f"127.0.0.1:{port}",
+        **overrides,
+    )
+    app = await App.open(settings)
+    bot = app.create_bot(emulator.token, emulator.url)
+    calls = sum(1 for method, _ in emulator.calls if method == "setWebhook")
+    serving = asyncio.create_task(app.run_webhook(bot, handle_signals=False))
+    try:
+        # setWebhook comes after the startup hooks, once the server listens.
+        await emulator.wait_for(
+            lambda: (
+                (
+                    sum(1 for m, _ in emulator.calls if m == "setWebhook") > calls
+                    and emulator.webhook is not None
+                )
+                or serving.done()
+            )
+        )
+        if serving.done():
+            serving.result()  # start-up failed: its error, not a timeout
+        yield RunningBot(app, emulator)
+    finally:
+        if app.webhook is not None:
+            app.webhook.stop()
+        await serving
+        await app.close()
+
+
+@pytest.fixture
+async def webhook_bot(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    async with running_webhook_bot(emulator, tmp_path / "news.sqlite3") as running:
         yield running

@@ -8,16 +8,20 @@ retry_after), blocked users (403), groups migrated to supergroups, and 5xx error
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from bot.emulator.tg_html import EntityParseError, parse_html, utf16_len
 
@@ -46,6 +50,7 @@ INT_FIELDS = {
     "user_id",
     "from_chat_id",
     "cache_time",
+    "max_connections",
 }
 BOOL_FIELDS = {
     "disable_notification",
@@ -55,6 +60,26 @@ BOOL_FIELDS = {
     "drop_pending_updates",
     "disable_web_page_preview",
 }
+
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class Webhook:
+    """What setWebhook set; the emulator then POSTs each update there, in order, one at a time, and
+    retries an update until the bot answers 2xx (Telegram retries too, for a while)."""
+
+    url: str
+    secret_token: str | None = None
+    allowed_updates: list[str] | None = None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    delivered: int = 0
+    refused: list[int] = field(default_factory=list)  # HTTP statuses of posts the bot did not take
 
 
 class APIError(Exception):
@@ -146,6 +171,9 @@ class BotAPIEmulator:
         self.accepted_sends = 0
         self.held = 0  # sendMessage calls waiting at the hold_after gate
         self._release: asyncio.Event | None = None
+        self.webhook: Webhook | None = None  # set by setWebhook: updates are POSTed, getUpdates refused
+        self.webhook_retry_seconds = 0.2
+        self._webhook_task: asyncio.Task[None] | None = None
 
     # ----- lifecycle -----
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -165,6 +193,7 @@ class BotAPIEmulator:
         self._closing = True
         async with self._changed:
             self._changed.notify_all()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -394,7 +423,87 @@ class BotAPIEmulator:
         return self.bot_user
 
     async def _m_deletewebhook(self, params: dict[str, Any]) -> bool:
+        await self._stop_webhook()
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
         return True
+
+    async def _m_setwebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # Telegram: an empty url removes the webhook
+            return await self._m_deletewebhook(params)
+        parsed = URL(url)
+        # Telegram takes https only; the emulator also takes http to loopback, where tests serve the bot.
+        if not (parsed.scheme == "https" or (parsed.scheme == "http" and parsed.host in LOOPBACK_HOSTS)):
+            raise APIError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_TOKEN.fullmatch(str(secret)):
+            raise APIError(400, "Bad Request: secret token contains unallowed characters")
+        await self._stop_webhook()
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = Webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=params.get("allowed_updates"),
+            max_connections=int(params.get("max_connections") or 40),
+        )
+        self._webhook_task = asyncio.create_task(self._post_updates(self.webhook))
+        return True
+
+    async def _m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        hook = self.webhook
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
+
+    async def _stop_webhook(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _post_updates(self, hook: Webhook) -> None:
+        """POST the queued updates to the webhook in order; an update leaves the queue on a 2xx answer."""
+        headers = {SECRET_HEADER: hook.secret_token} if hook.secret_token else {}
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: bool(self._updates) or self._closing)
+                    if self._closing:
+                        return
+                    update = self._updates[0]
+                error: str | None = None
+                try:
+                    async with session.post(hook.url, json=update, headers=headers) as response:
+                        await response.read()
+                        if not 200 <= response.status < 300:
+                            hook.refused.append(response.status)
+                            error = f"Wrong response from the webhook: {response.status} {response.reason}"
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    error = f"Connection failed: {exc or type(exc).__name__}"
+                if error is not None:
+                    hook.last_error_date, hook.last_error_message = int(time.time()), error
+                    await asyncio.sleep(self.webhook_retry_seconds)
+                    continue
+                async with self._changed:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                    hook.delivered += 1
+                    self.delivered_update_ids.append(update["update_id"])
+                    self._changed.notify_all()
 
     async def _m_close(self, params: dict[str, Any]) -> bool:
         return True
@@ -407,6 +516,12 @@ class BotAPIEmulator:
         return self.commands.get(params.get("language_code", ""), [])
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise APIError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

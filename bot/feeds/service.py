@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -83,6 +84,7 @@ class FeedService:
         # still taking items (teaser pages from a slow site, up to the poller's items_timeout) never makes
         # the scheduler skip the next run (max_instances=1) and the feeds that fall due meanwhile.
         self.job_wait = 45.0
+        self.polls: Counter[PollStatus] = Counter()  # scheduled polls since start, by outcome (/metrics)
 
     async def _ingest_item(self, item: FeedArticle) -> bool:
         report = await self._ingest.text(
@@ -188,6 +190,7 @@ class FeedService:
 
     async def _poll_and_tell(self, feed: Feed, bot: Bot | None) -> PollOutcome:
         outcome = await self.poller.poll_in_turn(feed)
+        self.polls[outcome.status] += 1
         if outcome.status is PollStatus.PAUSED and bot is not None:
             try:
                 paused = await self.repo.get(outcome.feed_id)
