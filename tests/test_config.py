@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, parse_listen
 from bot.logs import RedactToken
 from tests.conftest import ROOT
 
@@ -25,6 +25,18 @@ from tests.conftest import ROOT
         ("BOT_TOKEN", "not-a-token", "invalid BOT_TOKEN: expected the form 123456:ABC-DEF"),
         ("LOG_LEVEL", "loud", "invalid LOG_LEVEL"),
         ("TELEGRAM_API_URL", "api.telegram.org", "invalid TELEGRAM_API_URL"),
+        ("WEBHOOK_URL", "http://bot.example.org/tg", "invalid WEBHOOK_URL: Telegram posts to https only"),
+        (
+            "WEBHOOK_URL",
+            "https://bot.example.org:9000/tg",
+            "invalid WEBHOOK_URL: Telegram posts to ports 443",
+        ),
+        ("WEBHOOK_URL", "https://bot.example.org/metrics", "invalid WEBHOOK_URL: /metrics is served"),
+        ("WEBHOOK_URL", "bot.example.org/tg", "invalid WEBHOOK_URL: expected a URL"),
+        ("WEBHOOK_SECRET", "has spaces", "invalid WEBHOOK_SECRET: expected 1-256 characters of A-Z"),
+        ("WEBHOOK_SECRET", "x" * 257, "invalid WEBHOOK_SECRET: expected 1-256 characters of A-Z"),
+        ("WEBHOOK_LISTEN", "8080", "invalid WEBHOOK_LISTEN: expected host:port"),
+        ("METRICS_LISTEN", "0.0.0.0:99999", "invalid METRICS_LISTEN: expected host:port"),
     ],
 )
 def test_invalid_value_names_the_variable(
@@ -69,3 +81,26 @@ def test_token_is_redacted_from_log_records() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "POST https://api/bot%s/getMe", (token,), None)
     RedactToken(token).filter(record)
     assert token not in record.getMessage() and "<BOT_TOKEN>" in record.getMessage()
+
+
+def test_a_webhook_needs_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value) == "WEBHOOK_SECRET is required when WEBHOOK_URL is set"
+
+
+def test_webhook_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org:8443/telegram/updates")
+    monkeypatch.setenv("WEBHOOK_SECRET", "Ab_0-" * 10)
+    monkeypatch.setenv("METRICS_LISTEN", "[::1]:9100")
+    settings = load_settings(_env_file=None)
+    assert settings.webhook_path == "/telegram/updates"
+    assert settings.secret == "Ab_0-" * 10 and "Ab_0-" not in repr(settings)
+    assert settings.webhook_listen == "0.0.0.0:8080"
+    assert parse_listen(settings.webhook_listen) == ("0.0.0.0", 8080)
+    assert settings.metrics_listen is not None and parse_listen(settings.metrics_listen) == ("::1", 9100)
+    # http is for loopback only: tests and the emulator, or a proxy on the same host
+    assert load_settings(_env_file=None, webhook_url="http://127.0.0.1:8081/hook").webhook_path == "/hook"
+    assert load_settings(_env_file=None, webhook_url="https://bot.example.org").webhook_path == "/"
