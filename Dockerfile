@@ -19,6 +19,12 @@ WORKDIR /app
 COPY seeds ./seeds
 USER newsbot
 VOLUME ["/data"]
+# Webhook mode (WEBHOOK_URL set) serves updates, /healthz and /metrics here; long polling serves /healthz and
+# /metrics on METRICS_LISTEN when that is set (e.g. 0.0.0.0:8080).
+EXPOSE 8080
+# Asks the running bot's /healthz (database, migrations, updates arriving); healthy without a listen address,
+# where nothing serves it. The start period covers loading the NLP models and catching up on analysis.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-m", "bot", "healthcheck"]
 # `run`, not the bare `python -m bot`: without BOT_TOKEN the bare command opens the console chat, which seeds
 # the volume and exits 0, so a misconfigured container would look healthy. `run` refuses in one line, exit 2.
 CMD ["python", "-m", "bot", "run"]

@@ -1,15 +1,19 @@
-"""python -m bot [run|console|ingest PATH...]"""
+"""python -m bot [run|console|ingest PATH...|reindex|healthcheck]"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_listen
 from bot.logs import setup_logging
 from storage.database import DatabaseUnavailable
+
+HEALTHCHECK_TIMEOUT = 5.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -26,6 +30,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ingest = sub.add_parser("ingest", help="import files and folders, one line per article")
     ingest.add_argument("paths", nargs="+", type=Path)
     sub.add_parser("reindex", help="analyse every stored article again (entities, roles, quotes, events)")
+    sub.add_parser(
+        "healthcheck",
+        help="GET /healthz on WEBHOOK_LISTEN (webhook mode) or METRICS_LISTEN; exit 0 when healthy",
+    )
     return parser.parse_args(argv)
 
 
@@ -45,6 +53,26 @@ async def run(settings: Settings) -> int:
     finally:
         await app.close()
     return 0
+
+
+def healthcheck(settings: Settings) -> int:
+    """The image's HEALTHCHECK: the running bot's /healthz, one line out; 0 healthy, 1 not."""
+    listen = settings.webhook_listen if settings.webhook_url else settings.metrics_listen
+    if listen is None:
+        print("healthy: no WEBHOOK_URL or METRICS_LISTEN, nothing serves /healthz")
+        return 0
+    host, port = parse_listen(listen)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # a wildcard answers on loopback
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=HEALTHCHECK_TIMEOUT) as response:
+            print(f"healthy: {response.read().decode()}")
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(f"unhealthy: {exc.code} {exc.read().decode(errors='replace')}")
+    except (OSError, TimeoutError) as exc:
+        print(f"unhealthy: {url}: {getattr(exc, 'reason', exc)}")
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +95,8 @@ def _main(args: argparse.Namespace) -> int:
     # The console is a chat: routine INFO lines would interleave with the conversation.
     quiet = command == "console" and settings.log_level == "INFO"
     setup_logging("WARNING" if quiet else settings.log_level, settings.token)
+    if command == "healthcheck":
+        return healthcheck(settings)
     if command == "run":
         if not settings.token:
             print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import App
@@ -20,7 +22,8 @@ from bot.emulator import BotAPIEmulator
 from bot.metrics import POLL_STALE_SECONDS, Mode, UpdatesWatch, updates_check
 from bot.web import serve_polling
 from storage.database import migrations
-from tests.conftest import ADMIN, ADMIN_EN, READER, SEED, RunningBot, free_port, running_webhook_bot
+from tests.conftest import ADMIN, ADMIN_EN, READER, ROOT, SEED, RunningBot, free_port, running_webhook_bot
+from tests.test_cli import env_for
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -197,3 +200,62 @@ async def test_metrics_listen_is_off_by_default(emulator: BotAPIEmulator, tmp_pa
         bot_token=emulator.token, telegram_api_url=emulator.url, database_path=tmp_path / "db.sqlite3"
     )
     assert settings.metrics_listen is None and settings.webhook_url is None
+
+
+async def run_healthcheck(tmp_path: Path, **env: str) -> tuple[int, str]:
+    """`python -m bot healthcheck`, the image's HEALTHCHECK, as a separate process."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "healthcheck",
+        cwd=ROOT,
+        env=env_for(tmp_path, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert err == b"", err
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_the_healthcheck_command_asks_the_running_bot(emulator: BotAPIEmulator, tmp_path: Path) -> None:
+    async with polling_bot_with_ops(emulator, tmp_path / "news.sqlite3") as (bot, base):
+        listen = base.removeprefix("http://")
+        code, out = await run_healthcheck(tmp_path, METRICS_LISTEN=listen)
+        assert code == 0 and out.startswith('healthy: {"status": "ok"'), out
+        await bot.app.db.close()
+        try:
+            code, out = await run_healthcheck(tmp_path, METRICS_LISTEN=listen)
+        finally:
+            await bot.app.db.open()
+        assert code == 1 and out.startswith("unhealthy: 503 ") and '"database"' in out, out
+    code, out = await run_healthcheck(tmp_path, METRICS_LISTEN=listen)  # nothing listens any more
+    assert code == 1 and out.startswith("unhealthy: ")
+    code, out = await run_healthcheck(tmp_path)  # polling without METRICS_LISTEN: nothing to ask
+    assert code == 0 and out.startswith("healthy: no WEBHOOK_URL or METRICS_LISTEN")
+
+
+def test_the_image_exposes_the_webhook_port_and_checks_health() -> None:
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    assert "EXPOSE 8080" in lines
+    (check,) = [line for line in lines if line.startswith("HEALTHCHECK ")]
+    assert check.endswith('CMD ["python", "-m", "bot", "healthcheck"]')
+    assert load_settings(_env_file=None).webhook_listen.endswith(":8080")
+
+
+def test_compose_file_describes_postgres_two_webhook_bots_and_a_worker() -> None:
+    yaml = pytest.importorskip("yaml")  # PyYAML is not a dependency; the check runs where it is installed
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["postgres"]["image"] == "postgres:15"
+    assert "healthcheck" in services["postgres"]
+    for name in ("bot-1", "bot-2"):
+        env = services[name]["environment"]
+        assert env["WEBHOOK_URL"].startswith("https://") and env["WEBHOOK_SECRET"]
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "bot", "healthcheck"]
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["worker"]["command"] == ["python", "-m", "bot", "worker"]
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "needs #14's PostgreSQL support, not yet built" in text
