@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -13,7 +15,18 @@ import pytest
 
 from bot.emulator import BotAPIEmulator
 from bot.emulator.server import SECRET_HEADER
-from tests.conftest import ADMIN, READER, READER_EN, SEED, WEBHOOK_SECRET, RunningBot, running_webhook_bot
+from tests.conftest import (
+    ADMIN,
+    READER,
+    READER_EN,
+    ROOT,
+    SEED,
+    WEBHOOK_SECRET,
+    RunningBot,
+    free_port,
+    running_webhook_bot,
+)
+from tests.test_cli import env_for
 
 
 async def test_setwebhook_is_called_with_the_secret_and_polling_s_update_types(
@@ -135,3 +148,35 @@ async def test_shutdown_lets_an_update_in_progress_finish(emulator: BotAPIEmulat
         running.app.webhook.stop()  # the context then waits for the server and closes the App
     (reply,) = emulator.messages(ADMIN.id)[-1:]
     assert reply["text"].count("✅") == 30
+
+
+async def test_python_m_bot_run_serves_the_webhook_and_stops_on_sigterm(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """The real entry point in its own process: setWebhook, a /start answered, SIGTERM → exit 0."""
+    port = free_port()
+    env = env_for(
+        tmp_path,
+        BOT_TOKEN=emulator.token,
+        TELEGRAM_API_URL=emulator.url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+        WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+        ANALYSIS_WORKERS="1",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await emulator.wait_for(lambda: emulator.webhook is not None, timeout=120)
+        await emulator.send_text(READER, "/start")
+        (reply,) = await emulator.replies(READER.id, 1, timeout=60)
+        assert reply["text"].startswith("👋 Я храню новости")
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        assert "Traceback" not in err.decode(), err.decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
