@@ -80,6 +80,7 @@ CLUB_WORDS = frozenset(
         "warriors", "bulls", "heat", "nets", "raptors", "packers", "cowboys", "chiefs", "raiders", "steelers",
     ]
 )
+_THING_ENDINGS = CLUB_WORDS | PRODUCT_WORDS  # a run ending in one of these is a club or a product
 WORK_WORDS = frozenset(
     [
         "king", "show", "story", "wars", "trek", "things", "thrones", "man", "men", "woman", "women", "game",
@@ -240,7 +241,7 @@ def _sentence_initial(words: Sequence[Word], i: int) -> bool:
 
 
 def _a_thing(lowered: Sequence[str], given_names: frozenset[str]) -> bool:
-    return len(lowered) > 1 and lowered[-1] in CLUB_WORDS | PRODUCT_WORDS and lowered[0] not in given_names
+    return len(lowered) > 1 and lowered[-1] in _THING_ENDINGS and lowered[0] not in given_names
 
 
 def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
