@@ -227,7 +227,8 @@ def merge(batch: MergeInput) -> tuple[EventChange, ...]:
     for report, ids in zip(batch.reports, batch.candidates, strict=True):
         event = report.event
         stems = content_stems(event.text)
-        rarest = sorted(stems, key=lambda t: counts.get(t, 0) + len(fresh.get(t, ())))[:PROBED_STEMS]
+        # Ties by the stem itself: set order changes with Python's hash seed, and so did the grouping.
+        rarest = sorted(stems, key=lambda t: (counts.get(t, 0) + len(fresh.get(t, ())), t))[:PROBED_STEMS]
         near = {i: c for t in rarest for i, c in fresh.get(t, {}).items() if _overlap(event, c.best)}
         choices = [stored(i) for i in ids] + [c for i, c in near.items() if i not in ids]
         cluster = next((c for c in choices if same_event(event, c.best, c.members)), None)
