@@ -6,7 +6,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
     metrics_listen: str | None = None
+    # Private mode (#15): with ACCESS=private only admins and the users and chats they /allow reach the bot;
+    # a stranger is told once, then ignored.
+    access: Literal["open", "private"] = "open"
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -90,6 +93,15 @@ class Settings(BaseSettings):
             if bad:
                 raise ValueError(f"expected comma-separated numeric user ids, got {bad[0]!r}")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _access(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or "open"
+            if value not in ("open", "private"):
+                raise ValueError("expected open or private")
         return value
 
     @field_validator("default_timezone")

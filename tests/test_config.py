@@ -24,6 +24,7 @@ from tests.conftest import ROOT
         ("ADMIN_IDS", "12,abc", "invalid ADMIN_IDS: expected comma-separated numeric user ids, got 'abc'"),
         ("BOT_TOKEN", "not-a-token", "invalid BOT_TOKEN: expected the form 123456:ABC-DEF"),
         ("LOG_LEVEL", "loud", "invalid LOG_LEVEL"),
+        ("ACCESS", "closed", "invalid ACCESS: expected open or private"),
         ("TELEGRAM_API_URL", "api.telegram.org", "invalid TELEGRAM_API_URL"),
         ("WEBHOOK_URL", "http://bot.example.org/tg", "invalid WEBHOOK_URL: Telegram posts to https only"),
         (
@@ -104,3 +105,10 @@ def test_webhook_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     # http is for loopback only: tests and the emulator, or a proxy on the same host
     assert load_settings(_env_file=None, webhook_url="http://127.0.0.1:8081/hook").webhook_path == "/hook"
     assert load_settings(_env_file=None, webhook_url="https://bot.example.org").webhook_path == "/"
+
+
+def test_access_defaults_to_open_and_reads_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACCESS", raising=False)
+    assert load_settings().access == "open"
+    monkeypatch.setenv("ACCESS", " Private ")
+    assert load_settings().access == "private"
