@@ -28,6 +28,7 @@ from bot.fetch import Fetcher
 from bot.ingest.links import LinkService
 from bot.ingest.service import IngestService
 from bot.metrics import Metrics
+from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
 from bot.telegram.retry import RetryAfter
@@ -37,6 +38,7 @@ from bot.who.service import WhoService
 from bot.workers import WorkerPool
 from handlers import errors
 from handlers.fallback import ADMIN_COMMANDS
+from storage.access import AccessRepo
 from storage.articles import ArticleRepo
 from storage.database import Database
 from storage.entities import EntityRepo
@@ -206,11 +208,14 @@ class App:
             digests=self.digests,
             links=self.links,
             feeds=self.feeds,
+            access=AccessRepo(self.db),
+            subscriptions=self.digests.subscriptions,
             app=self,
         )
         dp.update.outer_middleware(self.inflight)
         dp.update.outer_middleware(self.metrics.updates)  # updates handled and their latency, by command
         SimpleI18nMiddleware(self.i18n).setup(dp)
+        AccessGate(AccessRepo(self.db)).setup(dp)  # ACCESS=private; after i18n: refusals in their language
         dp.include_routers(*handlers.create_routers())
         dp.include_router(errors.create_router())  # whatever a handler raises: logged once, user answered
         dp.startup.register(self._on_startup)

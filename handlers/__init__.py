@@ -2,12 +2,38 @@
 
 from aiogram import Router
 
-from handlers import admin, articles, common, fallback, feeds, ingest, links, subscriptions, timeline, who
+from handlers import (
+    access,
+    admin,
+    articles,
+    common,
+    fallback,
+    feeds,
+    ingest,
+    inline,
+    links,
+    subscriptions,
+    timeline,
+    who,
+)
 
 
 def create_routers() -> list[Router]:
     """Fresh routers for one Dispatcher (a router attaches to one parent only)."""
     # Admin routers filter on ADMIN_IDS; whatever they let through reaches the fallback's refusals.
     # feeds before ingest: an .opml document is a feed list, not articles; links after it.
-    routers = (common, articles, who, timeline, subscriptions, feeds, ingest, links, admin, fallback)
+    routers = (
+        common,
+        articles,
+        who,
+        timeline,
+        subscriptions,
+        feeds,
+        ingest,
+        links,
+        admin,
+        access,
+        inline,
+        fallback,
+    )
     return [m.create_router() for m in routers]

@@ -7,7 +7,18 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import replies
 
-ADMIN_COMMANDS = ("ingest", "stats", "reindex", "addfeed", "feeds", "delfeed", "resumefeed", "feedinterval")
+ADMIN_COMMANDS = (
+    "ingest",
+    "stats",
+    "reindex",
+    "addfeed",
+    "feeds",
+    "delfeed",
+    "resumefeed",
+    "feedinterval",
+    "allow",
+    "deny",
+)
 
 
 async def admin_command_refused(message: Message) -> None:

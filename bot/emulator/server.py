@@ -39,6 +39,7 @@ JSON_FIELDS = {
     "allowed_updates",
     "media",
     "results",
+    "button",
 }
 INT_FIELDS = {
     "chat_id",
@@ -58,6 +59,7 @@ BOOL_FIELDS = {
     "show_alert",
     "allow_paid_broadcast",
     "drop_pending_updates",
+    "is_personal",
     "disable_web_page_preview",
 }
 
@@ -147,7 +149,7 @@ class BotAPIEmulator:
             "username": bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
         self.faults = Faults()
         self.sent: list[dict[str, Any]] = []  # every message the bot sent, in order (edits update in place)
@@ -157,6 +159,9 @@ class BotAPIEmulator:
         self.chat_admins: dict[int, set[int]] = defaultdict(set)
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.answered: dict[str, dict[str, Any]] = {}  # callback query id -> its answerCallbackQuery params
+        self.inline_answers: dict[str, dict[str, Any]] = {}  # inline query id -> answerInlineQuery params
+        self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows: groups, channels, users by id
+        self._inline_ids = itertools.count(1)
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
@@ -308,6 +313,24 @@ class BotAPIEmulator:
         }
         await self._push("callback_query", query)
         return query
+
+    async def inline_query(self, user: TelegramUser, query: str, chat_type: str = "sender") -> str:
+        """A user typing "@bot query" in a chat; returns the query id (see inline_answer)."""
+        query_id = f"IQ{next(self._inline_ids)}"
+        await self._push(
+            "inline_query",
+            {"id": query_id, "from": user.as_dict(), "query": query, "offset": "", "chat_type": chat_type},
+        )
+        return query_id
+
+    async def inline_answer(self, query_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The bot's answerInlineQuery for a query, once it came."""
+        await self.wait_for(lambda: query_id in self.inline_answers, timeout)
+        return self.inline_answers[query_id]
+
+    def add_chat(self, chat: dict[str, Any]) -> None:
+        """A chat getChat can find, by id and, when it has one, by @username."""
+        self.chats[int(chat["id"])] = chat
 
     def buttons(self, message: dict[str, Any]) -> list[tuple[str, str]]:
         """(text, callback_data) of every inline button of a sent message."""
@@ -590,6 +613,47 @@ class BotAPIEmulator:
             )
         self.answered[query_id] = params
         return True
+
+    async def _m_answerinlinequery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id in self.inline_answers:
+            raise APIError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise APIError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise APIError(400, "Bad Request: RESULT_ID_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if "message_text" in content:  # parsed and measured as sendMessage would
+                plain, entities = self._render(content["message_text"], content.get("parse_mode"))
+                content["text"], content["entities"] = plain, entities
+        self.inline_answers[query_id] = params
+        return True
+
+    async def _m_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = params.get("chat_id")
+        if isinstance(key, str) and key.startswith("@"):
+            name = key[1:].lower()
+            found = next((c for c in self.chats.values() if str(c.get("username", "")).lower() == name), None)
+        else:
+            found = self.chats.get(int(key)) if key is not None and str(key).lstrip("-").isdigit() else None
+        if found is None:
+            raise APIError(400, "Bad Request: chat not found")
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return {"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts, **found}
 
     async def _m_deletemessage(self, params: dict[str, Any]) -> bool:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])

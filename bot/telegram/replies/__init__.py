@@ -1,5 +1,5 @@
 """What the bot says, one module per feature: data in, translated and escaped Telegram HTML out."""
 
-from bot.telegram.replies import common, digest, feeds, timeline, who
+from bot.telegram.replies import access, common, digest, feeds, inline, timeline, who
 
-__all__ = ["common", "digest", "feeds", "timeline", "who"]
+__all__ = ["access", "common", "digest", "feeds", "inline", "timeline", "who"]
