@@ -33,6 +33,8 @@ async def test_help_shows_admin_commands_to_admins_only(bot: RunningBot) -> None
     (admin,) = await bot.ask(ADMIN_EN, "/help")
     assert "/search words" in reader["text"] and "/ingest" not in reader["text"]
     assert "/ingest" in admin["text"] and "/stats" in admin["text"]
+    assert "/allow" in admin["text"] and "/allow" not in reader["text"]
+    assert "my @name and words" in reader["text"]  # inline mode
 
 
 async def test_commands_are_registered_in_both_languages(bot: RunningBot, emulator: BotAPIEmulator) -> None:

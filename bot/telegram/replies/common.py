@@ -73,6 +73,7 @@ def help_text(is_admin: bool) -> str:
             "e.g. <code>/subscribe 08:30 Europe/Berlin Лукашенко, переговоры, -спорт</code>"
         ),
         _("/settings — time, zone, topics, pause; /digest — the digest now; /unsubscribe — stop it"),
+        _("In any chat: my @name and words — search results to send there"),
         _("/help — this list"),
     ]
     if is_admin:
@@ -89,6 +90,7 @@ def help_text(is_admin: bool) -> str:
             _("/delfeed, /resumefeed <i>number</i>; /feedinterval <i>number</i> <i>minutes</i>"),
             _("/stats — what the archive holds"),
             _("/reindex — analyse the whole archive again"),
+            _("/allow, /deny <i>user id or @chat</i> — who may use the bot when ACCESS=private"),
         ]
     return "\n".join(lines)
 
