@@ -21,6 +21,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from bot.feeds import telegram
 from bot.fetch import FetchError, FetchErrorKind
 from bot.ingest.webpage import parse_datetime
 
@@ -255,11 +256,37 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     )
 
 
+def _telegram_feed(body: bytes, url: str) -> ParsedFeed:
+    try:
+        preview = telegram.parse_preview(body, url)
+    except ValueError as exc:
+        raise NotAFeed(str(exc)) from None
+    items = tuple(
+        FeedItem(
+            guid=post.url,
+            url=post.url,
+            title=post.title,
+            text=post.text,
+            published_at=post.published_at,
+            is_teaser=False,  # the post is the whole article
+        )
+        for post in preview.posts
+    )
+    site = f"https://t.me/{preview.name}" if preview.name else None
+    return ParsedFeed(title=preview.title, format="telegram", site_url=site, items=items)
+
+
 def parse_feed(body: bytes, url: str, content_type: str | None = None, zone: str = "UTC") -> ParsedFeed:
     """Parse a fetched feed; raises NotAFeed for HTML pages, empty bodies and unrecoverable documents.
-    ``zone``: where dates written without a zone are local time (the bot's DEFAULT_TIMEZONE)."""
+    A public Telegram channel's web preview (t.me/s/<name>) is a feed of its posts; a link to the channel
+    itself advertises that preview. ``zone``: where dates written without a zone are local time (the bot's
+    DEFAULT_TIMEZONE)."""
     if not body.strip():
         raise NotAFeed(f"{url}: empty document")
+    if telegram.is_preview(url) or telegram.PREVIEW_MARK in body[:200_000]:
+        return _telegram_feed(body, url)
+    if (name := telegram.channel_name(url)) is not None:
+        raise NotAFeed(f"{url}: a Telegram channel's page", (telegram.preview_url(name),))
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" or (content_type or "").endswith("json"):
         return _parse_json_feed(body, url)
     return _parse_xml_feed(body, url, content_type, zone)
