@@ -12,6 +12,7 @@ from handlers import (
     ingest,
     inline,
     links,
+    membership,
     subscriptions,
     timeline,
     who,
@@ -34,6 +35,7 @@ def create_routers() -> list[Router]:
         admin,
         access,
         inline,
+        membership,
         fallback,
     )
     return [m.create_router() for m in routers]

@@ -64,6 +64,20 @@ BOOL_FIELDS = {
 }
 
 
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
+)
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -327,6 +341,29 @@ class BotAPIEmulator:
         """The bot's answerInlineQuery for a query, once it came."""
         await self.wait_for(lambda: query_id in self.inline_answers, timeout)
         return self.inline_answers[query_id]
+
+    def bot_member(self, status: str, **rights: bool) -> dict[str, Any]:
+        """The bot as a ChatMember: member, left, kicked, administrator (rights: can_post_messages…)."""
+        member: dict[str, Any] = {"user": self.bot_user, "status": status}
+        if status == "kicked":
+            member["until_date"] = 0
+        if status == "administrator":
+            member.update(dict.fromkeys(ADMIN_RIGHTS, False), can_be_edited=False, is_anonymous=False)
+            member.update(rights)
+        return member
+
+    async def membership_change(
+        self, chat: dict[str, Any], by: TelegramUser, old: dict[str, Any], new: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A my_chat_member update: someone added, removed, promoted or demoted the bot in a chat."""
+        payload = {
+            "chat": chat,
+            "from": by.as_dict(),
+            "date": int(time.time()),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        return await self._push("my_chat_member", payload)
 
     def add_chat(self, chat: dict[str, Any]) -> None:
         """A chat getChat can find, by id and, when it has one, by @username."""
