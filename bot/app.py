@@ -40,6 +40,7 @@ from handlers import errors
 from handlers.fallback import ADMIN_COMMANDS
 from storage.access import AccessRepo
 from storage.articles import ArticleRepo
+from storage.channels import ChannelRepo
 from storage.database import Database
 from storage.entities import EntityRepo
 from storage.events import EventRepo
@@ -209,6 +210,7 @@ class App:
             links=self.links,
             feeds=self.feeds,
             access=AccessRepo(self.db),
+            channels=ChannelRepo(self.db),
             subscriptions=self.digests.subscriptions,
             app=self,
         )

@@ -18,6 +18,9 @@ ADMIN_COMMANDS = (
     "feedinterval",
     "allow",
     "deny",
+    "addchannel",
+    "delchannel",
+    "channels",
 )
 
 

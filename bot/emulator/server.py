@@ -342,6 +342,33 @@ class BotAPIEmulator:
         await self.wait_for(lambda: query_id in self.inline_answers, timeout)
         return self.inline_answers[query_id]
 
+    async def post_in_channel(
+        self,
+        chat: dict[str, Any],
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        photo: bool = False,
+        edit_of: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A post published in a channel (channel_post), or an edit of one (edited_channel_post)."""
+        message: dict[str, Any] = {
+            "message_id": edit_of["message_id"] if edit_of else self._next_message_id(chat["id"]),
+            "date": edit_of["date"] if edit_of else int(time.time()),
+            "chat": chat,
+            "sender_chat": chat,
+        }
+        if edit_of is not None:
+            message["edit_date"] = int(time.time())
+        if text is not None:
+            message["text"] = text
+        if photo:
+            message["photo"] = [{"file_id": "PHOTO", "file_unique_id": "UPHOTO", "width": 90, "height": 60}]
+        if caption is not None:
+            message["caption"] = caption
+        await self._push("edited_channel_post" if edit_of else "channel_post", message)
+        return message
+
     def bot_member(self, status: str, **rights: bool) -> dict[str, Any]:
         """The bot as a ChatMember: member, left, kicked, administrator (rights: can_post_messages…)."""
         member: dict[str, Any] = {"user": self.bot_user, "status": status}
