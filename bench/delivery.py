@@ -39,6 +39,7 @@ from bot.digest.service import DigestService
 from bot.emulator.server import BotAPIEmulator, FloodLimits
 from bot.ingest.documents import parse_message_text
 from bot.telegram.i18n import create_i18n
+from bot.telegram.replies.digest import renderer
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database
@@ -145,7 +146,7 @@ async def run(chats: int, paid: bool, url: str, database: Path) -> dict[str, Any
         deliveries=DeliveryRepo(db),
         stories=StoryRepo(db),
         workers=workers,
-        i18n=create_i18n(),
+        render=renderer(create_i18n()),
         scheduler=AsyncIOScheduler(timezone=UTC),
     )
     session = AiohttpSession(api=TelegramAPIServer.from_base(url))

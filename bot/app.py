@@ -31,6 +31,7 @@ from bot.metrics import Metrics
 from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
+from bot.telegram.replies.digest import renderer as digest_renderer
 from bot.telegram.retry import RetryAfter
 from bot.timeline.service import TimelineService
 from bot.web import WebhookServer
@@ -151,7 +152,7 @@ class App:
             deliveries=DeliveryRepo(db),
             stories=StoryRepo(db),
             workers=workers,
-            i18n=i18n,
+            render=digest_renderer(i18n),
             scheduler=scheduler,
             people=entities.people_in,
         )

@@ -128,6 +128,18 @@ class ComposedDigest:
         return not self.entries
 
 
+@dataclass(frozen=True)
+class DigestContent:
+    """What one chat's digest says, for the Telegram layer to render (bot/telegram/replies/digest.py)."""
+
+    composed: ComposedDigest
+    until: datetime  # the digest's date
+    timezone: str  # the chat's IANA zone
+    language: str  # the chat's language
+    phrases: tuple[str, ...] = ()  # the chat's topics as written
+    excluded: tuple[str, ...] = ()  # the words it excludes
+
+
 class Composer:
     """Composes digests from one catalog; summaries for chats new to a story are computed once."""
 

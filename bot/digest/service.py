@@ -14,23 +14,28 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
 from bot.digest import store
-from bot.digest.compose import Catalog, Composer, DigestRequest, build_catalog, parse_topics
+from bot.digest.compose import (
+    Catalog,
+    Composer,
+    DigestContent,
+    DigestRequest,
+    Topics,
+    build_catalog,
+    parse_topics,
+)
 from bot.digest.inputs import story_inputs
 from bot.digest.scheduling import DigestScheduler, job_id, period_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
-from bot.telegram import replies
 from bot.workers import WorkerPool
 from storage.articles import Article
 from storage.stories import ArticleText, StoryRepo
@@ -60,12 +65,28 @@ FINISHED_MEMORY = 24 * 3600.0
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
+# A digest as the messages Telegram will be sent (bot/telegram/replies/digest.py's `renderer`): the service
+# records them with the delivery before the first is sent, so a resend after a crash sends the same text.
+DigestRenderer = Callable[[DigestContent], list[str]]
 
 
 class OnDemand(StrEnum):
     SENT = "sent"
     EMPTY = "empty"
     FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """One chat's digest before it is composed: its period, its topics and the stories they chose (whose
+    sentences already sent to the chat are read for all the chats of a batch at once)."""
+
+    subscription: Subscription
+    since: datetime
+    topics: Topics
+    phrases: tuple[str, ...]  # the topics as written, shown under the digest's header
+    excluded: tuple[str, ...]
+    story_ids: frozenset[int]
 
 
 class DigestService:
@@ -77,7 +98,7 @@ class DigestService:
         deliveries: DeliveryRepo,
         stories: StoryRepo,
         workers: WorkerPool,
-        i18n: I18n,
+        render: DigestRenderer,
         scheduler: AsyncIOScheduler,
         people: PeopleSource | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -87,7 +108,7 @@ class DigestService:
         self.deliveries = deliveries
         self.stories = stories
         self.workers = workers
-        self.i18n = i18n
+        self.render = render
         self.people = people
         self.clock = clock
         self.scheduler = DigestScheduler(subscriptions, self.run_slot, scheduler, clock=clock)
@@ -221,28 +242,30 @@ class DigestService:
     async def _compose(
         self, composer: Composer, subscriptions: Sequence[Subscription], period: str, until: datetime
     ) -> list[DeliveryDraft]:
-        """The digests of several subscriptions for a period (an empty one has no parts)."""
-        plans = []
-        for subscription in subscriptions:
-            since = self._since(subscription, until)
-            topics, phrases, excluded = parse_topics(subscription.topics)
-            chosen, _ = composer.select(since, topics)
-            plans.append((subscription, since, topics, phrases, excluded, chosen))
-        story_ids = {c.story_id for *_, chosen in plans for c in chosen}
+        """The digests of several subscriptions for a period, rendered (an empty one has no parts)."""
+        plans = [self._plan(composer, subscription, until) for subscription in subscriptions]
+        story_ids = set().union(*(plan.story_ids for plan in plans))
         already = await self.deliveries.sent_sentences([s.id for s in subscriptions], story_ids)
         drafts = []
-        for subscription, since, topics, phrases, excluded, _ in plans:
+        for plan in plans:
+            subscription = plan.subscription
             composed = composer.compose(
-                DigestRequest(subscription.id, since, topics, already.get(subscription.id, {}))
+                DigestRequest(subscription.id, plan.since, plan.topics, already.get(subscription.id, {}))
             )
-            parts: list[str] = []
-            if not composed.empty:
-                with self.i18n.context(), self.i18n.use_locale(subscription.language):
-                    shown = ", ".join(phrases + tuple(f"−{w}" for w in excluded))
-                    parts = replies.digest.digest(composed, until, ZoneInfo(subscription.timezone), shown)
+            content = DigestContent(
+                composed, until, subscription.timezone, subscription.language, plan.phrases, plan.excluded
+            )
+            parts = [] if composed.empty else self.render(content)
             sentences = tuple(SentSentence(e.story_id, s) for e in composed.entries for s in e.digest.summary)
-            drafts.append(DeliveryDraft(subscription.id, period, since, until, tuple(parts), sentences))
+            drafts.append(DeliveryDraft(subscription.id, period, plan.since, until, tuple(parts), sentences))
         return drafts
+
+    def _plan(self, composer: Composer, subscription: Subscription, until: datetime) -> DigestPlan:
+        since = self._since(subscription, until)
+        topics, phrases, excluded = parse_topics(subscription.topics)
+        chosen, _ = composer.select(since, topics)
+        story_ids = frozenset(c.story_id for c in chosen)
+        return DigestPlan(subscription, since, topics, phrases, excluded, story_ids)
 
     def _parcel(self, delivery: Delivery, subscription: Subscription, thread_id: int | None = None) -> Parcel:
         return Parcel(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
-from bot.digest.compose import ComposedDigest, DigestEntry
+from bot.digest.compose import ComposedDigest, DigestContent, DigestEntry
 from bot.telegram.text import esc, split_html
 from storage.subscriptions import Subscription
 
@@ -78,6 +79,18 @@ def digest(composed: ComposedDigest, now: datetime, tz: ZoneInfo, topics: str = 
             ).format(n=composed.more)
         )
     return split_html("\n\n".join(blocks))
+
+
+def renderer(i18n: I18n) -> Callable[[DigestContent], list[str]]:
+    """The digest service's renderer: each chat's digest in that chat's language and time zone, with its
+    topics shown under the header."""
+
+    def render(content: DigestContent) -> list[str]:
+        with i18n.context(), i18n.use_locale(content.language):
+            shown = ", ".join(content.phrases + tuple(f"−{w}" for w in content.excluded))
+            return digest(content.composed, content.until, ZoneInfo(content.timezone), shown)
+
+    return render
 
 
 def nothing_new(since: datetime | None, tz: ZoneInfo) -> str:
