@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Private mode (#15): with ACCESS=private only admins and the users and chats they /allow reach the bot;
     # a stranger is told once, then ignored.
     access: Literal["open", "private"] = "open"
+    # Optional LLM summaries (#13): an OpenAI-compatible chat-completions endpoint (a local Ollama or vLLM
+    # server) and its model; unset, digests use the offline extractive summariser.
+    summary_llm_url: str | None = None
+    summary_llm_model: str | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -167,10 +171,29 @@ class Settings(BaseSettings):
             parse_listen(value)
         return value
 
+    @field_validator("summary_llm_url", "summary_llm_model", mode="before")
+    @classmethod
+    def _summary_llm(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        if info.field_name == "summary_llm_url":
+            try:
+                url = URL(value)
+            except ValueError:
+                url = None
+            if url is None or url.scheme not in ("http", "https") or not url.host:
+                raise ValueError("expected an http(s) URL such as http://127.0.0.1:11434/v1/chat/completions")
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        if self.summary_llm_url and not self.summary_llm_model:
+            raise ValueError("SUMMARY_LLM_MODEL is required when SUMMARY_LLM_URL is set")
         return self
 
     @field_validator("log_level")

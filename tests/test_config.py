@@ -38,6 +38,12 @@ from tests.conftest import ROOT
         ("WEBHOOK_SECRET", "x" * 257, "invalid WEBHOOK_SECRET: expected 1-256 characters of A-Z"),
         ("WEBHOOK_LISTEN", "8080", "invalid WEBHOOK_LISTEN: expected host:port"),
         ("METRICS_LISTEN", "0.0.0.0:99999", "invalid METRICS_LISTEN: expected host:port"),
+        (
+            "SUMMARY_LLM_URL",
+            "localhost:11434/v1/chat/completions",
+            "invalid SUMMARY_LLM_URL: expected an http(s)",
+        ),
+        ("SUMMARY_LLM_URL", "ftp://llm.example.org/v1", "invalid SUMMARY_LLM_URL: expected an http(s)"),
     ],
 )
 def test_invalid_value_names_the_variable(
@@ -112,3 +118,18 @@ def test_access_defaults_to_open_and_reads_any_case(monkeypatch: pytest.MonkeyPa
     assert load_settings().access == "open"
     monkeypatch.setenv("ACCESS", " Private ")
     assert load_settings().access == "private"
+
+
+def test_llm_summaries_are_optional_and_need_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUMMARY_LLM_URL", raising=False)
+    monkeypatch.delenv("SUMMARY_LLM_MODEL", raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.summary_llm_url is None and settings.summary_llm_model is None
+    monkeypatch.setenv("SUMMARY_LLM_URL", " http://127.0.0.1:11434/v1/chat/completions ")
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value) == "SUMMARY_LLM_MODEL is required when SUMMARY_LLM_URL is set"
+    monkeypatch.setenv("SUMMARY_LLM_MODEL", "qwen2.5:3b")
+    settings = load_settings(_env_file=None)
+    assert settings.summary_llm_url == "http://127.0.0.1:11434/v1/chat/completions"
+    assert settings.summary_llm_model == "qwen2.5:3b"
