@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -21,16 +19,15 @@ from bot.config import Settings
 from bot.digest.compose import MAX_TOPICS, parse_topics
 from bot.digest.scheduling import parse_clock
 from bot.digest.service import DigestService, OnDemand
+from bot.digest.subscribe import BadArgument, parse_subscribe, resolve_timezone
 from bot.telegram import replies
+from bot.telegram.filters import IsGroupAdmin
 from bot.telegram.text import answer_long
 from storage.subscriptions import Subscription
 
 TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Minsk", "Asia/Yekaterinburg", "Europe/Berlin", "UTC")
-MAX_TOPICS_LENGTH = 500
-_TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
 _BUTTON_TIME = re.compile(r"[0-9]{4}")  # ASCII: parse_clock's isdigit() passes "²", which int() refuses
-_ZONE_LIKE = re.compile(r"^(?:[A-Za-z][\w+-]*(?:/[\w+-]+)+|UTC|GMT)$", re.IGNORECASE)
 
 
 class SettingsAction(CallbackData, prefix="digest"):
@@ -53,61 +50,6 @@ class SettingsAction(CallbackData, prefix="digest"):
         return self
 
 
-@dataclass(frozen=True)
-class SubscribeArgs:
-    """What /subscribe changes; None keeps the current (or default) value."""
-
-    send_at: str | None = None
-    timezone: str | None = None
-    topics: str | None = None
-
-
-class BadArgument(ValueError):
-    def __init__(self, kind: str, value: str) -> None:
-        super().__init__(f"{kind}: {value}")
-        self.kind = kind
-        self.value = value
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def resolve_timezone(value: str) -> str | None:
-    """The IANA name for what the user wrote, letter case aside; None for an unknown zone."""
-    name = _zones().get(value.strip().lower())
-    if name is None:
-        return None
-    ZoneInfo(name)
-    return name
-
-
-def parse_subscribe(args: str) -> SubscribeArgs:
-    """ "08:30 Europe/Berlin Лукашенко, переговоры, -спорт": time and zone first, topics after."""
-    rest = args.strip()
-    send_at = timezone = None
-    while rest:
-        token, _, tail = rest.partition(" ")
-        if send_at is None and _TIME_LIKE.match(token):
-            clock = parse_clock(token.replace(".", ":"))
-            if clock is None:
-                raise BadArgument("time", token)
-            send_at = clock.strftime("%H:%M")
-        elif timezone is None and _ZONE_LIKE.match(token):
-            timezone = resolve_timezone(token)
-            if timezone is None:
-                raise BadArgument("timezone", token)
-        else:
-            break
-        rest = tail.strip()
-    if rest:
-        _, phrases, excluded = parse_topics(rest)
-        if len(phrases) + len(excluded) > MAX_TOPICS or len(rest) > MAX_TOPICS_LENGTH:
-            raise BadArgument("topics", rest)
-    return SubscribeArgs(send_at, timezone, rest or None)
-
-
 def _button_clock(value: str) -> dt.time | None:
     """A time button's "HHMM"; None unless four ASCII digits that make a time of day."""
     return parse_clock(f"{value[:2]}:{value[2:]}") if _BUTTON_TIME.fullmatch(value) else None
@@ -115,19 +57,6 @@ def _button_clock(value: str) -> dt.time | None:
 
 def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
-
-
-async def _may_change(message: Message, user_id: int | None, bot: Bot) -> bool:
-    """In private chats anyone; in groups only the admins (an anonymous admin writes as the group)."""
-    chat = message.chat
-    if chat.type == "private":
-        return True
-    if message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True
-    if user_id is None:
-        return False
-    member = await bot.get_chat_member(chat.id, user_id)
-    return member.status in ("creator", "administrator")
 
 
 def _keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
@@ -158,12 +87,9 @@ def _settings_text(subscription: Subscription, digests: DigestService) -> str:
 
 
 async def subscribe(
-    message: Message, command: CommandObject, bot: Bot, digests: DigestService, settings: Settings
+    message: Message, command: CommandObject, digests: DigestService, settings: Settings
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
-    if not await _may_change(message, user_id, bot):
-        await message.answer(replies.digest.group_admins_only())
-        return
     try:
         args = parse_subscribe(command.args or "")
     except BadArgument as exc:
@@ -193,10 +119,7 @@ async def subscribe(
     await message.answer(replies.digest.subscribed(subscription, phrases, excluded))
 
 
-async def unsubscribe(message: Message, bot: Bot, digests: DigestService) -> None:
-    if not await _may_change(message, message.from_user.id if message.from_user else None, bot):
-        await message.answer(replies.digest.group_admins_only())
-        return
+async def unsubscribe(message: Message, digests: DigestService) -> None:
     current = await digests.subscriptions.of_chat(message.chat.id)
     if current is None or not current.active:
         await message.answer(replies.digest.not_subscribed())
@@ -214,18 +137,11 @@ async def show_settings(message: Message, digests: DigestService) -> None:
     await message.answer(_settings_text(current, digests), reply_markup=_keyboard(current))
 
 
-async def change_setting(
-    query: CallbackQuery, callback_data: SettingsAction, bot: Bot, digests: DigestService
-) -> None:
+async def change_setting(query: CallbackQuery, callback_data: SettingsAction, digests: DigestService) -> None:
     message = query.message
     if not isinstance(message, Message):
         await query.answer()
         return
-    if message.chat.type != "private":
-        member = await bot.get_chat_member(message.chat.id, query.from_user.id)
-        if member.status not in ("creator", "administrator"):
-            await query.answer(replies.digest.group_admins_only(), show_alert=True)
-            return
     current = await digests.subscriptions.of_chat(message.chat.id)
     if current is None or not current.active:
         await query.answer()
@@ -258,6 +174,19 @@ async def change_setting(
         await message.edit_text(_settings_text(updated, digests), reply_markup=_keyboard(updated))
 
 
+async def group_admins_only(message: Message) -> None:
+    """/subscribe or /unsubscribe in a group from someone who is not its admin."""
+    await message.answer(replies.digest.group_admins_only())
+
+
+async def setting_refused(query: CallbackQuery) -> None:
+    """A settings button pressed in a group by someone who is not its admin."""
+    if not isinstance(query.message, Message):  # as change_setting answers it for an admin
+        await query.answer()
+        return
+    await query.answer(replies.digest.group_admins_only(), show_alert=True)
+
+
 async def digest_now(message: Message, digests: DigestService) -> None:
     outcome, since = await digests.digest_now(
         chat_id=message.chat.id,
@@ -278,9 +207,12 @@ async def digest_now(message: Message, digests: DigestService) -> None:
 def create_router() -> Router:
     router = Router(name="subscriptions")
     router.message.filter(F.chat.type.in_({"private", "group", "supergroup"}))
-    router.message.register(subscribe, Command("subscribe"))
-    router.message.register(unsubscribe, Command("unsubscribe"))
+    # Only a chat's admins change its digest (IsGroupAdmin); the others are told so, never ignored.
+    router.message.register(subscribe, Command("subscribe"), IsGroupAdmin())
+    router.message.register(unsubscribe, Command("unsubscribe"), IsGroupAdmin())
+    router.message.register(group_admins_only, Command("subscribe", "unsubscribe"))
     router.message.register(show_settings, Command("settings"))
     router.message.register(digest_now, Command("digest"))
-    router.callback_query.register(change_setting, SettingsAction.filter())
+    router.callback_query.register(change_setting, SettingsAction.filter(), IsGroupAdmin())
+    router.callback_query.register(setting_refused, SettingsAction.filter())
     return router

@@ -14,11 +14,11 @@ from bot.digest.compose import (
     build_catalog,
     parse_topics,
 )
+from bot.digest.subscribe import BadArgument, parse_subscribe
 from bot.digest.summary import StoryArticle
 from bot.emulator.tg_html import parse_html, utf16_len
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
-from handlers.subscriptions import BadArgument, parse_subscribe
 
 NOON = datetime(2025, 11, 26, 12, 0, tzinfo=UTC)
 TALKS = (

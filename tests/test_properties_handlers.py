@@ -15,17 +15,10 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.digest.subscribe import MAX_TOPICS_LENGTH, BadArgument, SubscribeArgs, parse_subscribe
 from bot.telegram.numbers import SQLITE_MAX_INTEGER, fits_sqlite, parse_number
 from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, WORDS
-from handlers.subscriptions import (
-    MAX_TOPICS_LENGTH,
-    TIMES,
-    ZONES,
-    BadArgument,
-    SettingsAction,
-    SubscribeArgs,
-    parse_subscribe,
-)
+from handlers.subscriptions import TIMES, ZONES, SettingsAction
 from handlers.timeline import TimelineTurn
 from handlers.who import WhoPick
 
