@@ -106,7 +106,7 @@ class Pacer:
         self._paused_until = 0.0
         self._pauses = 0
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
         self._due = max(self._due, self._paused_until - self.interval)
         self._pauses += 1
@@ -121,6 +121,50 @@ class Pacer:
                 await asyncio.sleep(due - now)
             if self._pauses == pauses or time.monotonic() >= self._paused_until:
                 return  # no flood wait began while this send waited for its slot
+
+
+class SlotBook(Protocol):
+    """Where slots are handed out when several instances share the token (storage.budget.SendBudgetRepo)."""
+
+    async def reserve(self, lane: str, interval: float, earliest: float) -> float: ...
+
+    async def hold(self, lane: str, until: float) -> None: ...
+
+
+class SharedPacer:
+    """The Pacer's contract over a budget every instance of the bot shares (SEND_BUDGET=database): each
+    send reserves its slot in the database, so two instances sending at once stay within the token's rate
+    together, and a flood wait seen by one holds them all.
+
+    A lane may also take its slots from a smaller lane of its own first (instant alerts: half the rate),
+    so that the sends of the other lanes always keep the rest. Slots are wall-clock seconds: instances on
+    several machines need synchronised clocks (NTP), as any distributed rate limit does.
+    """
+
+    def __init__(self, book: SlotBook, rate: float, *, share: tuple[str, float] | None = None) -> None:
+        self.book = book
+        self.interval = 1.0 / (rate * PACE_MARGIN)
+        self.catch_up = self.interval / 4 if self.interval > 0.01 else 0.025
+        self.share = share  # (lane, fraction of the rate) reserved first
+        self._sharing = asyncio.Lock()
+
+    async def turn(self) -> None:
+        now = time.time()
+        if self.share is None:
+            due = await self.book.reserve("all", self.interval, now - self.catch_up)
+        else:
+            lane, fraction = self.share
+            async with self._sharing:  # this instance's sends of the lane reserve one after another
+                own = await self.book.reserve(lane, self.interval / fraction, now - self.catch_up)
+                due = await self.book.reserve("all", self.interval, max(now, own) - self.catch_up)
+                if due > own:  # other lanes kept it waiting: its share counts from when it really goes
+                    await self.book.hold(lane, due)
+        wait = due - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def pause(self, seconds: float) -> None:
+        await self.book.hold("all", time.time() + seconds)
 
 
 class ChatSpacing:
@@ -158,11 +202,17 @@ class Broadcaster:
         paid: bool = False,
         paid_rate: float = 1000.0,
         backoff_base: float = BACKOFF_BASE,
+        book: SlotBook | None = None,
+        share: tuple[str, float] | None = None,
     ) -> None:
+        """`book`: reserve send slots there, shared with every instance of the bot (else in this process);
+        `share`: a lane of its own and its fraction of the rate, taken first (see SharedPacer)."""
         self.bot = bot
         self.paid = paid
         self.rate = paid_rate if paid else rate
-        self.pacer = Pacer(self.rate)
+        self.pacer: Pacer | SharedPacer = (
+            Pacer(self.rate) if book is None else SharedPacer(book, self.rate, share=share)
+        )
         self.spacing = ChatSpacing()
         self.backoff_base = backoff_base
         self.report = BroadcastReport()  # running totals since start
@@ -208,7 +258,7 @@ class Broadcaster:
             try:
                 message_id = await self._send_one(chat_id, parcel.parts[index], thread_id)
             except TelegramRetryAfter as exc:
-                self.pacer.pause(exc.retry_after)
+                await self.pacer.pause(exc.retry_after)
                 for r in reports:
                     r.flood_waits += 1
                 floods += 1
