@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_API_URL
     database_path: Path = Path("data/newsbot.sqlite3")
+    # sqlite:///path (the default: DATABASE_PATH) or postgresql://user@host:port/database (asyncpg).
+    database_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
@@ -195,6 +197,41 @@ class Settings(BaseSettings):
         if self.summary_llm_url and not self.summary_llm_model:
             raise ValueError("SUMMARY_LLM_MODEL is required when SUMMARY_LLM_URL is set")
         return self
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        scheme = value.partition("://")[0].lower()
+        if scheme == "sqlite":
+            if not value.startswith("sqlite:///") or len(value) == len("sqlite:///"):
+                raise ValueError("expected sqlite:///path/to/file.sqlite3 (three slashes, then the path)")
+            return value
+        if scheme in ("postgresql", "postgres"):
+            try:
+                url = URL(value)
+            except ValueError:
+                url = None
+            if url is None or not url.host or url.path in ("", "/"):
+                raise ValueError("expected postgresql://user@host:5432/database")
+            return value
+        raise ValueError("expected sqlite:///path or postgresql://user@host:5432/database")
+
+    @model_validator(mode="after")
+    def _database_path_from_url(self) -> Settings:
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.database_path}"
+        elif self.database_url.startswith("sqlite:///"):
+            self.database_path = Path(self.database_url.removeprefix("sqlite:///"))
+        return self
+
+    @property
+    def database_engine(self) -> Literal["sqlite", "postgresql"]:
+        return "postgresql" if self.database_url and not self.database_url.startswith("sqlite:") else "sqlite"
 
     @field_validator("log_level")
     @classmethod
