@@ -32,6 +32,7 @@ from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
 from bot.telegram.replies.digest import renderer as digest_renderer
+from bot.telegram.replies.feeds import paused_notice as feed_paused_notice
 from bot.telegram.retry import RetryAfter
 from bot.timeline.service import TimelineService
 from bot.web import WebhookServer
@@ -162,7 +163,7 @@ class App:
             FeedRepo(db, pause_after=settings.feed_pause_after),
             fetcher,
             ingest,
-            i18n,
+            feed_paused_notice(i18n),
             settings.admin_ids,
             run=workers.run_interactive,
             default_minutes=settings.feed_poll_minutes,

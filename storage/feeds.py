@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 import aiosqlite
 
@@ -14,6 +15,27 @@ from storage.database import Database
 DEFAULT_INTERVAL_MINUTES = 15
 PAUSE_AFTER_FAILURES = 10
 MAX_BACKOFF = timedelta(hours=24)
+
+
+class FeedErrorKind(StrEnum):
+    """Why a feed's last poll failed, kept in feeds.error_kind. A fetch failure has the value of its
+    bot.fetch.FetchErrorKind (a test keeps the two in step); INTERNAL is our own fault (a parser or storage
+    bug). The admins read the kind; last_error keeps the detail for logs."""
+
+    INVALID_URL = "invalid_url"
+    UNSUPPORTED_SCHEME = "unsupported_scheme"
+    PRIVATE_ADDRESS = "private_address"
+    DNS_FAILURE = "dns_failure"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    NOT_FOUND = "not_found"
+    HTTP_ERROR = "http_error"
+    TOO_LARGE = "too_large"
+    NOT_HTML = "not_html"
+    NO_ARTICLE_TEXT = "no_article_text"
+    NOT_A_FEED = "not_a_feed"
+    INTERNAL = "internal"
 
 
 @dataclass(frozen=True)
@@ -30,7 +52,8 @@ class Feed:
     last_polled_at: datetime | None
     last_success_at: datetime | None
     consecutive_failures: int
-    last_error: str | None
+    last_error: str | None  # the last failure's detail, for logs; None after a success
+    error_kind: FeedErrorKind | None  # the last failure's kind, for admins; None after a success
     paused_at: datetime | None
     items_total: int
 
@@ -64,6 +87,7 @@ def _feed(row: aiosqlite.Row) -> Feed:
         last_success_at=_moment(row["last_success_at"]),
         consecutive_failures=row["consecutive_failures"],
         last_error=row["last_error"],
+        error_kind=FeedErrorKind(row["error_kind"]) if row["error_kind"] else None,
         paused_at=_moment(row["paused_at"]),
         items_total=row["items_total"],
     )
@@ -172,13 +196,19 @@ class FeedRepo:
             await conn.execute(
                 "UPDATE feeds SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
                 " last_polled_at = ?, last_success_at = ?, next_poll_at = ?, consecutive_failures = 0,"
-                " last_error = NULL, items_total = items_total + ? WHERE id = ?",
+                " last_error = NULL, error_kind = NULL, items_total = items_total + ? WHERE id = ?",
                 (etag, last_modified, stamp, stamp, utc_iso(next_poll), items_new, feed_id),
             )
         return await self.get(feed_id)
 
     async def record_failure(
-        self, feed_id: int, error: str, polled_at: datetime, *, at_least: timedelta | None = None
+        self,
+        feed_id: int,
+        kind: FeedErrorKind,
+        error: str,
+        polled_at: datetime,
+        *,
+        at_least: timedelta | None = None,
     ) -> Feed | None:
         """One more failure in a row: the next poll backs off exponentially; after `pause_after`, paused.
         ``at_least``: the wait the server asked for (Retry-After), honoured up to the longest backoff."""
@@ -194,12 +224,13 @@ class FeedRepo:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, consecutive_failures = ?,"
-                " last_error = ?, paused_at = ? WHERE id = ?",
+                " last_error = ?, error_kind = ?, paused_at = ? WHERE id = ?",
                 (
                     utc_iso(polled_at),
                     utc_iso(next_poll),
                     failures,
                     error[:500],
+                    kind.value,
                     utc_iso(paused_at) if paused_at else None,
                     feed_id,
                 ),

@@ -17,7 +17,7 @@ from bot.feeds.parse import NotAFeed, discover_feed_urls, html_to_text, parse_fe
 from bot.feeds.polling import FeedArticle, FeedPoller, PollStatus
 from bot.fetch import Fetcher, FetchErrorKind, retry_after_seconds
 from storage.database import Database
-from storage.feeds import Feed, FeedRepo, backoff_delay
+from storage.feeds import Feed, FeedErrorKind, FeedRepo, backoff_delay
 from tests.web_fixtures import (
     ARTICLE_BODY,
     ARTICLE_TITLE,
@@ -310,11 +310,13 @@ async def test_adding_a_known_url_returns_the_existing_feed(repo: FeedRepo) -> N
 
 async def test_success_schedules_the_next_poll_one_interval_later(repo: FeedRepo) -> None:
     feed, _ = await repo.add(FEED_URL, interval_minutes=30, now=T0)
-    await repo.record_failure(feed.id, "timeout", T0)
+    failed = await repo.record_failure(feed.id, FeedErrorKind.TIMEOUT, "timeout", T0)
+    assert failed is not None and failed.error_kind is FeedErrorKind.TIMEOUT
     updated = await repo.record_success(feed.id, etag='"v1"', last_modified=None, items_new=3, polled_at=T0)
     assert updated is not None
     assert updated.next_poll_at == T0 + timedelta(minutes=30)
     assert (updated.consecutive_failures, updated.last_error, updated.items_total) == (0, None, 3)
+    assert updated.error_kind is None
     assert updated.etag == '"v1"'
     assert await repo.due(T0 + timedelta(minutes=29)) == []
     kept = await repo.record_success(feed.id, etag=None, last_modified=None, items_new=0, polled_at=T0)
@@ -327,7 +329,7 @@ async def test_failures_back_off_exponentially_and_pause_after_ten(repo: FeedRep
     updated: Feed | None = feed
     for n in range(10):
         polled_at = T0 + timedelta(days=n)
-        updated = await repo.record_failure(feed.id, f"error {n}", polled_at)
+        updated = await repo.record_failure(feed.id, FeedErrorKind.UNREACHABLE, f"error {n}", polled_at)
         assert updated is not None
         waits.append(updated.next_poll_at - polled_at)
     assert waits[:4] == [timedelta(minutes=m) for m in (30, 60, 120, 240)]
@@ -542,7 +544,7 @@ async def test_items_a_feed_still_lists_are_remembered_and_those_it_dropped_are_
 async def test_a_feed_not_read_since_keeps_its_items(repo: FeedRepo) -> None:
     paused, _ = await repo.add(FEED_URL, now=T0)
     await repo.mark_seen(paused.id, "old", None, T0)
-    await repo.record_failure(paused.id, "timeout", T0 + timedelta(days=60))
+    await repo.record_failure(paused.id, FeedErrorKind.TIMEOUT, "timeout", T0 + timedelta(days=60))
     # Unreachable for two months: when it comes back, its old items must still count as seen.
     assert await repo.forget_seen_before(T0 + timedelta(days=30)) == 0
     assert await repo.seen_guid(paused.id, "old")
@@ -594,8 +596,10 @@ async def test_broken_feed_is_a_failure_with_a_reason(
     outcome = await poller.poll_one(feed)
     assert outcome.status is PollStatus.FAILED
     assert outcome.error is not None and outcome.error.startswith("not_a_feed")
+    assert outcome.error_kind is FeedErrorKind.NOT_A_FEED
     stored = await repo.get(feed.id)
     assert stored is not None and stored.consecutive_failures == 1
+    assert stored.error_kind is FeedErrorKind.NOT_A_FEED and stored.last_error == outcome.error
     assert stored.next_poll_at == T0 + timedelta(minutes=30)
 
 
@@ -606,6 +610,7 @@ async def test_feed_on_a_private_address_fails_without_the_setting(
     async with Fetcher() as strict:
         outcome = await FeedPoller(repo, strict, articles, admins, clock=Clock()).poll_one(feed)
     assert outcome.error is not None and outcome.error.startswith("private_address")
+    assert outcome.error_kind is FeedErrorKind.PRIVATE_ADDRESS
     assert site.requests == []
 
 
@@ -640,6 +645,7 @@ async def test_a_hanging_feed_does_not_hold_up_the_others(
     outcomes = await FeedPoller(repo, fetcher, ingest, admins, clock=Clock()).poll_due()
     by_feed = {o.feed_id: o for o in outcomes}
     assert by_feed[slow.id].status is PollStatus.FAILED and "timeout" in (by_feed[slow.id].error or "")
+    assert by_feed[slow.id].error_kind is FeedErrorKind.TIMEOUT
     assert by_feed[fast.id].items_new == 2
     # The slow feed was due first, yet the fast one's items were stored before its timeout was recorded.
     assert failures_of_slow_when_fast_was_stored == [0, 0]

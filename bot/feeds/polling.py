@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from bot.feeds.parse import FeedItem, NotAFeed, parse_feed
 from bot.fetch import FEED_ACCEPT, Fetcher, FetchError
 from bot.ingest.webpage import PageArticle, RunPure, read_article
-from storage.feeds import Feed, FeedRepo
+from storage.feeds import Feed, FeedErrorKind, FeedRepo
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class PollOutcome:
     items_new: int = 0
     items_duplicate: int = 0
     items_pending: int = 0  # new items left for the next poll (time budget spent or a transient error)
-    error: str | None = None
+    error_kind: FeedErrorKind | None = None  # why it failed (FAILED, PAUSED)
+    error: str | None = None  # the failure's detail, for logs
     advertised: tuple[str, ...] = ()  # not a feed, but a page linking to these feeds
 
 
@@ -124,7 +125,12 @@ class FeedPoller:
                 return await self._poll(feed)
         except Exception as exc:  # storage trouble: logged, and the other feeds still finish
             log.exception("poll of feed %s broke off", feed.url)
-            return PollOutcome(feed.id, PollStatus.FAILED, error=f"internal error: {exc!r}")
+            return PollOutcome(
+                feed.id,
+                PollStatus.FAILED,
+                error_kind=FeedErrorKind.INTERNAL,
+                error=f"internal error: {exc!r}",
+            )
         finally:
             self._in_flight.discard(feed.id)
 
@@ -160,12 +166,14 @@ class FeedPoller:
                 )
         except FetchError as exc:
             advertised = exc.advertised if isinstance(exc, NotAFeed) else ()
-            return await self._failed(feed, str(exc), polled_at, exc.retry_after, advertised)
+            kind = FeedErrorKind(exc.kind.value)
+            return await self._failed(feed, kind, str(exc), polled_at, exc.retry_after, advertised)
         except TimeoutError:
-            return await self._failed(feed, f"timeout: no feed within {self.feed_timeout:g} s", polled_at)
+            detail = f"timeout: no feed within {self.feed_timeout:g} s"
+            return await self._failed(feed, FeedErrorKind.TIMEOUT, detail, polled_at)
         except Exception as exc:  # a parser bug must not stop the other feeds; admins see it as a failure
             log.exception("polling feed %s failed unexpectedly", feed.url)
-            return await self._failed(feed, f"internal error: {exc!r}", polled_at)
+            return await self._failed(feed, FeedErrorKind.INTERNAL, f"internal error: {exc!r}", polled_at)
 
         if not feed.title and parsed.title:
             await self.repo.set_title(feed.id, parsed.title)
@@ -249,6 +257,7 @@ class FeedPoller:
     async def _failed(
         self,
         feed: Feed,
+        kind: FeedErrorKind,
         error: str,
         polled_at: datetime,
         retry_after: float | None = None,
@@ -256,9 +265,11 @@ class FeedPoller:
     ) -> PollOutcome:
         log.info("feed %s failed: %s", feed.url, error)
         wait = timedelta(seconds=retry_after) if retry_after is not None else None
-        updated = await self.repo.record_failure(feed.id, error, polled_at, at_least=wait)
+        updated = await self.repo.record_failure(feed.id, kind, error, polled_at, at_least=wait)
         if updated is None:  # deleted while we polled it
-            return PollOutcome(feed.id, PollStatus.FAILED, error=error, advertised=advertised)
+            return PollOutcome(
+                feed.id, PollStatus.FAILED, error_kind=kind, error=error, advertised=advertised
+            )
         if updated.paused and not feed.paused:
             message = (
                 f"Feed paused after {updated.consecutive_failures} failed polls in a row: "
@@ -268,5 +279,5 @@ class FeedPoller:
                 await self.notify_admins(message)
             except Exception:
                 log.exception("could not notify admins that feed %s was paused", feed.url)
-            return PollOutcome(feed.id, PollStatus.PAUSED, error=error)
-        return PollOutcome(feed.id, PollStatus.FAILED, error=error, advertised=advertised)
+            return PollOutcome(feed.id, PollStatus.PAUSED, error_kind=kind, error=error)
+        return PollOutcome(feed.id, PollStatus.FAILED, error_kind=kind, error=error, advertised=advertised)

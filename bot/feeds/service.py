@@ -1,18 +1,18 @@
 """Feeds as admins manage them: a new feed is polled at once and kept only when it reads; the scheduler
-polls the due ones every minute and tells the admins when a failing feed gets paused."""
+polls the due ones every minute and tells the admins when a failing feed gets paused. Returns data: the
+Telegram layer renders it (the paused notice too: the service is given its renderer)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.utils.i18n import I18n
 
 from bot.feeds.opml import export_opml, parse_opml
 from bot.feeds.parse import NotAFeed
@@ -20,8 +20,7 @@ from bot.feeds.polling import FeedArticle, FeedPoller, PollOutcome, PollStatus
 from bot.fetch import Fetcher, FetchError, FetchErrorKind, with_default_scheme
 from bot.ingest.service import IngestService
 from bot.ingest.webpage import RunPure
-from bot.telegram import replies
-from storage.feeds import Feed, FeedRepo
+from storage.feeds import Feed, FeedErrorKind, FeedRepo
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class FeedService:
         repo: FeedRepo,
         fetcher: Fetcher,
         ingest: IngestService,
-        i18n: I18n,
+        paused_notice: Callable[[Feed], str],
         admin_ids: Collection[int],
         *,
         run: RunPure = asyncio.to_thread,
@@ -76,7 +75,7 @@ class FeedService:
         self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run, zone=zone)
         self.default_minutes = default_minutes
         self._ingest = ingest
-        self._i18n = i18n
+        self._paused_notice = paused_notice  # bot.telegram.replies.feeds.paused_notice(i18n)
         self._admin_ids = sorted(admin_ids)
         self._polls: set[asyncio.Task[PollOutcome]] = set()
         self._stopping = False
@@ -121,10 +120,11 @@ class FeedService:
         outcome = await self.poller.poll_one(feed)
         if outcome.status in (PollStatus.FAILED, PollStatus.PAUSED):
             await self.repo.delete(feed.id)
-            kind = replies.feeds.error_kind(outcome.error) or FetchErrorKind.NOT_A_FEED
-            if kind is FetchErrorKind.NOT_A_FEED:
+            kind = outcome.error_kind
+            # Our own fault reading it (INTERNAL) is told as "not a feed", as it always was.
+            if kind is None or kind in (FeedErrorKind.NOT_A_FEED, FeedErrorKind.INTERNAL):
                 raise NotAFeed(outcome.error or "", outcome.advertised)
-            raise FetchError(kind, outcome.error or "")
+            raise FetchError(FetchErrorKind(kind.value), outcome.error or "")
         return FeedAdded(await self.repo.get(feed.id) or feed, created=True, first_poll=outcome)
 
     def _first_allowed(self, urls: tuple[str, ...]) -> str | None:
@@ -210,9 +210,7 @@ class FeedService:
         return forgotten
 
     async def tell_admins_paused(self, bot: Bot, feed: Feed) -> None:
-        """In the default language: the feed is known to the admins, not their chat languages."""
-        with self._i18n.context(), self._i18n.use_locale(self._i18n.default_locale):
-            text = replies.feeds.feed_paused(feed)
+        text = self._paused_notice(feed)
         for admin_id in self._admin_ids:
             try:
                 await bot.send_message(admin_id, text)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.feeds.polling import PollOutcome, PollStatus
 from bot.fetch import FetchErrorKind
 from bot.telegram.replies.common import moment_label
 from bot.telegram.text import esc
-from storage.feeds import Feed
+from storage.feeds import Feed, FeedErrorKind
 
 
 def fetch_problem(kind: FetchErrorKind | None, status: int | None = None) -> str:
@@ -37,6 +38,13 @@ def fetch_problem(kind: FetchErrorKind | None, status: int | None = None) -> str
         FetchErrorKind.NOT_A_FEED: _("this is not an RSS, Atom or JSON feed."),
     }
     return messages[kind] if kind is not None else _("it could not be read.")
+
+
+def feed_problem(kind: FeedErrorKind | None) -> str:
+    """Why a feed's last poll failed (a clause, lower case); our own faults are not detailed."""
+    if kind is None or kind is FeedErrorKind.INTERNAL:
+        return fetch_problem(None)
+    return fetch_problem(FetchErrorKind(kind.value))
 
 
 def link_failed(url: str, kind: FetchErrorKind, status: int | None = None) -> str:
@@ -114,7 +122,7 @@ def _feed_health(feed: Feed, tz: ZoneInfo) -> list[str]:
     if feed.consecutive_failures:
         lines.append(
             _("⚠️ failed polls in a row: {n}; last error: {reason}").format(
-                n=feed.consecutive_failures, reason=fetch_problem(error_kind(feed.last_error))
+                n=feed.consecutive_failures, reason=feed_problem(feed.error_kind)
             )
         )
     return lines
@@ -175,8 +183,19 @@ def feed_paused(feed: Feed) -> str:
         id=feed.id,
         name=feed_name(feed),
         n=feed.consecutive_failures,
-        reason=fetch_problem(error_kind(feed.last_error)),
+        reason=feed_problem(feed.error_kind),
     )
+
+
+def paused_notice(i18n: I18n) -> Callable[[Feed], str]:
+    """The feed service's notice to every admin when a failing feed is paused, in the default language:
+    the feed is known to the admins, not their chat languages."""
+
+    def render(feed: Feed) -> str:
+        with i18n.context(), i18n.use_locale(i18n.default_locale):
+            return feed_paused(feed)
+
+    return render
 
 
 def opml_export_caption(count: int) -> str:
@@ -202,13 +221,3 @@ def opml_imported(added: int, known: int, refused: Iterable[tuple[str, FetchErro
     if added:
         lines.append(_("New feeds are polled within a minute; /feeds shows how they do."))
     return "\n".join(lines)
-
-
-def error_kind(error: str | None) -> FetchErrorKind | None:
-    """The kind a stored poll error starts with ("not_a_feed: …"); None for internal errors."""
-    if not error:
-        return None
-    try:
-        return FetchErrorKind(error.split(":", 1)[0].strip())
-    except ValueError:
-        return None
