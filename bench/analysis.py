@@ -7,7 +7,7 @@ Texts are real news read at run time from ../shared/corpora (consecutive article
 workers have loaded their models, so no run inherits another's word caches:
 
 * the bot's own path: articles stored, then `Analyzer` analyses them in the `WorkerPool`, stores
-  entities, roles and quotes (``EntityRepo.save_many``) and merges the events into the timeline
+  entities, roles and quotes (``EntityStore.save_many``) and merges the events into the timeline
   (``TimelineService.on_analyzed``), as ``bot/app.py`` wires it — the headline articles/s;
 * ``understand_batch`` alone over the same pool: our analysis without storage;
 * natasha segmentation + NER alone (natasha's own tagger, loaded first) on a fresh pool, in batches of the
@@ -41,10 +41,10 @@ from bot.analysis.understanding import ArticleInput, understand, understand_batc
 from bot.eval import corpus_path
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.timeline.service import TimelineService
+from bot.who.store import EntityStore
 from bot.workers import WorkerPool
 from storage.articles import ArticleRepo
 from storage.database import Database
-from storage.entities import EntityRepo
 from storage.events import EventRepo
 
 # Every Russian news text the corpora hold, in this order; gold annotations are ignored.
@@ -207,7 +207,7 @@ async def run(count: int, workers: int, batch_size: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(Path(tmp) / "bench.sqlite3")
         await db.open()
-        articles, entities = ArticleRepo(db), EntityRepo(db)
+        articles, entities = ArticleRepo(db), EntityStore(db)
         stored = [
             (
                 await articles.add(

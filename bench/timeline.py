@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.timeline --articles 10000      # a quick run
 
 The archive is synthetic and goes in without the language models: people and places through
-ArticleRepo.add and EntityRepo.save, the articles in bulk (ArticleRepo's rows; one at a time would
+ArticleRepo.add and EntityStore.save, the articles in bulk (ArticleRepo's rows; one at a time would
 dominate the run), and each article's events through bot.timeline.service.merge_articles, which merges
 them into the stored events exactly as the analysis hook does. Words follow a Zipf law over a generated
 vocabulary; about half the reports retell an earlier event in other words, some with a coarser date, so
@@ -38,9 +38,9 @@ from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
 from bot.timeline.merge import ArticleEvents
 from bot.timeline.service import TimelineService, merge_articles
+from bot.who.store import EntityStore
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
-from storage.entities import EntityRepo
 from storage.events import EventRepo
 
 FIRST_DAY = dt.date(2016, 1, 1)
@@ -138,7 +138,7 @@ def coarser(begin: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt
     return begin.replace(day=1), month_end, "month"
 
 
-async def store_entities(articles: ArticleRepo, entities: EntityRepo, names: list[str]) -> list[int]:
+async def store_entities(articles: ArticleRepo, entities: EntityStore, names: list[str]) -> list[int]:
     """People and places stored as the analysis would, a hundred per roster article; their ids."""
     ids: list[int] = []
     for start in range(0, len(names), 100):
@@ -181,7 +181,7 @@ def topics(words: Zipf, names: list[str], chooser: random.Random) -> dict[str, l
 async def generate(db: Database, count: int, per_article: int, chooser: random.Random) -> None:
     """The archive: roster articles with the entities, then `count` articles of `per_article` events."""
     words, names = lexicon(chooser)
-    articles, entities, events = ArticleRepo(db), EntityRepo(db), EventRepo(db)
+    articles, entities, events = ArticleRepo(db), EntityStore(db), EventRepo(db)
     entity_ids = await store_entities(articles, entities, names)
     people = Zipf([str(i) for i in entity_ids], chooser)
     span = (LAST_DAY - FIRST_DAY).days
@@ -313,7 +313,7 @@ async def fill(db: Database, args: argparse.Namespace) -> None:
 async def measure(db: Database, args: argparse.Namespace) -> int:
     words, names = lexicon(random.Random(SEED))
     asked = topics(words, names, random.Random(SEED + 1))
-    service = TimelineService(EventRepo(db), EntityRepo(db), ZONE)
+    service = TimelineService(EventRepo(db), EntityStore(db), ZONE)
     i18n = create_i18n()
     everything: list[float] = []
     now = dt.datetime.combine(LAST_DAY, dt.time(12), ZONE)

@@ -7,7 +7,7 @@ The archive is synthetic but shaped like the news: articles over a year, each na
 organisations and places drawn from pools by a Zipf law (a handful of people are in a third of all
 articles, most appear once), people with roles and quotes, namesakes sharing a surname, and some
 articles naming a person by surname alone. Article rows are inserted in bulk (no full-text index: /who
-never reads it); every analysis goes through ``EntityRepo.save`` as the analyzer stores it, with
+never reads it); every analysis goes through ``EntityStore.save`` as the analyzer stores it, with
 synthetic ``Understanding`` objects instead of the NLP. Then the archive is reopened (a cold SQLite
 cache, as after a restart) and ``WhoService`` answers each kind of query; the figures are the time
 of each call: p50, p95 and max, per kind.
@@ -36,9 +36,9 @@ from bot.analysis.quotes import Quote
 from bot.analysis.roles import Role
 from bot.analysis.understanding import Understanding
 from bot.who.service import WhoAnswer, WhoService
+from bot.who.store import EntityStore
 from storage.articles import Article, utc_iso
 from storage.database import Database
-from storage.entities import EntityRepo
 
 NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 # fmt: off
@@ -247,7 +247,7 @@ async def generate(db: Database, count: int, days: int, seed: int) -> None:
             article_rows(count, days, chooser),
         )
     print(f"  {count} article rows in {time.perf_counter() - began:.0f}s")
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     async with db.conn.execute("SELECT id, published_at FROM articles ORDER BY id") as cursor:
         rows = await cursor.fetchall()
     began = time.perf_counter()
@@ -257,7 +257,7 @@ async def generate(db: Database, count: int, days: int, seed: int) -> None:
         if done % 10_000 == 0:
             rate = done / (time.perf_counter() - began)
             print(f"  {done} analyses stored ({rate:.0f}/s)", flush=True)
-    print(f"  {len(rows)} analyses stored through EntityRepo.save in {time.perf_counter() - began:.0f}s")
+    print(f"  {len(rows)} analyses stored through EntityStore.save in {time.perf_counter() - began:.0f}s")
 
 
 # ----- the queries -----
@@ -330,7 +330,7 @@ async def timed(call: Callable[[], Awaitable[object]]) -> tuple[float, object]:
 
 async def measure(db: Database, sample: int, repeat: int, seed: int) -> None:
     chooser = random.Random(seed + 1)
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     people = WhoService(entities)
     kinds = await query_kinds(db, chooser, sample)
     everything: list[float] = []

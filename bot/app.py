@@ -37,6 +37,7 @@ from bot.telegram.retry import RetryAfter
 from bot.timeline.service import TimelineService
 from bot.web import WebhookServer
 from bot.who.service import WhoService
+from bot.who.store import EntityStore
 from bot.workers import WorkerPool
 from handlers import errors
 from handlers.fallback import ADMIN_COMMANDS
@@ -44,7 +45,6 @@ from storage.access import AccessRepo
 from storage.articles import ArticleRepo
 from storage.channels import ChannelRepo
 from storage.database import Database
-from storage.entities import EntityRepo
 from storage.events import EventRepo
 from storage.feeds import FeedRepo
 from storage.stories import StoryRepo
@@ -107,7 +107,7 @@ class App:
     ingest: IngestService
     i18n: I18n
     scheduler: AsyncIOScheduler  # the one scheduler: digests, feed polling; runs while the bot polls
-    entities: EntityRepo
+    entities: EntityStore
     analyzer: Analyzer
     digests: DigestService
     fetcher: Fetcher  # the one HTTP client for links and feeds; address checks per hop
@@ -135,7 +135,7 @@ class App:
         workers = WorkerPool(settings.analysis_workers)
         articles = ArticleRepo(db)
         ingest = IngestService(articles, workers, settings.default_timezone, settings.max_upload_bytes)
-        entities = EntityRepo(db)
+        entities = EntityStore(db)
         # Two batches in flight per worker: one waits in the pool while the event loop stores the
         # other's results, so no worker idles between batches.
         analyzer = Analyzer(

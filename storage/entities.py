@@ -1,25 +1,25 @@
-"""The entities aggregate: people, organisations and places across articles, and their cards."""
+"""The entities aggregate: people, organisations and places across articles, and their cards.
+
+Storage only stores: which stored entity an analysed one is, bot/who/identity.py decides (bot/who/store.py
+runs it in the transaction this repository opens); EntityRepo loads the candidates (``people``,
+``ids_of``) and writes the changeset (``write``: identities created and merged, then each article's rows).
+"""
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import aiosqlite
 
-from bot.analysis.entities import ALIAS_INDEX, PER, Entity, fold
-from bot.analysis.identity import KnownEntity, canonical_key, surname_variant_key
-from bot.analysis.stems import stem, words
-from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
-from storage.articles import Article, utc_iso
+from storage.articles import utc_iso
 from storage.database import Database
 
-# Writes derived from a batch of stored analyses (its maps, None for a no-op), in their transaction.
-StoredHook = Callable[[aiosqlite.Connection, list[dict[str, int] | None]], Awaitable[None]]
+PER = "PER"  # the kind of a person (bot.analysis.entities.PER)
+
+# What a reindex forgets with the analyses (events), in its transaction.
 ClearHook = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 
@@ -85,6 +85,75 @@ class EntityCard:
     latest: list[ArticleRef]
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    """A stored person, as identity resolution compares them: filed under a surname key."""
+
+    id: int
+    key: str
+    kind: str
+    name: str
+    mentions: int
+    surname_stem: str
+
+
+@dataclass(frozen=True)
+class NewEntity:
+    """An entity to create. ``ref`` (negative) names it in the changeset until ``write`` gives it an id."""
+
+    ref: int
+    key: str
+    kind: str
+    name: str
+    surname_stem: str | None
+
+
+@dataclass(frozen=True)
+class EntityMerge:
+    """Fold one entity into another (ids, or refs of entities the changeset creates): its mentions,
+    roles, quotes, articles and terms become the target's, and it is deleted."""
+
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class MentionWrite:
+    entity: int  # an id or a ref
+    sentence: int
+    start: int
+    stop: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RoleWrite:
+    entity: int
+    title: str
+    sentence: int
+
+
+@dataclass(frozen=True)
+class QuoteWrite:
+    entity: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleEntities:
+    """What one article's analysis writes: identities created and merged first, in order, then its rows."""
+
+    article_id: int
+    published_at: datetime
+    identities: tuple[NewEntity | EntityMerge, ...]
+    entities: tuple[tuple[int, int], ...]  # (entity, mentions in this article), in the article's order
+    mentions: tuple[MentionWrite, ...]
+    terms: tuple[tuple[str, int], ...]  # (term, entity): the words /who finds the entity by
+    roles: tuple[RoleWrite, ...]
+    quotes: tuple[QuoteWrite, ...]
+
+
 def _summary(row: aiosqlite.Row) -> EntitySummary:
     return EntitySummary(row["id"], row["key"], row["kind"], row["name"], row["mentions"], row["articles"])
 
@@ -93,141 +162,122 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def name_terms(*names: str) -> set[str]:
-    """Every word an entity was named with, and its stem: with the name's forms from the analysis, what
-    /who matches a query's words against."""
-    return {form for name in names for w in words(name) for form in (w, stem(w))}
-
-
-def surname_stem(kind: str, name: str) -> str | None:
-    """The key people are looked up by: every spelling of one surname shares it (``surname_variant_key``);
-    which of those candidates a name really is, ``canonical_key`` decides."""
-    parts = name.replace(".", ". ").split()
-    return surname_variant_key(parts[-1]) if kind == PER and parts else None
-
-
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
     """Lists short enough for one ``IN (...)`` (SQLite allows a limited number of parameters)."""
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _merged_id(merged: dict[int, int], entity_id: int) -> int:
-    """The entity an id stands for now that merges may have folded it into another (transitively)."""
-    while entity_id in merged:
-        entity_id = merged[entity_id]
-    return entity_id
 
 
 class EntityRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # ----- writing -----
-    async def save(self, article: Article, understanding: Understanding) -> dict[str, int] | None:
-        """Store one article's analysis; the map of its analysis keys to entity ids (for events), or None
-        when the article already has a current analysis (storing it again is a no-op)."""
-        return (await self.save_many([(article, understanding)]))[0]
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        return self._db.transaction()
 
-    async def save_many(
-        self, analysed: Sequence[tuple[Article, Understanding]], *, then: StoredHook | None = None
-    ) -> list[dict[str, int] | None]:
-        """Store the analyses of several articles in one transaction, in order; for each, the map of its
-        analysis keys to entity ids, or None for an article already analysed by this version (a no-op,
-        checked inside the transaction). An entity merged into another by a later article of the batch
-        is mapped to the one it became.
-
-        `then` writes what derives from the analyses (timeline events) in the same transaction, so a
-        crash stores an article's analysis, entities and events together or not at all."""
-        merged: dict[int, int] = {}  # entity id -> the id it was merged into
-        async with self._db.transaction() as conn:
-            maps = [
-                await self._save(conn, article, understanding, merged) for article, understanding in analysed
-            ]
-            resolved = [
-                None if ids is None else {key: _merged_id(merged, value) for key, value in ids.items()}
-                for ids in maps
-            ]
-            await conn.executemany(
-                "DELETE FROM analysis_failures WHERE article_id = ?",
-                [(a.id,) for (a, _), ids in zip(analysed, resolved, strict=True) if ids is not None],
+    # ----- writing: in the caller's transaction -----
+    async def claim(self, conn: aiosqlite.Connection, article_ids: Sequence[int], version: int) -> list[bool]:
+        """Mark articles analysed by ``version``; for each, whether it is new to this version (False: it
+        already has a current analysis, and storing it again would count it twice)."""
+        claimed = []
+        analysed_at = utc_iso(datetime.now(UTC))
+        for article_id in article_ids:
+            # Only an older version's analysis is replaced (a reindex cleared it first).
+            cursor = await conn.execute(
+                "INSERT INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (article_id) DO UPDATE SET version = excluded.version,"
+                " analyzed_at = excluded.analyzed_at WHERE analyses.version < excluded.version",
+                (article_id, version, analysed_at),
             )
-            if then is not None:
-                await then(conn, resolved)
-        return resolved
+            claimed.append(cursor.rowcount != 0)
+        return claimed
 
-    async def _save(
-        self,
-        conn: aiosqlite.Connection,
-        article: Article,
-        understanding: Understanding,
-        merged: dict[int, int],
-    ) -> dict[str, int] | None:
-        published = utc_iso(article.published_at)
-        analysis = understanding.analysis
-        # Only an older version's analysis is replaced (a reindex cleared it first): an article with a
-        # current one is not counted twice when two paths queue it.
-        cursor = await conn.execute(
-            "INSERT INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (article_id) DO UPDATE SET version = excluded.version,"
-            " analyzed_at = excluded.analyzed_at WHERE analyses.version < excluded.version",
-            (article.id, ANALYSIS_VERSION, utc_iso(datetime.now(UTC))),
-        )
-        if cursor.rowcount == 0:
-            return None
-        if analysis is None:
-            return {}
-        ids = await self._resolve_all(conn, analysis.entities, merged)
-        forms = dict(understanding.name_forms)
-        mentions: Counter[int] = Counter()
+    async def people(self, conn: aiosqlite.Connection, surname_stems: Iterable[str]) -> list[PersonRow]:
+        """The stored people filed under any of these surname keys, oldest first."""
+        found: list[PersonRow] = []
+        for chunk in _chunks(sorted(set(surname_stems))):
+            rows = await conn.execute_fetchall(
+                "SELECT id, key, kind, name, mentions, surname_stem FROM entities"
+                f" WHERE kind = 'PER' AND surname_stem IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            found += [PersonRow(*row) for row in rows]
+        return sorted(found, key=lambda p: p.id)
+
+    async def ids_of(self, conn: aiosqlite.Connection, keys: Iterable[str]) -> dict[str, int]:
+        """The stored entity of each of these keys that is stored."""
+        ids: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(keys))):
+            rows = await conn.execute_fetchall(
+                f"SELECT id, key FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            )
+            ids.update({row["key"]: row["id"] for row in rows})
+        return ids
+
+    async def write(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEntities]) -> dict[int, int]:
+        """Write articles' entities in order; the id each ref of the changeset was given."""
+        ids: dict[int, int] = {}
+
+        def id_of(entity: int) -> int:
+            return ids[entity] if entity < 0 else entity
+
+        for article in articles:
+            for step in article.identities:
+                if isinstance(step, NewEntity):
+                    cursor = await conn.execute(
+                        "INSERT INTO entities (key, kind, name, surname_stem) VALUES (?, ?, ?, ?)",
+                        (step.key, step.kind, step.name, step.surname_stem),
+                    )
+                    ids[step.ref] = int(cursor.lastrowid)  # type: ignore[arg-type]
+                else:
+                    await self._merge(conn, source=id_of(step.source), target=id_of(step.target))
+            await self._write_rows(conn, article, id_of)
+        return ids
+
+    async def _write_rows(
+        self, conn: aiosqlite.Connection, article: ArticleEntities, id_of: Callable[[int], int]
+    ) -> None:
         # Rows of all entities go in one statement per table: each statement is a round trip to the
         # SQLite thread, and the event loop serves users between them.
-        mention_rows: list[tuple[int, int, int, int, int, str]] = []
-        term_rows: list[tuple[str, int]] = []
-        for entity in analysis.entities:
-            entity_id = ids[entity.key]
-            mentions[entity_id] += len(entity.mentions)
-            mention_rows += [
-                (article.id, entity_id, m.sentence, m.start, m.stop, m.text) for m in entity.mentions
-            ]
-            terms = name_terms(entity.name, *(m.text for m in entity.mentions)) | forms.get(entity.key, set())
-            term_rows += [(t, entity_id) for t in terms]
+        published = utc_iso(article.published_at)
+        counts = [(id_of(e), n) for e, n in article.entities]
         await conn.executemany(
             "INSERT INTO mentions (article_id, entity_id, sentence, start, stop, text)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            mention_rows,
+            [
+                (article.article_id, id_of(m.entity), m.sentence, m.start, m.stop, m.text)
+                for m in article.mentions
+            ],
         )
         await conn.executemany(
-            "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)", term_rows
+            "INSERT OR IGNORE INTO entity_terms (term, entity_id) VALUES (?, ?)",
+            [(term, id_of(e)) for term, e in article.terms],
         )
         await conn.executemany(
             "INSERT INTO article_entities (article_id, entity_id, published_at, mentions)"
             " VALUES (?, ?, ?, ?)",
-            [(article.id, entity_id, published, n) for entity_id, n in mentions.items()],
+            [(article.article_id, entity_id, published, n) for entity_id, n in counts],
         )
         await conn.executemany(
             "UPDATE entities SET mentions = mentions + ?, articles = articles + 1,"
             " first_seen = min(coalesce(first_seen, ?), ?), last_seen = max(coalesce(last_seen, ?), ?)"
             " WHERE id = ?",
-            [(n, published, published, published, published, entity_id) for entity_id, n in mentions.items()],
+            [(n, published, published, published, published, entity_id) for entity_id, n in counts],
         )
         await conn.executemany(
             "INSERT INTO roles (entity_id, article_id, title, published_at, sentence) VALUES (?,?,?,?,?)",
-            [
-                (ids[r.entity_key], article.id, r.title, published, r.sentence)
-                for r in dict.fromkeys(analysis.roles)
-                if r.entity_key in ids
-            ],
+            [(id_of(r.entity), article.article_id, r.title, published, r.sentence) for r in article.roles],
         )
         await conn.executemany(
             "INSERT INTO quotes (entity_id, article_id, kind, text, published_at) VALUES (?,?,?,?,?)",
-            [
-                (ids[q.entity_key], article.id, q.kind, q.text, published)
-                for q in analysis.quotes
-                if q.entity_key in ids
-            ],
+            [(id_of(q.entity), article.article_id, q.kind, q.text, published) for q in article.quotes],
         )
-        await self._count_pairs(conn, list(mentions))
-        return ids
+        await self._count_pairs(conn, [entity_id for entity_id, _ in counts])
+
+    async def forget_failures(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """Articles stored at last are no longer failures."""
+        await conn.executemany(
+            "DELETE FROM analysis_failures WHERE article_id = ?", [(a,) for a in article_ids]
+        )
 
     async def _count_pairs(self, conn: aiosqlite.Connection, entity_ids: list[int]) -> None:
         if len(entity_ids) < 2:
@@ -242,96 +292,6 @@ class EntityRepo:
             " ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + 1",
             [(e, p) for e in entity_ids for p in people if p != e],
         )
-
-    async def _resolve_all(
-        self, conn: aiosqlite.Connection, entities: Sequence[Entity], merged: dict[int, int]
-    ) -> dict[str, int]:
-        """The stored entity each of an article's entities is (one identity across articles), created
-        when new; entities in the article's order, each seeing the ones resolved before it.
-
-        What is stored is read in two queries (people by surname, everything by key) and kept up to
-        date as entities are created or merged: a query per entity made storing the bot's main cost.
-        """
-        surnames = {e.key: surname_stem(e.kind, e.name) for e in entities}
-        wanted = sorted({s for s in surnames.values() if s is not None})
-        people: dict[str, list[dict[str, Any]]] = {s: [] for s in wanted}
-        for chunk in _chunks(wanted):
-            for row in await conn.execute_fetchall(
-                "SELECT id, key, kind, name, mentions, surname_stem FROM entities"
-                f" WHERE kind = 'PER' AND surname_stem IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                chunk,
-            ):
-                people[row["surname_stem"]].append({k: row[k] for k in row.keys()})  # noqa: SIM118
-        by_key: dict[str, int] = {}
-        every_key = sorted({e.key for e in entities})
-        for chunk in _chunks(every_key):
-            rows = await conn.execute_fetchall(
-                f"SELECT id, key FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            )
-            by_key.update({row["key"]: row["id"] for row in rows})
-
-        ids: dict[str, int] = {}
-        for entity in entities:
-            ids[entity.key] = await self._resolve(conn, entity, surnames[entity.key], people, by_key, merged)
-        return {key: _merged_id(merged, entity_id) for key, entity_id in ids.items()}
-
-    async def _resolve(
-        self,
-        conn: aiosqlite.Connection,
-        entity: Entity,
-        surname: str | None,
-        people: dict[str, list[dict[str, Any]]],
-        by_key: dict[str, int],
-        merged: dict[int, int],
-    ) -> int:
-        key, kind, name = entity.key, entity.kind, entity.name
-        if surname is not None:
-            known = people[surname]
-            key = canonical_key(
-                Entity(key=key, kind=kind, name=name, mentions=()),
-                [KnownEntity(r["key"], r["kind"], r["name"], r["mentions"]) for r in known],
-            )
-            same = [r["id"] for r in known if r["key"] == key]
-            if same:
-                return int(same[0])
-        if key in by_key:
-            return by_key[key]
-        cursor = await conn.execute(
-            "INSERT INTO entities (key, kind, name, surname_stem) VALUES (?, ?, ?, ?)",
-            (key, kind, name, surname),
-        )
-        entity_id = int(cursor.lastrowid)
-        by_key[key] = entity_id
-        if surname is not None:
-            row: dict[str, Any] = {"id": entity_id, "key": key, "kind": kind, "name": name, "mentions": 0}
-            people[surname].append(row)
-            if len(name.split()) > 1:
-                absorbed = await self._absorb_surname_only(conn, entity_id, people[surname])
-                for source in absorbed:
-                    merged[source] = entity_id
-                    for k in [k for k, v in by_key.items() if v == source]:
-                        del by_key[k]
-                if absorbed:
-                    # The merged entities are gone; the full name now has their mentions too.
-                    rows = await conn.execute_fetchall(
-                        "SELECT mentions FROM entities WHERE id = ?", (entity_id,)
-                    )
-                    row["mentions"] = rows[0][0]
-                    people[surname] = [r for r in people[surname] if r["id"] not in absorbed]
-        return entity_id
-
-    async def _absorb_surname_only(
-        self, conn: aiosqlite.Connection, entity_id: int, same_surname: Sequence[Any]
-    ) -> list[int]:
-        """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),
-        unless several full names share that surname and the earlier mentions cannot be told apart.
-        ``same_surname``: the stored people with this surname; the ids merged into ``entity_id``."""
-        others = [r for r in same_surname if r["id"] != entity_id]
-        if any(len(r["name"].split()) > 1 for r in others):
-            return []
-        for other in others:
-            await self._merge(conn, source=other["id"], target=entity_id)
-        return [int(r["id"]) for r in others]
 
     async def _merge(self, conn: aiosqlite.Connection, *, source: int, target: int) -> None:
         for table in ("mentions", "roles", "quotes"):
@@ -349,7 +309,7 @@ class EntityRepo:
         await conn.execute("DELETE FROM entities WHERE id = ?", (source,))  # cascades its rows
         await conn.execute(
             "UPDATE entities SET (mentions, articles, first_seen, last_seen) ="
-            " (SELECT sum(mentions), count(*),"
+            " (SELECT coalesce(sum(mentions), 0), count(*),"
             " min(published_at), max(published_at) FROM article_entities WHERE entity_id = ?) WHERE id = ?",
             (target, target),
         )
@@ -408,14 +368,14 @@ class EntityRepo:
             failed, waiting = await cursor.fetchone()
         return FailureCounts(failed, waiting)
 
-    async def has_stale_analyses(self, version: int = ANALYSIS_VERSION) -> bool:
+    async def has_stale_analyses(self, version: int) -> bool:
         """Whether some article was analysed by an older version of the analysis."""
         rows = await self._db.conn.execute_fetchall(
             "SELECT 1 FROM analyses WHERE version < ? LIMIT 1", (version,)
         )
         return bool(rows)
 
-    async def unanalysed(self, limit: int, version: int = ANALYSIS_VERSION) -> list[int]:
+    async def unanalysed(self, limit: int, version: int) -> list[int]:
         """Articles without a current analysis, except those whose analysis failed for a reason of their own
         (retrying them would fail again: a reindex does)."""
         async with self._db.conn.execute(
@@ -428,52 +388,33 @@ class EntityRepo:
             return [row[0] for row in await cursor.fetchall()]
 
     # ----- reading -----
-    async def find(self, query: str, limit: int = 6) -> list[EntitySummary]:
-        """Entities whose names contain every word of the query in any form, best known first. A name
-        the alias table knows is looked up as its display name ("EU", "ЕС" → Евросоюз)."""
-        alias = ALIAS_INDEX.get(fold(query))
-        if alias is not None:
-            query = alias[1]
-        query_words = list(dict.fromkeys(words(query)))[:6]
-        if not query_words:
+    async def matching(self, word_forms: Sequence[Sequence[str]], limit: int = 6) -> list[EntitySummary]:
+        """Entities named with one of the forms of every word (as written, its stem), most mentioned first."""
+        if not word_forms:
             return []
-        # Every word of the query must match, as written or by its stem.
         matches = " UNION ALL ".join(
-            f"SELECT entity_id, {i} AS w FROM entity_terms WHERE term IN (?, ?)"
-            for i in range(len(query_words))
+            f"SELECT entity_id, {i} AS w FROM entity_terms WHERE term IN ({','.join('?' * len(forms))})"
+            for i, forms in enumerate(word_forms)
         )
-        params = [form for w in query_words for form in (w, stem(w))]
         async with self._db.conn.execute(
             f"SELECT e.* FROM entities e JOIN (SELECT entity_id FROM ({matches}) GROUP BY entity_id"
             f" HAVING count(DISTINCT w) = ?) t ON t.entity_id = e.id ORDER BY e.mentions DESC, e.id LIMIT ?",
-            (*params, len(query_words), limit),
+            (*[form for forms in word_forms for form in forms], len(word_forms), limit),
         ) as cursor:
-            found = [_summary(row) for row in await cursor.fetchall()]
-        exact = [e for e in found if fold(e.name) == fold(query)]
-        return exact + [e for e in found if e not in exact]
+            return [_summary(row) for row in await cursor.fetchall()]
 
-    async def similar(self, query: str, limit: int = 5) -> list[EntitySummary]:
-        """Known names closest in spelling to a query nothing matched: the first letters, then edit ratio."""
-        heads = {stem(w)[:3] for w in words(query) if len(w) >= 3}
-        if not heads:
-            return []
+    async def named_from(self, heads: Iterable[str], per_head: int = 200) -> list[EntitySummary]:
+        """Entities named with a word beginning with one of ``heads``, each head's best known first."""
         candidates: dict[int, EntitySummary] = {}
         for head in heads:
             async with self._db.conn.execute(
                 "SELECT e.* FROM entity_terms t JOIN entities e ON e.id = t.entity_id"
-                " WHERE t.term >= ? AND t.term < ? ORDER BY e.mentions DESC LIMIT 200",
-                (head, head + "\uffff"),
+                " WHERE t.term >= ? AND t.term < ? ORDER BY e.mentions DESC LIMIT ?",
+                (head, head + "\uffff", per_head),
             ) as cursor:
                 for row in await cursor.fetchall():
                     candidates[row["id"]] = _summary(row)
-        wanted = fold(query)
-
-        def closeness(e: EntitySummary) -> float:
-            name = fold(e.name)
-            return max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in [name, *name.split()])
-
-        ranked = sorted(candidates.values(), key=lambda e: (-closeness(e), -e.mentions))
-        return [e for e in ranked if closeness(e) >= 0.5][:limit]
+        return list(candidates.values())
 
     async def get(self, entity_id: int) -> EntitySummary | None:
         async with self._db.conn.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)) as cursor:

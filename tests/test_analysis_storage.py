@@ -16,9 +16,10 @@ from bot.analysis.entities import Entity, Mention
 from bot.analysis.service import is_transient
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.who.store import EntityStore
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
-from storage.entities import AnalysisFailure, EntityRepo, FailureCounts
+from storage.entities import AnalysisFailure, FailureCounts
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ async def people(db: Database) -> list[tuple[str, int, int]]:
 
 
 async def test_storing_an_analysis_twice_stores_it_once(db: Database) -> None:
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     a = await article(db, "Первая")
     assert await entities.save(a, naming(a, "Сергей Лавров", "Хакан Фидан")) is not None
     before = await people(db)
@@ -55,7 +56,7 @@ async def test_storing_an_analysis_twice_stores_it_once(db: Database) -> None:
 
 
 async def test_what_derives_from_a_batch_is_stored_with_it_or_not_at_all(db: Database) -> None:
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     a, b = await article(db, "Первая"), await article(db, "Вторая")
 
     async def failing(conn: aiosqlite.Connection, maps: list[dict[str, int] | None]) -> None:
@@ -70,7 +71,7 @@ async def test_what_derives_from_a_batch_is_stored_with_it_or_not_at_all(db: Dat
 
 
 async def test_failed_for_good_is_not_queued_again_but_a_transient_failure_is(db: Database) -> None:
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     a, b, c = await article(db, "Первая"), await article(db, "Вторая"), await article(db, "Третья")
     await entities.record_failures(
         [AnalysisFailure(a.id, "ValueError: odd text", transient=False), AnalysisFailure(b.id, "full", True)]
@@ -85,7 +86,7 @@ async def test_failed_for_good_is_not_queued_again_but_a_transient_failure_is(db
 
 
 async def test_a_reindex_forgets_analyses_and_what_derives_from_them_together(db: Database) -> None:
-    entities = EntityRepo(db)
+    entities = EntityStore(db)
     a = await article(db, "Первая")
     await entities.save(a, naming(a, "Сергей Лавров"))
 

@@ -16,9 +16,9 @@ from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.timeline.merge import ArticleEvents, position
 from bot.timeline.service import merge_articles
+from bot.who.store import EntityStore
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
-from storage.entities import EntityRepo
 from storage.events import EventRepo
 
 D = dt.date
@@ -42,7 +42,7 @@ async def entities_of(db: Database, a: Article, *names: str) -> dict[str, int]:
     """Stores people named in an article as the analysis would; their keys mapped to entity ids."""
     people = tuple(Entity(f"PER:{n.lower()}", "PER", n, (Mention(0, len(n), n, 0),)) for n in names)
     analysis = ArticleAnalysis("ru", people, (), (), ())
-    return await EntityRepo(db).save(a, Understanding(a.id, analysis))
+    return await EntityStore(db).save(a, Understanding(a.id, analysis))
 
 
 async def add(db: Database, article_id: int, title: str, events: list[Event], ids: dict[str, int]) -> None:
@@ -98,7 +98,7 @@ async def test_same_event_from_two_articles_is_stored_once_with_the_finer_date_a
     assert stored.source_count == 2
     assert [s.title for s in stored.sources] == ["План из 28 пунктов", "США и мирный план"]
     assert stored.sources[0].url == "https://example.org/a"
-    (trump,) = await EntityRepo(db).find("Трамп")
+    (trump,) = await EntityStore(db).find("Трамп")
     assert [e.id for e in await events.involving(trump.id)] == [stored.id]
 
 
@@ -175,7 +175,7 @@ async def test_a_surname_merged_into_the_full_name_keeps_its_events(db: Database
     )
     later = await article(db, "Стив Уиткофф", D(2025, 11, 27))
     await entities_of(db, later, "Стив Уиткофф")  # absorbs the surname-only person
-    (person,) = await EntityRepo(db).find("Уиткофф")
+    (person,) = await EntityStore(db).find("Уиткофф")
     assert person.name == "Стив Уиткофф"
     assert [e.text for e in await events.involving(person.id)] == ["Уиткофф прилетел в Москву"]
 

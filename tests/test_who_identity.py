@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.analysis.entities import Entity, Mention, entity_key
-from bot.analysis.identity import KnownEntity, canonical_key
+from bot.analysis.entities import entity_key
+from bot.who.identity import Known, Named, canonical_key
 
 
-def entity(kind: str, name: str) -> Entity:
-    return Entity(entity_key(kind, name), kind, name, (Mention(0, len(name), name, 0),))
+def entity(kind: str, name: str) -> Named:
+    return Named(entity_key(kind, name), kind, name, 1)
 
 
-def known(kind: str, name: str, mentions: int) -> KnownEntity:
-    return KnownEntity(entity_key(kind, name), kind, name, mentions)
+def known(kind: str, name: str, mentions: int) -> Known:
+    return Known(0, entity_key(kind, name), kind, name, mentions)
 
 
 def test_surname_only_person_joins_the_full_name_across_articles() -> None:

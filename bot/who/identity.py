@@ -1,17 +1,19 @@
-"""One person across articles: which stored entity a newly analysed entity is.
+"""One person across articles: which stored entity a newly analysed entity is, as a pure function.
 
 Articles name a well-known person by surname alone ("Путин") once readers know who is meant, and
-transliterate foreign names inconsistently ("Тереза Мэй"/"Тереза Мей"). Storage calls
-``canonical_key`` with what it already knows and files the new mentions under the key it returns.
+transliterate foreign names inconsistently ("Тереза Мэй"/"Тереза Мей"). ``resolve`` takes a batch of
+analysed articles' entities and the stored candidates storage loaded for them (people by surname key,
+entities by key), and returns the changeset: identities to create, identities to merge, and the identity
+of each entity of each article. bot/who/store.py runs it between storage's loads and writes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from bot.analysis.entities import PER, Entity, first_names_agree, fold, name_stem, same_surname
+from bot.analysis.entities import PER, first_names_agree, fold, name_stem, same_surname
 
 # Letters Russian renders of one foreign name disagree on: Г/Х (Heiko: Гайко/Хайко), З/С (Asia:
 # Азия/Асия), Э/Е/Я and А/О (Sands: Сэндс/Сандс, Skvernelis: Сквернялис/Сквярнялис), Й/И, soft and hard
@@ -76,13 +78,32 @@ def given_names_evidence(a: str, b: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class KnownEntity:
-    """An entity already in storage, with how often it has been mentioned so far."""
+class Named:
+    """An entity of an analysed article as identity sees it: its key, kind and display name."""
 
     key: str
     kind: str
     name: str
+    mentions: int = 0  # how many times the article names it
+
+
+@dataclass(frozen=True)
+class Known:
+    """A stored identity (or one the batch creates, with a negative id), with its mentions so far."""
+
+    id: int
+    key: str
+    kind: str
+    name: str
     mentions: int
+    surname: str | None = None  # the surname key it is filed under (people)
+
+
+def surname_key(kind: str, name: str) -> str | None:
+    """The key people are looked up by: every spelling of one surname shares it (``surname_variant_key``);
+    which of those candidates a name really is, ``canonical_key`` decides."""
+    parts = name.replace(".", ". ").split()
+    return surname_variant_key(parts[-1]) if kind == PER and parts else None
 
 
 def _name_parts(name: str) -> tuple[str, str]:
@@ -98,7 +119,7 @@ def _given_names(name: str) -> str:
     return " ".join(name.replace(".", ". ").split()[:-1])
 
 
-def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
+def canonical_key(entity: Named, known: Iterable[Known]) -> str:
     """The key to file a new entity under: its own, or that of the known entity it most likely is.
 
     A surname-only person joins the best-known person with that surname (a full name preferred);
@@ -130,3 +151,125 @@ def canonical_key(entity: Entity, known: Iterable[KnownEntity]) -> str:
         if best is None or rank > best[0]:
             best = (rank, candidate.key)
     return best[1] if best else entity.key
+
+
+@dataclass(frozen=True)
+class Create:
+    """A new identity; ``ref`` (negative) names it until storage gives it an id."""
+
+    ref: int
+    key: str
+    kind: str
+    name: str
+    surname: str | None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Identity ``source`` becomes ``target`` (ids, or refs of identities created in the batch)."""
+
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    articles: tuple[tuple[Named, ...], ...]  # the batch, in storing order; each article's entities in order
+    people: tuple[Known, ...]  # stored people under the surname keys of the batch's people
+    ids: Mapping[str, int]  # the stored id of each key of the batch's entities that is stored
+
+
+@dataclass(frozen=True)
+class ArticleIdentities:
+    steps: tuple[Create | Merge, ...]  # applied in order before the article's rows are written
+    ids: Mapping[str, int]  # entity key → identity, as the article's rows are written
+
+
+@dataclass(frozen=True)
+class Resolution:
+    articles: tuple[ArticleIdentities, ...]
+    merged: Mapping[int, int] = field(default_factory=dict)  # identity → the one it was merged into
+
+    def final(self, identity: int) -> int:
+        """The identity one stands for once the whole batch is merged (transitively)."""
+        while identity in self.merged:
+            identity = self.merged[identity]
+        return identity
+
+
+class _Resolver:
+    """The batch's working state: what storage will hold after each step, kept as storage would."""
+
+    def __init__(self, batch: IdentityInput) -> None:
+        self.people: dict[str, list[Known]] = {}
+        for person in batch.people:
+            if person.surname is not None:
+                self.people.setdefault(person.surname, []).append(person)
+        self.by_key = dict(batch.ids)
+        self.merged: dict[int, int] = {}
+        self.steps: list[Create | Merge] = []
+        self.last_ref = 0
+
+    def final(self, identity: int) -> int:
+        while identity in self.merged:
+            identity = self.merged[identity]
+        return identity
+
+    def article(self, entities: Sequence[Named]) -> ArticleIdentities:
+        self.steps = []
+        found = {e.key: self.entity(e) for e in entities}
+        ids = {key: self.final(identity) for key, identity in found.items()}
+        counts: dict[int, int] = {}
+        for e in entities:
+            counts[ids[e.key]] = counts.get(ids[e.key], 0) + e.mentions
+        for surname, rows in self.people.items():
+            self.people[surname] = [
+                replace(r, mentions=r.mentions + counts[r.id]) if r.id in counts else r for r in rows
+            ]
+        return ArticleIdentities(tuple(self.steps), ids)
+
+    def entity(self, entity: Named) -> int:
+        key, surname = entity.key, surname_key(entity.kind, entity.name)
+        if surname is not None:
+            known = self.people.setdefault(surname, [])
+            key = canonical_key(entity, known)
+            same = [r.id for r in known if r.key == key]
+            if same:
+                return same[0]
+        if key in self.by_key:
+            return self.by_key[key]
+        self.last_ref -= 1
+        ref = self.last_ref
+        self.steps.append(Create(ref, key, entity.kind, entity.name, surname))
+        self.by_key[key] = ref
+        if surname is not None:
+            row = Known(ref, key, entity.kind, entity.name, 0, surname)
+            self.people[surname].append(row)
+            if len(entity.name.split()) > 1:
+                self.absorb_surname_only(row)
+        return ref
+
+    def absorb_surname_only(self, full: Known) -> None:
+        """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),
+        unless several full names share that surname and the earlier mentions cannot be told apart."""
+        assert full.surname is not None
+        others = [r for r in self.people[full.surname] if r.id != full.id]
+        if not others or any(len(r.name.split()) > 1 for r in others):
+            return
+        for other in others:
+            self.steps.append(Merge(other.id, full.id))
+            self.merged[other.id] = full.id
+            for k in [k for k, v in self.by_key.items() if v == other.id]:
+                del self.by_key[k]
+        # The merged identities are gone; the full name has their mentions.
+        self.people[full.surname] = [replace(full, mentions=full.mentions + sum(r.mentions for r in others))]
+
+
+def resolve(batch: IdentityInput) -> Resolution:
+    """Each article's entities resolved to one identity across articles, in order, each seeing the
+    identities stored and those the articles before it created or merged: a known key is that entity; a
+    person is filed under ``canonical_key`` among the stored people sharing their surname key; a new full
+    name absorbs the surname-only people filed under its surname when no other full name shares it."""
+    resolver = _Resolver(batch)
+    articles = tuple(resolver.article(entities) for entities in batch.articles)
+    return Resolution(articles, dict(resolver.merged))

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.analysis.entities import fold
-from storage.entities import EntityCard, EntityRepo, EntitySummary
+from bot.who.store import EntityStore
+from storage.entities import EntityCard, EntitySummary
 
 # A name is ambiguous only while no candidate clearly dominates: a surname shared by a president and a
 # namesake mentioned once should open the president's card, not a question.
@@ -21,7 +22,7 @@ class WhoAnswer:
 
 
 class WhoService:
-    def __init__(self, entities: EntityRepo) -> None:
+    def __init__(self, entities: EntityStore) -> None:
         self._entities = entities
 
     async def who(self, query: str) -> WhoAnswer:

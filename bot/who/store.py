@@ -1,0 +1,184 @@
+"""The who domain's side of EntityRepo: analyses stored with their entities resolved, /who's queries.
+
+EntityRepo (storage/entities.py) knows no names: it loads candidates and writes rows. ``EntityStore`` is
+the repository the bot uses: in storage's transaction it converts the analyses into identity's input,
+lets ``resolve`` (bot/who/identity.py) decide which stored entity each one is, and has the changeset
+written; it turns /who's words into the terms storage matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiosqlite
+
+from bot.analysis.entities import ALIAS_INDEX, fold
+from bot.analysis.stems import stem, words
+from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
+from bot.who.identity import (
+    Create,
+    IdentityInput,
+    Known,
+    Named,
+    Resolution,
+    resolve,
+    surname_key,
+)
+from storage.articles import Article
+from storage.entities import (
+    ArticleEntities,
+    EntityMerge,
+    EntityRepo,
+    EntitySummary,
+    MentionWrite,
+    NewEntity,
+    QuoteWrite,
+    RoleWrite,
+)
+
+# Writes derived from a batch of stored analyses (its maps, None for a no-op), in their transaction.
+StoredHook = Callable[[aiosqlite.Connection, list[dict[str, int] | None]], Awaitable[None]]
+
+
+def name_terms(*names: str) -> set[str]:
+    """Every word an entity was named with, and its stem: with the name's forms from the analysis, what
+    /who matches a query's words against."""
+    return {form for name in names for w in words(name) for form in (w, stem(w))}
+
+
+def identity_input(
+    analysed: Sequence[Understanding], people: Sequence[Known], ids: dict[str, int]
+) -> IdentityInput:
+    return IdentityInput(
+        articles=tuple(
+            tuple(
+                Named(e.key, e.kind, e.name, len(e.mentions))
+                for e in (u.analysis.entities if u.analysis is not None else ())
+            )
+            for u in analysed
+        ),
+        people=tuple(people),
+        ids=ids,
+    )
+
+
+def changes(analysed: Sequence[tuple[Article, Understanding]], decided: Resolution) -> list[ArticleEntities]:
+    """The rows a resolution writes: per article, its identity steps, then its mentions, terms, roles and
+    quotes filed under the identities it decided (a ref for an identity the batch creates)."""
+    written = []
+    for (article, understanding), resolved in zip(analysed, decided.articles, strict=True):
+        analysis = understanding.analysis
+        ids = resolved.ids
+        entities = analysis.entities if analysis is not None else ()
+        forms = dict(understanding.name_forms)
+        counts: dict[int, int] = {}
+        for entity in entities:
+            counts[ids[entity.key]] = counts.get(ids[entity.key], 0) + len(entity.mentions)
+        written.append(
+            ArticleEntities(
+                article_id=article.id,
+                published_at=article.published_at,
+                identities=tuple(
+                    NewEntity(s.ref, s.key, s.kind, s.name, s.surname)
+                    if isinstance(s, Create)
+                    else EntityMerge(s.source, s.target)
+                    for s in resolved.steps
+                ),
+                entities=tuple(counts.items()),
+                mentions=tuple(
+                    MentionWrite(ids[e.key], m.sentence, m.start, m.stop, m.text)
+                    for e in entities
+                    for m in e.mentions
+                ),
+                terms=tuple(
+                    (term, ids[e.key])
+                    for e in entities
+                    for term in name_terms(e.name, *(m.text for m in e.mentions)) | forms.get(e.key, set())
+                ),
+                roles=tuple(
+                    RoleWrite(ids[r.entity_key], r.title, r.sentence)
+                    for r in (dict.fromkeys(analysis.roles) if analysis is not None else ())
+                    if r.entity_key in ids
+                ),
+                quotes=tuple(
+                    QuoteWrite(ids[q.entity_key], q.kind, q.text)
+                    for q in (analysis.quotes if analysis is not None else ())
+                    if q.entity_key in ids
+                ),
+            )
+        )
+    return written
+
+
+class EntityStore(EntityRepo):
+    """EntityRepo with the who domain's side: what the Analyzer stores and what /who looks up."""
+
+    async def save(self, article: Article, understanding: Understanding) -> dict[str, int] | None:
+        """Store one article's analysis; the map of its analysis keys to entity ids (for events), or None
+        when the article already has a current analysis (storing it again is a no-op)."""
+        return (await self.save_many([(article, understanding)]))[0]
+
+    async def save_many(
+        self, analysed: Sequence[tuple[Article, Understanding]], *, then: StoredHook | None = None
+    ) -> list[dict[str, int] | None]:
+        """Store the analyses of several articles in one transaction, in order; for each, the map of its
+        analysis keys to entity ids, or None for an article already analysed by this version (a no-op,
+        checked inside the transaction). An entity merged into another by a later article of the batch
+        is mapped to the one it became.
+
+        `then` writes what derives from the analyses (timeline events) in the same transaction, so a
+        crash stores an article's analysis, entities and events together or not at all."""
+        async with self.transaction() as conn:
+            fresh = await self.claim(conn, [a.id for a, _ in analysed], ANALYSIS_VERSION)
+            batch = [pair for pair, new in zip(analysed, fresh, strict=True) if new]
+            entities = [e for _, u in batch if u.analysis is not None for e in u.analysis.entities]
+            surnames = {s for e in entities if (s := surname_key(e.kind, e.name)) is not None}
+            people = [
+                Known(p.id, p.key, p.kind, p.name, p.mentions, p.surname_stem)
+                for p in await self.people(conn, surnames)
+            ]
+            stored_ids = await self.ids_of(conn, {e.key for e in entities})
+            decided = resolve(identity_input([u for _, u in batch], people, stored_ids))
+            refs = await self.write(conn, changes(batch, decided))
+            maps = iter(
+                {key: refs.get(i, i) for key, i in ((k, decided.final(v)) for k, v in resolved.ids.items())}
+                for resolved in decided.articles
+            )
+            result = [next(maps) if new else None for new in fresh]
+            await self.forget_failures(conn, [a.id for a, _ in batch])
+            if then is not None:
+                await then(conn, result)
+        return result
+
+    async def has_stale_analyses(self, version: int = ANALYSIS_VERSION) -> bool:
+        return await super().has_stale_analyses(version)
+
+    async def unanalysed(self, limit: int, version: int = ANALYSIS_VERSION) -> list[int]:
+        return await super().unanalysed(limit, version)
+
+    async def find(self, query: str, limit: int = 6) -> list[EntitySummary]:
+        """Entities whose names contain every word of the query in any form, best known first, a name
+        equal to the query first. A name the alias table knows is looked up as its display name ("EU",
+        "ЕС" → Евросоюз)."""
+        alias = ALIAS_INDEX.get(fold(query))
+        if alias is not None:
+            query = alias[1]
+        query_words = list(dict.fromkeys(words(query)))[:6]
+        found = await self.matching([(w, stem(w)) for w in query_words], limit)
+        exact = [e for e in found if fold(e.name) == fold(query)]
+        return exact + [e for e in found if e not in exact]
+
+    async def similar(self, query: str, limit: int = 5) -> list[EntitySummary]:
+        """Known names closest in spelling to a query nothing matched: the first letters, then edit ratio."""
+        heads = {stem(w)[:3] for w in words(query) if len(w) >= 3}
+        if not heads:
+            return []
+        wanted = fold(query)
+
+        def closeness(e: EntitySummary) -> float:
+            name = fold(e.name)
+            return max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in [name, *name.split()])
+
+        ranked = sorted(await self.named_from(heads), key=lambda e: (-closeness(e), -e.mentions))
+        return [e for e in ranked if closeness(e) >= 0.5][:limit]
