@@ -113,3 +113,21 @@ def test_faults_of_the_storage_are_transient_and_faults_of_an_article_are_not() 
     assert not is_transient(refused.value)
     assert not is_transient(TimeoutError())
     assert not is_transient(ValueError("odd text"))
+
+
+async def test_a_full_name_absorbs_its_surname_stored_alone_in_the_same_article_or_later(
+    db: Database,
+) -> None:
+    entities = EntityStore(db)
+    a, b = await article(db, "Первая"), await article(db, "Вторая")
+    # In one article: the surname, created first, is merged into the full name before any row is written.
+    ids = await entities.save(a, naming(a, "Уиткофф", "Стив Уиткофф"))
+    assert ids is not None and ids["PER:уиткофф"] == ids["PER:стив уиткофф"]
+    assert await people(db) == [("Стив Уиткофф", 2, 1)]
+    # Across a batch: the first article's rows follow the surname into the full name.
+    c = await article(db, "Третья")
+    first, second = await entities.save_many([(b, naming(b, "Браун")), (c, naming(c, "Гордон Браун"))])
+    assert first is not None and second is not None and first["PER:браун"] == second["PER:гордон браун"]
+    assert ("Гордон Браун", 2, 2) in await people(db)
+    (found,) = await entities.find("Браун")
+    assert found.name == "Гордон Браун"

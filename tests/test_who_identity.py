@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from bot.analysis.entities import entity_key
-from bot.who.identity import Known, Named, canonical_key
+from bot.who.identity import (
+    Create,
+    IdentityInput,
+    Known,
+    Merge,
+    Named,
+    canonical_key,
+    resolve,
+    surname_key,
+)
 
 
 def entity(kind: str, name: str) -> Named:
@@ -110,3 +119,67 @@ def test_an_abbreviated_given_name_and_a_voiced_letter_are_variants() -> None:
     store = [known("PER", "Джереми Хант", 20), known("PER", "Дональд Туск", 15)]
     assert canonical_key(entity("PER", "Дж. Хант"), store) == "PER:джереми хант"
     assert canonical_key(entity("PER", "Дональт Туск"), store) == "PER:дональд туск"
+
+
+# ----- resolve: a batch of articles against what storage loaded, no database -----
+
+
+def named(name: str, mentions: int = 1, kind: str = "PER") -> Named:
+    return Named(entity_key(kind, name), kind, name, mentions)
+
+
+def stored(entity_id: int, name: str, mentions: int, kind: str = "PER") -> Known:
+    return Known(entity_id, entity_key(kind, name), kind, name, mentions, surname_key(kind, name))
+
+
+def test_a_stored_key_is_that_entity_and_changes_nothing() -> None:
+    decided = resolve(
+        IdentityInput(((named("Евросоюз", kind="ORG"), named("Сергей Лавров")),), (), {"ORG:евросоюз": 7})
+    )
+    (article,) = decided.articles
+    assert article.ids["ORG:евросоюз"] == 7
+    assert article.steps == (
+        Create(-1, "PER:сергей лавров", "PER", "Сергей Лавров", surname_key("PER", "Лавров")),
+    )
+
+
+def test_a_surname_alone_joins_the_stored_full_name() -> None:
+    putin = stored(3, "Владимир Путин", 50)
+    decided = resolve(IdentityInput(((named("Путин"),),), (putin,), {}))
+    assert decided.articles[0].ids == {"PER:путин": 3}
+    assert decided.articles[0].steps == ()
+
+
+def test_a_new_full_name_absorbs_the_surname_stored_alone() -> None:
+    alone = stored(4, "Уиткофф", 6)
+    decided = resolve(IdentityInput(((named("Стив Уиткофф", 2),),), (alone,), {"PER:уиткофф": 4}))
+    (article,) = decided.articles
+    assert article.steps == (
+        Create(-1, "PER:стив уиткофф", "PER", "Стив Уиткофф", alone.surname),
+        Merge(4, -1),
+    )
+    assert article.ids == {"PER:стив уиткофф": -1}
+    assert decided.final(4) == -1
+
+
+def test_a_surname_two_stored_full_names_share_is_not_absorbed() -> None:
+    people = (stored(1, "Сергей Скрипаль", 5), stored(2, "Скрипаль", 3), stored(5, "Юлия Скрипаль", 4))
+    decided = resolve(IdentityInput(((named("Виктория Скрипаль"),),), people, {}))
+    assert [type(s) for s in decided.articles[0].steps] == [Create]
+    assert decided.merged == {}
+
+
+def test_an_earlier_article_of_the_batch_is_merged_and_its_map_follows() -> None:
+    decided = resolve(IdentityInput(((named("Уиткофф", 3),), (named("Стив Уиткофф"),)), (), {}))
+    first, second = decided.articles
+    assert first.ids == {"PER:уиткофф": -1}  # its rows are written under the surname, then moved
+    assert second.steps[-1] == Merge(-1, -2)
+    assert decided.final(first.ids["PER:уиткофф"]) == -2
+
+
+def test_mentions_counted_in_the_batch_rank_the_candidates() -> None:
+    # Two stored people with one surname, the first better known; the batch names the second often.
+    people = (stored(1, "Анна Петрова", 2), stored(2, "Алла Петрова", 1))
+    batch = ((named("Алла Петрова", 5),), (named("Петрова"),))
+    assert resolve(IdentityInput(batch, people, {})).articles[1].ids == {"PER:петрова": 2}
+    assert resolve(IdentityInput(batch[1:], people, {})).articles[0].ids == {"PER:петрова": 1}
