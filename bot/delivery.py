@@ -131,6 +131,23 @@ class SlotBook(Protocol):
     async def hold(self, lane: str, until: float) -> None: ...
 
 
+class MemoryBook:
+    """A SlotBook in this process: the one budget of a bot that runs as one process (SQLite), shared by
+    its digests and its alerts."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, float] = {}
+
+    async def reserve(self, lane: str, interval: float, earliest: float) -> float:
+        last = self._slots.get(lane)
+        slot = earliest if last is None else max(last + interval, earliest)
+        self._slots[lane] = slot
+        return slot
+
+    async def hold(self, lane: str, until: float) -> None:
+        self._slots[lane] = max(self._slots.get(lane, until), until)
+
+
 class SharedPacer:
     """The Pacer's contract over a budget every instance of the bot shares (SEND_BUDGET=database): each
     send reserves its slot in the database, so two instances sending at once stay within the token's rate
@@ -147,24 +164,36 @@ class SharedPacer:
         self.catch_up = self.interval / 4 if self.interval > 0.01 else 0.025
         self.share = share  # (lane, fraction of the rate) reserved first
         self._sharing = asyncio.Lock()
+        self._paused_until = 0.0
+        self._pauses = 0
 
     async def turn(self) -> None:
-        now = time.time()
+        while True:
+            pauses = self._pauses
+            due = await self._reserve(time.time())
+            wait = due - time.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # As Pacer: a flood wait this instance met while this send waited moves it past the wait.
+            if self._pauses == pauses or time.time() >= self._paused_until:
+                return
+
+    async def _reserve(self, now: float) -> float:
+        earliest = max(now, self._paused_until) - self.catch_up
         if self.share is None:
-            due = await self.book.reserve("all", self.interval, now - self.catch_up)
-        else:
-            lane, fraction = self.share
-            async with self._sharing:  # this instance's sends of the lane reserve one after another
-                own = await self.book.reserve(lane, self.interval / fraction, now - self.catch_up)
-                due = await self.book.reserve("all", self.interval, max(now, own) - self.catch_up)
-                if due > own:  # other lanes kept it waiting: its share counts from when it really goes
-                    await self.book.hold(lane, due)
-        wait = due - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
+            return await self.book.reserve("all", self.interval, earliest)
+        lane, fraction = self.share
+        async with self._sharing:  # this instance's sends of the lane reserve one after another
+            own = await self.book.reserve(lane, self.interval / fraction, earliest)
+            due = await self.book.reserve("all", self.interval, max(earliest, own - self.catch_up))
+            if due > own:  # other lanes kept it waiting: its share counts from when it really goes
+                await self.book.hold(lane, due)
+        return due
 
     async def pause(self, seconds: float) -> None:
-        await self.book.hold("all", time.time() + seconds)
+        self._paused_until = max(self._paused_until, time.time() + seconds)
+        self._pauses += 1
+        await self.book.hold("all", self._paused_until)
 
 
 class ChatSpacing:
