@@ -70,8 +70,11 @@ def test_title_in_a_relative_clause_with_a_copula() -> None:
         ("Анна Котова занимает пост министра образования.", "Анна Котова", "министр образования"),
         ("Олег Петренко назначен послом России в Чили.", "Олег Петренко", "посол России в Чили"),
         ("Марина Гусева является советником мэра.", "Марина Гусева", "советник мэра"),
-        ("В новой команде в качестве первого заместителя работает Денис Аксенов.", "Денис Аксенов",
-         "первый заместитель"),
+        (
+            "В новой команде в качестве первого заместителя работает Денис Аксенов.",
+            "Денис Аксенов",
+            "первый заместитель",
+        ),
     ],
 )
 def test_predicate_titles(text: str, name: str, title: str) -> None:
@@ -141,3 +144,58 @@ def test_a_list_ends_where_the_next_plural_title_starts() -> None:
 def test_a_quoted_name_in_a_title_keeps_its_closing_quote() -> None:
     found = roles('Об этом сообщил главный тренер "Зенита" Марко Бьянки.')
     assert found["Марко Бьянки"] == {'главный тренер "Зенита"'}
+
+
+def test_naming_verb_gives_the_title_to_its_object() -> None:
+    found = roles("Главный тренер Олег Белов назвал Кирилла Морозова первым вратарём команды.")
+    assert found["Кирилл Морозов"] == {"первый вратарь команды"}
+    assert found["Олег Белов"] == {"главный тренер"}
+
+
+# Coreference by title: a sentence whose subject is a title alone, right after a sentence naming one person.
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        (
+            "Вчера Тимур Галиев прилетел в Казань. Министр финансов Татарстана провёл там встречу.",
+            "Тимур Галиев",
+            "министр финансов Татарстана",
+        ),
+        (
+            "Об отставке заявила Ирина Власова. Вечером губернатор также подала в суд на газету.",
+            "Ирина Власова",
+            "губернатор",
+        ),
+        (
+            "Сделку подтвердил Павел Уваров. О цене представитель банка говорить не стал.",
+            "Павел Уваров",
+            "представитель банка",
+        ),
+    ],
+)
+def test_title_alone_as_the_next_sentences_subject_is_the_named_persons(
+    text: str, name: str, title: str
+) -> None:
+    assert roles(text)[name] == {title}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # two people before it: whose title it is, the sentence does not say
+        "Игорь Сомов встретился с Павлом Гариным. Министр обороны заявил, что переговоры продолжатся.",
+        # a title defined by another title names someone else
+        "Сделку подтвердил Павел Уваров. Помощник президента отказался от комментариев.",
+        # the verb says a woman, the name a man
+        "Сделку подтвердил Павел Уваров. Представитель банка сказала, что цена не изменится.",
+        # a pronoun already stands for him: the title is someone else's
+        "Сделку подтвердил Павел Уваров. По его словам, министр финансов против неё не возражал.",
+        "Сделку подтвердил Павел Уваров. Его заместитель отказался от комментариев.",
+        # the title is not the subject
+        "Сделку подтвердил Павел Уваров. Журналисты спросили о ней у министра финансов.",
+        # not the next sentence
+        "Сделку подтвердил Павел Уваров. Цена не раскрывается. Министр финансов отказался от комментариев.",
+    ],
+)
+def test_title_alone_that_does_not_refer_to_the_named_person(text: str) -> None:
+    assert roles(text)["Павел Уваров" if "Уваров" in text else "Игорь Сомов"] == set()

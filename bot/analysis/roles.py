@@ -176,9 +176,9 @@ def _is_role_noun(text: str, pos: str, number: str | None, animacy: str | None) 
         # "Император Японии Акихито": a capitalised common noun the tagger took for a name. Only a word the
         # dictionary knows solely as an animate common noun (no name, surname or place reading).
         return bool(forms) and all(
-            form.pos == "NOUN" and "anim" in form.tag and not {"Name", "Surn", "Patr", "Geox", "Orgn"} & set(
-                form.tag.grammemes
-            )
+            form.pos == "NOUN"
+            and "anim" in form.tag
+            and not {"Name", "Surn", "Patr", "Geox", "Orgn"} & set(form.tag.grammemes)
             for form in forms
         )
     if token.feat("Animacy") != "Anim":
@@ -326,8 +326,10 @@ def _roles_before(
             head = _tree_title_head(parsed, tree, governor, first, spans)
         if head is None:
             break
-        if previous is not None and fold(tokens[end].text) == "и" and (
-            head != end - 1 or not _conjoined(tree, head, previous)
+        if (
+            previous is not None
+            and fold(tokens[end].text) == "и"
+            and (head != end - 1 or not _conjoined(tree, head, previous))
         ):
             # Coordinated titles share the dependents after the last one ("директор и совладелец компании");
             # "капитан клуба X и защитник Y" names two people, and so does "и" the tree does not confirm.
@@ -521,7 +523,7 @@ def _one_of(
     spans: Sequence[NamedSpan],
     tree: _Tree | None,
 ) -> RoleSpan | None:
-    """"Эдуард Мишлен, один из президентов группы компаний" → "один из президентов группы компаний": the
+    """ "Эдуард Мишлен, один из президентов группы компаний" → "один из президентов группы компаний": the
     title is plural and genitive, governed by "один из"."""
     tokens = parsed.tokens
     if begin + 2 >= len(tokens) or lemma(tokens[begin]) != "один" or fold(tokens[begin + 1].text) != "из":
@@ -786,19 +788,40 @@ def _list_roles(parsed: ParsedText, trees: dict[int, _Tree], spans: Sequence[Nam
         for person in members:
             found.append(RoleSpan(person, title, phrase[0].start, phrase[-1].stop, person.sentence, sense))
     return found
+
+
 # Verbs that state a position held or given: "является советником", "назначен послом", "стал главой".
 # fmt: off
 _PREDICATE_VERBS = frozenset(
     [
         "являться", "стать", "становиться", "работать", "служить", "оставаться", "остаться", "числиться",
         "назначить", "назначать", "избрать", "избирать", "переизбрать", "утвердить", "утверждать",
-        "выбрать", "выбирать", "назначаться", "избираться",
+        "выбрать", "выбирать", "назначаться", "избираться", "назвать", "называть", "признать", "признавать",
+        "объявить", "объявлять",
     ]
 )
 # fmt: on
 # Verbs whose object, not subject, receives the position: "Путин назначил Петрова министром".
-_APPOINTING = frozenset(["назначить", "назначать", "избрать", "избирать", "переизбрать", "утвердить",
-                         "утверждать", "выбрать", "выбирать"])
+# "Тренер назвал Петрова первым вратарём", "его признали лучшим игроком": naming someone as something too.
+_APPOINTING = frozenset(
+    [
+        "назначить",
+        "назначать",
+        "избрать",
+        "избирать",
+        "переизбрать",
+        "утвердить",
+        "утверждать",
+        "выбрать",
+        "выбирать",
+        "назвать",
+        "называть",
+        "признать",
+        "признавать",
+        "объявить",
+        "объявлять",
+    ]
+)
 # Nouns that hold a title in their genitive dependent: "занимает пост министра", "в должности директора".
 _POSTS = frozenset(["пост", "должность", "место", "кресло"])
 
@@ -885,8 +908,11 @@ def _predicate_roles(
                     continue
                 rels = {tree.rel(k): k for k in tree.children(index)}
                 holder = rels.get("nsubj", _relative_subject(tree, tokens, index))
-            elif head is not None and tokens[head].pos == "VERB" and _case(token) == "Ins" and rel in (
-                "xcomp", "obl", "obj"
+            elif (
+                head is not None
+                and tokens[head].pos == "VERB"
+                and _case(token) == "Ins"
+                and rel in ("xcomp", "obl", "obj")
             ):
                 verb = _verb_lemma(tokens[head])
                 if verb not in _PREDICATE_VERBS or _negated(tree, tokens, head):
@@ -901,10 +927,7 @@ def _predicate_roles(
                     continue
                 holder = _holder(tree, tokens, head, _verb_lemma(tokens[head]) in _APPOINTING)
             elif (
-                head is not None
-                and _case(token) == "Gen"
-                and rel == "nmod"
-                and lemma(tokens[head]) in _POSTS
+                head is not None and _case(token) == "Gen" and rel == "nmod" and lemma(tokens[head]) in _POSTS
             ):
                 verb_at = tree.head(head)
                 noun = tokens[verb_at] if verb_at is not None else None
@@ -937,6 +960,112 @@ def _predicate_roles(
     return found
 
 
+def _surname(span: NamedSpan) -> str:
+    return fold(span.last or span.normal.split(" ")[-1])
+
+
+def _subject_title(parsed: ParsedText, lo: int, hi: int) -> int | None:
+    """The role noun heading a sentence's subject, when its first nominative noun is one: "Премьер-министр
+    Израиля заявил ...", "О сделке представитель компании не сказал ничего" (a preposition's noun is no
+    subject). Singular, and not a title defined by another person ("помощник президента" is someone else)."""
+    tokens = parsed.tokens
+    for k in range(lo, hi):
+        token = tokens[k]
+        if token.pos not in ("NOUN", "PROPN") or _case(token) != "Nom":
+            continue
+        before = _skip_adjectives(tokens, k, tokens[lo].start)
+        if before >= lo and fold(tokens[before].text) in _GAP_PREPOSITIONS - {"и"}:
+            continue
+        # A capitalised word inside the sentence is a name, not a title ("ФИФА", "Санта Орсола").
+        named = _inside_name(token, parsed.spans) is not None or (token.pos == "PROPN" and k > lo)
+        return k if not named and is_role_noun(token) else None
+    return None
+
+
+def _subject_title_end(tokens: Sequence[Token], head: int, end: int) -> int:
+    """A subject's title ends before an adverb or a preposition other than "по" (the verb's circumstances:
+    "Министр также заверил", "Глава государства во время форума заявил"); "председатель комитета по
+    делам" keeps its "по"."""
+    for k in range(head + 1, end):
+        if tokens[k].pos in ("ADV", "NUM") or (tokens[k].pos == "ADP" and fold(tokens[k].text) != "по"):
+            return k
+    return end
+
+
+def _gender_of(tokens: Sequence[Token]) -> str | None:
+    return next((g for t in tokens if (g := t.feat("Gender")) is not None), None)
+
+
+@lru_cache(maxsize=20_000)
+def _likeliest_reading(word: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A word's most likely dictionary reading out of context: part of speech and features."""
+    parses = russian_models().vocab(fold(word))
+    return (parses[0].pos, tuple(sorted(parses[0].feats.items()))) if parses else ("X", ())
+
+
+def _with_dictionary_morphology(parsed: ParsedText, lo: int, hi: int) -> ParsedText:
+    tokens = list(parsed.tokens)
+    for k in range(lo, hi):
+        if tokens[k].pos == "X":
+            pos, feats = _likeliest_reading(tokens[k].text)
+            tokens[k] = replace(tokens[k], pos=pos, feats=feats)
+    return replace(parsed, tokens=tuple(tokens))
+
+
+_THIRD_PERSON = frozenset(
+    ["он", "она", "его", "ее", "ему", "ей", "им", "ним", "него", "нее", "нему", "ней", "нем", "их", "них"]
+)
+
+
+def _title_only_roles(parsed: ParsedText, spans: Sequence[NamedSpan]) -> list[RoleSpan]:
+    """A title with no name, subject of the sentence right after one that names a single person, is that
+    person's: "Иван Петров прибыл в Казань. Министр финансов Татарстана провёл там два дня" (coreference by
+    title; a person named by title alone in the same or a farther sentence is not attempted). Not when the
+    title's verb says another gender than the name does, nor when the title is defined by another title
+    ("Помощник президента заявил": the president's aide is someone else)."""
+    tokens = parsed.tokens
+    starts = [t.start for t in tokens]
+    people: dict[int, list[NamedSpan]] = {}
+    for span in spans:
+        if span.kind == PER:
+            people.setdefault(span.sentence, []).append(span)
+    found: list[RoleSpan] = []
+    for sentence, (begin, stop) in enumerate(parsed.sentences):
+        previous = people.get(sentence - 1)
+        if sentence in people or not previous or len({_surname(s) for s in previous}) != 1:
+            continue
+        lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
+        if any(t.pos == "X" for t in tokens[lo:hi]):
+            # The tagger runs only on sentences with a name or speech (entities.py): here the words'
+            # dictionary readings out of context are enough to find a nominative title and its verb.
+            parsed = _with_dictionary_morphology(parsed, lo, hi)
+            tokens = parsed.tokens
+        head = _subject_title(parsed, lo, hi)
+        if head is None or any(fold(t.text) in _THIRD_PERSON for t in tokens[lo:head]):
+            # "По его словам, председатель ...", "его хозяин": a pronoun before the title already stands for
+            # the person named before, so the title is someone else's.
+            continue
+        end = _subject_title_end(tokens, head, _title_end(parsed, head, stop, spans, None))
+        if any(is_role_noun(t) for t in tokens[head + 1 : end]):
+            continue
+        person = previous[-1]
+        name = tokens[bisect.bisect_left(starts, person.start) : bisect.bisect_left(starts, person.stop)]
+        if name and _case(name[-1]) == "Gen":
+            continue  # a name in the genitive depends on another noun: "представитель партии Цвангираи"
+        verb = next(
+            (t for t in tokens[end:hi] if t.pos in ("VERB", "AUX") and t.feat("Gender") is not None), None
+        )
+        verb_gender, name_gender = (verb.feat("Gender") if verb else None), _gender_of(name)
+        if verb_gender and name_gender and verb_gender != name_gender:
+            continue
+        first = head
+        while first > lo and _modifier(tokens[first - 1]) and _case(tokens[first - 1]) == "Nom":
+            first -= 1
+        role = _role_span(parsed, person, list(tokens[first:end]), tokens[head], spans)
+        found.append(replace(role, sentence=sentence))
+    return found
+
+
 def russian_roles(parsed: ParsedText) -> list[RoleSpan]:
     """Roles stated next to each person's name in a Russian article, or as a predicate of the name."""
     tokens = parsed.tokens
@@ -955,4 +1084,5 @@ def russian_roles(parsed: ParsedText) -> list[RoleSpan]:
         found.extend(role for role in roles if role.title)
     found.extend(role for role in _list_roles(parsed, trees, spans) if role.title)
     found.extend(role for role in _predicate_roles(parsed, trees, spans) if role.title)
+    found.extend(role for role in _title_only_roles(parsed, spans) if role.title)
     return found
