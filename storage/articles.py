@@ -103,6 +103,14 @@ def fts_query(terms: Sequence[str]) -> tuple[str, str] | None:
     return " AND ".join(quoted), " OR ".join(quoted)
 
 
+def tsquery(terms: Sequence[str]) -> tuple[str, str] | None:
+    """PostgreSQL's to_tsquery text for the same stems: all of them first, then any (each one quoted)."""
+    if not terms:
+        return None
+    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms]
+    return " & ".join(quoted), " | ".join(quoted)
+
+
 class ArticleRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -131,10 +139,16 @@ class ArticleRepo:
                 ),
             )
             article_id = cursor.lastrowid
-            await conn.execute(
-                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                (article_id, new.title_stems, new.body_stems),
-            )
+            if self._db.dialect == "postgresql":  # the index's configuration follows the language
+                await conn.execute(
+                    "INSERT INTO articles_fts (rowid, lang, title, body) VALUES (?, ?, ?, ?)",
+                    (article_id, new.lang, new.title_stems, new.body_stems),
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                    (article_id, new.title_stems, new.body_stems),
+                )
         article = await self.get(article_id)
         assert article is not None  # just inserted
         return Stored(article, created=True)
@@ -169,6 +183,8 @@ class ArticleRepo:
     async def search(self, terms: Sequence[str], limit: int = 10) -> list[Article]:
         """Best matches first (BM25, the title weighted above the body); all the query's stems (the
         index holds stems: ``bot.analysis.stems.query_stems``), else any of them."""
+        if self._db.dialect == "postgresql":
+            return await self._search_postgresql(terms, limit)
         queries = fts_query(terms)
         if queries is None:
             return []
@@ -178,6 +194,26 @@ class ArticleRepo:
                 " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 3.0, 1.0), a.published_at DESC"
                 " LIMIT ?",
                 (match, limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            if rows:
+                return [_article(row) for row in rows]
+        return []
+
+    async def _search_postgresql(self, terms: Sequence[str], limit: int) -> list[Article]:
+        """The same search on PostgreSQL: the stems through its `russian` and `english` Snowball
+        configurations (the index applies the article's own), ranked by ts_rank with the title weighted
+        three times the body, as BM25's weights on SQLite."""
+        queries = tsquery(terms)
+        if queries is None:
+            return []
+        for match in queries:
+            async with self._db.conn.execute(
+                "SELECT a.* FROM articles_fts f JOIN articles a ON a.id = f.rowid,"
+                " (SELECT to_tsquery('russian', ?) || to_tsquery('english', ?) AS q) s"
+                " WHERE f.tsv @@ s.q ORDER BY ts_rank('{0.1, 0.2, 0.33, 1.0}', f.tsv, s.q) DESC,"
+                " a.published_at DESC LIMIT ?",
+                (match, match, limit),
             ) as cursor:
                 rows = await cursor.fetchall()
             if rows:

@@ -1,7 +1,9 @@
-"""One aiosqlite connection per process, in WAL mode, with the schema migrated at start-up.
+"""One connection per process, with the schema migrated at start-up: an aiosqlite connection in WAL mode
+(the default, DATABASE_PATH), or with a postgresql:// DATABASE_URL an asyncpg connection behind the same
+interface (storage/sql.py) and the migrations of storage/migrations_postgresql.
 
-One process per database: deliveries are claimed in the process's memory, so a second process on the
-same file would send digests twice. The holder keeps an OS lock on `<database>.lock` (released by the
+On SQLite, one process per database: deliveries are claimed in the process's memory, so a second process
+on the same file would send digests twice. The holder keeps an OS lock on `<database>.lock` (released by the
 kernel when it dies, even by `kill -9`) and writes who it is into that file.
 """
 
@@ -23,15 +25,20 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sql import Dialect, PgConnection
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration shipped in storage/migrations, in order."""
+MIGRATION_PACKAGES = {"sqlite": "storage.migrations", "postgresql": "storage.migrations_postgresql"}
+
+
+def migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped for the dialect, in order (both share the numbers)."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files(MIGRATION_PACKAGES[dialect]).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -45,7 +52,7 @@ def migrations() -> list[tuple[int, str, str]]:
 class DatabaseUnavailable(Exception):
     """The database cannot be opened for writing; the message is one line saying why."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
@@ -161,24 +168,37 @@ def _sqlite_reason(exc: sqlite3.Error) -> str:
     return message
 
 
-class Database:
-    """The connection and its lifecycle; repositories receive it, handlers never see it."""
+def redacted(url: str) -> str:
+    """A database URL fit for a log line or an error: the password replaced."""
+    return re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
-    def __init__(self, path: Path) -> None:
+
+class Database:
+    """The connection and its lifecycle; repositories receive it, handlers never see it.
+
+    `Database(path)` is SQLite; `Database(path, url="postgresql://…")` is PostgreSQL (the path unused)."""
+
+    def __init__(self, path: Path, url: str | None = None) -> None:
         self.path = path
-        self._conn: aiosqlite.Connection | None = None
+        self.url = url if url and not url.startswith("sqlite:") else None
+        self.dialect: Dialect = "postgresql" if self.url else "sqlite"
+        self._conn: aiosqlite.Connection | PgConnection | None = None
         self._write_lock = asyncio.Lock()
         self._process_lock: ProcessLock | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
+        """The shared connection: aiosqlite's, or on PostgreSQL a PgConnection answering the same calls."""
         if self._conn is None:
             raise RuntimeError("database is not open")
-        return self._conn
+        return self._conn  # type: ignore[return-value]
 
     async def open(self) -> None:
         """Lock, connect, migrate and prove a write can be committed; on any failure nothing stays open
         (a live SQLite thread would keep the process from exiting) and DatabaseUnavailable says why."""
+        if self.url is not None:
+            await self._open_postgresql(self.url)
+            return
         if self.path == Path(":memory:"):
             await self._connect()
             return
@@ -202,6 +222,50 @@ class Database:
             if isinstance(exc, OSError):
                 raise DatabaseUnavailable(self.path, _os_reason(exc, "opening")) from None
             raise
+
+    async def _open_postgresql(self, url: str) -> None:
+        """Connect and migrate; no process lock (several instances may share one PostgreSQL)."""
+        import asyncpg
+
+        try:
+            self._conn = await PgConnection.connect(url)
+            await self.migrate()
+            await self._conn.load_catalog()
+        except BaseException as exc:
+            await self._abandon()
+            unreachable = (
+                OSError,
+                asyncpg.PostgresConnectionError,
+                asyncpg.InvalidAuthorizationSpecificationError,
+                asyncpg.InvalidCatalogNameError,
+                asyncpg.InsufficientPrivilegeError,
+            )
+            if isinstance(exc, unreachable):
+                raise DatabaseUnavailable(redacted(url), str(exc) or type(exc).__name__) from None
+            raise
+
+    async def _migrate_postgresql(self, conn: PgConnection) -> None:
+        """Each migration newer than schema_migrations' newest in its own transaction, under an advisory
+        lock so that two instances starting together do not both apply it."""
+        raw = conn.raw
+        await raw.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        await raw.execute("SELECT pg_advisory_lock(1414)")  # any constant shared by every instance
+        try:
+            current = await raw.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            for version, name, sql in migrations("postgresql"):
+                if version <= current:
+                    continue
+                log.info("applying migration %s", name)
+                async with raw.transaction():
+                    await raw.execute(sql)
+                    await raw.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                    )
+        finally:
+            await raw.execute("SELECT pg_advisory_unlock(1414)")
 
     async def _connect(self) -> None:
         self._conn = await aiosqlite.connect(self.path)
@@ -232,6 +296,9 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every migration newer than the file's user_version, each in its own transaction."""
+        if isinstance(self._conn, PgConnection):
+            await self._migrate_postgresql(self._conn)
+            return
         async with self.conn.execute("PRAGMA user_version") as cursor:
             (current,) = await cursor.fetchone()
         for version, name, sql in migrations():
@@ -245,6 +312,8 @@ class Database:
         """One writer at a time on the shared connection: another coroutine's commit can never land in
         the middle of this transaction. Commits on success, rolls back on any error."""
         async with self._write_lock:
+            if isinstance(self._conn, PgConnection):
+                await self._conn.begin()  # reads before the first write see the transaction's snapshot too
             try:
                 yield self.conn
             except BaseException:
@@ -253,6 +322,10 @@ class Database:
             await self.conn.commit()
 
     async def close(self) -> None:
+        if isinstance(self._conn, PgConnection):
+            conn, self._conn = self._conn, None
+            await conn.close()
+            return
         try:
             if self._conn is not None:
                 try:

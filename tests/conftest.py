@@ -165,3 +165,71 @@ async def running_webhook_bot(
 async def webhook_bot(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
     async with running_webhook_bot(emulator, tmp_path / "news.sqlite3") as running:
         yield running
+
+
+# ----- storage on both engines (#14) -----
+DEFAULT_POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/test"
+_postgresql_probe: list[str | None] = []
+
+
+def postgresql_url() -> str | None:
+    """TEST_DATABASE_URL, else the local server on 127.0.0.1:5432 when one answers; None otherwise."""
+    if not _postgresql_probe:
+        import os
+
+        url = os.environ.get("TEST_DATABASE_URL") or None
+        if url is None:
+            try:
+                with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+                    url = DEFAULT_POSTGRESQL_URL
+            except OSError:
+                url = None
+        _postgresql_probe.append(url)
+    return _postgresql_probe[0]
+
+
+NO_POSTGRESQL = "PostgreSQL: TEST_DATABASE_URL is unset and nothing answers on 127.0.0.1:5432"
+
+
+@asynccontextmanager
+async def postgresql_schema() -> AsyncIterator[str]:
+    """A database URL whose connections use a new, empty schema, dropped afterwards."""
+    import uuid
+
+    import asyncpg
+    from yarl import URL
+
+    base = postgresql_url()
+    if base is None:
+        pytest.skip(NO_POSTGRESQL)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield str(URL(base).update_query(search_path=schema))
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def storage_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """An open, migrated, empty Database on each engine: a SQLite file, or a fresh PostgreSQL schema
+    (skipped with one line when no server answers)."""
+    from storage.database import Database
+
+    if request.param == "sqlite":
+        db = Database(tmp_path / "storage.sqlite3")
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    async with postgresql_schema() as url:
+        db = Database(tmp_path / "unused.sqlite3", url=url)
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()

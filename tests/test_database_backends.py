@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.analysis.stems import query_stems
 from bot.config import ConfigError, load_settings
+from bot.ingest.drafts import ArticleDraft, prepare
+from storage.articles import Article, ArticleRepo
+from storage.database import Database
+from storage.feeds import FeedRepo
 
 
 def test_database_url_defaults_to_the_sqlite_file_of_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,3 +46,116 @@ def test_a_bad_database_url_is_one_line(monkeypatch: pytest.MonkeyPatch, value: 
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+# ----- the connection layer -----
+NOW = "2026-03-01T12:00:00+00:00"
+
+
+def test_both_engines_ship_the_same_migration_numbers() -> None:
+    from storage.database import migrations
+
+    assert [v for v, _, _ in migrations("postgresql")] == [v for v, _, _ in migrations("sqlite")]
+
+
+def test_sqlite_sql_is_translated_for_postgresql() -> None:
+    from storage.sql import Catalog, translate
+
+    catalog = Catalog({"sent": ["a", "b"], "stories": ["article_id"]}, {"articles"})
+    assert translate("SELECT * FROM t WHERE a = ? AND b = '?' AND c = ?", catalog) == (
+        "SELECT * FROM t WHERE a = $1 AND b = '?' AND c = $2"
+    )
+    assert translate("UPDATE d SET n = ?1 + 1 WHERE id = ?2 AND n = ?1", catalog) == (
+        "UPDATE d SET n = $1 + 1 WHERE id = $2 AND n = $1"
+    )
+    assert translate("INSERT OR IGNORE INTO sent (a, b) VALUES (?, ?)", catalog) == (
+        "INSERT INTO sent (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    )
+    assert translate("INSERT OR REPLACE INTO stories (article_id, story_id) VALUES (?, ?)", catalog) == (
+        "INSERT INTO stories (article_id, story_id) VALUES ($1, $2)"
+        " ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id"
+    )
+    assert translate("INSERT INTO articles (title) VALUES (?)", catalog).endswith(" RETURNING id")
+    assert translate("SELECT max(a), min(coalesce(b, ?), ?) FROM t", catalog) == (
+        "SELECT max(a), LEAST(coalesce(b, $1), $2) FROM t"
+    )
+    assert translate("PRAGMA user_version", catalog).startswith("SELECT coalesce(max(version), 0)")
+
+
+async def test_a_fresh_database_is_at_the_newest_migration(storage_db: Database) -> None:
+    from storage.database import migrations
+
+    async with storage_db.conn.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    assert version == max(v for v, _, _ in migrations(storage_db.dialect))
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_next_one_commits(storage_db: Database) -> None:
+    feeds = FeedRepo(storage_db)
+    with pytest.raises(RuntimeError):
+        async with storage_db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO feeds (url, added_at, next_poll_at) VALUES (?, 'x', 'x')",
+                ("https://a.example/",),
+            )
+            raise RuntimeError("half-way")
+    async with storage_db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO feeds (url, added_at, next_poll_at) VALUES (?, ?, ?)",
+            ("https://b.example/", NOW, NOW),
+        )
+        assert cursor.lastrowid is not None and cursor.rowcount == 1
+    assert [f.url for f in await feeds.list()] == ["https://b.example/"]
+
+
+# ----- articles -----
+NEWS = [
+    ("Переговоры в Стамбуле", "Делегации провели переговоры о прекращении огня.", "ru"),
+    ("Пресс-конференция министра", "Министр рассказал журналистам о переговорах с соседями.", "ru"),
+    ("Урожай пшеницы вырос", "Аграрии собрали рекордный урожай.", "ru"),
+    ("Talks resume in Geneva", "Negotiators met for talks on a ceasefire.", "en"),
+]
+
+
+async def store_news(db: Database) -> list[Article]:
+    repo = ArticleRepo(db)
+    stored = []
+    for n, (title, text, lang) in enumerate(NEWS):
+        published = datetime(2026, 3, 1 + n, 12, tzinfo=UTC)
+        draft = ArticleDraft(title, text, published, url=f"https://news.example/{n}", lang=lang)
+        stored.append((await repo.add(prepare(draft).row, ingested_by=7)).article)
+    return stored
+
+
+async def test_articles_are_stored_once_and_read_back_alike(storage_db: Database) -> None:
+    repo = ArticleRepo(storage_db)
+    stored = await store_news(storage_db)
+    again = ArticleDraft(NEWS[0][0], NEWS[0][1], None, url="https://elsewhere.example/", lang="ru")
+    duplicate = await repo.add(prepare(again).row, ingested_by=None)
+    assert not duplicate.created and duplicate.article == stored[0]
+    assert [a.id for a in await repo.get_many([stored[2].id, stored[0].id])] == [stored[0].id, stored[2].id]
+    assert [a.title for a in await repo.latest(2)] == [NEWS[3][0], NEWS[2][0]]
+    assert await repo.count() == 4
+    stats = await repo.stats()
+    assert (stats.total, stats.by_lang, stats.sources) == (4, {"ru": 3, "en": 1}, 0)
+    assert stats.newest_published_at == datetime(2026, 3, 4, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("переговорам", {NEWS[0][0], NEWS[1][0]}),  # every form of the word, the title first
+        ("переговоры огня", {NEWS[0][0]}),  # all the words when some article has them all
+        ("урожай министра", {NEWS[1][0], NEWS[2][0]}),  # else any of them
+        ("talk", {NEWS[3][0]}),
+        ("космос", set()),
+    ],
+)
+async def test_search_finds_the_same_articles_on_both_engines(
+    storage_db: Database, query: str, titles: set[str]
+) -> None:
+    await store_news(storage_db)
+    found = await ArticleRepo(storage_db).search(query_stems(query))
+    assert {a.title for a in found} == titles
+    if query == "переговорам":
+        assert found[0].title == NEWS[0][0]
