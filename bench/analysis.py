@@ -8,7 +8,7 @@ workers have loaded their models, so no run inherits another's word caches:
 
 * the bot's own path: articles stored, then `Analyzer` analyses them in the `WorkerPool`, stores
   entities, roles and quotes (``EntityStore.save_many``) and merges the events into the timeline
-  (``TimelineService.on_analyzed``), as ``bot/app.py`` wires it — the headline articles/s;
+  (``bot/pipeline.py``'s ``AnalysisTransaction``), as ``bot/app.py`` wires it — the headline articles/s;
 * ``understand_batch`` alone over the same pool: our analysis without storage;
 * natasha segmentation + NER alone (natasha's own tagger, loaded first) on a fresh pool, in batches of the
   same size.
@@ -40,6 +40,7 @@ from bot.analysis.service import Analyzer
 from bot.analysis.understanding import ArticleInput, understand, understand_batch
 from bot.eval import corpus_path
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.pipeline import AnalysisTransaction
 from bot.timeline.service import TimelineService
 from bot.who.store import EntityStore
 from bot.workers import WorkerPool
@@ -232,8 +233,10 @@ async def run(count: int, workers: int, batch_size: int) -> int:
         await asyncio.to_thread(pool.close)
 
         pool, _, _ = await started_pool(workers)
-        analyzer = Analyzer(articles, entities, pool, ZONE, concurrency=2 * workers, batch_size=batch_size)
-        analyzer.on_analyzed(TimelineService(EventRepo(db), entities, ZONE).on_analyzed)  # as bot/app.py
+        events = AnalysisTransaction(TimelineService(EventRepo(db), entities, ZONE))  # as bot/app.py
+        analyzer = Analyzer(
+            articles, entities, pool, ZONE, events, concurrency=2 * workers, batch_size=batch_size
+        )
 
         async def analyse_and_store() -> None:
             await analyzer.enqueue(stored)

@@ -28,6 +28,7 @@ from bot.fetch import Fetcher
 from bot.ingest.links import LinkService
 from bot.ingest.service import IngestService
 from bot.metrics import Metrics
+from bot.pipeline import AnalysisTransaction, ArticlePipeline
 from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
@@ -114,6 +115,7 @@ class App:
     links: LinkService
     feeds: FeedService
     timeline: TimelineService  # events merged as articles are analysed
+    pipeline: ArticlePipeline  # what happens to an article after it is stored
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
     webhook: WebhookServer | None = None  # webhook mode (WEBHOOK_URL): the server, while it runs
@@ -134,17 +136,18 @@ class App:
         await db.open()
         workers = WorkerPool(settings.analysis_workers)
         articles = ArticleRepo(db)
-        ingest = IngestService(articles, workers, settings.default_timezone, settings.max_upload_bytes)
         entities = EntityStore(db)
+        timeline = TimelineService(EventRepo(db), entities, settings.timezone)
         # Two batches in flight per worker: one waits in the pool while the event loop stores the
         # other's results, so no worker idles between batches.
         analyzer = Analyzer(
-            articles, entities, workers, settings.timezone, concurrency=2 * settings.analysis_workers
+            articles,
+            entities,
+            workers,
+            settings.timezone,
+            AnalysisTransaction(timeline),  # the events, stored with their analyses
+            concurrency=2 * settings.analysis_workers,
         )
-        ingest.on_stored(analyzer.enqueue)
-        timeline = TimelineService(EventRepo(db), entities, settings.timezone)
-        analyzer.on_analyzed(timeline.on_analyzed)
-        analyzer.on_reset(timeline.on_reset)
         i18n = create_i18n()
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
         digests = DigestService(
@@ -157,7 +160,11 @@ class App:
             scheduler=scheduler,
             people=entities.people_in,
         )
-        ingest.on_stored(digests.on_stored)
+        # An article's path after it is stored, step by step: bot/pipeline.py.
+        pipeline = ArticlePipeline(analyzer, stories=digests)
+        ingest = IngestService(
+            articles, workers, settings.default_timezone, settings.max_upload_bytes, then=pipeline.stored
+        )
         fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds)
         feeds = FeedService(
             FeedRepo(db, pause_after=settings.feed_pause_after),
@@ -184,6 +191,7 @@ class App:
             analyzer=analyzer,
             digests=digests,
             timeline=timeline,
+            pipeline=pipeline,
         )
 
     async def close(self) -> None:

@@ -1,9 +1,9 @@
 """What /metrics and /healthz report for one App (#14).
 
-Counts are read at scrape time from what the services already keep (the Analyzer's failures and queue,
-the feeds' polls, the broadcaster's running report), plus two hooks the services offer (articles stored,
-analyses stored) and one outer middleware (updates handled and how long each took, by command). Every App
-has its own CollectorRegistry: tests open several Apps in one process.
+Counts are read at scrape time from what the services already keep (articles stored, the Analyzer's
+analyses stored, failures and queue, the feeds' polls, the broadcaster's running report), plus one outer
+middleware (updates handled and how long each took, by command). Every App has its own CollectorRegistry:
+tests open several Apps in one process.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import GetUpdates, TelegramMethod
@@ -31,7 +30,6 @@ from bot.digest.service import DigestService
 from bot.feeds.polling import PollStatus
 from bot.feeds.service import FeedService
 from bot.ingest.service import IngestService
-from storage.articles import Article
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Replies take from a few milliseconds (/start) to tens of seconds (an upload waiting behind a batch).
@@ -133,24 +131,21 @@ class UpdateMetrics(BaseMiddleware):
 class ServiceCollector(Collector):
     """Reads the services' own counters at each scrape."""
 
-    def __init__(self, analyzer: Analyzer, digests: DigestService, feeds: FeedService) -> None:
+    def __init__(
+        self, ingest: IngestService, analyzer: Analyzer, digests: DigestService, feeds: FeedService
+    ) -> None:
+        self.ingest = ingest
         self.analyzer = analyzer
         self.digests = digests
         self.feeds = feeds
-        self.ingested = 0
-        self.analysed = 0
-
-    async def on_stored(self, articles: list[Article]) -> None:
-        self.ingested += len(articles)
-
-    async def on_analyzed(self, conn: aiosqlite.Connection, batch: list[Any]) -> None:
-        # Runs in the transaction that stores the batch; a rolled-back batch is analysed again and
-        # counted again (rare: a storage fault).
-        self.analysed += len(batch)
 
     def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily("newsbot_articles_ingested", "Articles stored since start", self.ingested)
-        yield CounterMetricFamily("newsbot_articles_analysed", "Analyses stored since start", self.analysed)
+        yield CounterMetricFamily(
+            "newsbot_articles_ingested", "Articles stored since start", self.ingest.articles_stored
+        )
+        yield CounterMetricFamily(
+            "newsbot_articles_analysed", "Analyses stored since start", self.analyzer.analysed
+        )
         yield CounterMetricFamily(
             "newsbot_articles_analysis_failed",
             "Articles whose analysis failed for good since start",
@@ -207,11 +202,9 @@ class Metrics:
     ) -> None:
         self.registry = CollectorRegistry()
         self.updates = UpdateMetrics(self.registry, commands)
-        self.services = ServiceCollector(analyzer, digests, feeds)
+        self.services = ServiceCollector(ingest, analyzer, digests, feeds)
         self.registry.register(self.services)
         self.watch = UpdatesWatch()
-        ingest.on_stored(self.services.on_stored)
-        analyzer.on_analyzed(self.services.on_analyzed)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,6 +23,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -30,14 +31,10 @@ import aiosqlite
 from bot.analysis.understanding import ArticleInput, Understanding, understand_batch
 from bot.workers import WorkerPool
 from storage.articles import Article, ArticleRepo
-from storage.entities import AnalysisFailure, ClearHook, EntityRepo
+from storage.entities import AnalysisFailure, EntityRepo
 
 log = logging.getLogger(__name__)
 
-# Each analysed article with its analysis and the map of analysis keys to stored entity ids.
-Analysed = tuple[Article, Understanding, dict[str, int]]
-# Writes derived from a batch's analyses, in the transaction that stores them.
-AnalyzedHook = Callable[[aiosqlite.Connection, list[Analysed]], Awaitable[None]]
 
 RETRY_SECONDS = 30.0  # the first pause before articles a storage fault hit are analysed again
 RETRY_MAX_SECONDS = 600.0
@@ -71,6 +68,25 @@ def _failure(article_id: int, exc: BaseException) -> AnalysisFailure:
 
 
 @dataclass(frozen=True)
+class Analysed:
+    """An article whose analysis has just been stored, with the stored entity of each analysis key."""
+
+    article: Article
+    understanding: Understanding
+    entity_ids: dict[str, int]
+
+
+class AnalysisWrites(Protocol):
+    """What is written with the analyses, in their transactions (bot/pipeline.py: the events)."""
+
+    async def write(self, conn: aiosqlite.Connection, batch: list[Analysed]) -> None:
+        """With a batch's analyses and entities: committed together or not at all."""
+
+    async def clear(self, conn: aiosqlite.Connection) -> None:
+        """With a reindex that forgets every analysis: what was derived from them goes too."""
+
+
+@dataclass(frozen=True)
 class ReindexReport:
     articles: int
     failed: int
@@ -84,6 +100,7 @@ class Analyzer:
         entities: EntityRepo,
         workers: WorkerPool,
         timezone: ZoneInfo,
+        writes: AnalysisWrites | None = None,
         *,
         concurrency: int = 1,
         batch_size: int = 16,
@@ -92,13 +109,13 @@ class Analyzer:
         self._entities = entities
         self._workers = workers
         self._timezone = timezone
+        self._writes = writes
         self._concurrency = concurrency
         self._batch_size = batch_size
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._queued: set[int] = set()  # ids queued or in flight: the queue never holds an article twice
         self._consumers: list[asyncio.Task[None]] = []
-        self._hooks: list[AnalyzedHook] = []
-        self._reset_hooks: list[ClearHook] = []
+        self.analysed = 0  # analyses stored since the start
         self.failed = 0  # articles whose analysis failed for good since the start
         self.retry_seconds = RETRY_SECONDS
         self._fault = asyncio.Event()  # a storage fault left articles unanalysed: queue them again later
@@ -107,16 +124,6 @@ class Analyzer:
         self.reindexing = False
         self.reindex_total = 0  # articles the running reindex analyses
         self._background: set[asyncio.Task[ReindexReport]] = set()
-
-    def on_analyzed(self, hook: AnalyzedHook) -> None:
-        """Run `hook` with each batch of analyses as it is stored, in the same transaction (events for
-        /timeline): the batch's analyses and what the hook writes are committed together or not at all."""
-        self._hooks.append(hook)
-
-    def on_reset(self, hook: ClearHook) -> None:
-        """Run `hook` when a reindex forgets every analysis, in the same transaction (what hooks derived
-        must go too)."""
-        self._reset_hooks.append(hook)
 
     async def enqueue(self, articles: list[Article]) -> None:
         self._put([article.id for article in articles])
@@ -299,15 +306,18 @@ class Analyzer:
                 failures.append(_failure(pair[0].id, exc))
 
     async def _save(self, pairs: list[tuple[Article, Understanding]]) -> None:
-        """The analyses, their entities and what the hooks derive (events), in one transaction. Articles
-        already analysed are left as they are, and not given to the hooks."""
+        """The analyses, their entities and what is written with them (the events), in one transaction.
+        Articles already analysed are left as they are, and not written about again."""
+        stored: list[Analysed] = []
 
         async def derive(conn: aiosqlite.Connection, maps: list[dict[str, int] | None]) -> None:
-            stored = [(a, u, ids) for (a, u), ids in zip(pairs, maps, strict=True) if ids is not None]
-            for hook in self._hooks:
-                await hook(conn, stored)
+            fresh = zip(pairs, maps, strict=True)
+            stored[:] = [Analysed(a, u, ids) for (a, u), ids in fresh if ids is not None]
+            if self._writes is not None:
+                await self._writes.write(conn, stored)
 
         await self._entities.save_many(pairs, then=derive)
+        self.analysed += len(stored)
         self._retries = 0
 
     async def _record(self, failures: list[AnalysisFailure]) -> None:
@@ -338,11 +348,7 @@ class Analyzer:
             failed_before = self.failed
             await self.idle()
 
-            async def reset(conn: aiosqlite.Connection) -> None:
-                for hook in self._reset_hooks:
-                    await hook(conn)
-
-            await self._entities.clear(then=reset)
+            await self._entities.clear(then=self._writes.clear if self._writes is not None else None)
             total = await self.enqueue_unanalysed()
             self.reindex_total = total
             while self.pending:

@@ -124,8 +124,8 @@ class DigestService:
         self._settled = asyncio.Event()
 
     # ----- stories at ingest -----
-    async def on_stored(self, articles: list[Article]) -> None:
-        """The ingest hook: new articles join their stories in the background, in order, a few at a time.
+    async def join_stories(self, articles: list[Article]) -> None:
+        """New articles join their stories in the background, in order, a few at a time (bot/pipeline.py).
 
         The admin's reply does not wait for it, and the vectors of a 500-article upload go to the
         interactive worker in chunks, so another user's upload parsed there waits for one chunk at most.

@@ -145,7 +145,7 @@ def _entity_spans(text: str, entities: list[dict]) -> list[tuple[int, int, str]]
     return spans
 
 
-# Articles per transaction, as the Analyzer hands its batches to TimelineService.on_analyzed.
+# Articles per transaction, as the Analyzer hands its batches to the timeline (bot/pipeline.py).
 ANALYZER_BATCH: int = inspect.signature(Analyzer.__init__).parameters["batch_size"].default
 
 

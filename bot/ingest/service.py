@@ -22,7 +22,8 @@ from storage.articles import Article, ArticleRepo, Stored
 
 log = logging.getLogger(__name__)
 
-StoredHook = Callable[[list[Article]], Awaitable[None]]
+# What follows storing new articles (bot/pipeline.py's ArticlePipeline.stored).
+Then = Callable[[list[Article]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -43,21 +44,26 @@ class IngestReport:
 
 
 class IngestService:
-    def __init__(self, articles: ArticleRepo, workers: WorkerPool, timezone: str, max_bytes: int) -> None:
+    def __init__(
+        self,
+        articles: ArticleRepo,
+        workers: WorkerPool,
+        timezone: str,
+        max_bytes: int,
+        *,
+        then: Then | None = None,
+    ) -> None:
         self._articles = articles
         self._workers = workers
         self._timezone = timezone
         self.max_bytes = max_bytes
-        self._hooks: list[StoredHook] = []
-
-    def on_stored(self, hook: StoredHook) -> None:
-        """Run `hook` with the newly stored articles of every submission (analysis, stories)."""
-        self._hooks.append(hook)
+        self._then = then  # given the newly stored articles of every submission (analysis, stories)
+        self.articles_stored = 0  # since the start (duplicates not counted)
 
     async def _store(
         self, prepared: list[PreparedArticle], by: int | None, notices: list[Notice]
     ) -> list[Stored]:
-        """Store each article, run the hooks on the new ones, and append to `notices` what the admin should
+        """Store each article, hand the new ones on (`then`), and append to `notices` what the admin should
         know about them: a date that was not believed, a text longer than the analysis reads."""
         stored = [await self._articles.add(p.row, ingested_by=by) for p in prepared]
         created = [s.article for s in stored if s.created]
@@ -79,9 +85,9 @@ class IngestService:
             if len(article.text) > MAX_ANALYSED_CHARS:
                 analysed = len(analysed_text(article.text))
                 notices.append(Notice(NoticeKind.PARTLY_ANALYSED, str(analysed), article.id))
-        if created:
-            for hook in self._hooks:
-                await hook(created)
+        self.articles_stored += len(created)
+        if created and self._then is not None:
+            await self._then(created)
         return stored
 
     async def document(self, filename: str, data: bytes, *, by: int | None) -> IngestReport:

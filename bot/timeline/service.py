@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.analysis.entities import fold
-from bot.analysis.service import Analysed
 from bot.analysis.stems import query_stems
 from bot.timeline.merge import (
     BATCH_ARTICLES,
@@ -91,14 +90,12 @@ class TimelineService:
         self._entities = entities
         self._timezone = timezone
 
-    async def on_analyzed(self, conn: aiosqlite.Connection, analysed: list[Analysed]) -> None:
-        """Merge a batch of analysed articles' events into the timeline (Analyzer.on_analyzed), in the
-        transaction that stores their analyses."""
-        await merge_articles(
-            self._events, conn, [ArticleEvents(a.id, a.title, tuple(u.events), ids) for a, u, ids in analysed]
-        )
+    async def merge(self, conn: aiosqlite.Connection, articles: Sequence[ArticleEvents]) -> None:
+        """Merge a batch of analysed articles' events into the timeline, in the transaction that stores
+        their analyses (bot/pipeline.py)."""
+        await merge_articles(self._events, conn, articles)
 
-    async def on_reset(self, conn: aiosqlite.Connection) -> None:
+    async def clear(self, conn: aiosqlite.Connection) -> None:
         """Forget every event, in the transaction of a reindex that forgets every analysis."""
         await self._events.clear_in(conn)
 
