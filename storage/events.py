@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.articles import fts_query
+from storage.articles import fts_query, tsquery
 from storage.database import Database
 from storage.entities import ArticleRef
 
@@ -167,7 +167,12 @@ class EventRepo:
         for chunk in chunks:
             if not chunk:
                 continue
-            values = ",".join("(?, ?, ?, ?, ?, ?)" for _ in chunk)
+            # typed for PostgreSQL, which cannot infer a VALUES list's types from its parameters
+            values = ",".join(
+                "(CAST(? AS BIGINT), ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+                " CAST(? AS BIGINT))"
+                for _ in chunk
+            )
             async with conn.execute(
                 f"WITH probe (k, term, coarse, lo, hi, b) AS (VALUES {values})"
                 " SELECT k, cluster_id FROM ("
@@ -175,7 +180,7 @@ class EventRepo:
                 "  FROM probe p JOIN event_terms t"
                 "  ON t.term = p.term AND t.coarse = p.coarse AND t.begin_day BETWEEN p.lo AND p.hi"
                 "  WHERE t.end_day >= p.b GROUP BY p.k, t.cluster_id"
-                f") WHERE r <= {CANDIDATES_PER_REPORT} ORDER BY k, r",
+                f") ranked WHERE r <= {CANDIDATES_PER_REPORT} ORDER BY k, r",
                 [v for probe in chunk for v in probe],
             ) as cursor:
                 for k, cluster_id in await cursor.fetchall():
@@ -196,7 +201,7 @@ class EventRepo:
                     members[row["id"]] = []
             async with conn.execute(
                 "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY cluster_id ORDER BY id DESC) AS r"
-                f" FROM event_reports WHERE cluster_id IN ({marks})) WHERE r <= ?",
+                f" FROM event_reports WHERE cluster_id IN ({marks})) newest WHERE r <= ?",
                 [*chunk, MEMBERS_COMPARED],
             ) as cursor:
                 for row in await cursor.fetchall():
@@ -252,9 +257,12 @@ class EventRepo:
             terms += [(t, *span) for t in c.new_terms]
             counted += [(t,) for t in c.new_terms]
             links += [(position, c.id, p) for p in c.new_participants]
-        await conn.executemany(
-            "INSERT INTO events_fts (events_fts, rowid, terms, context) VALUES ('delete', ?, ?, ?)", fts_old
-        )
+        postgresql = self._db.dialect == "postgresql"  # its GIN index follows event_clusters itself
+        if not postgresql:
+            await conn.executemany(
+                "INSERT INTO events_fts (events_fts, rowid, terms, context) VALUES ('delete', ?, ?, ?)",
+                fts_old,
+            )
         await conn.executemany(
             "INSERT INTO event_clusters (position, begin_on, end_on, granularity, text, headline,"
             " participants, terms, context, sources, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -265,12 +273,15 @@ class EventRepo:
             " headline = ?, participants = ?, terms = ?, context = ?, sources = sources + ? WHERE id = ?",
             changed,
         )
-        await conn.executemany("INSERT INTO events_fts (rowid, terms, context) VALUES (?, ?, ?)", fts_new)
+        if not postgresql:
+            await conn.executemany("INSERT INTO events_fts (rowid, terms, context) VALUES (?, ?, ?)", fts_new)
         if moved:
-            await conn.executemany("UPDATE event_entities SET position = ?1 WHERE cluster_id = ?5", moved)
             await conn.executemany(
-                "UPDATE event_terms SET begin_day = ?2, end_day = ?3, coarse = ?4 WHERE cluster_id = ?5",
-                moved,
+                "UPDATE event_entities SET position = ? WHERE cluster_id = ?", [(m[0], m[4]) for m in moved]
+            )
+            await conn.executemany(
+                "UPDATE event_terms SET begin_day = ?, end_day = ?, coarse = ? WHERE cluster_id = ?",
+                [m[1:] for m in moved],
             )
         await conn.executemany(
             "INSERT INTO event_reports (cluster_id, article_id, begin_on, end_on, granularity, text,"
@@ -284,12 +295,12 @@ class EventRepo:
         )
         await conn.executemany(
             "INSERT INTO event_term_counts (term, events) VALUES (?, 1)"
-            " ON CONFLICT (term) DO UPDATE SET events = events + 1",
+            " ON CONFLICT (term) DO UPDATE SET events = event_term_counts.events + 1",
             counted,
         )
         await conn.executemany(
             "INSERT OR IGNORE INTO event_entities (entity_id, position, cluster_id)"
-            " SELECT id, ?, ? FROM entities WHERE id = ?",
+            " SELECT id, CAST(? AS BIGINT), CAST(? AS BIGINT) FROM entities WHERE id = ?",
             links,
         )
 
@@ -300,7 +311,8 @@ class EventRepo:
 
     async def clear_in(self, conn: aiosqlite.Connection) -> None:
         """clear inside a transaction the caller holds: the one that forgets the analyses."""
-        await conn.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+        if self._db.dialect == "sqlite":
+            await conn.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
         for table in (
             "event_entities",
             "event_terms",
@@ -342,6 +354,16 @@ class EventRepo:
         queries = fts_query(terms)
         if queries is None:
             return []
+        if self._db.dialect == "postgresql":  # the expression of event_clusters_search (its GIN index)
+            return await self._page(
+                "event_clusters",
+                "position",
+                "to_tsvector('simple'::regconfig, terms || ' ' || context) @@ to_tsquery('simple', ?)",
+                [tsquery(terms)[0]],  # type: ignore[index]
+                after,
+                before,
+                limit,
+            )
         return await self._page(
             "events_fts", "rowid", "events_fts MATCH ?", [queries[0]], after, before, limit
         )
@@ -395,7 +417,7 @@ class EventRepo:
             " row_number() OVER (PARTITION BY s.cluster_id ORDER BY a.published_at, a.id) AS r"
             " FROM (SELECT DISTINCT cluster_id, article_id FROM event_reports"
             f" WHERE cluster_id IN ({marks})) s"
-            " JOIN articles a ON a.id = s.article_id) WHERE r <= ?",
+            " JOIN articles a ON a.id = s.article_id) shown WHERE r <= ?",
             [*(r["id"] for r in rows), SOURCES_SHOWN],
         ) as cursor:
             for r in await cursor.fetchall():

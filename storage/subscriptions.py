@@ -350,12 +350,17 @@ class DeliveryRepo:
 
     async def part_sent(self, delivery_id: int, index: int, message_id: int) -> None:
         """Telegram accepted message `index`: recorded in its own commit, before anything else is sent."""
+        json_append, json_length = (
+            ("(message_ids::jsonb || to_jsonb(?2::bigint))::text", "jsonb_array_length(parts::jsonb)")
+            if self._db.dialect == "postgresql"
+            else ("json_insert(message_ids, '$[#]', ?2)", "json_array_length(parts)")
+        )
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE deliveries SET parts_sent = ?1 + 1,"
-                " message_ids = json_insert(message_ids, '$[#]', ?2),"
-                " status = CASE WHEN ?1 + 1 >= json_array_length(parts) THEN 'sent' ELSE status END,"
-                " finished_at = CASE WHEN ?1 + 1 >= json_array_length(parts) THEN ?3 ELSE NULL END"
+                f" message_ids = {json_append},"
+                f" status = CASE WHEN ?1 + 1 >= {json_length} THEN 'sent' ELSE status END,"
+                f" finished_at = CASE WHEN ?1 + 1 >= {json_length} THEN ?3 ELSE NULL END"
                 " WHERE id = ?4 AND parts_sent = ?1",
                 (index, message_id, utc_iso(_now()), delivery_id),
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,9 +10,17 @@ import pytest
 from bot.analysis.stems import query_stems
 from bot.config import ConfigError, load_settings
 from bot.ingest.drafts import ArticleDraft, prepare
-from storage.articles import Article, ArticleRepo
+from storage.articles import Article, ArticleRepo, utc_iso
 from storage.database import Database
 from storage.feeds import FeedRepo
+from storage.subscriptions import (
+    DeliveryDraft,
+    DeliveryRepo,
+    DeliveryStatus,
+    SentSentence,
+    Slot,
+    SubscriptionRepo,
+)
 
 
 def test_database_url_defaults_to_the_sqlite_file_of_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,3 +167,49 @@ async def test_search_finds_the_same_articles_on_both_engines(
     assert {a.title for a in found} == titles
     if query == "переговорам":
         assert found[0].title == NEWS[0][0]
+
+
+# ----- subscriptions and deliveries -----
+async def test_subscriptions_and_deliveries_behave_alike(storage_db: Database) -> None:
+    subscriptions, deliveries = SubscriptionRepo(storage_db), DeliveryRepo(storage_db)
+    now = datetime(2026, 3, 1, 6, tzinfo=UTC)
+    chat = -1001234567890  # a supergroup id: wider than 32 bits
+    first = await subscriptions.subscribe(
+        chat_id=chat, thread_id=None, chat_type="supergroup", language="ru", send_at="09:00",
+        timezone="Europe/Moscow", topics="переговоры", by=1, now=now,
+    )  # fmt: skip
+    again = await subscriptions.subscribe(
+        chat_id=chat, thread_id=5, chat_type="supergroup", language="en", send_at="10:00",
+        timezone="Europe/Moscow", topics="", by=1, now=now,
+    )  # fmt: skip
+    assert (again.id, again.thread_id, again.language) == (first.id, 5, "en")
+    assert await subscriptions.slots() == [Slot("10:00", "Europe/Moscow")]
+    async with storage_db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO stories (id, lang, centroid, size, first_published, last_published)"
+            " VALUES (?, 'ru', '{}', 1, ?, ?)",
+            (41, utc_iso(now), utc_iso(now)),
+        )
+    draft = DeliveryDraft(
+        first.id, "2026-03-01T07:00Z", None, now, ("<b>один</b>", "два"), (SentSentence(41, "Фраза."),)
+    )
+    delivery = await deliveries.record(draft, now)
+    assert delivery is not None and delivery.remaining == ("<b>один</b>", "два")
+    assert await deliveries.record(draft, now) is None  # one delivery per period
+    await deliveries.part_sent(delivery.id, 0, 7001)
+    await deliveries.part_sent(delivery.id, 0, 7001)  # a repeated report changes nothing
+    halfway = await deliveries.find(first.id, "2026-03-01T07:00Z")
+    assert halfway is not None and (halfway.parts_sent, halfway.message_ids) == (1, (7001,))
+    assert halfway.status is DeliveryStatus.PENDING
+    assert [d.id for d in await deliveries.pending(now)] == [delivery.id]
+    await deliveries.part_sent(delivery.id, 1, 7002)
+    done = await deliveries.find(first.id, "2026-03-01T07:00Z")
+    assert done is not None and (done.status, done.message_ids) == (DeliveryStatus.SENT, (7001, 7002))
+    assert await deliveries.sent_sentences([first.id], [41]) == {first.id: {41: ("Фраза.",)}}
+    assert await deliveries.counts() == {"sent": 1}
+    assert not await deliveries.offer_again(delivery.id)  # it got messages out
+    other = await deliveries.record(DeliveryDraft(first.id, "later", None, now, ("x",)), now)
+    assert other is not None and await deliveries.expire_pending(now + timedelta(days=1)) == 1
+    await subscriptions.end(first.id, "bot_removed")
+    ended = await subscriptions.get(first.id)
+    assert ended is not None and not ended.active and ended.ended_reason == "bot_removed"

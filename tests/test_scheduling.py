@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,11 +33,8 @@ def test_last_run_is_the_latest_due_moment_in_the_slots_zone() -> None:
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[SubscriptionRepo]:
-    db = Database(tmp_path / "schedule.sqlite3")
-    await db.open()
-    yield SubscriptionRepo(db)
-    await db.close()
+async def repo(storage_db: Database) -> SubscriptionRepo:
+    return SubscriptionRepo(storage_db)  # SQLite, and PostgreSQL when one answers (tests/conftest.py)
 
 
 async def subscribe(repo: SubscriptionRepo, chat_id: int, send_at: str, timezone: str = "UTC") -> int:
