@@ -131,3 +131,19 @@ async def test_a_full_name_absorbs_its_surname_stored_alone_in_the_same_article_
     assert ("Гордон Браун", 2, 2) in await people(db)
     (found,) = await entities.find("Браун")
     assert found.name == "Гордон Браун"
+
+
+async def test_misread_and_shortened_names_are_stored_under_the_person(db: Database) -> None:
+    entities = EntityStore(db)
+    a, b, c = await article(db, "Первая"), await article(db, "Вторая"), await article(db, "Третья")
+    await entities.save(a, naming(a, "Азия Биби", "Салман Тасир"))
+    await entities.save(b, naming(b, "Азию-Биби"))  # one word, joined by a hyphen
+    await entities.save(c, naming(c, "Сергей Скрипаль", "Юлия Скрипаль", "Юлия"))  # a first name alone
+    assert await people(db) == [
+        ("Азия Биби", 2, 2),
+        ("Салман Тасир", 1, 1),
+        ("Сергей Скрипаль", 1, 1),
+        ("Юлия Скрипаль", 2, 1),
+    ]
+    (found,) = await entities.find("Юлия")
+    assert found.name == "Юлия Скрипаль"

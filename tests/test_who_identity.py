@@ -10,8 +10,11 @@ from bot.who.identity import (
     Merge,
     Named,
     canonical_key,
+    first_names_alone,
+    misread_names,
     resolve,
     surname_key,
+    surname_keys,
 )
 
 
@@ -183,3 +186,63 @@ def test_mentions_counted_in_the_batch_rank_the_candidates() -> None:
     batch = ((named("Алла Петрова", 5),), (named("Петрова"),))
     assert resolve(IdentityInput(batch, people, {})).articles[1].ids == {"PER:петрова": 2}
     assert resolve(IdentityInput(batch[1:], people, {})).articles[0].ids == {"PER:петрова": 1}
+
+
+# ----- names NER misread or cut short (#12) -----
+
+
+def test_a_first_name_alone_is_the_one_person_of_the_article_with_that_first_name() -> None:
+    article = (named("Асии Биби", 6), named("Асию"), named("Салман Тасир"))
+    assert first_names_alone(article) == {"PER:асию": "PER:асии биби"}
+    (resolved,) = resolve(IdentityInput((article,), (), {})).articles
+    assert resolved.ids["PER:асию"] == resolved.ids["PER:асии биби"]
+    assert [s.name for s in resolved.steps if isinstance(s, Create)] == ["Асии Биби", "Салман Тасир"]
+
+
+def test_a_first_name_two_people_of_the_article_share_names_neither() -> None:
+    article = (named("Анна Петрова"), named("Анна Смирнова"), named("Анна"))
+    assert first_names_alone(article) == {}
+
+
+def test_a_word_that_is_also_a_surname_of_the_article_is_not_a_first_name_alone() -> None:
+    # "Мэй" is Тереза Мэй's surname, though "Мэй Беннет" has it as a first name.
+    assert first_names_alone((named("Тереза Мэй"), named("Мэй Беннет"), named("Мэй"))) == {}
+
+
+def test_a_first_name_alone_needs_the_full_name_in_the_same_article() -> None:
+    julia = stored(2, "Юлия Скрипаль", 4)
+    (resolved,) = resolve(IdentityInput(((named("Юлия"),),), (julia,), {})).articles
+    assert resolved.ids["PER:юлия"] != 2
+
+
+def test_two_people_with_one_surname_in_one_story_stay_apart() -> None:
+    article = (named("Сергей Скрипаль", 3), named("Юлия Скрипаль", 2), named("Юлия"))
+    (resolved,) = resolve(IdentityInput((article,), (), {})).articles
+    ids = resolved.ids
+    assert ids["PER:сергей скрипаль"] != ids["PER:юлия скрипаль"] == ids["PER:юлия"]
+    # A later story with one of them by full name joins that one only.
+    people = (stored(1, "Сергей Скрипаль", 3), stored(2, "Юлия Скрипаль", 3))
+    later = resolve(IdentityInput(((named("Юлия Скрипаль"), named("Сергей Скрипаль")),), people, {}))
+    assert later.articles[0].ids == {"PER:юлия скрипаль": 2, "PER:сергей скрипаль": 1}
+
+
+def test_a_name_joined_by_a_hyphen_is_read_as_first_name_and_surname() -> None:
+    assert misread_names("Азию-Биби") == ["Азию Биби"]
+    assert misread_names("уль-Малук") == []  # a particle, not a first name
+    bibi = stored(9, "Азия Биби", 40)
+    assert "Азию-Биби" not in bibi.name and bibi.surname in surname_keys("PER", "Азию-Биби")
+    (resolved,) = resolve(IdentityInput(((named("Азию-Биби"),),), (bibi,), {})).articles
+    assert resolved.ids == {"PER:азию-биби": 9} and resolved.steps == ()
+
+
+def test_a_hyphenated_name_nobody_is_known_by_stays_itself() -> None:
+    rimsky = named("Римский-Корсаков")
+    corsakov = stored(5, "Иван Корсаков", 3)
+    (resolved,) = resolve(IdentityInput(((rimsky,),), (corsakov,), {})).articles
+    assert resolved.ids["PER:римский-корсаков"] < 0  # new: "Римский" is not Иван
+
+
+def test_a_surname_read_twice_is_that_surname() -> None:
+    davis, other = stored(4, "Дэвид Дэвис", 30), stored(6, "Дэвид Кэмерон", 10)
+    (resolved,) = resolve(IdentityInput(((named("Дэвис Дэвис"),),), (davis, other), {})).articles
+    assert resolved.ids == {"PER:дэвис дэвис": 4}

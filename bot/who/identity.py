@@ -197,6 +197,48 @@ class Resolution:
         return identity
 
 
+def _words(name: str) -> list[str]:
+    return name.replace(".", ". ").split()
+
+
+def misread_names(name: str) -> list[str]:
+    """What a name NER misread may stand for, tried when nobody is known by the name as read: one word
+    joined by a hyphen ("Азию-Биби": "Азию Биби"), a surname read twice ("Дэвис Дэвис": "Дэвис")."""
+    parts = _words(name)
+    if len(parts) == 1 and parts[0].count("-") == 1:
+        first, last = parts[0].split("-")
+        if first[:1].isupper() and last[:1].isupper():
+            return [f"{first} {last}"]
+    if len(parts) == 2 and same_surname(parts[0], parts[1]):
+        return [parts[1]]
+    return []
+
+
+def surname_keys(kind: str, name: str) -> set[str]:
+    """Every surname key a name is looked up under: its own, and those of its misreadings."""
+    keys = {surname_key(kind, n) for n in [name, *(misread_names(name) if kind == PER else [])]}
+    return {k for k in keys if k is not None}
+
+
+def first_names_alone(entities: Sequence[Named]) -> dict[str, str]:
+    """People an article names by their first name alone ("Асия" after "Асия Биби", "Юлия" beside "Юлия
+    Скрипаль"): key → the key of the one full name of the article whose first name it is. A word that is
+    also the surname of a person of the article, or the first name of two, names nobody for sure."""
+    people = [e for e in entities if e.kind == PER]
+    full = [(e, _words(e.name)) for e in people if len(_words(e.name)) > 1]
+    alone: dict[str, str] = {}
+    for e in people:
+        parts = _words(e.name)
+        if len(parts) != 1 or len(parts[0].rstrip(".")) < 3 or parts[0].endswith("."):
+            continue
+        if any(surnames_are_variants(parts[0], words[-1]) for _, words in full):
+            continue
+        named = {f.key for f, words in full if _given_names_agree(parts[0], words[0])}
+        if len(named) == 1:
+            alone[e.key] = named.pop()
+    return alone
+
+
 class _Resolver:
     """The batch's working state: what storage will hold after each step, kept as storage would."""
 
@@ -217,8 +259,10 @@ class _Resolver:
 
     def article(self, entities: Sequence[Named]) -> ArticleIdentities:
         self.steps = []
-        found = {e.key: self.entity(e) for e in entities}
-        ids = {key: self.final(identity) for key, identity in found.items()}
+        named_by = first_names_alone(entities)
+        found = {e.key: self.entity(e) for e in entities if e.key not in named_by}
+        found |= {key: found[full] for key, full in named_by.items()}
+        ids = {e.key: self.final(found[e.key]) for e in entities}
         counts: dict[int, int] = {}
         for e in entities:
             counts[ids[e.key]] = counts.get(ids[e.key], 0) + e.mentions
@@ -238,6 +282,12 @@ class _Resolver:
                 return same[0]
         if key in self.by_key:
             return self.by_key[key]
+        for reading in misread_names(entity.name) if entity.kind == PER else ():
+            probe = Named(entity.key, entity.kind, reading)
+            known = self.people.get(surname_key(PER, reading) or "", [])
+            same = [r.id for r in known if r.key == canonical_key(probe, known)]
+            if same:
+                return same[0]
         self.last_ref -= 1
         ref = self.last_ref
         self.steps.append(Create(ref, key, entity.kind, entity.name, surname))

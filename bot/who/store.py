@@ -23,7 +23,7 @@ from bot.who.identity import (
     Named,
     Resolution,
     resolve,
-    surname_key,
+    surname_keys,
 )
 from storage.articles import Article
 from storage.entities import (
@@ -133,7 +133,7 @@ class EntityStore(EntityRepo):
             fresh = await self.claim(conn, [a.id for a, _ in analysed], ANALYSIS_VERSION)
             batch = [pair for pair, new in zip(analysed, fresh, strict=True) if new]
             entities = [e for _, u in batch if u.analysis is not None for e in u.analysis.entities]
-            surnames = {s for e in entities if (s := surname_key(e.kind, e.name)) is not None}
+            surnames = {s for e in entities for s in surname_keys(e.kind, e.name)}
             people = [
                 Known(p.id, p.key, p.kind, p.name, p.mentions, p.surname_stem)
                 for p in await self.people(conn, surnames)
