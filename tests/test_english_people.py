@@ -84,3 +84,22 @@ def test_the_bot_process_does_not_import_spacy() -> None:
     code = "import sys, bot.app, bot.analysis.service, bot.analysis.article; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_new_words_do_not_stay_in_the_models_vocabulary() -> None:
+    # A worker runs for weeks: the strings each article adds are freed after it (spaCy's memory zone).
+    found("Ms. Quorvexa Blandimore met Zarpentius Oxley in Leeds.")
+    strings = len(english_model().vocab.strings)
+    text = "Yesterday Brontavik Quellisand and Mirtozel Varnashby signed the zlorptastic agreement."
+    assert "zlorptastic" not in english_model().vocab.strings
+    people(text)
+    assert len(english_model().vocab.strings) == strings
+    assert "zlorptastic" not in english_model().vocab.strings
+
+
+def test_spacy_command_line_is_still_importable() -> None:
+    # The model is loaded without spaCy's command line (english_ner._import_spacy); importing it later works.
+    english_model()
+    import spacy.cli
+
+    assert callable(spacy.cli.info)

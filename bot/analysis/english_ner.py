@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
+import types
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,12 +35,33 @@ UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler",
 MAX_WORDS = 5  # longest candidate name, in tokens
 
 
+def _import_spacy() -> Any:
+    """spaCy without its command line: ``import spacy`` imports ``spacy.cli`` only for ``spacy.info``, and the
+    command line brings typer, rich, requests, httpx, jinja2, weasel and pygments (806 modules against 448;
+    in a worker with natasha loaded, 44 MB RSS for the import against 32 MB; 33 MB less USS with the model
+    loaded: docs/PERFORMANCE.md). The stand-in modules are removed once spaCy is imported, so a later
+    ``import spacy.cli`` in the same process imports the real one."""
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    cli = types.ModuleType("spacy.cli")
+    cli.__path__ = []  # a package, so that "spacy.cli.info" below is found in sys.modules
+    info = types.ModuleType("spacy.cli.info")
+    info.info = None  # type: ignore[attr-defined]
+    stand_ins = {"spacy.cli": cli, "spacy.cli.info": info}
+    sys.modules.update(stand_ins)
+    try:
+        import spacy  # imported here: the bot's main process never loads it
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return spacy
+
+
 @functools.cache
 def english_model() -> Any:
     """spaCy's pipeline with NER only, loaded from the installed package (no download, ever)."""
-    import spacy  # imported here: the bot's main process never loads it
-
-    return spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
+    return _import_spacy().load(MODEL, exclude=list(UNUSED_COMPONENTS))
 
 
 # Lower-case words inside names ("Joost van der Westhuizen", "Osama bin Laden").
@@ -92,24 +115,38 @@ WORK_WORDS = frozenset(
 _NATIONALITY_RE = re.compile(r"(?:an|ese|ish|ian|i|ic)$")
 
 
+COMMON_SURNAME_RANK = 5000  # a surname among the census's most frequent is a name even alone
+
+
+@dataclass(frozen=True)
+class CensusNames:
+    given: frozenset[str]
+    surnames: frozenset[str]
+    common_surnames: frozenset[str]  # ranked within COMMON_SURNAME_RANK
+
+
 @functools.cache
-def census_names() -> tuple[frozenset[str], dict[str, int]]:
-    """Given names and surnames (lower-case surname → rank) of the US census, as the ``names`` package
-    ships them: evidence that a capitalised word is a name where spaCy is unsure."""
+def census_names() -> CensusNames:
+    """Given names and surnames of the US census (lower case), as the ``names`` package ships them: evidence
+    that a capitalised word is a name where spaCy is unsure. Sets, not a surname → rank dictionary: only
+    membership and the common surnames are asked (18 MB as a dictionary of 88,799 ranks, 9 MB as sets)."""
     from importlib.resources import files
 
     folder = files("names")
     given: set[str] = set()
     for name in ("dist.male.first", "dist.female.first"):
-        given.update(
-            line.split()[0].lower() for line in folder.joinpath(name).read_text().splitlines() if line
-        )
-    ranks = {}
-    for line in folder.joinpath("dist.all.last").read_text().splitlines():
-        if line:
-            word, _, _, rank = line.split()
-            ranks[word.lower()] = int(rank)
-    return frozenset(given), ranks
+        with folder.joinpath(name).open() as lines:
+            given.update(line.split(maxsplit=1)[0].lower() for line in lines if line.strip())
+    surnames: set[str] = set()
+    common: set[str] = set()
+    with folder.joinpath("dist.all.last").open() as lines:
+        for line in lines:
+            if line.strip():
+                word, _, _, rank = line.split()
+                surnames.add(word.lower())
+                if int(rank) <= COMMON_SURNAME_RANK:
+                    common.add(word.lower())
+    return CensusNames(frozenset(given), frozenset(surnames), frozenset(common))
 
 
 def _rule_lists() -> tuple[Any, ...]:
@@ -260,7 +297,8 @@ def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
 def candidates(doc: Any) -> list[Candidate]:
     """Every part of every capitalised run, with the features the decision weighs."""
     places, orgs, org_words, nationalities, title_words, honorifics = _rule_lists()
-    given_names_census, surname_rank = census_names()
+    census = census_names()
+    given_names_census, surnames_census = census.given, census.surnames
     words = _words(doc)
     ents = _trimmed_entities(doc, words)
     lower_seen = {w.text for w in words if w.text[:1].islower()}
@@ -362,9 +400,9 @@ def candidates(doc: Any) -> list[Candidate]:
                     "hyphen inside": any("-" in t for t in texts),
                     "census given name first": n > 1 and lowered[0] in given_names_census,
                     "census given name alone": n == 1 and lowered[0] in given_names_census,
-                    "census surname last": n > 1 and lowered[-1] in surname_rank,
-                    "census surname alone": n == 1 and lowered[0] in surname_rank,
-                    "census common surname alone": n == 1 and surname_rank.get(lowered[0], 10**6) <= 5000,
+                    "census surname last": n > 1 and lowered[-1] in surnames_census,
+                    "census surname alone": n == 1 and lowered[0] in surnames_census,
+                    "census common surname alone": n == 1 and lowered[0] in census.common_surnames,
                 }
                 group = {None: "none", "GPE": "place", "LOC": "place", "FAC": "place"}.get(label, label)
                 if group not in {"PERSON", "ORG", "place", "NORP", "none"}:
@@ -385,7 +423,7 @@ def candidates(doc: Any) -> list[Candidate]:
                     n > 1
                     and lowered[0].endswith(("ing", "ed"))
                     and lowered[0] not in given_names_census
-                    and lowered[0] not in surname_rank
+                    and lowered[0] not in surnames_census
                 ) or (n == 1 and texts[0].isupper() and len(texts[0]) <= 4)
                 f["ORG share of same words"] = org_texts[key] / all_texts[key] if all_texts[key] else 0.0
                 f["place share of same words"] = place_texts[key] / all_texts[key] if all_texts[key] else 0.0
@@ -512,5 +550,9 @@ def fit_weights(
 
 
 def people(text: str) -> list[tuple[int, int]]:
-    """Offsets of the people an English text names."""
-    return decide(candidates(english_model()(text)))
+    """Offsets of the people an English text names. Inside spaCy's memory zone: the strings and lexemes the
+    text adds to the vocabulary are freed afterwards, so a long-running worker's string store does not grow
+    with every new word (the candidates keep plain strings and offsets only)."""
+    nlp = english_model()
+    with nlp.memory_zone():
+        return decide(candidates(nlp(text)))
