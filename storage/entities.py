@@ -289,7 +289,7 @@ class EntityRepo:
         people = [row[0] for row in rows]
         await conn.executemany(
             "INSERT INTO entity_pairs (entity_id, other_id, articles) VALUES (?, ?, 1)"
-            " ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + 1",
+            " ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = entity_pairs.articles + 1",
             [(e, p) for e in entity_ids for p in people if p != e],
         )
 
@@ -298,12 +298,15 @@ class EntityRepo:
             await conn.execute(f"UPDATE {table} SET entity_id = ? WHERE entity_id = ?", (target, source))
         await conn.execute(
             "INSERT INTO article_entities (article_id, entity_id, published_at, mentions)"
-            " SELECT article_id, ?, published_at, mentions FROM article_entities WHERE entity_id = ?"
-            " ON CONFLICT (article_id, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions",
+            " SELECT article_id, CAST(? AS BIGINT), published_at, mentions FROM article_entities"
+            " WHERE entity_id = ?"
+            " ON CONFLICT (article_id, entity_id) DO UPDATE"
+            " SET mentions = article_entities.mentions + excluded.mentions",
             (target, source),
         )
         await conn.execute(
-            "INSERT OR IGNORE INTO entity_terms SELECT term, ? FROM entity_terms WHERE entity_id = ?",
+            "INSERT OR IGNORE INTO entity_terms SELECT term, CAST(? AS BIGINT) FROM entity_terms"
+            " WHERE entity_id = ?",
             (target, source),
         )
         await conn.execute("DELETE FROM entities WHERE id = ?", (source,))  # cascades its rows
@@ -356,7 +359,7 @@ class EntityRepo:
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "INSERT OR REPLACE INTO analysis_failures (article_id, reason, transient, failed_at)"
-                " SELECT id, ?, ?, ? FROM articles WHERE id = ?",  # an article deleted meanwhile is skipped
+                " SELECT id, ?, CAST(? AS BIGINT), ? FROM articles WHERE id = ?",  # skips an article deleted
                 [(f.reason, int(f.transient), now, f.article_id) for f in failures],
             )
 
@@ -381,7 +384,7 @@ class EntityRepo:
         async with self._db.conn.execute(
             "SELECT a.id FROM articles a LEFT JOIN analyses s ON s.article_id = a.id"
             " WHERE (s.article_id IS NULL OR s.version < ?) AND NOT EXISTS"
-            " (SELECT 1 FROM analysis_failures f WHERE f.article_id = a.id AND NOT f.transient)"
+            " (SELECT 1 FROM analysis_failures f WHERE f.article_id = a.id AND f.transient = 0)"
             " ORDER BY a.id LIMIT ?",
             (version, limit),
         ) as cursor:
@@ -397,7 +400,7 @@ class EntityRepo:
             for i, forms in enumerate(word_forms)
         )
         async with self._db.conn.execute(
-            f"SELECT e.* FROM entities e JOIN (SELECT entity_id FROM ({matches}) GROUP BY entity_id"
+            f"SELECT e.* FROM entities e JOIN (SELECT entity_id FROM ({matches}) m GROUP BY entity_id"
             f" HAVING count(DISTINCT w) = ?) t ON t.entity_id = e.id ORDER BY e.mentions DESC, e.id LIMIT ?",
             (*[form for forms in word_forms for form in forms], len(word_forms), limit),
         ) as cursor:
@@ -427,8 +430,14 @@ class EntityRepo:
             row = await cursor.fetchone()
         if row is None:
             return None
+        # SQLite takes a bare column from one of the group's rows; PostgreSQL names it: the latest title
+        title = (
+            "(array_agg(title ORDER BY published_at DESC))[1] AS title"
+            if self._db.dialect == "postgresql"
+            else "title"
+        )
         async with conn.execute(
-            "SELECT title, min(published_at) AS first, max(published_at) AS last,"
+            f"SELECT {title}, min(published_at) AS first, max(published_at) AS last,"
             " count(DISTINCT article_id) AS n"
             " FROM roles WHERE entity_id = ? GROUP BY lower(title) ORDER BY last DESC, n DESC LIMIT 6",
             (entity_id,),
@@ -476,7 +485,7 @@ class EntityRepo:
         async with self._db.conn.execute(
             "SELECT e.*, sum(ae.mentions) AS recent FROM article_entities ae"
             " JOIN entities e ON e.id = ae.entity_id"
-            " WHERE ae.published_at >= ? AND e.kind = ? GROUP BY ae.entity_id ORDER BY recent DESC LIMIT ?",
+            " WHERE ae.published_at >= ? AND e.kind = ? GROUP BY e.id ORDER BY recent DESC LIMIT ?",
             (utc_iso(since) if since else "", kind, limit),
         ) as cursor:
             return [(_summary(r), r["recent"]) for r in await cursor.fetchall()]

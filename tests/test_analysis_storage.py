@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -23,11 +21,8 @@ from storage.entities import AnalysisFailure, FailureCounts
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "analyses.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
+async def db(storage_db: Database) -> Database:
+    return storage_db  # SQLite, and PostgreSQL when one answers (tests/conftest.py)
 
 
 async def article(db: Database, title: str) -> Article:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -25,11 +23,8 @@ D = dt.date
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "events.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
+async def db(storage_db: Database) -> Database:
+    return storage_db  # SQLite, and PostgreSQL when one answers (tests/conftest.py)
 
 
 async def article(db: Database, title: str, day: dt.date, url: str | None = None) -> Article:

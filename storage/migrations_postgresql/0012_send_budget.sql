@@ -1,5 +1,5 @@
 -- Telegram's send rate is per bot token: every instance reserves its send slots here (SEND_BUDGET=database).
 CREATE TABLE send_budget (
-    lane        TEXT PRIMARY KEY,
+    lane        TEXT COLLATE "C" PRIMARY KEY,
     next_slot   DOUBLE PRECISION NOT NULL
 );

@@ -1,7 +1,7 @@
 -- Why a feed's last poll failed, as a kind of its own (storage.feeds.FeedErrorKind); last_error keeps the
 -- detail. Stored errors start with their kind ("not_found: HTTP 404") or are the kind alone; any other text
 -- was an internal error.
-ALTER TABLE feeds ADD COLUMN error_kind TEXT;
+ALTER TABLE feeds ADD COLUMN error_kind TEXT COLLATE "C";
 
 UPDATE feeds SET error_kind = COALESCE(
     (
