@@ -130,9 +130,11 @@ class StoryRepo:
         """Stories in these languages with a report published at `earliest` or later, language by language
         in the order given, each language's in the order SQLite reads them."""
         found: list[StoryRow] = []
+        # PostgreSQL is given the order SQLite reads them in (its stories_open index): ties go alike
+        order = " ORDER BY last_published, id" if self._db.dialect == "postgresql" else ""
         for lang in langs:
             async with conn.execute(
-                "SELECT id, centroid FROM stories WHERE lang = ? AND last_published >= ?",
+                "SELECT id, centroid FROM stories WHERE lang = ? AND last_published >= ?" + order,
                 (lang, utc_iso(earliest)),
             ) as cursor:
                 found += [StoryRow(row[0], row[1]) for row in await cursor.fetchall()]
@@ -173,7 +175,7 @@ class StoryRepo:
         )
         await conn.executemany(
             "INSERT INTO stem_frequencies (stem, documents) VALUES (?, ?)"
-            " ON CONFLICT (stem) DO UPDATE SET documents = documents + excluded.documents",
+            " ON CONFLICT (stem) DO UPDATE SET documents = stem_frequencies.documents + excluded.documents",
             changes.stems.items(),
         )
         self._frequencies.update(changes.stems)

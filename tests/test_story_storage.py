@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -34,11 +32,8 @@ METRO = (
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "stories.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
+async def db(storage_db: Database) -> Database:
+    return storage_db  # SQLite, and PostgreSQL when one answers (tests/conftest.py)
 
 
 async def add(db: Database, article: tuple[str, str], published: dt.datetime) -> Article:
