@@ -116,20 +116,38 @@ class _Lane:
 
 
 class WorkerPool:
-    """The worker processes, in two lanes so that no one waits behind an analysis batch.
+    """The worker processes, in lanes so that no one waits behind an analysis batch.
 
-    `run`: the analysis lane, `processes` workers for the NLP models' long batches. `run_interactive`: one
-    worker of its own for what a user or a schedule waits on (an upload's or a page's parsing, a feed, a
-    digest's composition); what runs there is bounded by its input's size and never loads the models.
+    `run`: the analysis workers, `processes` of them, for the NLP models' long batches; each is a lane of its
+    own, and a call goes to the one with the fewest calls in progress. `run_pinned`: always the first analysis
+    worker, for work that loads a large model of its own that most batches never need (spaCy's English NER:
+    ~80 MB more in a worker that has analysed one English article, docs/PERFORMANCE.md), so that one process
+    pays for it instead of each. `run_interactive`: one worker of its own for what a user or a schedule waits
+    on (an upload's or a page's parsing, a feed, a digest's composition); what runs there is bounded by its
+    input's size and never loads the models.
     """
 
     def __init__(self, processes: int) -> None:
-        self._analysis = _Lane(processes, WORKER_NICENESS)
+        self._analysis = [_Lane(1, WORKER_NICENESS) for _ in range(max(1, processes))]
+        self._in_progress = [0] * len(self._analysis)
         self._interactive = _Lane(1, INTERACTIVE_NICENESS, recycle_above=INTERACTIVE_RECYCLE_BYTES)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome."""
-        return await self._analysis.run(fn, *args, **kwargs)
+        """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome. The least
+        busy worker, the last of equals: the first is left for pinned work while the others can take it."""
+        lane = min(range(len(self._analysis)), key=lambda k: (self._in_progress[k], -k))
+        return await self._on(lane, fn, *args, **kwargs)
+
+    async def run_pinned(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in the first analysis worker, always (see the class)."""
+        return await self._on(0, fn, *args, **kwargs)
+
+    async def _on(self, lane: int, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._in_progress[lane] += 1
+        try:
+            return await self._analysis[lane].run(fn, *args, **kwargs)
+        finally:
+            self._in_progress[lane] -= 1
 
     async def run_interactive(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in the interactive worker: short work a reply or a schedule waits on."""
@@ -138,13 +156,19 @@ class WorkerPool:
     @property
     def pids(self) -> list[int]:
         """Analysis worker process ids, for CPU and memory measurements."""
-        return self._analysis.pids
+        return [pid for lane in self._analysis for pid in lane.pids]
+
+    @property
+    def pinned_pids(self) -> list[int]:
+        """The process `run_pinned` runs in, once started."""
+        return self._analysis[0].pids
 
     @property
     def interactive_pids(self) -> list[int]:
         return self._interactive.pids
 
     def close(self, wait: bool = True) -> None:
-        """Stop both lanes; `wait=False` ends work in progress (SIGTERM) instead of waiting for it."""
+        """Stop every lane; `wait=False` ends work in progress (SIGTERM) instead of waiting for it."""
         self._interactive.close(wait)
-        self._analysis.close(wait)
+        for lane in self._analysis:
+            lane.close(wait)

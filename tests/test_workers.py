@@ -1,7 +1,9 @@
-"""Analysis workers run below the bot's priority and end with its process, even on SIGKILL."""
+"""Analysis workers run below the bot's priority and end with its process, even on SIGKILL; pinned work
+always runs in the same one, and other work goes where it does not wait behind it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,6 +12,8 @@ import textwrap
 import time
 
 import psutil
+
+from bot.workers import WorkerPool
 
 PARENT = textwrap.dedent(
     """
@@ -58,3 +62,36 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+async def test_pinned_work_runs_in_one_worker_and_other_work_beside_it() -> None:
+    pool = WorkerPool(2)
+    try:
+        # Pinned calls one after another, and several at once: always the same process.
+        first = await pool.run_pinned(_pid_after, 0)
+        together = await asyncio.gather(*(pool.run_pinned(_pid_after, 0.2) for _ in range(3)))
+        assert set(together) == {first} and pool.pinned_pids == [first]
+        # While the pinned worker is busy, analysis goes to the other one and does not wait.
+        busy = asyncio.ensure_future(pool.run_pinned(_pid_after, 5))
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        other = await pool.run(_pid_after, 0)
+        assert other != first and time.monotonic() - started < 4
+        assert sorted(pool.pids) == sorted({first, other})
+        assert await busy == first
+    finally:
+        pool.close(wait=False)
+
+
+async def test_analysis_calls_spread_over_the_workers() -> None:
+    pool = WorkerPool(2)
+    try:
+        pids = await asyncio.gather(*(pool.run(_pid_after, 0.5) for _ in range(2)))
+        assert len(set(pids)) == 2
+    finally:
+        pool.close(wait=False)

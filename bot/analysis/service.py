@@ -245,6 +245,16 @@ class Analyzer:
         if failures:
             await self._record(failures)
 
+    async def _analyse(self, items: list[ArticleInput]) -> list[Understanding]:
+        """English articles in the pinned worker, so that spaCy's English model loads in one process only
+        (bot/workers.py); the others in any analysis worker, both at once."""
+        english = [item for item in items if item.lang == "en"]
+        others = [item for item in items if item.lang != "en"]
+        calls = [self._workers.run(understand_batch, others)] if others else []
+        if english:
+            calls.append(self._workers.run_pinned(understand_batch, english))
+        return [u for part in await asyncio.gather(*calls) for u in part]
+
     async def _understand(
         self, inputs: list[ArticleInput], failures: list[AnalysisFailure]
     ) -> list[Understanding]:
@@ -253,7 +263,7 @@ class Analyzer:
         if not inputs:
             return []
         try:
-            results = await self._workers.run(understand_batch, inputs)
+            results = await self._analyse(inputs)
             alone = len(inputs) == 1
         except Exception as exc:
             if len(inputs) == 1:
@@ -263,7 +273,7 @@ class Analyzer:
             results = []
             for item in inputs:
                 try:
-                    results += await self._workers.run(understand_batch, [item])
+                    results += await self._analyse([item])
                 except Exception as exc_alone:
                     failures.append(_failure(item.article_id, exc_alone))
             alone = True
@@ -273,7 +283,7 @@ class Analyzer:
             article_id = understanding.article_id
             if understanding.error and not alone:
                 try:
-                    (understanding,) = await self._workers.run(understand_batch, [by_id[article_id]])
+                    (understanding,) = await self._analyse([by_id[article_id]])
                 except Exception as exc:
                     failures.append(_failure(article_id, exc))
                     continue
