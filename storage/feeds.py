@@ -240,7 +240,8 @@ class FeedRepo:
     async def seen_guid(self, feed_id: int, guid: str, url: str | None = None) -> bool:
         """Whether this feed already gave us the item, by guid or, when the guid changed, by its link."""
         async with self._db.conn.execute(
-            "SELECT 1 FROM feed_items_seen WHERE feed_id = ? AND (guid = ? OR (? IS NOT NULL AND url = ?))"
+            "SELECT 1 FROM feed_items_seen WHERE feed_id = ?"
+            " AND (guid = ? OR (CAST(? AS TEXT) IS NOT NULL AND url = ?))"
             " LIMIT 1",
             (feed_id, guid, url, url),
         ) as cursor:

@@ -12,7 +12,7 @@ from bot.config import ConfigError, load_settings
 from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo, utc_iso
 from storage.database import Database
-from storage.feeds import FeedRepo
+from storage.feeds import FeedErrorKind, FeedRepo
 from storage.subscriptions import (
     DeliveryDraft,
     DeliveryRepo,
@@ -213,3 +213,27 @@ async def test_subscriptions_and_deliveries_behave_alike(storage_db: Database) -
     await subscriptions.end(first.id, "bot_removed")
     ended = await subscriptions.get(first.id)
     assert ended is not None and not ended.active and ended.ended_reason == "bot_removed"
+
+
+# ----- feeds -----
+async def test_feeds_are_polled_backed_off_and_remembered_alike(storage_db: Database) -> None:
+    feeds = FeedRepo(storage_db, pause_after=2)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    feed, created = await feeds.add("https://news.example/rss", title="Лента", added_by=1, now=now)
+    assert created and not (await feeds.add("https://news.example/rss", now=now))[1]
+    assert [f.id for f in await feeds.due(now)] == [feed.id]
+    polled = await feeds.record_success(feed.id, etag='"v1"', last_modified=None, items_new=3, polled_at=now)
+    assert polled is not None and (polled.etag, polled.items_total) == ('"v1"', 3)
+    assert await feeds.due(now + timedelta(minutes=1)) == []
+    await feeds.mark_seen(feed.id, "guid-1", "https://news.example/1", now)
+    await feeds.mark_seen(feed.id, "guid-1", "https://news.example/1", now)  # once
+    assert await feeds.seen_guid(feed.id, "guid-1")
+    assert await feeds.seen_guid(feed.id, "changed-guid", "https://news.example/1")
+    assert not await feeds.seen_guid(feed.id, "guid-2", None)
+    for attempt in (1, 2):
+        failed = await feeds.record_failure(feed.id, FeedErrorKind.TIMEOUT, "timeout: 20 s", now)
+        assert failed is not None and failed.consecutive_failures == attempt
+    assert failed.paused_at == now and failed.error_kind is FeedErrorKind.TIMEOUT
+    await feeds.touch_seen(feed.id, ["guid-1"], now + timedelta(days=1))
+    assert await feeds.forget_seen_before(now + timedelta(days=2)) == 0  # not read since: kept
+    assert await feeds.delete(feed.id) and await feeds.list() == []
