@@ -132,7 +132,7 @@ class App:
 
     @classmethod
     async def open(cls, settings: Settings) -> App:
-        db = Database(settings.database_path)
+        db = Database(settings.database_path, url=settings.database_url)
         await db.open()
         workers = WorkerPool(settings.analysis_workers)
         articles = ArticleRepo(db)
