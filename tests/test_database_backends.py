@@ -9,6 +9,7 @@ import pytest
 
 from bot.analysis.stems import query_stems
 from bot.config import ConfigError, load_settings
+from bot.emulator import BotAPIEmulator
 from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo, utc_iso
 from storage.database import Database
@@ -21,6 +22,7 @@ from storage.subscriptions import (
     Slot,
     SubscriptionRepo,
 )
+from tests.conftest import ADMIN, NO_POSTGRESQL, READER, SEED, postgresql_schema, postgresql_url, running_bot
 
 
 def test_database_url_defaults_to_the_sqlite_file_of_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,3 +239,31 @@ async def test_feeds_are_polled_backed_off_and_remembered_alike(storage_db: Data
     await feeds.touch_seen(feed.id, ["guid-1"], now + timedelta(days=1))
     assert await feeds.forget_seen_before(now + timedelta(days=2)) == 0  # not read since: kept
     assert await feeds.delete(feed.id) and await feeds.list() == []
+
+
+# ----- the bot on each engine -----
+QUESTIONS = [
+    "/search переговорам", "/search снег театр", "/who Лукашенко", "/timeline Лукашенко", "/latest",
+    "/subscribe", "/digest",
+]  # fmt: skip
+
+
+async def answers_on(database: Path, **overrides: object) -> list[str]:
+    """What a reader is answered after an admin uploads the seed archive, on one engine."""
+    async with BotAPIEmulator() as emulator, running_bot(emulator, database, **overrides) as running:
+        upload = await running.send_file(ADMIN, SEED.name, SEED.read_bytes())
+        await running.app.analyzer.idle()
+        said = [upload["text"]]
+        for question in QUESTIONS:
+            said += [m["text"] for m in await running.ask(READER, question)]
+        return said
+
+
+async def test_the_bot_answers_alike_on_sqlite_and_postgresql(tmp_path: Path) -> None:
+    if postgresql_url() is None:
+        pytest.skip(NO_POSTGRESQL)
+    on_sqlite = await answers_on(tmp_path / "news.sqlite3")
+    async with postgresql_schema() as url:
+        on_postgresql = await answers_on(tmp_path / "unused.sqlite3", database_url=url)
+    assert "переговор" in on_sqlite[1].lower()  # the search found something to compare
+    assert on_postgresql == on_sqlite
