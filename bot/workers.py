@@ -130,24 +130,32 @@ class WorkerPool:
     def __init__(self, processes: int) -> None:
         self._analysis = [_Lane(1, WORKER_NICENESS) for _ in range(max(1, processes))]
         self._in_progress = [0] * len(self._analysis)
+        self._changed = asyncio.Condition()
         self._interactive = _Lane(1, INTERACTIVE_NICENESS, recycle_above=INTERACTIVE_RECYCLE_BYTES)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome. The least
-        busy worker, the last of equals: the first is left for pinned work while the others can take it."""
-        lane = min(range(len(self._analysis)), key=lambda k: (self._in_progress[k], -k))
+        """`fn(*args, **kwargs)` in an analysis worker: work nobody waits on, long batches welcome. A call
+        waits here until a worker is idle and then goes to it (the last idle one: the first is left for
+        pinned work), so no call queues behind another while a worker is free — as with one shared queue."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: 0 in self._in_progress)
+            lane = max(k for k, n in enumerate(self._in_progress) if n == 0)
+            self._in_progress[lane] += 1
         return await self._on(lane, fn, *args, **kwargs)
 
     async def run_pinned(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`fn(*args, **kwargs)` in the first analysis worker, always (see the class)."""
+        """`fn(*args, **kwargs)` in the first analysis worker, always (see the class); it queues there."""
+        async with self._changed:
+            self._in_progress[0] += 1
         return await self._on(0, fn, *args, **kwargs)
 
     async def _on(self, lane: int, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        self._in_progress[lane] += 1
         try:
             return await self._analysis[lane].run(fn, *args, **kwargs)
         finally:
-            self._in_progress[lane] -= 1
+            async with self._changed:
+                self._in_progress[lane] -= 1
+                self._changed.notify_all()
 
     async def run_interactive(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in the interactive worker: short work a reply or a schedule waits on."""

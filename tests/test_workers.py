@@ -95,3 +95,20 @@ async def test_analysis_calls_spread_over_the_workers() -> None:
         assert len(set(pids)) == 2
     finally:
         pool.close(wait=False)
+
+
+async def test_analysis_does_not_queue_behind_a_long_call_while_a_worker_is_free() -> None:
+    # The stall of a first version: each call went to a worker when submitted, and a batch queued behind a
+    # long one while the pinned worker, done with its short call, stayed idle.
+    pool = WorkerPool(2)
+    try:
+        long = asyncio.ensure_future(pool.run(_pid_after, 6))
+        await asyncio.sleep(0.3)
+        pinned = asyncio.ensure_future(pool.run_pinned(_pid_after, 1))
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        after = await pool.run(_pid_after, 0)
+        assert time.monotonic() - started < 5
+        assert after == await pinned != await long
+    finally:
+        pool.close(wait=False)
