@@ -20,8 +20,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 import handlers
+from bot.alerts.service import ALERT_JOB_ID, ALERT_SECONDS, AlertService
 from bot.analysis.service import Analyzer
 from bot.config import Settings
+from bot.delivery import MemoryBook, SlotBook
 from bot.digest.service import DigestService
 from bot.feeds.service import FORGET_JOB_ID, POLL_JOB_ID, FeedService
 from bot.fetch import Fetcher
@@ -32,6 +34,7 @@ from bot.pipeline import AnalysisTransaction, ArticlePipeline
 from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
+from bot.telegram.replies.alerts import renderer as alert_renderer
 from bot.telegram.replies.digest import renderer as digest_renderer
 from bot.telegram.replies.feeds import paused_notice as feed_paused_notice
 from bot.telegram.retry import RetryAfter
@@ -43,7 +46,9 @@ from bot.workers import WorkerPool
 from handlers import errors
 from handlers.fallback import ADMIN_COMMANDS
 from storage.access import AccessRepo
+from storage.alerts import AlertRepo
 from storage.articles import ArticleRepo
+from storage.budget import SendBudgetRepo
 from storage.channels import ChannelRepo
 from storage.database import Database
 from storage.events import EventRepo
@@ -62,6 +67,7 @@ COMMANDS = (
     ("digest", N_("This chat's digest now")),
     ("subscribe", N_("A daily digest, e.g. /subscribe 08:30 Europe/Berlin")),
     ("settings", N_("Digest time, time zone, topics, pause")),
+    ("alert", N_("A message as soon as news on your topics appears")),
     ("unsubscribe", N_("Stop the daily digest")),
     ("help", N_("Every command with an example")),
     ("start", N_("What this bot does")),
@@ -116,6 +122,7 @@ class App:
     feeds: FeedService
     timeline: TimelineService  # events merged as articles are analysed
     pipeline: ArticlePipeline  # what happens to an article after it is stored
+    alerts: AlertService  # instant alerts: new stories on a chat's topics, as they appear
     inflight: InFlight = field(default_factory=InFlight)
     dispatcher: Dispatcher | None = None
     webhook: WebhookServer | None = None  # webhook mode (WEBHOOK_URL): the server, while it runs
@@ -192,6 +199,9 @@ class App:
             digests=digests,
             timeline=timeline,
             pipeline=pipeline,
+            alerts=AlertService(
+                AlertRepo(db), alert_renderer(i18n), rate=settings.broadcast_rate, run=workers.run_interactive
+            ),
         )
 
     async def close(self) -> None:
@@ -221,6 +231,7 @@ class App:
             feeds=self.feeds,
             access=AccessRepo(self.db),
             channels=ChannelRepo(self.db),
+            alerts=self.alerts,
             subscriptions=self.digests.subscriptions,
             app=self,
         )
@@ -265,13 +276,28 @@ class App:
             misfire_grace_time=6 * 3600,  # APScheduler's default is 1 s: a busy loop would skip the run
         )
         self.scheduler.start()
-        await self.digests.start(bot)
+        # One send budget for digests and alerts (alerts take at most half): in this process, or in the
+        # database when several instances share the token (SEND_BUDGET=database).
+        book: SlotBook = SendBudgetRepo(self.db) if self.settings.send_budget == "database" else MemoryBook()
+        await self.digests.start(bot, book)
+        self.alerts.start(bot, book)
+        self.scheduler.add_job(
+            self.alerts.run,
+            IntervalTrigger(seconds=ALERT_SECONDS),
+            id=ALERT_JOB_ID,
+            name="instant alerts",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
         queued = await self.analyzer.catch_up()
         if queued > 0:
             log.info("analysing %d article(s) left unanalysed", queued)
         log.info("bot started")
 
     async def _on_shutdown(self) -> None:
+        await self.alerts.stop()
         await self.digests.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

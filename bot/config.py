@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Private mode (#15): with ACCESS=private only admins and the users and chats they /allow reach the bot;
     # a stranger is told once, then ignored.
     access: Literal["open", "private"] = "open"
+    # Telegram's send rate is per token: "process" paces digests and alerts together in this process (one
+    # instance, as SQLite allows); "database" reserves every send in the database, shared by all instances.
+    send_budget: Literal["process", "database"] = "process"
     # Optional LLM summaries (#13): an OpenAI-compatible chat-completions endpoint (a local Ollama or vLLM
     # server) and its model; unset, digests use the offline extractive summariser.
     summary_llm_url: str | None = None

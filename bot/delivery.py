@@ -12,7 +12,9 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -29,8 +31,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
-from bot.telegram.retry import caller_retries
-
 log = logging.getLogger(__name__)
 
 # Paced under the limit so that 30 intervals span 1.04 s: for a 31st message to land within one
@@ -42,6 +42,20 @@ MAX_FLOOD_WAITS = 10  # 429s for one message before giving up on it
 MAX_ATTEMPTS = 5  # server and network errors for one message
 MAX_MIGRATIONS = 2
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 30.0
+
+
+CALLER_RETRIES: ContextVar[bool] = ContextVar("caller_retries", default=False)
+
+
+@contextmanager
+def caller_retries() -> Iterator[None]:
+    """Sends made inside handle TelegramRetryAfter themselves (this broadcaster, which pauses every chat
+    on a 429): the replies' retry middleware (bot.telegram.retry) lets them through untouched."""
+    token = CALLER_RETRIES.set(True)
+    try:
+        yield
+    finally:
+        CALLER_RETRIES.reset(token)
 
 
 class Outcome(StrEnum):

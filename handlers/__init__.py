@@ -5,6 +5,7 @@ from aiogram import Router
 from handlers import (
     access,
     admin,
+    alerts,
     articles,
     channels,
     common,
@@ -30,6 +31,7 @@ def create_routers() -> list[Router]:
         who,
         timeline,
         subscriptions,
+        alerts,
         feeds,
         ingest,
         links,

@@ -66,7 +66,26 @@ async def bot_membership(event: ChatMemberUpdated, bot: Bot, subscriptions: Subs
         await _tell(bot, chat.id, replies.membership.back_without_digest())
 
 
+SUBSCRIBER_LEFT = "subscriber_not_admin"  # ended_reason: who set a channel's digest no longer administers it
+_ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR})
+
+
+async def member_changed(event: ChatMemberUpdated, bot: Bot, subscriptions: SubscriptionRepo) -> None:
+    """Someone's rights in a channel changed (chat_member): when it is who set the channel's digest and
+    they no longer administer it, the digest ends and they are told."""
+    if event.chat.type != "channel" or event.new_chat_member.status in _ADMINS:
+        return
+    subscription = await subscriptions.of_chat(event.chat.id)
+    user = event.new_chat_member.user
+    if subscription is None or not subscription.active or subscription.created_by != user.id:
+        return
+    await subscriptions.end(subscription.id, SUBSCRIBER_LEFT)
+    log.info("subscriber %s no longer administers channel %s: its digest ends", user.id, event.chat.id)
+    await _tell(bot, user.id, replies.membership.subscriber_not_admin(event.chat.title or str(event.chat.id)))
+
+
 def create_router() -> Router:
     router = Router(name="membership")
     router.my_chat_member.register(bot_membership)
+    router.chat_member.register(member_changed)
     return router

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Chat, ChatMemberAdministrator, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from bot.config import Settings
 from bot.digest.compose import MAX_TOPICS, parse_topics
@@ -50,9 +53,59 @@ class SettingsAction(CallbackData, prefix="digest"):
         return self
 
 
+class ChannelSettingsAction(SettingsAction, prefix="chdigest"):
+    """A settings button of a channel's subscription, pressed in the private chat that set it up."""
+
+    channel: int = Field(le=-1, ge=-(2**53))  # a channel's id (-100…)
+
+
+def _action(subscription: Subscription, action: str, value: str = "") -> SettingsAction:
+    if subscription.chat_type == "channel":
+        return ChannelSettingsAction(action=action, value=value, channel=subscription.chat_id)
+    return SettingsAction(action=action, value=value)
+
+
 def _button_clock(value: str) -> dt.time | None:
     """A time button's "HHMM"; None unless four ASCII digits that make a time of day."""
     return parse_clock(f"{value[:2]}:{value[2:]}") if _BUTTON_TIME.fullmatch(value) else None
+
+
+_CHANNEL_REF = re.compile(r"(@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{1,13})(?:\s+|$)")
+_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR)
+
+
+class ChannelRefused(Exception):
+    """A channel named in a private chat that this user may not subscribe; the message is the reply."""
+
+
+def split_channel(args: str) -> tuple[str | None, str]:
+    """ "@channel 08:00 …" → ("@channel", "08:00 …"); no channel named first → (None, args)."""
+    match = _CHANNEL_REF.match(args.strip())
+    if match is None:
+        return None, args
+    return match.group(1), args.strip()[match.end() :]
+
+
+async def channel_for(bot: Bot, ref: str | int, user_id: int) -> Chat:
+    """The channel `ref` names, once Telegram confirms that the user administers it and that the bot may
+    post there; otherwise ChannelRefused saying precisely what is missing."""
+    try:
+        chat = await bot.get_chat(ref)
+    except TelegramAPIError:
+        raise ChannelRefused(replies.channels.not_found(str(ref))) from None
+    if chat.type != "channel":
+        raise ChannelRefused(replies.channels.not_a_channel(str(ref)))
+    title = chat.title or str(chat.id)
+    try:
+        user = await bot.get_chat_member(chat.id, user_id)
+        me = await bot.get_chat_member(chat.id, bot.id)
+    except TelegramAPIError:
+        raise ChannelRefused(replies.channels.not_found(str(ref))) from None
+    if user.status not in _ADMINS:
+        raise ChannelRefused(replies.channels.user_not_admin(title))
+    if not (isinstance(me, ChatMemberAdministrator) and me.can_post_messages):
+        raise ChannelRefused(replies.channels.bot_cannot_post(title))
+    return chat
 
 
 def _thread(message: Message) -> int | None:
@@ -64,19 +117,19 @@ def _keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
     for time in TIMES:
         mark = "• " if time == subscription.send_at else ""
         builder.button(
-            text=f"{mark}{time}", callback_data=SettingsAction(action="time", value=time.replace(":", ""))
+            text=f"{mark}{time}", callback_data=_action(subscription, "time", time.replace(":", ""))
         )
     for zone in ZONES:
         mark = "• " if zone == subscription.timezone else ""
         label = zone.split("/")[-1].replace("_", " ")
-        builder.button(text=f"{mark}{label}", callback_data=SettingsAction(action="zone", value=zone))
+        builder.button(text=f"{mark}{label}", callback_data=_action(subscription, "zone", zone))
     if subscription.paused:
-        builder.button(text=replies.digest.button_resume(), callback_data=SettingsAction(action="resume"))
+        builder.button(text=replies.digest.button_resume(), callback_data=_action(subscription, "resume"))
     else:
-        builder.button(text=replies.digest.button_pause(), callback_data=SettingsAction(action="pause"))
+        builder.button(text=replies.digest.button_pause(), callback_data=_action(subscription, "pause"))
     if subscription.topics:
-        builder.button(text=replies.digest.button_clear_topics(), callback_data=SettingsAction(action="all"))
-    builder.button(text=replies.digest.button_unsubscribe(), callback_data=SettingsAction(action="stop"))
+        builder.button(text=replies.digest.button_clear_topics(), callback_data=_action(subscription, "all"))
+    builder.button(text=replies.digest.button_unsubscribe(), callback_data=_action(subscription, "stop"))
     builder.adjust(3, 3, 3, 3, 2)
     return builder.as_markup()
 
@@ -87,11 +140,14 @@ def _settings_text(subscription: Subscription, digests: DigestService) -> str:
 
 
 async def subscribe(
-    message: Message, command: CommandObject, digests: DigestService, settings: Settings
+    message: Message, command: CommandObject, bot: Bot, digests: DigestService, settings: Settings
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
+    ref, rest = (
+        split_channel(command.args or "") if message.chat.type == "private" else (None, command.args or "")
+    )
     try:
-        args = parse_subscribe(command.args or "")
+        args = parse_subscribe(rest)
     except BadArgument as exc:
         errors = {
             "time": replies.digest.bad_time,
@@ -102,12 +158,20 @@ async def subscribe(
         )
         await message.answer(reply)
         return
-    current = await digests.subscriptions.of_chat(message.chat.id)
+    chat_id, chat_type, thread_id = message.chat.id, message.chat.type, _thread(message)
+    if ref is not None and user_id is not None:
+        try:
+            channel = await channel_for(bot, ref, user_id)
+        except ChannelRefused as refusal:
+            await message.answer(str(refusal))
+            return
+        chat_id, chat_type, thread_id = channel.id, "channel", None
+    current = await digests.subscriptions.of_chat(chat_id)
     keep = current is not None and current.active
     subscription = await digests.subscriptions.subscribe(
-        chat_id=message.chat.id,
-        thread_id=_thread(message),
-        chat_type=message.chat.type,
+        chat_id=chat_id,
+        thread_id=thread_id,
+        chat_type=chat_type,
         language=get_i18n().current_locale,
         send_at=args.send_at or (current.send_at if keep and current else settings.digest_time),
         timezone=args.timezone or (current.timezone if keep and current else settings.default_timezone),
@@ -116,11 +180,30 @@ async def subscribe(
     )
     await digests.subscription_changed()
     _, phrases, excluded = parse_topics(subscription.topics)
-    await message.answer(replies.digest.subscribed(subscription, phrases, excluded))
+    text = replies.digest.subscribed(subscription, phrases, excluded)
+    if ref is not None:
+        text = replies.channels.for_channel(ref) + "\n" + text
+    await message.answer(text)
 
 
-async def unsubscribe(message: Message, digests: DigestService) -> None:
-    current = await digests.subscriptions.of_chat(message.chat.id)
+async def _target(message: Message, command: CommandObject, bot: Bot) -> int | None:
+    """The chat /settings or /unsubscribe is about: a channel named in a private chat (None after
+    telling the user why not), or this chat."""
+    ref, _ = split_channel(command.args or "") if message.chat.type == "private" else (None, "")
+    if ref is None or message.from_user is None:
+        return message.chat.id
+    try:
+        return (await channel_for(bot, ref, message.from_user.id)).id
+    except ChannelRefused as refusal:
+        await message.answer(str(refusal))
+        return None
+
+
+async def unsubscribe(message: Message, command: CommandObject, bot: Bot, digests: DigestService) -> None:
+    chat_id = await _target(message, command, bot)
+    if chat_id is None:
+        return
+    current = await digests.subscriptions.of_chat(chat_id)
     if current is None or not current.active:
         await message.answer(replies.digest.not_subscribed())
         return
@@ -129,8 +212,11 @@ async def unsubscribe(message: Message, digests: DigestService) -> None:
     await message.answer(replies.digest.unsubscribed())
 
 
-async def show_settings(message: Message, digests: DigestService) -> None:
-    current = await digests.subscriptions.of_chat(message.chat.id)
+async def show_settings(message: Message, command: CommandObject, bot: Bot, digests: DigestService) -> None:
+    chat_id = await _target(message, command, bot)
+    if chat_id is None:
+        return
+    current = await digests.subscriptions.of_chat(chat_id)
     if current is None or not current.active:
         await message.answer(replies.digest.not_subscribed())
         return
@@ -142,7 +228,39 @@ async def change_setting(query: CallbackQuery, callback_data: SettingsAction, di
     if not isinstance(message, Message):
         await query.answer()
         return
-    current = await digests.subscriptions.of_chat(message.chat.id)
+    await _apply(query, message, callback_data, message.chat.id, digests)
+
+
+async def change_channel_setting(
+    query: CallbackQuery, callback_data: ChannelSettingsAction, bot: Bot, digests: DigestService
+) -> None:
+    """A channel's settings button, pressed in a private chat: its presser must still administer it."""
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer()
+        return
+    try:
+        await channel_for(bot, callback_data.channel, query.from_user.id)
+    except ChannelRefused as refusal:
+        await query.answer(html_to_alert(str(refusal)), show_alert=True)
+        return
+    await _apply(query, message, callback_data, callback_data.channel, digests)
+
+
+def html_to_alert(text: str) -> str:
+    """An alert is plain text: the reply's tags and entities undone, cut to Telegram's 200 characters."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return plain if len(plain) <= 200 else plain[:199] + "…"
+
+
+async def _apply(
+    query: CallbackQuery,
+    message: Message,
+    callback_data: SettingsAction,
+    chat_id: int,
+    digests: DigestService,
+) -> None:
+    current = await digests.subscriptions.of_chat(chat_id)
     if current is None or not current.active:
         await query.answer()
         await message.edit_text(replies.digest.not_subscribed())
@@ -215,4 +333,7 @@ def create_router() -> Router:
     router.message.register(digest_now, Command("digest"))
     router.callback_query.register(change_setting, SettingsAction.filter(), IsGroupAdmin())
     router.callback_query.register(setting_refused, SettingsAction.filter())
+    router.callback_query.register(
+        change_channel_setting, ChannelSettingsAction.filter(), F.message.chat.type == "private"
+    )
     return router

@@ -1,7 +1,7 @@
 """What an alert says and whether it may go now: pure functions over a story's reports and a setting.
 
-The facts are the digest's own (bot.digest.summary): a report's lead sentence, and, for a follow-up,
-a sentence of a later report that restates nothing the chat was already told.
+An alert tells a report's lead sentence, chosen by the digest's own ranking (bot.digest.summary); a
+follow-up tells the sentence of a later report with the most words the story had not used before.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest.compose import Topics
-from bot.digest.stories import cosine
-from bot.digest.summary import RESTATES, rank_sentences, summarize
+from bot.digest.stories import content_stems
+from bot.digest.summary import rank_sentences, summarize
 
 FRESH = timedelta(hours=24)  # a story first published longer ago is archive, not news
 FOLLOW_UP_GAP = timedelta(hours=1)  # at most one follow-up per story per hour
@@ -54,21 +54,30 @@ def lead(title: str, text: str) -> tuple[str, ...]:
     return summarize(rank_sentences([(title, text)]), max_sentences=1)
 
 
+# A new fact names something the story has not: at least this many content words no earlier report or
+# alert used («во вторник», «поставки зерна»). A design choice, not fitted: a retelling reuses the words.
+MIN_NEW_TERMS = 2
+
+
 def new_fact(reports: Sequence[tuple[str, str]], known: int, told: Sequence[str]) -> str | None:
-    """A sentence of a report after the first `known` ones that restates nothing in `told`, the best
-    by the digest's ranking; None when the later reports bring nothing new."""
+    """The sentence of a report after the first `known` ones that brings the most words neither the chat
+    was told nor the earlier reports used (at least MIN_NEW_TERMS), the digest's ranking breaking ties;
+    None when the later reports bring nothing new (a retelling of the same facts is not news)."""
     if len(reports) <= known:
         return None
-    ranked = rank_sentences(reports)
-    told_vectors = [ranked.vector_of(s) for s in told]
-    for index, sentence in enumerate(ranked.sentences):
-        if ranked.reports and ranked.reports[index] < known:
-            continue
-        if all(cosine(ranked.vectors[index], v) < RESTATES for v in told_vectors):
-            follows = ranked.follows[index] if ranked.follows else None
-            if follows is None:  # it stands alone
-                return sentence
-    return None
+    seen = {
+        t
+        for text in (*told, *(f"{title}\n{body}" for title, body in reports[:known]))
+        for t in content_stems(text)
+    }
+    later = rank_sentences(reports[known:])
+    follows = later.follows or (None,) * len(later.sentences)
+    best: tuple[int, str] | None = None
+    for index, sentence in enumerate(later.sentences):
+        fresh = set(content_stems(sentence)) - seen
+        if follows[index] is None and len(fresh) >= MIN_NEW_TERMS and (best is None or len(fresh) > best[0]):
+            best = (len(fresh), sentence)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)

@@ -101,16 +101,25 @@ class AlertService:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.broadcaster: Broadcaster | None = None
         self._lock = asyncio.Lock()  # one run at a time in this process (the claims guard across processes)
+        self._stopping = False
         self.sent = 0
         self.folded = 0
 
     def start(self, bot: Bot, book: SlotBook) -> None:
         """`book`: the send budget digests use too; alerts take at most ALERT_SHARE of it."""
+        self._stopping = False
         self.broadcaster = Broadcaster(bot, rate=self.rate, book=book, share=("alerts", ALERT_SHARE))
 
-    def stop(self) -> None:
+    async def stop(self, timeout: float = 30.0) -> None:
+        """No new run; a run in progress finishes its current message (the rest resume at start)."""
+        self._stopping = True
         if self.broadcaster is not None:
             self.broadcaster.stop()
+        try:
+            async with asyncio.timeout(timeout), self._lock:
+                pass
+        except TimeoutError:
+            log.warning("an alert run was still going after %.0f s at shutdown", timeout)
 
     async def since_story(self) -> int:
         """The newest story now: a new setting is never alerted about what existed before it."""
@@ -118,7 +127,7 @@ class AlertService:
 
     # ----- the job -----
     async def run(self) -> None:
-        if self.broadcaster is None or self._lock.locked():
+        if self.broadcaster is None or self._stopping or self._lock.locked():
             return
         async with self._lock:
             await self._resume()
@@ -127,7 +136,7 @@ class AlertService:
                 await self.repo.advance(await self.repo.latest_story())
                 return
             settings = await self.repo.active()
-            while stories := await self.repo.new_stories(cursor):
+            while not self._stopping and (stories := await self.repo.new_stories(cursor)):
                 for story in stories:
                     await self._new_story(story, settings)
                     cursor = story.first.story_id

@@ -22,7 +22,7 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel
+from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel, SlotBook
 from bot.digest import store
 from bot.digest.compose import (
     Catalog,
@@ -171,10 +171,11 @@ class DigestService:
             await self._assign(batch)
 
     # ----- lifecycle -----
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Bot, book: SlotBook | None = None) -> None:
         """Resume deliveries a stopped bot left unfinished, then rebuild the schedule (with catch-up).
 
-        Call it once the app's scheduler is running.
+        Call it once the app's scheduler is running. `book`: the token's send budget, shared with the
+        alerts (and with other instances when it is the database's); None paces digests alone.
         """
         self._stopping = False
         self.broadcaster = Broadcaster(
@@ -182,6 +183,7 @@ class DigestService:
             rate=self.settings.broadcast_rate,
             paid=self.settings.paid_broadcast,
             paid_rate=self.settings.paid_broadcast_rate,
+            book=book,
         )
         expired = await self.deliveries.expire_pending(self.clock() - RESUME_WINDOW)
         if expired:

@@ -175,6 +175,7 @@ class BotAPIEmulator:
         self.answered: dict[str, dict[str, Any]] = {}  # callback query id -> its answerCallbackQuery params
         self.inline_answers: dict[str, dict[str, Any]] = {}  # inline query id -> answerInlineQuery params
         self.chats: dict[int, dict[str, Any]] = {}  # what getChat knows: groups, channels, users by id
+        self.cannot_post: set[int] = set()  # channels where the administrators may not post
         self._inline_ids = itertools.count(1)
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
@@ -380,9 +381,15 @@ class BotAPIEmulator:
         return member
 
     async def membership_change(
-        self, chat: dict[str, Any], by: TelegramUser, old: dict[str, Any], new: dict[str, Any]
+        self,
+        chat: dict[str, Any],
+        by: TelegramUser,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        kind: str = "my_chat_member",
     ) -> dict[str, Any]:
-        """A my_chat_member update: someone added, removed, promoted or demoted the bot in a chat."""
+        """A my_chat_member update (someone added, removed, promoted or demoted the bot in a chat), or with
+        kind="chat_member" the same about another member (see member())."""
         payload = {
             "chat": chat,
             "from": by.as_dict(),
@@ -390,7 +397,16 @@ class BotAPIEmulator:
             "old_chat_member": old,
             "new_chat_member": new,
         }
-        return await self._push("my_chat_member", payload)
+        return await self._push(kind, payload)
+
+    def member(self, user: TelegramUser, status: str) -> dict[str, Any]:
+        """A user as a ChatMember: member, left, kicked or administrator (all rights)."""
+        member: dict[str, Any] = {"user": user.as_dict(), "status": status}
+        if status == "kicked":
+            member["until_date"] = 0
+        if status == "administrator":
+            member.update(dict.fromkeys(ADMIN_RIGHTS, True), can_be_edited=False, is_anonymous=False)
+        return member
 
     def add_chat(self, chat: dict[str, Any]) -> None:
         """A chat getChat can find, by id and, when it has one, by @username."""
@@ -643,6 +659,8 @@ class BotAPIEmulator:
     async def _m_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         status = "administrator" if user_id in self.chat_admins[chat_id] else "member"
+        if status == "member" and self.chats.get(chat_id, {}).get("type") == "channel":
+            status = "left"  # a channel has subscribers, not members, and bots see none of them
         member: dict[str, Any] = {
             "status": status,
             "user": {"id": user_id, "is_bot": False, "first_name": "U"},
@@ -663,6 +681,8 @@ class BotAPIEmulator:
                 can_delete_stories=False,
                 can_send_welcome_messages=False,
             )
+            if self.chats.get(chat_id, {}).get("type") == "channel":
+                member.update(can_post_messages=chat_id not in self.cannot_post, can_edit_messages=True)
         return member
 
     async def _m_sendchataction(self, params: dict[str, Any]) -> bool:

@@ -3,16 +3,14 @@
 A reply that meets a 429 is sent again after `retry_after`, a few times at most and only while the total
 wait stays under a cap, so a long flood wait still ends in the error (and the error router) instead of a
 reply minutes late. Bulk sends are not retried here: `bot.delivery` paces every chat of a broadcast and
-must see each 429 itself to pause them all, so its sends run inside `caller_retries()` and pass through.
+must see each 429 itself to pause them all, so its sends run inside `bot.delivery.caller_retries()` and
+pass through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -20,22 +18,15 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.delivery import CALLER_RETRIES
+
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 MAX_TOTAL_WAIT = 30.0  # seconds one call may spend waiting out flood limits
 
-_caller_retries: ContextVar[bool] = ContextVar("caller_retries", default=False)
-
-
-@contextmanager
-def caller_retries() -> Iterator[None]:
-    """Calls made inside handle TelegramRetryAfter themselves (the broadcaster): no retry here."""
-    token = _caller_retries.set(True)
-    try:
-        yield
-    finally:
-        _caller_retries.reset(token)
+# The broadcaster marks its own sends (bot.delivery.caller_retries): the bulk sender is below the
+# Telegram layer, so the flag lives there and this middleware reads it.
 
 
 class RetryAfter(BaseRequestMiddleware):
@@ -54,7 +45,7 @@ class RetryAfter(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         # getUpdates: the polling loop has its own backoff. A button's answer: Telegram stops taking it
         # long before a flood wait would end.
-        if _caller_retries.get() or isinstance(method, GetUpdates | AnswerCallbackQuery):
+        if CALLER_RETRIES.get() or isinstance(method, GetUpdates | AnswerCallbackQuery):
             return await make_request(bot, method)
         waited = 0.0
         attempt = 0

@@ -67,3 +67,22 @@ def listing(sources: list[ChannelSource]) -> str:
         for s in sources
     ]
     return "\n".join(lines)
+
+
+def user_not_admin(title: str) -> str:
+    return _("You are not an administrator of «{title}»: only its administrators can set its digest.").format(
+        title=esc(title)
+    )
+
+
+def bot_cannot_post(title: str) -> str:
+    return _(
+        "I can't post in «{title}»: make me an administrator of the channel with the right to post messages."
+    ).format(title=esc(title))
+
+
+def for_channel(ref: str) -> str:
+    return _(
+        "📣 For {ref} (change it here with <code>/settings {ref}</code>, "
+        "stop it with <code>/unsubscribe {ref}</code>):"
+    ).format(ref=esc(ref))

@@ -73,6 +73,11 @@ def help_text(is_admin: bool) -> str:
             "e.g. <code>/subscribe 08:30 Europe/Berlin Лукашенко, переговоры, -спорт</code>"
         ),
         _("/settings — time, zone, topics, pause; /digest — the digest now; /unsubscribe — stop it"),
+        _(
+            "/alert <i>topics</i> — a message as soon as a new story on them appears, "
+            "e.g. <code>/alert Лукашенко, переговоры</code>; /alert — its settings"
+        ),
+        _("/subscribe @<i>channel</i> … in a private chat — a channel's digest, set by its administrators"),
         _("In any chat: my @name and words — search results to send there"),
         _("/help — this list"),
     ]

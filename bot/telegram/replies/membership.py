@@ -19,3 +19,10 @@ def back_without_digest() -> str:
         "👋 I'm back. This chat's digest stopped when I was removed; "
         "an admin can start it again with /subscribe."
     )
+
+
+def subscriber_not_admin(chat_title: str) -> str:
+    return _(
+        "📭 The digest for «{chat}» has stopped: you are no longer one of its administrators. "
+        "An administrator can start it again with /subscribe."
+    ).format(chat=esc(chat_title))
