@@ -121,6 +121,9 @@ def evaluate_stored_identity(path: Path, limit: int | None, workers: int = 2) ->
             f"  {label}: same-person precision {precision:.3f} recall {recall:.3f}"
             f"; merge accuracy {accuracy:.4f} over {pairs} pairs"
         )
+    for topic in topics:
+        precision, recall, _, pairs = _agreement([[i for i in items if topic_of[i[0]] == topic]])
+        print(f"    topic {topic or '-'}: precision {precision:.3f} recall {recall:.3f} over {pairs} pairs")
     figures = {
         "stored same-person precision": within[0],
         "stored same-person recall": within[1],
