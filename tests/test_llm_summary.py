@@ -8,8 +8,9 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -27,9 +28,12 @@ from bot.digest.compose import (
 )
 from bot.digest.llm import LlmSummarizer, parse_answer
 from bot.digest.summary import MAX_CHARS, StoryArticle
+from bot.emulator import BotAPIEmulator
 from bot.emulator.tg_html import parse_html
 from bot.telegram.i18n import create_i18n
 from bot.telegram.replies.digest import renderer
+from tests.conftest import READER, READER_EN, running_bot
+from tests.test_subscriptions_e2e import add
 
 NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)
 BRIDGE = (
@@ -221,3 +225,37 @@ async def test_what_the_model_says_is_escaped_when_rendered(endpoint: tuple[str,
     plain, _ = parse_html(html)
     assert fake.answer in plain  # shown as the model wrote it, as text
     assert json.dumps(fake.requests[0])  # the request was plain JSON
+
+
+def message(article: StoryArticle) -> str:
+    return f"{article.title}\n{article.text}"
+
+
+async def test_digest_shows_the_llm_summary_and_falls_back_when_the_endpoint_fails(
+    emulator: BotAPIEmulator, tmp_path: Path, endpoint: tuple[str, FakeLlm]
+) -> None:
+    """The bot's own path: SUMMARY_LLM_URL set, /digest shows the endpoint's summary of the story of two
+    reports (asked in the reader's language), the one-report story keeps its extractive summary; with the
+    endpoint failing, the next digest still comes, summarised offline."""
+    url, fake = endpoint
+    async with running_bot(
+        emulator, tmp_path / "news.sqlite3", summary_llm_url=url, summary_llm_model="tiny-model"
+    ) as bot:
+        for article in (*BRIDGE, LONE):
+            await add(bot, message(article), article.source)
+        (reply,) = await bot.ask(READER, "/digest")
+        assert "Мост через Ушайку в Томске открыли после ремонта." in reply["text"]
+        assert "Коммунальщики вывели на улицы сорок машин." in reply["text"]  # the lone story, offline
+        (request,) = fake.requests
+        assert "по-русски" in request["messages"][0]["content"]
+
+        fake.mode = "500"
+        third = replace(
+            BRIDGE[1],
+            title="Мост через Ушайку открыли после ремонта",
+            text=BRIDGE[1].text + " Движение по мосту открыто круглосуточно.",
+        )
+        await add(bot, message(third), "third.example")
+        (reply,) = await bot.ask(READER_EN, "/digest")
+        assert "Мост через Ушайку в Томске открыли после ремонта." not in reply["text"]
+        assert "Ушайку" in reply["text"] and len(fake.requests) == 2

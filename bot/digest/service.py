@@ -34,6 +34,7 @@ from bot.digest.compose import (
     parse_topics,
 )
 from bot.digest.inputs import story_inputs
+from bot.digest.llm import LlmSummarizer
 from bot.digest.scheduling import DigestScheduler, job_id, period_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
 from bot.workers import WorkerPool
@@ -111,6 +112,8 @@ class DigestService:
         self.render = render
         self.people = people
         self.clock = clock
+        # Optional LLM summaries of multi-report stories (SUMMARY_LLM_URL); None: the extractive ones.
+        self.llm = LlmSummarizer.from_settings(settings.summary_llm_url, settings.summary_llm_model)
         self.scheduler = DigestScheduler(subscriptions, self.run_slot, scheduler, clock=clock)
         self.broadcaster: Broadcaster | None = None
         self._claimed: dict[int, int] = {}  # delivery id → subscription id, while a task sends it
@@ -204,6 +207,8 @@ class DigestService:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.llm is not None:
+            await self.llm.close()
 
     def _track(self, coroutine: Awaitable[object]) -> asyncio.Task[object]:
         task = asyncio.ensure_future(coroutine)
@@ -251,9 +256,12 @@ class DigestService:
         drafts = []
         for plan in plans:
             subscription = plan.subscription
-            composed = composer.compose(
-                DigestRequest(subscription.id, plan.since, plan.topics, already.get(subscription.id, {}))
-            )
+            sent_before = already.get(subscription.id, {})
+            composed = composer.compose(DigestRequest(subscription.id, plan.since, plan.topics, sent_before))
+            if self.llm is not None and not composed.empty:
+                composed = await self.llm.rewrite(
+                    composed, composer.catalog, subscription.language, sent_before
+                )
             content = DigestContent(
                 composed, until, subscription.timezone, subscription.language, plan.phrases, plan.excluded
             )
