@@ -1,4 +1,4 @@
-"""python -m bot [run|console|ingest PATH...|reindex|healthcheck]"""
+"""python -m bot [run|console|ingest PATH...|reindex|healthcheck|copy-database --to URL]"""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "healthcheck",
         help="GET /healthz on WEBHOOK_LISTEN (webhook mode) or METRICS_LISTEN; exit 0 when healthy",
     )
+    copy = sub.add_parser(
+        "copy-database",
+        help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database, verifying counts",
+    )
+    copy.add_argument("--to", required=True, metavar="postgresql://user@host:5432/database")
     return parser.parse_args(argv)
 
 
@@ -75,13 +80,50 @@ def healthcheck(settings: Settings) -> int:
     return 1
 
 
+async def copy_database(settings: Settings, to: str) -> int:
+    """The SQLite archive into an empty PostgreSQL database, table by table with progress, counts verified."""
+    from storage.copy import CopyError
+    from storage.copy import copy_database as copy_tables
+    from storage.database import Database, redacted
+
+    if settings.database_engine != "sqlite":
+        print(
+            "error: copy-database reads the SQLite database of DATABASE_PATH; unset DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 2
+    if not settings.database_path.is_file():
+        print(f"error: no SQLite database at DATABASE_PATH={settings.database_path}", file=sys.stderr)
+        return 2
+    source = Database(settings.database_path)
+    await source.open()
+    try:
+        target = Database(settings.database_path, url=to)
+        await target.open()
+        try:
+            copied = await copy_tables(source, target, progress=lambda line: print(line, flush=True))
+        except CopyError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    rows = sum(c.rows for c in copied)
+    print(
+        f"copied and verified: {len(copied)} tables, {rows:,} rows, {settings.database_path} → {redacted(to)}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return _main(args)
     except DatabaseUnavailable as exc:
         # One line and a failure code, so a supervisor sees it and restarts us (or a person reads why).
-        print(f"error: cannot use DATABASE_PATH={exc.path}: {exc.reason}", file=sys.stderr)
+        variable = "DATABASE_PATH" if isinstance(exc.path, Path) else "DATABASE_URL"
+        print(f"error: cannot use {variable}={exc.path}: {exc.reason}", file=sys.stderr)
         return 1
 
 
@@ -97,6 +139,16 @@ def _main(args: argparse.Namespace) -> int:
     setup_logging("WARNING" if quiet else settings.log_level, settings.token)
     if command == "healthcheck":
         return healthcheck(settings)
+    if command == "copy-database":
+        try:
+            to = load_settings(database_url=args.to).database_url
+        except ConfigError as exc:
+            print(f"error: {str(exc).replace('DATABASE_URL', '--to')}", file=sys.stderr)
+            return 2
+        if to is None or not to.startswith(("postgresql://", "postgres://")):
+            print("error: invalid --to: expected postgresql://user@host:5432/database", file=sys.stderr)
+            return 2
+        return asyncio.run(copy_database(settings, to))
     if command == "run":
         if not settings.token:
             print(

@@ -160,7 +160,7 @@ def _numeric(text: str) -> int | float | Decimal:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _coerce(value: Any, kind: str) -> Any:
+def coerce(value: Any, kind: str) -> Any:
     """SQLite takes any value in any column; asyncpg wants the parameter's own type."""
     if value is None:
         return None
@@ -287,7 +287,7 @@ class PgConnection:
     def _args(stmt: Any, params: Sequence[Any] | dict[str, Any] | None) -> list[Any]:
         values = list(params or ())
         kinds = [p.name for p in stmt.get_parameters()]
-        return [_coerce(v, k) for v, k in zip(values, kinds, strict=False)]
+        return [coerce(v, k) for v, k in zip(values, kinds, strict=False)]
 
     async def _begin_if_writing(self, sql: str) -> None:
         if not self.in_transaction and _WRITE.match(sql):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +26,16 @@ from storage.subscriptions import (
     Slot,
     SubscriptionRepo,
 )
-from tests.conftest import ADMIN, NO_POSTGRESQL, READER, SEED, postgresql_schema, postgresql_url, running_bot
+from tests.conftest import (
+    ADMIN,
+    NO_POSTGRESQL,
+    READER,
+    ROOT,
+    SEED,
+    postgresql_schema,
+    postgresql_url,
+    running_bot,
+)
 
 
 def test_database_url_defaults_to_the_sqlite_file_of_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,3 +280,57 @@ async def test_the_bot_answers_alike_on_sqlite_and_postgresql(tmp_path: Path) ->
         on_postgresql = await answers_on(tmp_path / "unused.sqlite3", database_url=url)
     assert "переговор" in on_sqlite[1].lower()  # the search found something to compare
     assert on_postgresql == on_sqlite
+
+
+# ----- copy-database -----
+def copy_command(database: Path, to: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env.update(DATABASE_PATH=str(database), LOG_LEVEL="WARNING")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "copy-database", "--to", to],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_copy_database_refuses_a_to_that_is_not_postgresql(tmp_path: Path) -> None:
+    done = copy_command(tmp_path / "news.sqlite3", "sqlite:///elsewhere.sqlite3")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "error: invalid --to: expected postgresql://user@host:5432/database",
+    )
+
+
+async def test_copy_database_moves_the_archive_and_verifies_the_counts(tmp_path: Path) -> None:
+    if postgresql_url() is None:
+        pytest.skip(NO_POSTGRESQL)
+    database = tmp_path / "news.sqlite3"
+    before = await answers_on(database)  # an archive with entities, events, stories, a delivery
+    async with postgresql_schema() as url:
+        done = await asyncio.to_thread(copy_command, database, url)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()
+        assert (
+            "articles: 1 rows" in lines and "deliveries: 1 rows" in lines and "mentions: 0 rows" not in lines
+        )
+        assert lines[-1].startswith("copied and verified: ") and "rows" in lines[-1]
+        again = await asyncio.to_thread(copy_command, database, url)
+        assert again.returncode == 1 and again.stderr.startswith("error: the target database is not empty")
+        source, target = Database(database), Database(tmp_path / "unused.sqlite3", url=url)
+        await source.open()
+        await target.open()
+        try:
+            for table in ("articles", "entities", "mentions", "event_clusters", "stories", "deliveries"):
+                async with source.conn.execute(f"SELECT * FROM {table} ORDER BY 1") as cursor:
+                    there = [tuple(r) for r in await cursor.fetchall()]
+                async with target.conn.execute(f"SELECT * FROM {table} ORDER BY 1") as cursor:
+                    here = [tuple(r) for r in await cursor.fetchall()]
+                assert here == there and here, table
+            stems = query_stems("переговорам")
+            assert await ArticleRepo(target).search(stems) == await ArticleRepo(source).search(stems)
+            draft = ArticleDraft("Новая статья", "Совсем другой текст.", None, lang="ru")
+            added = await ArticleRepo(target).add(prepare(draft).row, ingested_by=None)
+            assert added.created and added.article.id == await ArticleRepo(source).count() + 1
+        finally:
+            await source.close()
+            await target.close()
+    assert before
