@@ -112,3 +112,30 @@ async def test_analysis_does_not_queue_behind_a_long_call_while_a_worker_is_free
         assert after == await pinned != await long
     finally:
         pool.close(wait=False)
+
+
+_KEPT: list[bytes] = []
+
+
+def _fragment_heap() -> int:
+    """~100 MB of malloc'd blocks freed but for one in a hundred, which keeps the heap from shrinking."""
+    blocks = [bytes(1000) + str(k).encode() for k in range(100_000)]
+    _KEPT.extend(blocks[::100])
+    del blocks
+    return psutil.Process().memory_info().rss
+
+
+def _rss() -> int:
+    return psutil.Process().memory_info().rss
+
+
+async def test_analysis_workers_give_freed_memory_back_after_each_call() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    pool = WorkerPool(1)
+    try:
+        during = await pool.run(_fragment_heap)
+        after = await pool.run(_rss)
+        assert after < during - 50 * 2**20
+    finally:
+        pool.close(wait=False)
