@@ -38,9 +38,9 @@ MAX_WORDS = 5  # longest candidate name, in tokens
 def _import_spacy() -> Any:
     """spaCy without its command line: ``import spacy`` imports ``spacy.cli`` only for ``spacy.info``, and the
     command line brings typer, rich, requests, httpx, jinja2, weasel and pygments (806 modules against 448;
-    in a worker with natasha loaded, 44 MB RSS for the import against 32 MB; 33 MB less USS with the model
-    loaded: docs/PERFORMANCE.md). The stand-in modules are removed once spaCy is imported, so a later
-    ``import spacy.cli`` in the same process imports the real one."""
+    in a worker with natasha loaded, 44 MB RSS for the import against 32 MB; 17 MB less RSS and 34 MB less
+    USS once the model has run: docs/PERFORMANCE.md). The stand-in modules are removed once spaCy is imported,
+    so a later ``import spacy.cli`` in the same process imports the real one."""
     if "spacy" in sys.modules:
         return sys.modules["spacy"]
     cli = types.ModuleType("spacy.cli")
@@ -129,7 +129,7 @@ class CensusNames:
 def census_names() -> CensusNames:
     """Given names and surnames of the US census (lower case), as the ``names`` package ships them: evidence
     that a capitalised word is a name where spaCy is unsure. Sets, not a surname → rank dictionary: only
-    membership and the common surnames are asked (18 MB as a dictionary of 88,799 ranks, 9 MB as sets)."""
+    membership and the common surnames are asked (18 MB as a dictionary of 88,799 ranks, 10 MB as sets)."""
     from importlib.resources import files
 
     folder = files("names")
