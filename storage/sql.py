@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
     import asyncpg
 
 Dialect = Literal["sqlite", "postgresql"]
+T = TypeVar("T")
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES|SHOW|EXPLAIN)\b|\bRETURNING\b", re.IGNORECASE)
@@ -235,22 +236,38 @@ class PgConnection:
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conn: asyncpg.Connection, catalog: Catalog | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection, url: str, catalog: Catalog | None = None) -> None:
         self.raw = conn
+        self.url = url
         self.catalog = catalog or Catalog({}, set())
         self._lock = asyncio.Lock()
         self._statements: dict[str, Any] = {}
         self.in_transaction = False
+        self._closing = False
 
-    @classmethod
-    async def connect(cls, url: str) -> PgConnection:
+    @staticmethod
+    async def _connect(url: str) -> asyncpg.Connection:
         import asyncpg
 
         conn = await asyncpg.connect(url)
         await conn.set_type_codec(
             "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
         )
-        return cls(conn)
+        return conn
+
+    @classmethod
+    async def connect(cls, url: str) -> PgConnection:
+        return cls(await cls._connect(url), url)
+
+    async def _alive(self) -> None:
+        """A connection the server dropped (a restart, a failover) is opened again before the next
+        statement; the transaction it was in went with it (its statement failed, the caller rolled back)."""
+        if self.raw.is_closed() and not self._closing:
+            self._statements.clear()
+            if self.in_transaction:  # its earlier writes are gone: say so rather than go on without them
+                self.in_transaction = False
+                raise ConnectionError("the PostgreSQL connection was lost in the middle of a transaction")
+            self.raw = await self._connect(self.url)
 
     async def load_catalog(self) -> None:
         """Primary keys and identity columns of the public tables (after migrations)."""
@@ -289,24 +306,55 @@ class PgConnection:
         kinds = [p.name for p in stmt.get_parameters()]
         return [coerce(v, k) for v, k in zip(values, kinds, strict=False)]
 
+    async def _outside_transaction(self, run: Callable[[], Awaitable[T]]) -> T:
+        """Run what does not belong to a transaction (a BEGIN, a read); when the server had dropped the
+        connection, which the client learns only then, once more on a new one."""
+        import asyncpg
+
+        lost = (
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.OperatorInterventionError,  # the server shut the session down
+            OSError,
+        )
+        await self._alive()
+        try:
+            return await run()
+        except lost:
+            if self.in_transaction:
+                raise
+            self.raw.terminate()  # whatever state it was left in, a new connection
+            await self._alive()
+            return await run()
+
+    async def _begin(self) -> None:
+        await self._outside_transaction(lambda: self.raw.execute("BEGIN"))
+        self.in_transaction = True
+
     async def _begin_if_writing(self, sql: str) -> None:
+        await self._alive()
         if not self.in_transaction and _WRITE.match(sql):
-            await self.raw.execute("BEGIN")
-            self.in_transaction = True
+            await self._begin()
 
     async def _execute(self, sql: str, params: Sequence[Any] | None) -> PgCursor:
         async with self._lock:
             await self._begin_if_writing(sql)
-            stmt = await self._prepare(sql)
-            rows = await stmt.fetch(*self._args(stmt, params))
-            status = stmt.get_statusmsg() or ""
-            count = int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else len(rows)
-            lastrowid = None
-            if _INSERT_INTO.match(stmt.get_query()) and rows and "id" in list(rows[0].keys()):
-                lastrowid = rows[-1]["id"]
-                if not _RETURNING.search(sql):
-                    rows = []  # the RETURNING id was ours, not the caller's
-            return PgCursor(rows, count, lastrowid)
+            if self.in_transaction:
+                return await self._run(sql, params)
+            return await self._outside_transaction(lambda: self._run(sql, params))
+
+    async def _run(self, sql: str, params: Sequence[Any] | None) -> PgCursor:
+        stmt = await self._prepare(sql)
+        rows = await stmt.fetch(*self._args(stmt, params))
+        status = stmt.get_statusmsg() or ""
+        count = int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else len(rows)
+        lastrowid = None
+        if _INSERT_INTO.match(stmt.get_query()) and rows and "id" in list(rows[0].keys()):
+            lastrowid = rows[-1]["id"]
+            if not _RETURNING.search(sql):
+                rows = []  # the RETURNING id was ours, not the caller's
+        return PgCursor(rows, count, lastrowid)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Pending:
         return _Pending(self._execute(sql, params))
@@ -327,13 +375,14 @@ class PgConnection:
     async def executescript(self, sql: str) -> None:
         """PostgreSQL's own SQL, several statements, no parameters (migrations)."""
         async with self._lock:
+            await self._alive()
             await self.raw.execute(sql)
 
     async def begin(self) -> None:
         async with self._lock:
+            await self._alive()
             if not self.in_transaction:
-                await self.raw.execute("BEGIN")
-                self.in_transaction = True
+                await self._begin()
 
     async def commit(self) -> None:
         async with self._lock:
@@ -345,7 +394,9 @@ class PgConnection:
         async with self._lock:
             if self.in_transaction:
                 self.in_transaction = False
-                await self.raw.execute("ROLLBACK")
+                if not self.raw.is_closed():  # a lost connection has no transaction left to end
+                    await self.raw.execute("ROLLBACK")
 
     async def close(self) -> None:
+        self._closing = True
         await self.raw.close()

@@ -334,3 +334,38 @@ async def test_copy_database_moves_the_archive_and_verifies_the_counts(tmp_path:
             await source.close()
             await target.close()
     assert before
+
+
+async def test_a_postgresql_connection_the_server_dropped_is_opened_again(tmp_path: Path) -> None:
+    """A server restart or failover drops the connection: the statement running then fails (and its
+    transaction is rolled back), the next one runs on a new connection."""
+    import asyncpg
+
+    async with postgresql_schema() as url:
+        db = Database(tmp_path / "unused.sqlite3", url=url)
+        await db.open()
+        admin = await asyncpg.connect(url)
+
+        async def drop(pid: int) -> None:  # as a restart does, and wait until the session is gone
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+            for _ in range(500):
+                if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                    return
+                await asyncio.sleep(0.01)
+
+        try:
+            await store_news(db)
+            pid = db.conn.raw.get_server_pid()
+            await drop(pid)
+            assert await ArticleRepo(db).count() == 4  # between statements: opened again
+            lost = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+            with pytest.raises(lost):
+                async with db.transaction() as conn:
+                    await conn.execute("DELETE FROM articles")
+                    await drop(conn.raw.get_server_pid())
+                    await conn.execute("DELETE FROM articles_fts")
+            assert await ArticleRepo(db).count() == 4  # the interrupted transaction left nothing
+            assert db.conn.raw.get_server_pid() != pid
+        finally:
+            await admin.close()
+            await db.close()
