@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,8 @@ from storage.database import Database
 from storage.feeds import FeedRepo
 
 
-async def test_a_write_waits_for_an_open_transaction_and_survives_its_rollback(tmp_path: Path) -> None:
-    db = Database(tmp_path / "bot.sqlite3")
-    await db.open()
+async def test_a_write_waits_for_an_open_transaction_and_survives_its_rollback(storage_db: Database) -> None:
+    db = storage_db  # SQLite, and PostgreSQL when one answers (tests/conftest.py)
     feeds = FeedRepo(db)
     inside, release = asyncio.Event(), asyncio.Event()
 
@@ -37,4 +35,3 @@ async def test_a_write_waits_for_an_open_transaction_and_survives_its_rollback(t
     await adding
     assert waited
     assert [f.url for f in await feeds.list()] == ["https://b.example/"]
-    await db.close()
