@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -369,3 +370,21 @@ async def test_a_postgresql_connection_the_server_dropped_is_opened_again(tmp_pa
         finally:
             await admin.close()
             await db.close()
+
+
+async def test_healthz_sees_the_database_and_its_migrations_on_both_engines(tmp_path: Path) -> None:
+    from bot.web import database_checks
+    from storage.database import migrations
+
+    latest = max(v for v, _, _ in migrations())
+    for url in [None, *([postgresql_url()] if postgresql_url() else [])]:
+        async with postgresql_schema() if url else contextlib.nullcontext(None) as schema:
+            db = Database(tmp_path / "health.sqlite3", url=schema)
+            await db.open()
+            checks = {c.name: (c.ok, c.detail) for c in await database_checks(db)}
+            assert checks == {
+                "database": (True, {}),
+                "migrations": (True, {"applied": latest, "latest": latest}),
+            }
+            await db.close()
+            assert not any(c.ok for c in await database_checks(db))
