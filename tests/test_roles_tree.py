@@ -199,3 +199,32 @@ def test_title_alone_as_the_next_sentences_subject_is_the_named_persons(
 )
 def test_title_alone_that_does_not_refer_to_the_named_person(text: str) -> None:
     assert roles(text)["Павел Уваров" if "Уваров" in text else "Игорь Сомов"] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        (
+            "Временно исполняющий обязанности главы района Олег Рябов провёл совещание.",
+            "Олег Рябов",
+            "временно исполняющий обязанности главы района",
+        ),
+        (
+            "Марк Тоун, исполняющий обязанности официального представителя ведомства, выступил с заявлением.",
+            "Марк Тоун",
+            "исполняющий обязанности официального представителя ведомства",
+        ),
+        (
+            "Встреча прошла у исполняющего обязанности губернатора области Андрея Котова.",
+            "Андрей Котов",
+            "исполняющий обязанности губернатора области",
+        ),
+    ],
+)
+def test_acting_titles(text: str, name: str, title: str) -> None:
+    # The title noun is in the genitive after "исполняющий обязанности", whatever the name's case.
+    assert roles(text)[name] == {title}
+
+
+def test_duties_that_are_no_acting_title() -> None:
+    assert roles("Олег Рябов, исполняющий свои обязанности честно, ушёл в отставку.")["Олег Рябов"] == set()

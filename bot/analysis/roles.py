@@ -310,6 +310,9 @@ def _roles_before(
         root = tree.root_of(first, first + len(name_tokens))
         if tree.rel(root) == "appos":
             governor = tree.head(root)
+    acting = _acting_before(parsed, span, first, spans, tree)
+    if acting is not None:
+        return [acting]
     found: list[RoleSpan] = []
     end = first
     previous: int | None = None
@@ -478,6 +481,9 @@ def _roles_after(
     one_of = _one_of(parsed, begin, sentence_stop, span, spans, tree)
     if one_of is not None:
         return [one_of]
+    acting = _acting_title(parsed, begin, sentence_stop, span, spans, tree)
+    if acting is not None:
+        return [acting]
     separator = ""
     while len(found) < 3:
         i = begin
@@ -539,6 +545,72 @@ def _one_of(
     title = f"{one} из {parsed.text[rest[0].start : rest[-1].stop]}"  # genitive after "из", as written
     sense = RoleSense(lemma(tokens[head]), frozenset(p for t in rest if (p := place_of(t, spans))))
     return RoleSpan(span, title, tokens[begin].start, tokens[end - 1].stop, span.sentence, sense)
+
+
+def _acting_at(tokens: Sequence[Token], index: int) -> int | None:
+    """The index of the title noun of "(временно) исполняющий обязанности <title>" starting at ``index``."""
+    k = index + (index < len(tokens) and fold(tokens[index].text) == "временно")
+    if k + 2 >= len(tokens) or not fold(tokens[k].text).startswith("исполняющ"):
+        return None
+    if fold(tokens[k + 1].text) != "обязанности":
+        return None
+    head = k + 2
+    while head < len(tokens) and _modifier(tokens[head]):
+        head += 1
+    return head if head < len(tokens) and _role_candidate(tokens[head]) else None
+
+
+def _acting_role(
+    parsed: ParsedText, span: NamedSpan, begin: int, head: int, end: int, spans: Sequence[NamedSpan]
+) -> RoleSpan:
+    """ "исполняющего обязанности председателя правительства" → "исполняющий обязанности председателя
+    правительства": the participle in the nominative, its object as written."""
+    tokens = parsed.tokens
+    words = [t.text for t in tokens[begin:end]]
+    at = next(k for k in range(begin, end) if fold(tokens[k].text).startswith("исполняющ"))
+    words[at - begin] = "исполняющий"
+    title = " ".join(words)
+    title = title[:1].lower() + title[1:]
+    rest = list(tokens[head:end])
+    sense = RoleSense(lemma(tokens[head]), frozenset(p for t in rest if (p := place_of(t, spans))))
+    return RoleSpan(span, title, tokens[begin].start, tokens[end - 1].stop, span.sentence, sense)
+
+
+def _acting_title(
+    parsed: ParsedText,
+    begin: int,
+    sentence_stop: int,
+    span: NamedSpan,
+    spans: Sequence[NamedSpan],
+    tree: _Tree | None,
+) -> RoleSpan | None:
+    """An acting title after a name: "Марк Тоун, исполняющий обязанности представителя ведомства"."""
+    head = _acting_at(parsed.tokens, begin)
+    if head is None:
+        return None
+    end = _title_end(parsed, head, sentence_stop, spans, tree)
+    return _acting_role(parsed, span, begin, head, end, spans)
+
+
+def _acting_before(
+    parsed: ParsedText, span: NamedSpan, first: int, spans: Sequence[NamedSpan], tree: _Tree | None
+) -> RoleSpan | None:
+    """An acting title right before a name: "Временно исполняющий обязанности главы района Олег Рябов". The
+    title noun is in the genitive, so the walk back in the name's case does not find it."""
+    tokens = parsed.tokens
+    sentence_start = parsed.sentences[span.sentence][0]
+    for begin in range(first - 3, max(-1, first - 3 - 2 * _MAX_GAP), -1):
+        if tokens[begin].start < sentence_start or tokens[begin].text in _APPOSITION_END:
+            return None
+        head = _acting_at(tokens, begin)
+        if head is None:
+            continue
+        if head >= first or any(_span_at(k, tokens, spans) for k in range(begin, first)):
+            return None
+        if begin > 0 and fold(tokens[begin - 1].text) == "временно":
+            begin -= 1
+        return _acting_role(parsed, span, begin, head, first, spans)
+    return None
 
 
 def _title_end(
