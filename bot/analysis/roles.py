@@ -1075,12 +1075,13 @@ def _likeliest_reading(word: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return (parses[0].pos, tuple(sorted(parses[0].feats.items()))) if parses else ("X", ())
 
 
-def _with_dictionary_morphology(parsed: ParsedText, lo: int, hi: int) -> ParsedText:
+def _with_dictionary_morphology(parsed: ParsedText, ranges: Sequence[tuple[int, int]]) -> ParsedText:
     tokens = list(parsed.tokens)
-    for k in range(lo, hi):
-        if tokens[k].pos == "X":
-            pos, feats = _likeliest_reading(tokens[k].text)
-            tokens[k] = replace(tokens[k], pos=pos, feats=feats)
+    for lo, hi in ranges:
+        for k in range(lo, hi):
+            if tokens[k].pos == "X":
+                pos, feats = _likeliest_reading(tokens[k].text)
+                tokens[k] = replace(tokens[k], pos=pos, feats=feats)
     return replace(parsed, tokens=tuple(tokens))
 
 
@@ -1101,17 +1102,22 @@ def _title_only_roles(parsed: ParsedText, spans: Sequence[NamedSpan]) -> list[Ro
     for span in spans:
         if span.kind == PER:
             people.setdefault(span.sentence, []).append(span)
-    found: list[RoleSpan] = []
+    candidates = []
     for sentence, (begin, stop) in enumerate(parsed.sentences):
         previous = people.get(sentence - 1)
         if sentence in people or not previous or len({_surname(s) for s in previous}) != 1:
             continue
         lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
-        if any(t.pos == "X" for t in tokens[lo:hi]):
-            # The tagger runs only on sentences with a name or speech (entities.py): here the words'
-            # dictionary readings out of context are enough to find a nominative title and its verb.
-            parsed = _with_dictionary_morphology(parsed, lo, hi)
-            tokens = parsed.tokens
+        candidates.append((sentence, stop, lo, hi))
+    untagged = [(lo, hi) for _, _, lo, hi in candidates if any(t.pos == "X" for t in tokens[lo:hi])]
+    if untagged:
+        # The tagger runs only on sentences with a name or speech (entities.py): there the words' dictionary
+        # readings out of context are enough to find a nominative title and its verb.
+        parsed = _with_dictionary_morphology(parsed, untagged)
+        tokens = parsed.tokens
+    found: list[RoleSpan] = []
+    for sentence, stop, lo, hi in candidates:
+        previous = people[sentence - 1]
         head = _subject_title(parsed, lo, hi)
         if head is None or any(fold(t.text) in _THIRD_PERSON for t in tokens[lo:head]):
             # "По его словам, председатель ...", "его хозяин": a pronoun before the title already stands for
