@@ -8,7 +8,7 @@ conn.execute(...) as cursor`, `fetchone/fetchall`, `lastrowid`, `rowcount`, `exe
 - `?` and `?N` placeholders become `$N`;
 - `INSERT OR IGNORE` becomes `INSERT … ON CONFLICT DO NOTHING`, `INSERT OR REPLACE` an upsert on the table's
   primary key;
-- scalar `min(a, b)` / `max(a, b)` become `LEAST` / `GREATEST`;
+- scalar `min(a, b)` / `max(a, b)` become `LEAST` / `GREATEST`, `group_concat` `string_agg`, `char` `chr`;
 - an INSERT into a table with an identity `id` returns it, as `lastrowid`;
 - `PRAGMA user_version` reads the newest applied migration.
 
@@ -37,6 +37,8 @@ _INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+", re.IGNO
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(([^)]*)\))?", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _MIN_MAX = re.compile(r"\b(min|max)\s*\(", re.IGNORECASE)
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\s*\(", re.IGNORECASE)
+_CHAR = re.compile(r"(?<![\w.])char\s*\(", re.IGNORECASE)
 _PRAGMA_USER_VERSION = re.compile(r"^\s*PRAGMA\s+user_version\s*;?\s*$", re.IGNORECASE)
 USER_VERSION_SQL = "SELECT coalesce(max(version), 0) AS user_version FROM schema_migrations"
 
@@ -110,6 +112,19 @@ def scalar_min_max(sql: str) -> str:
     return "".join(pieces)
 
 
+def functions(sql: str) -> str:
+    """SQLite's group_concat(x[, separator]) is string_agg(x, separator) (',' by default), char(n) chr(n)."""
+    pieces: list[str] = []
+    last = 0
+    for match in _GROUP_CONCAT.finditer(sql):
+        end, comma = _closing(sql, match.end())
+        pieces += [sql[last : match.start()], "string_agg(", sql[match.end() : end]]
+        pieces.append(")" if comma else ", ',')")
+        last = end + 1
+    pieces.append(sql[last:])
+    return _CHAR.sub("chr(", "".join(pieces))
+
+
 class Catalog:
     """What translation needs to know of the schema: primary keys, and tables whose `id` is an identity."""
 
@@ -123,7 +138,7 @@ def translate(sql: str, catalog: Catalog) -> str:
     if _PRAGMA_USER_VERSION.match(sql):
         return USER_VERSION_SQL
     sql, _ = placeholders(sql)
-    sql = scalar_min_max(sql)
+    sql = functions(scalar_min_max(sql))
     conflict = ""
     verb = _INSERT_OR.match(sql)
     if verb:

@@ -103,6 +103,9 @@ def test_sqlite_sql_is_translated_for_postgresql() -> None:
     assert translate("SELECT max(a), min(coalesce(b, ?), ?) FROM t", catalog) == (
         "SELECT max(a), LEAST(coalesce(b, $1), $2) FROM t"
     )
+    assert translate("SELECT group_concat(facts, char(10)), group_concat(x) FROM t GROUP BY a", catalog) == (
+        "SELECT string_agg(facts, chr(10)), string_agg(x, ',') FROM t GROUP BY a"
+    )
     assert translate("PRAGMA user_version", catalog).startswith("SELECT coalesce(max(version), 0)")
 
 
