@@ -228,3 +228,37 @@ def test_acting_titles(text: str, name: str, title: str) -> None:
 
 def test_duties_that_are_no_acting_title() -> None:
     assert roles("Олег Рябов, исполняющий свои обязанности честно, ушёл в отставку.")["Олег Рябов"] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        (
+            "Леван Гомиашвили стал кандидатом от оппозиции. Сейчас он является депутатом парламента.",
+            "Леван Гомиашвили",
+            "депутат парламента",
+        ),
+        (
+            "Ирина Власова вернулась в Москву. Теперь она работает советником мэра.",
+            "Ирина Власова",
+            "советник мэра",
+        ),
+    ],
+)
+def test_pronoun_subject_of_a_predicate_title_is_the_person_named_before(
+    text: str, name: str, title: str
+) -> None:
+    assert title in roles(text)[name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the pronoun's gender is not the name's
+        "Ирина Власова вернулась в Москву. Теперь он работает советником мэра.",
+        # two people before it
+        "Ирина Власова встретилась с Олегом Рябовым. Теперь он работает советником мэра.",
+    ],
+)
+def test_pronoun_that_is_not_the_person_named_before_gets_no_title(text: str) -> None:
+    assert roles(text)["Ирина Власова"] == set()

@@ -746,8 +746,9 @@ _POST_FORMS = re.compile(r"(?:пост(?:а|у|ом|е)?|должност\w*|м�
 
 
 def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
-    """Trees of the sentences that name a person and whose titles word order cannot settle alone: the
-    only ones roles read a tree for, so the parser's cost is paid there alone."""
+    """Trees of the sentences that name a person and whose titles word order cannot settle alone, and of
+    those a pronoun's title follows: the only ones roles read a tree for, so the parser's cost is paid there
+    alone."""
     starts = [t.start for t in parsed.tokens]
     chosen: list[tuple[int, int, int]] = []
     people: dict[int, list[NamedSpan]] = {}
@@ -759,6 +760,11 @@ def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
         lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
         if 0 < hi - lo <= _MAX_TREE_TOKENS and _needs_tree(parsed, lo, hi, people[sentence]):
             chosen.append((sentence, lo, hi))
+    # "Петров … . Сейчас он является депутатом": a pronoun's predicate, right after a single person.
+    for sentence, _, lo, hi in _after_one_person(parsed):
+        if 0 < hi - lo <= _MAX_TREE_TOKENS and _pronoun_predicate(parsed, lo, hi):
+            chosen.append((sentence, lo, hi))
+    chosen.sort()
     if not chosen:
         return {}
     parser = syntax_parser(russian_models().ner_tagger.network)
@@ -1013,6 +1019,8 @@ def _predicate_roles(
                 continue
             if fold(tokens[holder].text) == "который":
                 person = _antecedent(tokens, holder, spans)
+            elif fold(tokens[holder].text) in _SUBJECT_PRONOUNS:
+                person = _pronoun_antecedent(parsed, holder, spans)
             else:
                 person = _span_at(holder, tokens, spans)
                 if person is None:  # "занял республиканец Джон Бенер": the name is the subject's apposition
@@ -1027,7 +1035,7 @@ def _predicate_roles(
                 and _case(tokens[begin - 1]) == _case(token)
             ):
                 begin -= 1
-            end = _title_end(parsed, index, parsed.sentences[person.sentence][1], spans, tree)
+            end = _title_end(parsed, index, tokens[tree.first + len(tree.arcs) - 1].stop, spans, tree)
             found.append(_role_span(parsed, person, list(tokens[begin:end]), token, spans))
     return found
 
@@ -1090,6 +1098,70 @@ _THIRD_PERSON = frozenset(
 )
 
 
+def _people_by_sentence(spans: Sequence[NamedSpan]) -> dict[int, list[NamedSpan]]:
+    people: dict[int, list[NamedSpan]] = {}
+    for span in spans:
+        if span.kind == PER:
+            people.setdefault(span.sentence, []).append(span)
+    return people
+
+
+def _after_one_person(parsed: ParsedText) -> list[tuple[int, int, int, int]]:
+    """Sentences that name no person, right after one naming a single person (one surname): where a title
+    or a pronoun alone may stand for that person. (sentence, its stop offset, first token, end token)."""
+    starts = [t.start for t in parsed.tokens]
+    people = _people_by_sentence(parsed.spans)
+    found = []
+    for sentence, (begin, stop) in enumerate(parsed.sentences):
+        previous = people.get(sentence - 1)
+        if sentence in people or not previous or len({_surname(s) for s in previous}) != 1:
+            continue
+        found.append((sentence, stop, bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)))
+    return found
+
+
+def _filled_in(parsed: ParsedText) -> ParsedText:
+    """The tagger runs only on sentences with a name or speech (entities.py): in the sentences after a single
+    person the words' likeliest dictionary readings stand in, enough to find a nominative title, an
+    instrumental one and their verb."""
+    untagged = [
+        (lo, hi)
+        for _, _, lo, hi in _after_one_person(parsed)
+        if any(t.pos == "X" for t in parsed.tokens[lo:hi])
+    ]
+    return _with_dictionary_morphology(parsed, untagged) if untagged else parsed
+
+
+_SUBJECT_PRONOUNS = {"он": "Masc", "она": "Fem"}
+
+
+def _pronoun_antecedent(parsed: ParsedText, index: int, spans: Sequence[NamedSpan]) -> NamedSpan | None:
+    """The person "он" / "она" stands for, when a predicate's subject: the single person of the sentence
+    before, when the pronoun's sentence names nobody and the name's gender, if known, agrees."""
+    tokens = parsed.tokens
+    token = tokens[index]
+    sentence = next((k for k, (b, e) in enumerate(parsed.sentences) if b <= token.start < e), None)
+    people = _people_by_sentence(spans)
+    previous = people.get(sentence - 1) if sentence is not None else None
+    if sentence is None or sentence in people or not previous or len({_surname(s) for s in previous}) != 1:
+        return None
+    person = previous[-1]
+    starts = [t.start for t in tokens]
+    name = tokens[bisect.bisect_left(starts, person.start) : bisect.bisect_left(starts, person.stop)]
+    gender = _gender_of(name)
+    if gender is not None and gender != _SUBJECT_PRONOUNS.get(fold(token.text)):
+        return None
+    return person
+
+
+def _pronoun_predicate(parsed: ParsedText, lo: int, hi: int) -> bool:
+    """A sentence with "он" / "она" and a title in the instrumental: "Сейчас он является депутатом"."""
+    tokens = parsed.tokens[lo:hi]
+    return any(fold(t.text) in _SUBJECT_PRONOUNS for t in tokens) and any(
+        _case(t) == "Ins" and is_role_noun(t) for t in tokens
+    )
+
+
 def _title_only_roles(parsed: ParsedText, spans: Sequence[NamedSpan]) -> list[RoleSpan]:
     """A title with no name, subject of the sentence right after one that names a single person, is that
     person's: "Иван Петров прибыл в Казань. Министр финансов Татарстана провёл там два дня" (coreference by
@@ -1098,25 +1170,9 @@ def _title_only_roles(parsed: ParsedText, spans: Sequence[NamedSpan]) -> list[Ro
     ("Помощник президента заявил": the president's aide is someone else)."""
     tokens = parsed.tokens
     starts = [t.start for t in tokens]
-    people: dict[int, list[NamedSpan]] = {}
-    for span in spans:
-        if span.kind == PER:
-            people.setdefault(span.sentence, []).append(span)
-    candidates = []
-    for sentence, (begin, stop) in enumerate(parsed.sentences):
-        previous = people.get(sentence - 1)
-        if sentence in people or not previous or len({_surname(s) for s in previous}) != 1:
-            continue
-        lo, hi = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, stop)
-        candidates.append((sentence, stop, lo, hi))
-    untagged = [(lo, hi) for _, _, lo, hi in candidates if any(t.pos == "X" for t in tokens[lo:hi])]
-    if untagged:
-        # The tagger runs only on sentences with a name or speech (entities.py): there the words' dictionary
-        # readings out of context are enough to find a nominative title and its verb.
-        parsed = _with_dictionary_morphology(parsed, untagged)
-        tokens = parsed.tokens
+    people = _people_by_sentence(spans)
     found: list[RoleSpan] = []
-    for sentence, stop, lo, hi in candidates:
+    for sentence, stop, lo, hi in _after_one_person(parsed):
         previous = people[sentence - 1]
         head = _subject_title(parsed, lo, hi)
         if head is None or any(fold(t.text) in _THIRD_PERSON for t in tokens[lo:head]):
@@ -1146,6 +1202,7 @@ def _title_only_roles(parsed: ParsedText, spans: Sequence[NamedSpan]) -> list[Ro
 
 def russian_roles(parsed: ParsedText) -> list[RoleSpan]:
     """Roles stated next to each person's name in a Russian article, or as a predicate of the name."""
+    parsed = _filled_in(parsed)
     tokens = parsed.tokens
     starts = [t.start for t in tokens]
     spans = parsed.spans
