@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -50,6 +50,7 @@ from storage.alerts import AlertRepo
 from storage.articles import ArticleRepo
 from storage.budget import SendBudgetRepo
 from storage.channels import ChannelRepo
+from storage.claims import JobClaims, instance_name
 from storage.database import Database
 from storage.events import EventRepo
 from storage.feeds import FeedRepo
@@ -59,6 +60,7 @@ from storage.subscriptions import DeliveryRepo, SubscriptionRepo
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 30.0
+RECOVER_JOB_ID = "recover digests"
 COMMANDS = (
     ("search", N_("Search the articles")),
     ("who", N_("Who is who: a person, organisation or place")),
@@ -157,6 +159,8 @@ class App:
         )
         i18n = create_i18n()
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        # Instances sharing a PostgreSQL database claim scheduled work there (storage/claims.py).
+        claims = JobClaims(db, instance_name())
         digests = DigestService(
             settings=settings,
             subscriptions=SubscriptionRepo(db),
@@ -166,6 +170,7 @@ class App:
             render=digest_renderer(i18n),
             scheduler=scheduler,
             people=entities.people_in,
+            claims=claims,
         )
         # An article's path after it is stored, step by step: bot/pipeline.py.
         pipeline = ArticlePipeline(analyzer, stories=digests)
@@ -182,6 +187,7 @@ class App:
             run=workers.run_interactive,
             default_minutes=settings.feed_poll_minutes,
             zone=settings.default_timezone,
+            owner=claims.owner,
         )
         return cls(
             fetcher=fetcher,
@@ -266,7 +272,7 @@ class App:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.add_job(
-            self.feeds.forget_left_items,
+            self._forget_left_items,
             IntervalTrigger(hours=24),
             id=FORGET_JOB_ID,
             name="forget items feeds no longer list",
@@ -275,6 +281,18 @@ class App:
             replace_existing=True,
             misfire_grace_time=6 * 3600,  # APScheduler's default is 1 s: a busy loop would skip the run
         )
+        self.scheduler.add_job(
+            self.digests.recover,
+            IntervalTrigger(minutes=1),
+            id=RECOVER_JOB_ID,
+            name="finish digest runs and deliveries a stopped instance left",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
+        if self.db.dialect == "sqlite" and self.digests.claims is not None:
+            # The process lock makes this the only instance: what a stopped run held is ours at once.
+            await self.digests.claims.release_all()
         self.scheduler.start()
         # One send budget for digests and alerts (alerts take at most half): in this process, or in the
         # database when several instances share the token (SEND_BUDGET=database).
@@ -295,6 +313,16 @@ class App:
         if queued > 0:
             log.info("analysing %d article(s) left unanalysed", queued)
         log.info("bot started")
+
+    async def _forget_left_items(self, now: datetime | None = None) -> int:
+        """The daily clean-up, by one instance a day (claimed in the database); how many items it forgot."""
+        claims, day = self.digests.claims, (now or datetime.now(UTC)).date().isoformat()
+        if claims is not None and not await claims.claim(FORGET_JOB_ID, day, timedelta(hours=1)):
+            return 0
+        forgotten = await self.feeds.forget_left_items(now=now)
+        if claims is not None:
+            await claims.done(FORGET_JOB_ID, day)
+        return forgotten
 
     async def _on_shutdown(self) -> None:
         await self.alerts.stop()

@@ -149,6 +149,18 @@ class FeedRepo:
         ) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
 
+    async def claim(self, feed_id: int, owner: str, lease: timedelta, now: datetime) -> bool:
+        """One poller per due feed, across instances: True when this instance may poll it now (unclaimed,
+        or the claim's lease ran out: its poller stopped)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE feeds SET claimed_by = ?, claimed_until = ? WHERE id = ? AND paused_at IS NULL"
+                " AND next_poll_at <= ? AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)",
+                (owner, utc_iso(now + lease), feed_id, utc_iso(now), utc_iso(now), owner),
+            )
+            claimed = cursor.rowcount > 0
+        return claimed
+
     async def set_title(self, feed_id: int, title: str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (title, feed_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -364,6 +364,30 @@ class DeliveryRepo:
                 " WHERE id = ?4 AND parts_sent = ?1",
                 (index, message_id, utc_iso(_now()), delivery_id),
             )
+
+    async def claim(
+        self, delivery_id: int, owner: str, lease: timedelta, now: datetime | None = None
+    ) -> bool:
+        """One sender per delivery, across instances: True when this instance may send the pending delivery
+        now (unclaimed, its own claim, or a claim whose lease ran out: the sender stopped)."""
+        now = now or _now()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'pending'"
+                " AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)",
+                (owner, utc_iso(now + lease), delivery_id, utc_iso(now), owner),
+            )
+            claimed = cursor.rowcount > 0
+        return claimed
+
+    async def abandoned(self, created_after: datetime, now: datetime | None = None) -> list[Delivery]:
+        """Pending deliveries no instance holds: never claimed, or their sender's lease ran out."""
+        async with self._db.conn.execute(
+            "SELECT * FROM deliveries WHERE status = 'pending' AND created_at >= ?"
+            " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id",
+            (utc_iso(created_after), utc_iso(now or _now())),
+        ) as cursor:
+            return [_delivery(row) for row in await cursor.fetchall()]
 
     async def finish(self, delivery_id: int, status: DeliveryStatus, error: str | None = None) -> None:
         async with self._db.transaction() as conn:

@@ -27,10 +27,10 @@ async def test_a_snapshot_read_before_a_delivery_was_sent_cannot_send_it_again(b
     assert delivery is not None
     # A catch-up run and the start-up resumption both read this pending delivery; the first sends it.
     stale_snapshot = delivery
-    assert digests._claim(delivery)
+    assert await digests._claim(delivery)
     assert digests.broadcaster is not None
     await digests.broadcaster.deliver(digests._parcel(delivery, subscription), digests)
     assert len(bot.emulator.messages(CHAT)) == 1
     # The other still holds its snapshot, where the delivery is pending: it must not claim it.
-    assert not digests._claim(stale_snapshot)
+    assert not await digests._claim(stale_snapshot)
     assert len(bot.emulator.messages(CHAT)) == 1

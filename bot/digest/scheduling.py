@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -63,6 +63,18 @@ def period_of(scheduled: datetime) -> str:
 
 def job_id(slot: Slot) -> str:
     return f"{JOB_PREFIX}{slot.send_at}@{slot.timezone}"
+
+
+def slot_of(job: str) -> Slot | None:
+    """The slot a job id names (job_id's inverse); None for anything else."""
+    send_at, sep, zone = job.removeprefix(JOB_PREFIX).partition("@")
+    if not job.startswith(JOB_PREFIX) or not sep or parse_clock(send_at) is None:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return Slot(send_at, zone)
 
 
 class DigestScheduler:

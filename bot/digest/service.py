@@ -35,10 +35,11 @@ from bot.digest.compose import (
 )
 from bot.digest.inputs import story_inputs
 from bot.digest.llm import LlmSummarizer
-from bot.digest.scheduling import DigestScheduler, job_id, period_of
+from bot.digest.scheduling import JOB_PREFIX, DigestScheduler, job_id, period_of, slot_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
 from bot.workers import WorkerPool
 from storage.articles import Article
+from storage.claims import JobClaims, instance_name
 from storage.stories import ArticleText, StoryRepo
 from storage.subscriptions import (
     Delivery,
@@ -63,6 +64,10 @@ COMPOSE_BATCH = 100
 STORY_CHUNK = 32
 # How long a delivery this process finished stays refused to stale snapshots (seconds; a day).
 FINISHED_MEMORY = 24 * 3600.0
+# Several instances on one database: a slot's run and each delivery are claimed for a lease. A run renews
+# its lease while it goes; an instance that dies leaves them to another once the lease runs out.
+RUN_LEASE = timedelta(minutes=3)
+DELIVERY_LEASE = timedelta(minutes=10)
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
@@ -103,7 +108,10 @@ class DigestService:
         scheduler: AsyncIOScheduler,
         people: PeopleSource | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        claims: JobClaims | None = None,
     ) -> None:
+        """`claims`: scheduled runs and deliveries claimed in the database, for several instances on one
+        database (bot/app.py always gives them); None: this process is the only sender (benchmarks)."""
         self.settings = settings
         self.subscriptions = subscriptions
         self.deliveries = deliveries
@@ -116,6 +124,8 @@ class DigestService:
         self.llm = LlmSummarizer.from_settings(settings.summary_llm_url, settings.summary_llm_model)
         self.scheduler = DigestScheduler(subscriptions, self.run_slot, scheduler, clock=clock)
         self.broadcaster: Broadcaster | None = None
+        self.claims = claims
+        self.owner = claims.owner if claims is not None else instance_name()
         self._claimed: dict[int, int] = {}  # delivery id → subscription id, while a task sends it
         # Deliveries this process finished, with when: a run or a resumption still holding a snapshot read
         # before one was sent must not claim it again (see `_claim`).
@@ -287,18 +297,23 @@ class DigestService:
             is_group=subscription.is_group,
         )
 
-    def _claim(self, delivery: Delivery) -> bool:
-        """One sender per delivery: a catch-up run and the resumption of the same delivery never both send.
+    async def _claim(self, delivery: Delivery) -> bool:
+        """One sender per delivery: a catch-up run and the resumption of the same delivery never both send,
+        in this process or in another instance on the same database.
 
         Both read the pending deliveries before claiming them one by one; a delivery the other one claimed,
         sent and released in between is still "pending" in the older snapshot, so what this process
-        finished stays refused for FINISHED_MEMORY (far longer than any run holds a snapshot).
+        finished stays refused for FINISHED_MEMORY (far longer than any run holds a snapshot); across
+        instances, the claim in the database (a lease, taken over once it runs out) decides.
         """
         if delivery.status != DeliveryStatus.PENDING or delivery.id in self._claimed:
             return False
         if delivery.id in self._finished:
             return False
         self._claimed[delivery.id] = delivery.subscription_id
+        if not await self.deliveries.claim(delivery.id, self.owner, DELIVERY_LEASE):
+            self._claimed.pop(delivery.id, None)
+            return False
         return True
 
     # ----- scheduled runs -----
@@ -307,28 +322,60 @@ class DigestService:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        job, period = job_id(slot), period_of(scheduled)
         try:
-            subscriptions = await self.subscriptions.due(slot, scheduled)
-            if subscriptions and not self._stopping:
-                report = await self._broadcast(subscriptions, period_of(scheduled))
-                log.info(
-                    "digest run %s at %s: %d chats, %d messages, outcomes %s, %d flood waits",
-                    slot,
-                    period_of(scheduled),
-                    len(subscriptions),
-                    report.messages,
-                    dict(report.outcomes),
-                    report.flood_waits,
-                )
+            if self.claims is not None and not await self.claims.claim(job, period, RUN_LEASE):
+                log.info("digest run %s at %s: another instance runs it", slot, period)
+                return
+            renewing = asyncio.ensure_future(self._renew(job, period))
+            try:
+                subscriptions = await self.subscriptions.due(slot, scheduled)
+                if subscriptions and not self._stopping:
+                    report = await self._broadcast(subscriptions, period)
+                    log.info(
+                        "digest run %s at %s: %d chats, %d messages, outcomes %s, %d flood waits",
+                        slot,
+                        period,
+                        len(subscriptions),
+                        report.messages,
+                        dict(report.outcomes),
+                        report.flood_waits,
+                    )
+            finally:
+                renewing.cancel()
+            if self.claims is not None and not self._stopping:
+                await self.claims.done(job, period)
         finally:
             if task is not None:
                 self._tasks.discard(task)
+
+    async def _renew(self, job: str, period: str) -> None:
+        """Keeps a run's claim while it goes (a broadcast to many chats takes minutes)."""
+        if self.claims is None:
+            return
+        while True:
+            await asyncio.sleep(RUN_LEASE.total_seconds() / 3)
+            await self.claims.renew(job, period, RUN_LEASE)
+
+    async def recover(self) -> None:
+        """Every minute (bot/app.py): finish what an instance that stopped left — slot runs whose claim ran
+        out unfinished, and pending deliveries nobody holds."""
+        if self._stopping or self.broadcaster is None:
+            return
+        if self.claims is not None:
+            for run in await self.claims.abandoned(JOB_PREFIX):
+                slot = slot_of(run.job)
+                if slot is None:
+                    continue
+                log.info("finishing digest run %s at %s, left by %s", run.job, run.period, run.claimed_by)
+                await self.run_slot(slot, datetime.fromisoformat(run.period.replace("Z", "+00:00")))
+        await self._resume()
 
     async def _broadcast(self, subscriptions: Sequence[Subscription], period: str) -> BroadcastReport:
         assert self.broadcaster is not None
         done = await self.deliveries.of_period(period, [s.id for s in subscriptions])
         todo = [s for s in subscriptions if s.id not in done]
-        resumed = [(done[s.id], s) for s in subscriptions if s.id in done and self._claim(done[s.id])]
+        resumed = [(done[s.id], s) for s in subscriptions if s.id in done and await self._claim(done[s.id])]
         until = self.clock()
         catalog = (
             await self._catalog(min(self._since(s, until) for s in todo), until)
@@ -346,7 +393,7 @@ class DigestService:
                     return
                 drafts = await self._compose(composer, todo[start : start + COMPOSE_BATCH], period, until)
                 for delivery in await self.deliveries.record_many(drafts):
-                    if self._claim(delivery):
+                    if await self._claim(delivery):
                         yield self._parcel(delivery, by_id[delivery.subscription_id])
 
         return await self.broadcaster.broadcast(parcels(), self)
@@ -359,7 +406,7 @@ class DigestService:
             if subscription is None or not subscription.active:
                 await self.deliveries.finish(delivery.id, DeliveryStatus.FAILED, "unsubscribed")
                 continue
-            if self._claim(delivery):
+            if await self._claim(delivery):
                 work.append(self._parcel(delivery, subscription))
         if work and self.broadcaster is not None:
             log.info("resuming %d unfinished digest deliveries", len(work))
@@ -391,7 +438,7 @@ class DigestService:
         delivery = await self.deliveries.record(draft) if draft.parts else None
         if delivery is None:
             return OnDemand.EMPTY, since
-        if not self._claim(delivery):
+        if not await self._claim(delivery):
             return OnDemand.FAILED, since
         outcome = await self.broadcaster.deliver(self._parcel(delivery, subscription, thread_id), self)
         return (OnDemand.SENT if outcome == Outcome.SENT else OnDemand.FAILED), since

@@ -86,8 +86,12 @@ class FeedPoller:
         max_items_per_poll: int = 100,
         clock: Callable[[], datetime] = _utc_now,
         zone: str = "UTC",
+        owner: str | None = None,
     ) -> None:
+        """`owner`: this instance's name when several share the database; each due feed is then claimed
+        before it is polled, so one instance polls it (None: this process is the only poller)."""
         self.repo = repo
+        self.owner = owner
         self.zone = zone  # where feed dates written without a zone are local time
         self.fetcher = fetcher
         self.ingest = ingest
@@ -106,7 +110,13 @@ class FeedPoller:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
 
     async def due(self) -> list[Feed]:
-        return await self.repo.due(self.clock())
+        now = self.clock()
+        feeds = await self.repo.due(now)
+        if self.owner is None:
+            return feeds
+        # A poll takes the fetch, then its items' pages: the claim outlives both, then another may retry.
+        lease = timedelta(seconds=self.feed_timeout + self.items_timeout + 60)
+        return [feed for feed in feeds if await self.repo.claim(feed.id, self.owner, lease, now)]
 
     async def poll_due(self) -> list[PollOutcome]:
         """Poll every due feed concurrently (see poll_in_turn); called by the scheduler every minute."""

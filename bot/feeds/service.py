@@ -69,10 +69,13 @@ class FeedService:
         run: RunPure = asyncio.to_thread,
         default_minutes: int = 15,
         zone: str = "UTC",
+        owner: str | None = None,
     ) -> None:
         self.repo = repo
         self.fetcher = fetcher
-        self.poller = FeedPoller(repo, fetcher, self._ingest_item, self._log_pause, run=run, zone=zone)
+        self.poller = FeedPoller(
+            repo, fetcher, self._ingest_item, self._log_pause, run=run, zone=zone, owner=owner
+        )
         self.default_minutes = default_minutes
         self._ingest = ingest
         self._paused_notice = paused_notice  # bot.telegram.replies.feeds.paused_notice(i18n)
