@@ -1,10 +1,16 @@
 """Analysis in the background: every stored article is understood once, in the worker processes.
 
 Ingestion answers as soon as an article is stored; the analysis queue catches up (and, at start-up,
-picks up whatever a crash or a new analysis version left unanalysed). The database says what is done: an
-article's analysis, entities and events are committed in one transaction, so a crash leaves an article
-analysed with its events or not analysed at all, and the next start queues it again. The queue holds an
-article once, and storing an analysis an article already has is a no-op.
+picks up whatever a crash or a new analysis version left unanalysed). The queue is the database
+(storage/analysis_queue.py): every article without a current analysis and not failed for good waits there,
+and each consumer claims a batch (with a lease) before analysing it, so the bot's own consumers and any
+number of `python -m bot worker` processes sharing one PostgreSQL take disjoint batches. `enqueue` wakes
+this process's consumers at once; they also look every POLL_SECONDS for work other processes stored, and
+a consumer that dies mid-batch leaves its articles to the others once its lease has run out.
+
+The database says what is done: an article's analysis, entities and events are committed in one
+transaction (which also releases its claim), so a crash leaves an article analysed with its events or not
+analysed at all, and it waits again. Storing an analysis an article already has is a no-op.
 
 Failures never hold back batch-mates. A batch that fails as a whole (a worker crash, an error storing
 it) is analysed article by article, each alone once; an article still failing is recorded as failed with
@@ -19,17 +25,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import sqlite3
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.analysis.understanding import ArticleInput, Understanding, understand_batch
+from bot.analysis.understanding import ANALYSIS_VERSION, ArticleInput, Understanding, understand_batch
 from bot.workers import WorkerPool
+from storage.analysis_queue import AnalysisQueue
 from storage.articles import Article, ArticleRepo
 from storage.entities import AnalysisFailure, EntityRepo
 
@@ -38,6 +49,14 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 30.0  # the first pause before articles a storage fault hit are analysed again
 RETRY_MAX_SECONDS = 600.0
+POLL_SECONDS = 3.0  # how often the consumers look for articles another process stored
+LEASE_SECONDS = 60.0  # a batch's claims, renewed while it is analysed: another's once its consumer died
+
+
+def consumer_name() -> str:
+    """This process among the analysis consumers: host, pid and a random part (a pid is reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
 
 # SQLite's primary result codes for faults of the storage rather than of what was written.
 _TRANSIENT_SQLITE = {
@@ -104,6 +123,7 @@ class Analyzer:
         *,
         concurrency: int = 1,
         batch_size: int = 16,
+        queue: AnalysisQueue | None = None,
     ) -> None:
         self._articles = articles
         self._entities = entities
@@ -112,92 +132,188 @@ class Analyzer:
         self._writes = writes
         self._concurrency = concurrency
         self._batch_size = batch_size
-        self._queue: asyncio.Queue[int] = asyncio.Queue()
-        self._queued: set[int] = set()  # ids queued or in flight: the queue never holds an article twice
+        # The queue is the database; claims made in the name of this process.
+        self._queue = queue or AnalysisQueue(entities._db, consumer_name())
+        self.consuming = True  # False: this process only stores articles, other processes analyse them
+        self.poll_seconds = POLL_SECONDS
+        self.lease = timedelta(seconds=LEASE_SECONDS)
+        self._wake = asyncio.Event()  # set by enqueue (and the poller): the consumers claim at once
+        self._busy = 0  # consumers claiming or analysing a batch right now
+        self._announced: dict[int, int] = {}  # ids enqueued here, not seen done yet → generation
+        self._generation = 0
+        self._depth = 0  # articles waiting, as last counted (/metrics, reindex progress)
         self._consumers: list[asyncio.Task[None]] = []
+        self._poller: asyncio.Task[None] | None = None
         self.analysed = 0  # analyses stored since the start
         self.failed = 0  # articles whose analysis failed for good since the start
         self.retry_seconds = RETRY_SECONDS
-        self._fault = asyncio.Event()  # a storage fault left articles unanalysed: queue them again later
+        self._fault = asyncio.Event()  # a storage fault left articles unanalysed: analyse them again later
+        self._retry_ids: set[int] = set()  # claimed articles a storage fault hit: the retry analyses them
         self._retries = 0  # retries in a row that met a fault again (the pause doubles)
         self._retrying: asyncio.Task[None] | None = None
         self.reindexing = False
         self.reindex_total = 0  # articles the running reindex analyses
         self._background: set[asyncio.Task[ReindexReport]] = set()
 
-    async def enqueue(self, articles: list[Article]) -> None:
-        self._put([article.id for article in articles])
+    @property
+    def owner(self) -> str:
+        """The name this process's claims carry."""
+        return self._queue.owner
 
-    def _put(self, ids: list[int]) -> int:
-        """Queue the ids not queued or in flight already; how many were."""
+    async def enqueue(self, articles: list[Article]) -> None:
+        """Newly stored articles: they wait in the database already; this process's consumers look now."""
+        self._announce([article.id for article in articles])
+
+    def _announce(self, ids: list[int]) -> int:
+        """Wake the consumers for these ids; how many were not announced already."""
         self._start()
-        fresh = [article_id for article_id in dict.fromkeys(ids) if article_id not in self._queued]
+        self._generation += 1
+        fresh = [article_id for article_id in dict.fromkeys(ids) if article_id not in self._announced]
         for article_id in fresh:
-            self._queued.add(article_id)
-            self._queue.put_nowait(article_id)
+            self._announced[article_id] = self._generation
+        self._depth += len(fresh)
+        self._wake.set()
         return len(fresh)
 
     async def catch_up(self) -> int:
         """At start-up: analyses stored by an older ANALYSIS_VERSION mean the analysis has changed, so the
         whole archive is analysed again from scratch, in the background, as /reindex does (re-analysing
         an article over its old analysis would count its mentions twice). Otherwise the articles a crash
-        (an unfinished reindex included) or a storage fault left unanalysed are queued. How many articles
-        were queued (-1: a reindex started)."""
+        (an unfinished reindex included) or a storage fault left unanalysed are analysed. How many
+        articles wait (-1: a reindex started)."""
         if await self._entities.has_stale_analyses():
             log.info("stored analyses are of an older version: analysing the archive again")
             task = asyncio.create_task(self.reindex())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return -1
+        if gone := await self._queue.forget_dead():
+            log.info("%d article(s) were claimed for analysis by a process that stopped", gone)
         return await self.enqueue_unanalysed()
 
     async def enqueue_unanalysed(self) -> int:
-        """Queue every article without a current analysis (but those failed for good); how many were not
-        queued already."""
-        return self._put(await self._entities.unanalysed(limit=10_000_000))
+        """Wake the consumers for every article without a current analysis (but those failed for good);
+        how many nobody had claimed and this process did not know of already."""
+        return self._announce(await self._queue.waiting(ANALYSIS_VERSION))
 
     async def idle(self) -> None:
-        """Wait until everything queued so far is analysed and stored."""
-        await self._queue.join()
+        """Wait until everything waiting so far is analysed and stored (or failed), in this process or
+        claimed by another."""
+        self._start()
+        while not await self._settled():  # noqa: ASYNC110 (the database says, another process may do it)
+            await asyncio.sleep(0.05)
+
+    async def _settled(self) -> bool:
+        if self._busy or (self._wake.is_set() and self._consumers):
+            return False
+        return not await self._queue.waiting(ANALYSIS_VERSION, limit=1)
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Articles waiting for analysis, as last counted (every POLL_SECONDS while consuming)."""
+        return self._depth
+
+    async def depth(self) -> int:
+        """Articles waiting for analysis now, claimed by a consumer or not."""
+        self._depth = await self._queue.depth(ANALYSIS_VERSION)
+        return self._depth
 
     @property
     def reindex_done(self) -> int:
         """Articles the running reindex has taken from its queue (0 when none runs)."""
         return max(0, self.reindex_total - self.pending) if self.reindexing else 0
 
+    def start(self) -> None:
+        """Start consuming (`python -m bot worker`; the bot starts on its first enqueue or catch-up)."""
+        self._start()
+
     def _start(self) -> None:
-        if not self._consumers:
+        if self.consuming and not self._consumers:
             self._consumers = [asyncio.create_task(self._consume()) for _ in range(self._concurrency)]
+            self._poller = asyncio.create_task(self._poll())
         if self._retrying is None:
             self._retrying = asyncio.create_task(self._retry_after_faults())
 
     async def close(self) -> None:
-        tasks = [*self._consumers, *self._background, *([self._retrying] if self._retrying else [])]
+        """Stop consuming; a batch in the middle of its analysis gives its claims back."""
+        extra = [t for t in (self._retrying, self._poller) if t is not None]
+        tasks = [*self._consumers, *self._background, *extra]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._retry_ids:
+            await self._give_back(list(self._retry_ids))
+            self._retry_ids.clear()
         self._consumers = []
         self._retrying = None
+        self._poller = None
+
+    async def _poll(self) -> None:
+        """Every POLL_SECONDS: the consumers look for work (other processes' articles, expired claims) and
+        the queue depth is counted again."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            self._wake.set()
+            try:
+                await self.depth()
+            except Exception as exc:
+                log.warning("counting the articles waiting for analysis failed: %s", _reason(exc))
 
     async def _consume(self) -> None:
         while True:
-            ids = [await self._queue.get()]
-            while len(ids) < self._batch_size and not self._queue.empty():
-                ids.append(self._queue.get_nowait())
+            self._busy += 1
+            ids: list[int] = []
             try:
+                generation = self._generation
+                self._wake.clear()
                 try:
-                    await self._analyze(ids)
-                except Exception as exc:  # reading the batch failed (what follows catches its own)
-                    log.exception("analysis of articles %s failed", ids)
-                    await self._analyze_each(ids, exc)
+                    ids = await self._queue.claim(self._batch_size, self.lease, ANALYSIS_VERSION)
+                except Exception as exc:  # a full disk, a lost connection: the poller wakes us again
+                    log.warning("claiming articles for analysis failed: %s", _reason(exc))
+                if ids:
+                    await self._process(ids)
+                else:  # what was announced before is done or another consumer's
+                    for article_id, announced in list(self._announced.items()):
+                        if announced <= generation:
+                            del self._announced[article_id]
             finally:
-                self._queued.difference_update(ids)
-                for _ in ids:
-                    self._queue.task_done()
+                self._busy -= 1
+            if not ids:
+                await self._wake.wait()
+
+    async def _process(self, ids: list[int]) -> None:
+        """A claimed batch: analysed and stored (its claims released with it), or failed; the claims of
+        what a storage fault hit are kept for the retry; a batch stopped half-way gives its claims back."""
+        renewing = asyncio.create_task(self._renew(ids))
+        try:
+            try:
+                await self._analyze(ids)
+            except Exception as exc:  # reading the batch failed (what follows catches its own)
+                log.exception("analysis of articles %s failed", ids)
+                await self._analyze_each(ids, exc)
+        finally:
+            renewing.cancel()
+            for article_id in ids:
+                self._announced.pop(article_id, None)
+            rest = [article_id for article_id in ids if article_id not in self._retry_ids]
+            if rest:
+                await asyncio.shield(self._give_back(rest))
+
+    async def _renew(self, ids: list[int]) -> None:
+        """While a batch is analysed, its lease is renewed every third of it (a batch can wait for a busy
+        worker, or for the models to load, longer than a lease)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await self._queue.hold(ids, datetime.now(UTC) + self.lease)
+            except Exception as exc:
+                log.warning("renewing the claims on %d article(s) failed: %s", len(ids), _reason(exc))
+
+    async def _give_back(self, ids: list[int]) -> None:
+        try:
+            await self._queue.release_now(ids)
+        except Exception as exc:  # their lease runs out instead
+            log.warning("releasing the claims on %d article(s) failed: %s", len(ids), _reason(exc))
 
     async def _analyze_each(self, ids: list[int], exc: Exception) -> None:
         """After a batch failed outside the steps that isolate its articles: each alone, once, unless the
@@ -212,21 +328,30 @@ class Analyzer:
                 await self._record([_failure(article_id, exc_alone)])
 
     async def _retry_after_faults(self) -> None:
-        """While the bot runs, articles a storage fault left unanalysed are queued again after a pause, so
-        they are analysed once the disk has room again or the lock is gone, without a restart."""
+        """While the bot runs, articles a storage fault left unanalysed (still claimed by this process) are
+        analysed again after a pause, so they are stored once the disk has room again or the lock is
+        gone, without a restart."""
         while True:
             await self._fault.wait()
-            await asyncio.sleep(min(self.retry_seconds * 2**self._retries, RETRY_MAX_SECONDS))
+            pause = min(self.retry_seconds * 2**self._retries, RETRY_MAX_SECONDS)
+            await asyncio.sleep(pause)
             self._fault.clear()
             self._retries += 1
-            try:
-                queued = await self.enqueue_unanalysed()
-            except Exception as exc:
-                log.warning("queueing articles left unanalysed failed: %s", exc)
-                self._fault.set()
+            ids, self._retry_ids = sorted(self._retry_ids), set()
+            if not ids:
                 continue
-            if queued:
-                log.info("analysing %d article(s) again after a storage fault", queued)
+            log.info("analysing %d article(s) again after a storage fault", len(ids))
+            self._busy += 1
+            try:
+                with_lease = datetime.now(UTC) + self.lease
+                try:
+                    await self._queue.hold(ids, with_lease)
+                except Exception as exc:
+                    log.warning("renewing the claims on %d article(s) failed: %s", len(ids), _reason(exc))
+                for start in range(0, len(ids), self._batch_size):
+                    await self._process(ids[start : start + self._batch_size])
+            finally:
+                self._busy -= 1
 
     async def _analyze(self, ids: list[int]) -> None:
         articles = await self._articles.get_many(ids)
@@ -325,6 +450,7 @@ class Analyzer:
             stored[:] = [Analysed(a, u, ids) for (a, u), ids in fresh if ids is not None]
             if self._writes is not None:
                 await self._writes.write(conn, stored)
+            await self._queue.release(conn, [a.id for a, _ in pairs])  # done: the claims go with it
 
         await self._entities.save_many(pairs, then=derive)
         self.analysed += len(stored)
@@ -335,12 +461,15 @@ class Analyzer:
             later = " (analysed again later)" if failure.transient else ""
             log.warning("analysis of article %s failed%s: %s", failure.article_id, later, failure.reason)
         self.failed += sum(1 for f in failures if not f.transient)
+        # Their claims stay this process's until the retry (the lease hands them on if it dies).
+        self._retry_ids.update(f.article_id for f in failures if f.transient)
         if any(f.transient for f in failures):
             self._fault.set()
         try:
             await self._entities.record_failures(failures)
         except Exception as exc:  # the same fault, likely: the articles stay unanalysed, so are retried
             log.warning("recording %d failed analyses failed: %s", len(failures), _reason(exc))
+            self._retry_ids.update(f.article_id for f in failures)
             self._fault.set()
 
     async def reindex(self, progress: Callable[[int, int], Awaitable[None]] | None = None) -> ReindexReport:
@@ -359,13 +488,16 @@ class Analyzer:
             await self.idle()
 
             await self._entities.clear(then=self._writes.clear if self._writes is not None else None)
-            total = await self.enqueue_unanalysed()
+            self._announced.clear()
+            total = await self.depth()
             self.reindex_total = total
-            while self.pending:
+            await self.enqueue_unanalysed()
+            while not await self._settled():
                 if progress is not None:
-                    await progress(total - self.pending, total)
+                    await progress(total - await self.depth(), total)
                 await asyncio.sleep(2.0)
             await self.idle()
+            self._depth = 0
             return ReindexReport(total, self.failed - failed_before, time.perf_counter() - started)
         finally:
             self.reindexing = False

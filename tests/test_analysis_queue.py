@@ -1,0 +1,140 @@
+"""The analysis queue in the database (#14): consumers claim disjoint batches, a claim's lease runs out, and
+storing a batch releases its claims in the same transaction. On SQLite and on PostgreSQL (storage_db)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import aiosqlite
+import pytest
+
+from bot.analysis.understanding import ANALYSIS_VERSION
+from bot.who.store import EntityStore
+from storage.analysis_queue import AnalysisQueue
+from storage.database import Database
+from storage.entities import AnalysisFailure
+from tests.test_analysis_storage import article, naming
+
+LEASE = dt.timedelta(minutes=5)
+V = ANALYSIS_VERSION
+
+
+@pytest.fixture
+async def db(storage_db: Database) -> Database:
+    return storage_db
+
+
+@pytest.fixture
+async def other(db: Database) -> AsyncIterator[Database]:
+    """A second connection to the same database, as another process has: on PostgreSQL a connection of
+    its own; on SQLite the same one (the process lock allows one process per file)."""
+    if db.url is None:
+        yield db
+        return
+    second = Database(db.path, url=db.url)
+    await second.open()
+    try:
+        yield second
+    finally:
+        await second.close()
+
+
+async def claims(db: Database) -> list[tuple[int, str]]:
+    rows = await db.conn.execute_fetchall("SELECT article_id, claimed_by FROM analysis_claims ORDER BY 1")
+    return [(r[0], r[1]) for r in rows]
+
+
+async def test_consumers_take_disjoint_batches_oldest_first(db: Database, other: Database) -> None:
+    ids = [(await article(db, f"Статья {n}")).id for n in range(10)]
+    a, b = AnalysisQueue(db, "a"), AnalysisQueue(other, "b")
+    assert await a.claim(4, LEASE, V) == ids[:4]
+    assert await b.claim(4, LEASE, V) == ids[4:8]
+    assert await a.claim(4, LEASE, V) == ids[8:]
+    assert await b.claim(4, LEASE, V) == []
+    assert await a.waiting(V) == []  # every article is claimed
+    assert await a.depth(V) == 10  # but still waits for its analysis
+    assert [owner for _, owner in await claims(db)] == ["a"] * 4 + ["b"] * 4 + ["a"] * 2
+
+
+async def test_concurrent_claims_never_overlap(db: Database, other: Database) -> None:
+    ids = [(await article(db, f"Статья {n}")).id for n in range(60)]
+    consumers = [AnalysisQueue(db, "a1"), AnalysisQueue(db, "a2"), AnalysisQueue(other, "b1")]
+    consumers.append(AnalysisQueue(other, "b2"))
+    taken: dict[str, list[int]] = {c.owner: [] for c in consumers}
+
+    async def drain(queue: AnalysisQueue) -> None:
+        while batch := await queue.claim(3, LEASE, V):
+            taken[queue.owner] += batch
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(drain(c) for c in consumers))
+    every = [i for batch in taken.values() for i in batch]
+    assert sorted(every) == ids  # each article once: none lost, none twice
+    assert all(taken.values()) or db.url is None  # on PostgreSQL both connections took work
+    stored = {article_id: owner for article_id, owner in await claims(db)}
+    assert all(stored[i] == owner for owner, batch in taken.items() for i in batch)
+
+
+async def test_a_claim_runs_out_and_another_consumer_takes_it(db: Database, other: Database) -> None:
+    first, second = (await article(db, "Первая")).id, (await article(db, "Вторая")).id
+    now = dt.datetime.now(dt.UTC)
+    dead, alive = AnalysisQueue(db, "dead"), AnalysisQueue(other, "alive")
+    assert await dead.claim(1, LEASE, V, now=now) == [first]
+    assert await alive.claim(5, LEASE, V, now=now + LEASE / 2) == [second]  # the lease holds
+    assert await alive.claim(5, LEASE, V, now=now + LEASE + dt.timedelta(seconds=1)) == [first]
+    assert await claims(db) == [(first, "alive"), (second, "alive")]
+    # The dead consumer, back, cannot release or renew what is no longer its own.
+    await dead.release_now([first])
+    await dead.hold([first], now + 10 * LEASE)
+    assert await claims(db) == [(first, "alive"), (second, "alive")]
+    assert await dead.claim(5, LEASE, V, now=now + LEASE * 1.5) == []
+
+
+async def test_storing_a_batch_releases_its_claims_in_its_transaction(db: Database) -> None:
+    entities = EntityStore(db)
+    a, b = await article(db, "Первая"), await article(db, "Вторая")
+    queue = AnalysisQueue(db, "me")
+    assert await queue.claim(5, LEASE, V) == [a.id, b.id]
+
+    async def release_then_fail(conn: aiosqlite.Connection, maps: list[dict[str, int] | None]) -> None:
+        await queue.release(conn, [a.id, b.id])
+        raise RuntimeError("the events could not be written")
+
+    pairs = [(a, naming(a, "Сергей Лавров")), (b, naming(b, "Хакан Фидан"))]
+    with pytest.raises(RuntimeError):
+        await entities.save_many(pairs, then=release_then_fail)
+    assert await claims(db) == [(a.id, "me"), (b.id, "me")]  # rolled back with the analyses
+
+    async def release(conn: aiosqlite.Connection, maps: list[dict[str, int] | None]) -> None:
+        await queue.release(conn, [a.id, b.id])
+
+    await entities.save_many(pairs, then=release)
+    assert await claims(db) == []
+    assert await queue.depth(V) == 0
+    later = dt.datetime.now(dt.UTC) + 2 * LEASE
+    assert await queue.claim(5, LEASE, V, now=later) == []  # analysed: never claimed again
+
+
+async def test_a_failure_of_its_own_leaves_the_queue_a_transient_one_does_not(db: Database) -> None:
+    entities = EntityStore(db)
+    bad, busy = await article(db, "Первая"), await article(db, "Вторая")
+    await entities.record_failures(
+        [AnalysisFailure(bad.id, "ValueError: no", False), AnalysisFailure(busy.id, "disk full", True)]
+    )
+    queue = AnalysisQueue(db, "me")
+    assert await queue.depth(V) == 1
+    assert await queue.claim(5, LEASE, V) == [busy.id]
+
+
+async def test_at_start_claims_left_on_sqlite_are_a_dead_process_s(db: Database, other: Database) -> None:
+    a = await article(db, "Первая")
+    assert await AnalysisQueue(other, "before the restart").claim(5, LEASE, V) == [a.id]
+    restarted = AnalysisQueue(db, "after the restart")
+    if db.url is None:  # one process per SQLite file: whoever claimed it has stopped
+        assert await restarted.forget_dead() == 1
+        assert await restarted.claim(5, LEASE, V) == [a.id]
+    else:  # another consumer on PostgreSQL may be alive: its lease decides
+        assert await restarted.forget_dead() == 0
+        assert await restarted.claim(5, LEASE, V) == []
