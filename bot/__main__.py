@@ -1,4 +1,4 @@
-"""python -m bot [run|console|ingest PATH...|reindex|healthcheck|copy-database --to URL]"""
+"""python -m bot [run|console|ingest PATH...|reindex|healthcheck|copy-database --to URL|worker]"""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database, verifying counts",
     )
     copy.add_argument("--to", required=True, metavar="postgresql://user@host:5432/database")
+    sub.add_parser(
+        "worker",
+        help="analyse articles from the DATABASE_URL queue (PostgreSQL), no Telegram, until SIGINT/SIGTERM",
+    )
     return parser.parse_args(argv)
 
 
@@ -116,6 +120,56 @@ async def copy_database(settings: Settings, to: str) -> int:
     return 0
 
 
+async def work(settings: Settings) -> int:
+    """`python -m bot worker`: the Analyzer's consumers and its worker processes over the database's
+    analysis queue, beside the bot or on another machine; a batch in progress at SIGINT/SIGTERM gives its
+    claims back, for another consumer."""
+    import logging
+    import signal
+
+    from bot.analysis.service import Analyzer
+    from bot.pipeline import AnalysisTransaction
+    from bot.timeline.service import TimelineService
+    from bot.who.store import EntityStore
+    from bot.workers import WorkerPool
+    from storage.articles import ArticleRepo
+    from storage.database import Database, redacted
+    from storage.events import EventRepo
+
+    log = logging.getLogger("bot.worker")
+    db = Database(settings.database_path, url=settings.database_url)
+    await db.open()
+    workers = WorkerPool(settings.analysis_workers)
+    try:
+        entities = EntityStore(db)
+        analyzer = Analyzer(
+            ArticleRepo(db),
+            entities,
+            workers,
+            settings.timezone,
+            AnalysisTransaction(TimelineService(EventRepo(db), entities, settings.timezone)),
+            concurrency=2 * settings.analysis_workers,  # as the bot: one batch waits while one is stored
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        analyzer.start()
+        log.info(
+            "analysis worker %s: %d process(es), queue in %s",
+            analyzer.owner,
+            settings.analysis_workers,
+            redacted(settings.database_url or ""),
+        )
+        await stop.wait()
+        await analyzer.close()
+        log.info("analysis worker stopped: %d analysed, %d failed", analyzer.analysed, analyzer.failed)
+    finally:
+        await db.close()
+        await asyncio.to_thread(workers.close)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
@@ -149,6 +203,15 @@ def _main(args: argparse.Namespace) -> int:
             print("error: invalid --to: expected postgresql://user@host:5432/database", file=sys.stderr)
             return 2
         return asyncio.run(copy_database(settings, to))
+    if command == "worker":
+        if settings.database_engine != "postgresql":
+            print(
+                "error: `python -m bot worker` needs DATABASE_URL=postgresql://…: a SQLite file is used by"
+                " one process only, and the bot analyses its own articles",
+                file=sys.stderr,
+            )
+            return 2
+        return asyncio.run(work(settings))
     if command == "run":
         if not settings.token:
             print(
