@@ -23,7 +23,7 @@ from storage.database import Database
 # An article waiting: no analysis of the current version, no failure of its own (a transient fault's
 # failure is retried), no live claim.
 _WAITING = (
-    "NOT EXISTS (SELECT 1 FROM analyses s WHERE s.article_id = a.id AND s.version >= ?)"
+    "a.id >= ? AND NOT EXISTS (SELECT 1 FROM analyses s WHERE s.article_id = a.id AND s.version >= ?)"
     " AND NOT EXISTS (SELECT 1 FROM analysis_failures f WHERE f.article_id = a.id AND f.transient = 0)"
 )
 _UNCLAIMED = (
@@ -50,6 +50,26 @@ class AnalysisQueue:
     def __init__(self, db: Database, owner: str) -> None:
         self._db = db
         self.owner = owner
+        # Every waiting article's id is at least this: the scans start there instead of at the oldest
+        # article (a claim over 300,000 analysed articles read them all: 50 ms on SQLite). New articles
+        # come with higher ids; `lower` and `rescan` catch the rest (a reindex, another process's insert
+        # committed after a later one).
+        self.floor = 0
+
+    def lower(self, article_id: int) -> None:
+        """An article that waits now, perhaps below the floor (just stored, or every one after a reindex)."""
+        self.floor = min(self.floor, article_id)
+
+    async def rescan(self, version: int) -> int:
+        """The floor from scratch: the oldest waiting article, or past the newest when none waits."""
+        async with self._db.conn.execute(
+            f"SELECT coalesce((SELECT min(a.id) FROM articles a WHERE {_WAITING}),"
+            " (SELECT coalesce(max(id), 0) + 1 FROM articles))",
+            (0, version),
+        ) as cursor:
+            (floor,) = await cursor.fetchone()
+        self.floor = int(floor)
+        return self.floor
 
     async def claim(
         self, limit: int, lease: timedelta, version: int, now: datetime | None = None
@@ -59,9 +79,9 @@ class AnalysisQueue:
         now = now or datetime.now(UTC)
         at, until = utc_iso(now), utc_iso(now + lease)
         if self._db.dialect == "postgresql":
-            sql, params = _CLAIM_POSTGRESQL, (version, at, limit, self.owner, until, at)
+            sql, params = _CLAIM_POSTGRESQL, (self.floor, version, at, limit, self.owner, until, at)
         else:
-            sql, params = _CLAIM_SQLITE, (self.owner, until, version, at, limit, at)
+            sql, params = _CLAIM_SQLITE, (self.owner, until, self.floor, version, at, limit, at)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(sql, params)
             rows = await cursor.fetchall()
@@ -104,14 +124,14 @@ class AnalysisQueue:
         """The ids of the articles waiting that nobody holds a live claim on, oldest first."""
         async with self._db.conn.execute(
             f"SELECT a.id FROM articles a WHERE {_WAITING}{_UNCLAIMED} ORDER BY a.id LIMIT ?",
-            (version, utc_iso(now or datetime.now(UTC)), limit),
+            (self.floor, version, utc_iso(now or datetime.now(UTC)), limit),
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
     async def depth(self, version: int) -> int:
         """Articles waiting for analysis, claimed or not (the queue depth /metrics shows)."""
         async with self._db.conn.execute(
-            f"SELECT count(*) FROM articles a WHERE {_WAITING}", (version,)
+            f"SELECT count(*) FROM articles a WHERE {_WAITING}", (self.floor, version)
         ) as cursor:
             (count,) = await cursor.fetchone()
         return int(count)

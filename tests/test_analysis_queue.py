@@ -138,3 +138,21 @@ async def test_at_start_claims_left_on_sqlite_are_a_dead_process_s(db: Database,
     else:  # another consumer on PostgreSQL may be alive: its lease decides
         assert await restarted.forget_dead() == 0
         assert await restarted.claim(5, LEASE, V) == []
+
+
+async def test_the_floor_skips_analysed_articles_until_one_waits_again_below_it(db: Database) -> None:
+    entities = EntityStore(db)
+    a, b, c = [await article(db, title) for title in ("Первая", "Вторая", "Третья")]
+    queue = AnalysisQueue(db, "me")
+    assert await queue.rescan(V) == a.id
+    await entities.save_many([(a, naming(a, "Сергей Лавров")), (b, naming(b, "Хакан Фидан"))])
+    assert await queue.rescan(V) == c.id  # the oldest waiting
+    await entities.clear()  # a reindex (in another process): a and b wait again, below the floor
+    assert await queue.claim(5, LEASE, V) == [c.id]
+    queue.lower(a.id)  # told (this process's reindex, or the next rescan)
+    assert await queue.claim(5, LEASE, V) == [a.id, b.id]
+    assert await queue.rescan(V) == a.id and await queue.depth(V) == 3  # claimed, still waiting
+    await entities.save_many([(x, naming(x, "Ольга Любимова")) for x in (a, b, c)])
+    assert await queue.rescan(V) == c.id + 1  # none waits: past the newest
+    d = await article(db, "Четвёртая")
+    assert await queue.claim(5, LEASE, V) == [d.id]

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 30.0  # the first pause before articles a storage fault hit are analysed again
 RETRY_MAX_SECONDS = 600.0
 POLL_SECONDS = 3.0  # how often the consumers look for articles another process stored
+RESCAN_POLLS = 20  # every 20 polls (a minute) the queue's floor is read from scratch (AnalysisQueue.floor)
 LEASE_SECONDS = 60.0  # a batch's claims, renewed while it is analysed: another's once its consumer died
 
 
@@ -169,6 +170,8 @@ class Analyzer:
         self._start()
         self._generation += 1
         fresh = [article_id for article_id in dict.fromkeys(ids) if article_id not in self._announced]
+        if ids:
+            self._queue.lower(min(ids))
         for article_id in fresh:
             self._announced[article_id] = self._generation
         self._depth += len(fresh)
@@ -251,10 +254,14 @@ class Analyzer:
     async def _poll(self) -> None:
         """Every POLL_SECONDS: the consumers look for work (other processes' articles, expired claims) and
         the queue depth is counted again."""
+        polls = 0
         while True:
             await asyncio.sleep(self.poll_seconds)
             self._wake.set()
             try:
+                if polls % RESCAN_POLLS == 0:  # the oldest waiting article, read from scratch now and then
+                    await self._queue.rescan(ANALYSIS_VERSION)
+                polls += 1
                 await self.depth()
             except Exception as exc:
                 log.warning("counting the articles waiting for analysis failed: %s", _reason(exc))
@@ -489,6 +496,7 @@ class Analyzer:
 
             await self._entities.clear(then=self._writes.clear if self._writes is not None else None)
             self._announced.clear()
+            self._queue.lower(0)  # every article waits again
             total = await self.depth()
             self.reindex_total = total
             await self.enqueue_unanalysed()
