@@ -500,9 +500,11 @@ class Analyzer:
             total = await self.depth()
             self.reindex_total = total
             await self.enqueue_unanalysed()
-            while not await self._settled():
+            # Until every article is analysed or failed, here or by another consumer (`python -m bot
+            # worker`), but those a storage fault left to this process's retry.
+            while (left := await self.depth()) > len(self._retry_ids):
                 if progress is not None:
-                    await progress(total - await self.depth(), total)
+                    await progress(total - left, total)
                 await asyncio.sleep(2.0)
             await self.idle()
             self._depth = 0
