@@ -69,6 +69,7 @@ COMMANDS = (
     ("digest", N_("This chat's digest now")),
     ("subscribe", N_("A daily digest, e.g. /subscribe 08:30 Europe/Berlin")),
     ("settings", N_("Digest time, time zone, topics, pause")),
+    ("subscriptions", N_("This chat's digests, each with its settings")),
     ("alert", N_("A message as soon as news on your topics appears")),
     ("unsubscribe", N_("Stop the daily digest")),
     ("help", N_("Every command with an example")),

@@ -115,10 +115,9 @@ async def deny(
     if removed and settings.access == "private":
         # A chat that may no longer use the bot gets no more digests from it (a private chat's id is its
         # user's); letting it in again does not resume them: the chat subscribes again.
-        subscription = await subscriptions.of_chat(subject.id)
-        if subscription is not None and subscription.active:
+        for subscription in await subscriptions.in_chat(subject.id, any_thread=True):
             await subscriptions.end(subscription.id, "access_denied")
-            ended = 1
+            ended += 1
     log.info("access: %s taken off the list (removed=%s, subscriptions ended=%d)", subject.id, removed, ended)
     await message.answer(replies.access.denied(subject.id, removed, ended))
 

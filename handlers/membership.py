@@ -41,21 +41,23 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
 
 async def bot_membership(event: ChatMemberUpdated, bot: Bot, subscriptions: SubscriptionRepo) -> None:
     chat = event.chat
-    subscription = await subscriptions.of_chat(chat.id)
     if not _can_post(event):
-        if subscription is None or not subscription.active:
-            return
-        await subscriptions.end(subscription.id, REMOVED)
-        log.info(
-            "bot can no longer post in chat %s (%s): its subscription ends",
-            chat.id,
-            event.new_chat_member.status,
-        )
-        subscriber = subscription.created_by
-        if chat.type != "private" and subscriber is not None:
-            await _tell(bot, subscriber, replies.membership.digest_stopped(chat.title or str(chat.id)))
+        actives = await subscriptions.in_chat(chat.id, any_thread=True)
+        for subscription in actives:
+            await subscriptions.end(subscription.id, REMOVED)
+        if actives:
+            log.info(
+                "bot can no longer post in chat %s (%s): %d subscription(s) end",
+                chat.id,
+                event.new_chat_member.status,
+                len(actives),
+            )
+        if chat.type != "private":
+            for subscriber in dict.fromkeys(s.created_by for s in actives if s.created_by is not None):
+                await _tell(bot, subscriber, replies.membership.digest_stopped(chat.title or str(chat.id)))
         return
     was_gone = event.old_chat_member.status in GONE
+    subscription = await subscriptions.of_chat(chat.id)
     if (
         was_gone
         and chat.type in ("group", "supergroup")
@@ -75,11 +77,12 @@ async def member_changed(event: ChatMemberUpdated, bot: Bot, subscriptions: Subs
     they no longer administer it, the digest ends and they are told."""
     if event.chat.type != "channel" or event.new_chat_member.status in _ADMINS:
         return
-    subscription = await subscriptions.of_chat(event.chat.id)
     user = event.new_chat_member.user
-    if subscription is None or not subscription.active or subscription.created_by != user.id:
+    theirs = [s for s in await subscriptions.in_chat(event.chat.id) if s.created_by == user.id]
+    if not theirs:
         return
-    await subscriptions.end(subscription.id, SUBSCRIBER_LEFT)
+    for subscription in theirs:
+        await subscriptions.end(subscription.id, SUBSCRIBER_LEFT)
     log.info("subscriber %s no longer administers channel %s: its digest ends", user.id, event.chat.id)
     await _tell(bot, user.id, replies.membership.subscriber_not_admin(event.chat.title or str(event.chat.id)))
 

@@ -25,8 +25,9 @@ from bot.digest.service import DigestService, OnDemand
 from bot.digest.subscribe import BadArgument, parse_subscribe, resolve_timezone
 from bot.telegram import replies
 from bot.telegram.filters import IsGroupAdmin
+from bot.telegram.numbers import RowId
 from bot.telegram.text import answer_long
-from storage.subscriptions import Subscription
+from storage.subscriptions import Subscription, same_topics
 
 TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Minsk", "Asia/Yekaterinburg", "Europe/Berlin", "UTC")
@@ -59,7 +60,24 @@ class ChannelSettingsAction(SettingsAction, prefix="chdigest"):
     channel: int = Field(le=-1, ge=-(2**53))  # a channel's id (-100…)
 
 
-def _action(subscription: Subscription, action: str, value: str = "") -> SettingsAction:
+class SubAction(SettingsAction, prefix="sub"):
+    """A settings button of one subscription among several of a chat (or of a channel): by its id."""
+
+    id: RowId
+
+
+class OpenSubscription(CallbackData, prefix="subopen"):
+    """A button of /subscriptions (or of an ambiguous /settings or /unsubscribe): open that one's settings."""
+
+    id: RowId
+
+
+def _action(
+    subscription: Subscription, action: str, value: str = "", several: bool = False
+) -> SettingsAction:
+    """A chat with one subscription keeps the buttons it always had; among several, each names its own."""
+    if several:
+        return SubAction(action=action, value=value, id=subscription.id)
     if subscription.chat_type == "channel":
         return ChannelSettingsAction(action=action, value=value, channel=subscription.chat_id)
     return SettingsAction(action=action, value=value)
@@ -112,24 +130,37 @@ def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
 
 
-def _keyboard(subscription: Subscription) -> InlineKeyboardMarkup:
+def _keyboard(subscription: Subscription, several: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for time in TIMES:
         mark = "• " if time == subscription.send_at else ""
         builder.button(
-            text=f"{mark}{time}", callback_data=_action(subscription, "time", time.replace(":", ""))
+            text=f"{mark}{time}",
+            callback_data=_action(subscription, "time", time.replace(":", ""), several=several),
         )
     for zone in ZONES:
         mark = "• " if zone == subscription.timezone else ""
         label = zone.split("/")[-1].replace("_", " ")
-        builder.button(text=f"{mark}{label}", callback_data=_action(subscription, "zone", zone))
+        builder.button(
+            text=f"{mark}{label}", callback_data=_action(subscription, "zone", zone, several=several)
+        )
     if subscription.paused:
-        builder.button(text=replies.digest.button_resume(), callback_data=_action(subscription, "resume"))
+        builder.button(
+            text=replies.digest.button_resume(),
+            callback_data=_action(subscription, "resume", several=several),
+        )
     else:
-        builder.button(text=replies.digest.button_pause(), callback_data=_action(subscription, "pause"))
+        builder.button(
+            text=replies.digest.button_pause(), callback_data=_action(subscription, "pause", several=several)
+        )
     if subscription.topics:
-        builder.button(text=replies.digest.button_clear_topics(), callback_data=_action(subscription, "all"))
-    builder.button(text=replies.digest.button_unsubscribe(), callback_data=_action(subscription, "stop"))
+        builder.button(
+            text=replies.digest.button_clear_topics(),
+            callback_data=_action(subscription, "all", several=several),
+        )
+    builder.button(
+        text=replies.digest.button_unsubscribe(), callback_data=_action(subscription, "stop", several=several)
+    )
     builder.adjust(3, 3, 3, 3, 2)
     return builder.as_markup()
 
@@ -166,69 +197,167 @@ async def subscribe(
             await message.answer(str(refusal))
             return
         chat_id, chat_type, thread_id = channel.id, "channel", None
-    current = await digests.subscriptions.of_chat(chat_id)
-    keep = current is not None and current.active
+    # A chat (or forum topic) may hold several subscriptions, each with its own topics and time. The same
+    # topics again change that one's time and zone; no topics change the only one there is; new topics
+    # add a subscription beside the others.
+    actives = await digests.subscriptions.in_chat(chat_id, thread_id)
+    same = next((s for s in actives if _same_topics(s.topics, args.topics)), None)
+    if same is None and args.topics is None and len(actives) > 1:
+        await message.answer(replies.digest.which_one(len(actives)))
+        return
+    current = same or (actives[0] if args.topics is None and actives else None)
     subscription = await digests.subscriptions.subscribe(
         chat_id=chat_id,
         thread_id=thread_id,
         chat_type=chat_type,
         language=get_i18n().current_locale,
-        send_at=args.send_at or (current.send_at if keep and current else settings.digest_time),
-        timezone=args.timezone or (current.timezone if keep and current else settings.default_timezone),
-        topics=args.topics if args.topics is not None else (current.topics if keep and current else ""),
+        send_at=args.send_at or (current.send_at if current else settings.digest_time),
+        timezone=args.timezone or (current.timezone if current else settings.default_timezone),
+        topics=args.topics if args.topics is not None else (current.topics if current else ""),
         by=user_id,
+        into=current.id if current else None,
     )
     await digests.subscription_changed()
     _, phrases, excluded = parse_topics(subscription.topics)
     text = replies.digest.subscribed(subscription, phrases, excluded)
+    if current is None and actives:
+        text += "\n" + replies.digest.one_more(len(actives) + 1)
     if ref is not None:
         text = replies.channels.for_channel(ref) + "\n" + text
     await message.answer(text)
 
 
-async def _target(message: Message, command: CommandObject, bot: Bot) -> int | None:
-    """The chat /settings or /unsubscribe is about: a channel named in a private chat (None after
-    telling the user why not), or this chat."""
+def _same_topics(stored: str, given: str | None) -> bool:
+    return given is not None and same_topics(stored, given)
+
+
+async def _subscriptions_of(
+    message: Message, command: CommandObject, bot: Bot, digests: DigestService
+) -> list[Subscription] | None:
+    """The subscriptions /settings or /unsubscribe is about: a channel's, named in a private chat (None
+    after telling the user why not), or this chat's (this forum topic's)."""
     ref, _ = split_channel(command.args or "") if message.chat.type == "private" else (None, "")
     if ref is None or message.from_user is None:
-        return message.chat.id
+        return await digests.subscriptions.in_chat(message.chat.id, _thread(message))
     try:
-        return (await channel_for(bot, ref, message.from_user.id)).id
+        channel = await channel_for(bot, ref, message.from_user.id)
     except ChannelRefused as refusal:
         await message.answer(str(refusal))
         return None
+    return await digests.subscriptions.in_chat(channel.id)
+
+
+def _choices(subscriptions: list[Subscription]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for subscription in subscriptions:
+        builder.button(
+            text=replies.digest.subscription_label(subscription),
+            callback_data=OpenSubscription(id=subscription.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 async def unsubscribe(message: Message, command: CommandObject, bot: Bot, digests: DigestService) -> None:
-    chat_id = await _target(message, command, bot)
-    if chat_id is None:
+    actives = await _subscriptions_of(message, command, bot, digests)
+    if actives is None:
         return
-    current = await digests.subscriptions.of_chat(chat_id)
-    if current is None or not current.active:
+    if not actives:
         await message.answer(replies.digest.not_subscribed())
         return
-    await digests.subscriptions.end(current.id, "unsubscribed")
+    if len(actives) > 1:  # which one: each button opens its settings, where "unsubscribe" stops it
+        await message.answer(replies.digest.pick_one(len(actives)), reply_markup=_choices(actives))
+        return
+    await digests.subscriptions.end(actives[0].id, "unsubscribed")
     await digests.subscription_changed()
     await message.answer(replies.digest.unsubscribed())
 
 
 async def show_settings(message: Message, command: CommandObject, bot: Bot, digests: DigestService) -> None:
-    chat_id = await _target(message, command, bot)
-    if chat_id is None:
+    actives = await _subscriptions_of(message, command, bot, digests)
+    if actives is None:
         return
-    current = await digests.subscriptions.of_chat(chat_id)
-    if current is None or not current.active:
+    if not actives:
         await message.answer(replies.digest.not_subscribed())
         return
+    if len(actives) > 1:
+        await message.answer(replies.digest.pick_one(len(actives)), reply_markup=_choices(actives))
+        return
+    (current,) = actives
     await message.answer(_settings_text(current, digests), reply_markup=_keyboard(current))
 
 
-async def change_setting(query: CallbackQuery, callback_data: SettingsAction, digests: DigestService) -> None:
+async def list_subscriptions(message: Message, digests: DigestService) -> None:
+    """Every digest of this chat (every forum topic's, in a forum), and in a private chat the channels'
+    digests this user set up, each with a button to its settings."""
+    actives = await digests.subscriptions.in_chat(message.chat.id, any_thread=True)
+    if message.chat.type == "private" and message.from_user is not None:
+        actives += await digests.subscriptions.created_by(message.from_user.id, "channel")
+    if not actives:
+        await message.answer(replies.digest.not_subscribed())
+        return
+    await message.answer(replies.digest.subscriptions_list(actives), reply_markup=_choices(actives))
+
+
+async def _may_change(query: CallbackQuery, message: Message, subscription: Subscription, bot: Bot) -> bool:
+    """A button acts on its own chat's subscription; a channel's, from a private chat, for its admins."""
+    if subscription.chat_type == "channel" and message.chat.type == "private":
+        try:
+            await channel_for(bot, subscription.chat_id, query.from_user.id)
+        except ChannelRefused as refusal:
+            await query.answer(html_to_alert(str(refusal)), show_alert=True)
+            return False
+        return True
+    if subscription.chat_id != message.chat.id:
+        await query.answer(replies.common.stale_button(), show_alert=True)
+        return False
+    return True
+
+
+async def open_subscription(
+    query: CallbackQuery, callback_data: OpenSubscription, bot: Bot, digests: DigestService
+) -> None:
     message = query.message
     if not isinstance(message, Message):
         await query.answer()
         return
-    await _apply(query, message, callback_data, message.chat.id, digests)
+    subscription = await digests.subscriptions.get(callback_data.id)
+    if subscription is None or not subscription.active:
+        await query.answer(replies.digest.not_subscribed_alert(), show_alert=True)
+        return
+    if not await _may_change(query, message, subscription, bot):
+        return
+    await query.answer()
+    await message.answer(
+        _settings_text(subscription, digests), reply_markup=_keyboard(subscription, several=True)
+    )
+
+
+async def change_subscription(
+    query: CallbackQuery, callback_data: SubAction, bot: Bot, digests: DigestService
+) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer()
+        return
+    subscription = await digests.subscriptions.get(callback_data.id)
+    if subscription is not None and not await _may_change(query, message, subscription, bot):
+        return
+    await _apply(query, message, callback_data, subscription, digests, several=True)
+
+
+async def change_setting(query: CallbackQuery, callback_data: SettingsAction, digests: DigestService) -> None:
+    """A button of a chat with one subscription (as they always were): it acts on that one."""
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer()
+        return
+    thread = message.message_thread_id if message.is_topic_message else None
+    actives = await digests.subscriptions.in_chat(message.chat.id, thread)
+    if len(actives) > 1:
+        await query.answer(html_to_alert(replies.digest.pick_one(len(actives))), show_alert=True)
+        return
+    await _apply(query, message, callback_data, actives[0] if actives else None, digests)
 
 
 async def change_channel_setting(
@@ -244,7 +373,11 @@ async def change_channel_setting(
     except ChannelRefused as refusal:
         await query.answer(html_to_alert(str(refusal)), show_alert=True)
         return
-    await _apply(query, message, callback_data, callback_data.channel, digests)
+    actives = await digests.subscriptions.in_chat(callback_data.channel)
+    if len(actives) > 1:
+        await query.answer(html_to_alert(replies.digest.pick_one(len(actives))), show_alert=True)
+        return
+    await _apply(query, message, callback_data, actives[0] if actives else None, digests)
 
 
 def html_to_alert(text: str) -> str:
@@ -257,10 +390,10 @@ async def _apply(
     query: CallbackQuery,
     message: Message,
     callback_data: SettingsAction,
-    chat_id: int,
+    current: Subscription | None,
     digests: DigestService,
+    several: bool = False,
 ) -> None:
-    current = await digests.subscriptions.of_chat(chat_id)
     if current is None or not current.active:
         await query.answer()
         await message.edit_text(replies.digest.not_subscribed())
@@ -289,7 +422,7 @@ async def _apply(
     await digests.subscription_changed()
     await query.answer(replies.digest.settings_saved())
     if updated != current:
-        await message.edit_text(_settings_text(updated, digests), reply_markup=_keyboard(updated))
+        await message.edit_text(_settings_text(updated, digests), reply_markup=_keyboard(updated, several))
 
 
 async def group_admins_only(message: Message) -> None:
@@ -313,7 +446,9 @@ async def digest_now(message: Message, digests: DigestService) -> None:
         language=get_i18n().current_locale,
     )
     if outcome == OnDemand.EMPTY:
-        subscription = await digests.subscriptions.of_chat(message.chat.id)
+        subscription = next(
+            iter(await digests.subscriptions.in_chat(message.chat.id, _thread(message))), None
+        )
         zone = (
             ZoneInfo(subscription.timezone) if subscription else ZoneInfo(digests.settings.default_timezone)
         )
@@ -330,9 +465,14 @@ def create_router() -> Router:
     router.message.register(unsubscribe, Command("unsubscribe"), IsGroupAdmin())
     router.message.register(group_admins_only, Command("subscribe", "unsubscribe"))
     router.message.register(show_settings, Command("settings"))
+    router.message.register(list_subscriptions, Command("subscriptions"))
     router.message.register(digest_now, Command("digest"))
     router.callback_query.register(change_setting, SettingsAction.filter(), IsGroupAdmin())
+    router.callback_query.register(open_subscription, OpenSubscription.filter(), IsGroupAdmin())
+    router.callback_query.register(change_subscription, SubAction.filter(), IsGroupAdmin())
     router.callback_query.register(setting_refused, SettingsAction.filter())
+    router.callback_query.register(setting_refused, OpenSubscription.filter())
+    router.callback_query.register(setting_refused, SubAction.filter())
     router.callback_query.register(
         change_channel_setting, ChannelSettingsAction.filter(), F.message.chat.type == "private"
     )

@@ -49,6 +49,10 @@ def migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
     return found
 
 
+# The first line of a SQLite migration that rebuilds a table other tables refer to (see Database.migrate).
+FOREIGN_KEYS_OFF = "-- sqlite: foreign keys off"
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be opened for writing; the message is one line saying why."""
 
@@ -305,7 +309,28 @@ class Database:
             if version <= current:
                 continue
             log.info("applying migration %s", name)
-            await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+            # A migration that rebuilds a table others refer to (SQLite cannot drop a constraint) runs
+            # with foreign keys off, as SQLite's documented procedure asks: dropping the old table must
+            # not cascade into its children. Every reference is checked before the commit.
+            rebuild = sql.lstrip().startswith(FOREIGN_KEYS_OFF)
+            if rebuild:
+                await self.conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                if not rebuild:
+                    await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+                    continue
+                await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};")
+                async with self.conn.execute("PRAGMA foreign_key_check") as cursor:
+                    broken = await cursor.fetchall()
+                if broken:
+                    await self.conn.rollback()
+                    raise RuntimeError(
+                        f"migration {name} would break references: {[tuple(r) for r in broken[:3]]}"
+                    )
+                await self.conn.commit()
+            finally:
+                if rebuild:
+                    await self.conn.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -50,6 +50,11 @@ class Subscription:
         return self.chat_type in ("group", "supergroup")
 
 
+def same_topics(a: str, b: str) -> bool:
+    """Two topic lines that say the same, letter case and spacing aside."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -88,7 +93,39 @@ class SubscriptionRepo:
         return _subscription(row) if row else None
 
     async def of_chat(self, chat_id: int) -> Subscription | None:
-        return await self._one("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        """The chat's subscription when it has one: its first active one, else the latest it had."""
+        return await self._one(
+            "SELECT * FROM subscriptions WHERE chat_id = ? ORDER BY active DESC, CASE WHEN active = 1 THEN id"
+            " ELSE -id END LIMIT 1",
+            (chat_id,),
+        )
+
+    async def in_chat(
+        self, chat_id: int, thread_id: int | None = None, *, any_thread: bool = False
+    ) -> list[Subscription]:
+        """The chat's active subscriptions, oldest first: those of a forum topic (None: the chat itself),
+        or of every topic with any_thread."""
+        if any_thread:
+            sql, params = (
+                "SELECT * FROM subscriptions WHERE chat_id = ? AND active = 1 ORDER BY id",
+                (chat_id,),
+            )
+        else:
+            sql = (
+                "SELECT * FROM subscriptions WHERE chat_id = ? AND active = 1"
+                " AND COALESCE(thread_id, 0) = ? ORDER BY id"
+            )
+            params = (chat_id, thread_id or 0)
+        async with self._db.conn.execute(sql, params) as cursor:
+            return [_subscription(row) for row in await cursor.fetchall()]
+
+    async def created_by(self, user_id: int, chat_type: str) -> list[Subscription]:
+        """Active subscriptions a user set up for chats of a type (their channels' digests)."""
+        async with self._db.conn.execute(
+            "SELECT * FROM subscriptions WHERE created_by = ? AND chat_type = ? AND active = 1 ORDER BY id",
+            (user_id, chat_type),
+        ) as cursor:
+            return [_subscription(row) for row in await cursor.fetchall()]
 
     async def get(self, subscription_id: int) -> Subscription | None:
         return await self._one("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
@@ -105,20 +142,37 @@ class SubscriptionRepo:
         topics: str,
         by: int | None,
         now: datetime | None = None,
+        into: int | None = None,
     ) -> Subscription:
-        """Start (or restart) the chat's subscription; what it was already sent is remembered."""
+        """Start a subscription of the chat (or of its forum topic), or change `into` (an id), or restart
+        the one this chat and topic had with the same topics; what it was already sent is remembered."""
         stamp = utc_iso(now or _now())
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone,"
-                " topics, created_by, created_at, schedule_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,"
-                " chat_type = excluded.chat_type, language = excluded.language, send_at = excluded.send_at,"
-                " timezone = excluded.timezone, topics = excluded.topics, paused = 0, active = 1,"
-                " ended_reason = NULL, schedule_changed_at = excluded.schedule_changed_at",
-                (chat_id, thread_id, chat_type, language, send_at, timezone, topics, by, stamp, stamp),
-            )
-        found = await self.of_chat(chat_id)
+            if into is None:  # the same topics (letter case and spacing aside): that subscription again
+                async with conn.execute(
+                    "SELECT id, topics FROM subscriptions WHERE chat_id = ? AND COALESCE(thread_id, 0) = ?"
+                    " ORDER BY active DESC, id",
+                    (chat_id, thread_id or 0),
+                ) as cursor:
+                    rows = await cursor.fetchall()
+                into = next((row[0] for row in rows if same_topics(row[1], topics)), None)
+            if into is None:
+                cursor = await conn.execute(
+                    "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone,"
+                    " topics, created_by, created_at, schedule_changed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (chat_id, thread_id, chat_type, language, send_at, timezone, topics, by, stamp, stamp),
+                )
+                (into,) = await cursor.fetchone()
+                await cursor.close()
+            else:
+                await conn.execute(
+                    "UPDATE subscriptions SET thread_id = ?, chat_type = ?, language = ?, send_at = ?,"
+                    " timezone = ?, topics = ?, paused = 0, active = 1, ended_reason = NULL,"
+                    " created_by = COALESCE(created_by, ?), schedule_changed_at = ? WHERE id = ?",
+                    (thread_id, chat_type, language, send_at, timezone, topics, by, stamp, into),
+                )
+        found = await self.get(into)
         assert found is not None
         return found
 
@@ -171,11 +225,7 @@ class SubscriptionRepo:
             )
 
     async def move_chat(self, subscription_id: int, new_chat_id: int) -> int:
-        """A group became a supergroup: the subscription follows it (unless it subscribed anew there)."""
-        existing = await self.of_chat(new_chat_id)
-        if existing is not None and existing.id != subscription_id:
-            await self.end(subscription_id, "migrated")
-            return new_chat_id
+        """A group became a supergroup: the subscription follows it."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE subscriptions SET chat_id = ?, chat_type = 'supergroup' WHERE id = ?",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
+from bot.delivery import MemoryBook
 from bot.digest.scheduling import slot_of
 from bot.emulator import BotAPIEmulator, TelegramUser
 from storage.claims import JobClaims, instance_name
@@ -85,25 +87,35 @@ async def test_two_bots_on_one_postgresql_database_send_a_slots_digests_once(tmp
         postgresql_schema() as url,
         BotAPIEmulator() as emulator,
         running_bot(emulator, tmp_path / "a.sqlite3", database_url=url) as first,
-        running_bot(emulator, tmp_path / "b.sqlite3", database_url=url) as second,
     ):
-        for n in range(6):
-            await first.ask(TelegramUser(100 + n, f"R{n}", "ru"), "/subscribe 09:00 UTC")
-        await add(first, TALKS, "ТАСС")
-        subscription = await first.app.digests.subscriptions.of_chat(100)
-        assert subscription is not None
-        scheduled = datetime.now(UTC)
-        before = {n: len(emulator.messages(100 + n)) for n in range(6)}
-        # The first bot records the slot's digests and starts sending; its sends after the second wait
-        # (as if it were slow or about to die). The second bot's recovery finds the pending deliveries and
-        # its own run of the slot finds the run claimed: neither may send what the first holds.
-        emulator.faults.hold_after = emulator.accepted_sends + 2
-        run = asyncio.create_task(first.app.digests.run_slot(subscription.slot, scheduled))
-        await emulator.wait_for(lambda: emulator.held > 0)
-        await second.app.digests.run_slot(subscription.slot, scheduled)
-        await second.app.digests.recover()
-        emulator.release_held()
-        await run
-        for n in range(6):
-            (digest,) = emulator.messages(100 + n)[before[n] :]
-            assert "Лукашенко" in digest["text"]
+        # The second instance shares the database and the token but takes no updates (Telegram gives each
+        # update to one instance; the emulator would give both pollers every one).
+        settings = first.app.settings.model_copy(update={"database_path": tmp_path / "b.sqlite3"})
+        second = await App.open(settings)
+        second_bot = second.create_bot(emulator.token, emulator.url)
+        try:
+            await second.digests.start(second_bot, MemoryBook())
+            for n in range(6):
+                await first.ask(TelegramUser(100 + n, f"R{n}", "ru"), "/subscribe 09:00 UTC")
+            await add(first, TALKS, "ТАСС")
+            subscription = await first.app.digests.subscriptions.of_chat(100)
+            assert subscription is not None
+            scheduled = datetime.now(UTC)
+            before = {n: len(emulator.messages(100 + n)) for n in range(6)}
+            # The first bot records the slot's digests and starts sending; its sends after the second wait
+            # (as if it were slow or about to die). The second bot's run of the slot finds it claimed and its
+            # recovery finds the pending deliveries held: neither may send what the first holds.
+            emulator.faults.hold_after = emulator.accepted_sends + 2
+            run = asyncio.create_task(first.app.digests.run_slot(subscription.slot, scheduled))
+            await emulator.wait_for(lambda: emulator.held > 0)
+            await second.digests.run_slot(subscription.slot, scheduled)
+            await second.digests.recover()
+            emulator.release_held()
+            await run
+            for n in range(6):
+                (digest,) = emulator.messages(100 + n)[before[n] :]
+                assert "Лукашенко" in digest["text"]
+        finally:
+            await second.digests.stop()
+            await second_bot.session.close()
+            await second.close()

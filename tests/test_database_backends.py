@@ -201,7 +201,14 @@ async def test_subscriptions_and_deliveries_behave_alike(storage_db: Database) -
         chat_id=chat, thread_id=5, chat_type="supergroup", language="en", send_at="10:00",
         timezone="Europe/Moscow", topics="", by=1, now=now,
     )  # fmt: skip
-    assert (again.id, again.thread_id, again.language) == (first.id, 5, "en")
+    assert again.id != first.id and again.thread_id == 5  # a forum topic's own subscription (#15)
+    moved = await subscriptions.subscribe(
+        chat_id=chat, thread_id=None, chat_type="supergroup", language="en", send_at="10:00",
+        timezone="Europe/Moscow", topics=" Переговоры ", by=1, now=now,
+    )  # fmt: skip
+    assert (moved.id, moved.language, moved.send_at) == (first.id, "en", "10:00")  # the same topics: that one
+    assert [s.id for s in await subscriptions.in_chat(chat, any_thread=True)] == [first.id, again.id]
+    assert [s.id for s in await subscriptions.in_chat(chat, 5)] == [again.id]
     assert await subscriptions.slots() == [Slot("10:00", "Europe/Moscow")]
     async with storage_db.transaction() as conn:
         await conn.execute(

@@ -419,8 +419,9 @@ class DigestService:
         """This chat's digest now: what is new since its last digest (the first one: the last 24 hours)."""
         assert self.broadcaster is not None
         until = self.clock()
-        subscription = await self.subscriptions.of_chat(chat_id)
-        if subscription is None:
+        actives = await self.subscriptions.in_chat(chat_id, thread_id)
+        subscription = actives[0] if actives else None
+        if subscription is None:  # the chat's on-demand record: started (or restarted) and ended at once
             subscription = await self.subscriptions.subscribe(
                 chat_id=chat_id,
                 thread_id=thread_id,

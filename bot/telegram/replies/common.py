@@ -74,6 +74,10 @@ def help_text(is_admin: bool) -> str:
         ),
         _("/settings — time, zone, topics, pause; /digest — the digest now; /unsubscribe — stop it"),
         _(
+            "/subscribe again with other topics adds another digest (one per forum topic, too); "
+            "/subscriptions lists them with their settings"
+        ),
+        _(
             "/alert <i>topics</i> — a message as soon as a new story on them appears, "
             "e.g. <code>/alert Лукашенко, переговоры</code>; /alert — its settings"
         ),

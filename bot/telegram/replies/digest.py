@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
-from bot.digest.compose import ComposedDigest, DigestContent, DigestEntry
+from bot.digest.compose import ComposedDigest, DigestContent, DigestEntry, parse_topics
 from bot.telegram.text import esc, split_html
 from storage.subscriptions import Subscription
 
@@ -192,3 +192,48 @@ def button_unsubscribe() -> str:
 
 def settings_saved() -> str:
     return _("Saved")
+
+
+def which_one(count: int) -> str:
+    return _(
+        "This chat has {n} digests: change one with its buttons in /subscriptions, or give its topics: "
+        "<code>/subscribe 08:00 переговоры</code>."
+    ).format(n=count)
+
+
+def one_more(count: int) -> str:
+    return _("This chat now has {n} digests; /subscriptions lists them.").format(n=count)
+
+
+def pick_one(count: int) -> str:
+    return _("This chat has {n} digests. Which one?").format(n=count)
+
+
+def not_subscribed_alert() -> str:  # an alert: plain text
+    return _("That digest is no longer on.")
+
+
+def subscription_label(subscription: Subscription) -> str:
+    """A button: time, zone and topics, plain text."""
+    topics = subscription.topics or _("all news")
+    where = _("channel") + " · " if subscription.chat_type == "channel" else ""
+    if subscription.thread_id is not None:
+        where += _("topic {n}").format(n=subscription.thread_id) + " · "
+    label = f"⚙ {where}{subscription.send_at} {subscription.timezone.split('/')[-1]} · {topics}"
+    return label if len(label) <= 60 else label[:59] + "…"
+
+
+def subscriptions_list(subscriptions: list[Subscription]) -> str:
+    lines = [_("<b>Digests</b>")]
+    for subscription in subscriptions:
+        _topics, phrases, excluded = parse_topics(subscription.topics)
+        state = _(" (paused)") if subscription.paused else ""
+        lines.append(
+            _("• {time} ({zone}): {topics}{state}").format(
+                time=subscription.send_at,
+                zone=esc(subscription.timezone),
+                topics=topics_line(subscription, phrases, excluded),
+                state=state,
+            )
+        )
+    return "\n".join(lines)
