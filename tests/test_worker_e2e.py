@@ -96,17 +96,29 @@ async def test_a_worker_process_analyses_what_the_bot_stored_and_who_answers(tmp
             worker = start_worker(url, log)
             try:
                 await eventually(lambda: _analysed(bot))
+                said = [m["text"] for q in QUESTIONS for m in await bot.ask(READER, q)]
+                assert said == expected
+                assert "Лукашенко" in said[0]
+                # A /reindex on the bot forgets the analyses; the worker analyses the archive again and
+                # the reindex ends once it has.
+                await bot.ask(ADMIN, "/reindex")
+                await emulator.wait_for(lambda: _reindex_done(emulator), timeout=120)
+                assert await _analysed(bot)
+                assert [m["text"] for q in QUESTIONS for m in await bot.ask(READER, q)] == expected
             finally:
                 worker.send_signal(signal.SIGTERM)
                 code = await asyncio.to_thread(worker.wait, 60)
-            said = [m["text"] for q in QUESTIONS for m in await bot.ask(READER, q)]
-            assert said == expected
-            assert "Лукашенко" in said[0]
             assert code == 0, log.read_text()
             text = log.read_text()
-            assert "analysis worker stopped: 1 analysed, 0 failed" in text, text
+            assert "analysis worker stopped: 2 analysed, 0 failed" in text, text
             assert "Traceback" not in text and "UNIQUE" not in text and "unique" not in text
             assert await count(bot, "SELECT count(*) FROM analysis_claims") == 0
+
+
+def _reindex_done(emulator: BotAPIEmulator) -> bool:
+    """The bot edited its /reindex status into the report (ru: "Переиндексировано статей: 1 за … с.")."""
+    edits = [p.get("text", "") for m, p in emulator.calls if m == "editMessageText"]
+    return any(text.startswith("✅ Переиндексировано статей: 1 за ") for text in edits)
 
 
 async def _analysed(bot: RunningBot) -> bool:
