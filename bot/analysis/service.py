@@ -31,6 +31,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -274,7 +275,7 @@ class Analyzer:
                 generation = self._generation
                 self._wake.clear()
                 try:
-                    ids = await self._queue.claim(self._batch_size, self.lease, ANALYSIS_VERSION)
+                    ids = await self._claim()
                 except Exception as exc:  # a full disk, a lost connection: the poller wakes us again
                     log.warning("claiming articles for analysis failed: %s", _reason(exc))
                 if ids:
@@ -287,6 +288,17 @@ class Analyzer:
                 self._busy -= 1
             if not ids:
                 await self._wake.wait()
+
+    async def _claim(self) -> list[int]:
+        """A batch claimed; stopped (close) while claiming, a claim committed all the same is given back."""
+        claiming = asyncio.ensure_future(self._queue.claim(self._batch_size, self.lease, ANALYSIS_VERSION))
+        try:
+            return await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            with suppress(Exception):
+                if claimed := await claiming:
+                    await self._give_back(claimed)
+            raise
 
     async def _process(self, ids: list[int]) -> None:
         """A claimed batch: analysed and stored (its claims released with it), or failed; the claims of
