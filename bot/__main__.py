@@ -162,11 +162,11 @@ async def work(settings: Settings) -> int:
             redacted(settings.database_url or ""),
         )
         await stop.wait()
-        await analyzer.close()
+        await analyzer.close()  # a batch in progress gives its claims back
         log.info("analysis worker stopped: %d analysed, %d failed", analyzer.analysed, analyzer.failed)
     finally:
         await db.close()
-        await asyncio.to_thread(workers.close)
+        await asyncio.to_thread(workers.close, False)  # what they were analysing is given back: stop now
     return 0
 
 

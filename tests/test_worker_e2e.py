@@ -178,3 +178,32 @@ async def _claimed_by_other(bot: RunningBot, owner: str) -> bool:
 
 async def _ids(bot: RunningBot, sql: str) -> list[int]:
     return sorted(r[0] for r in await bot.app.db.conn.execute_fetchall(sql))
+
+
+@pytest.mark.parametrize("after", [0.0, 0.5])  # just claimed; analysing (120 articles take seconds)
+async def test_a_worker_stopped_mid_batch_gives_its_batch_back(tmp_path: Path, after: float) -> None:
+    if postgresql_url() is None:
+        pytest.skip(NO_POSTGRESQL)
+    async with (
+        BotAPIEmulator() as emulator,
+        postgresql_schema() as url,
+        running_bot(emulator, tmp_path / "unused", database_url=url) as bot,
+    ):
+        await leave_analysis_to_others(bot)
+        await bot.send_file(ADMIN, "news.jsonl", jsonl(news(120)))
+        assert await count(bot, "SELECT count(*) FROM articles") == 120
+        log = tmp_path / "worker.log"
+        worker = start_worker(url, log)
+        try:
+            await eventually(lambda: _claimed_by_other(bot, bot.app.analyzer.owner))
+            await asyncio.sleep(after)
+            worker.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(worker.wait, 60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        assert code == 0, log.read_text()
+        assert (
+            await count(bot, "SELECT count(*) FROM analysis_claims") == 0
+        )  # given back, not left to a lease
+        assert await count(bot, "SELECT count(*) FROM analyses") < 120  # it stopped before the end
