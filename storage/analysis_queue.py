@@ -110,12 +110,13 @@ class AnalysisQueue:
 
     async def forget_dead(self) -> int:
         """At start-up on SQLite, where one process only uses the file (storage/database.py's ProcessLock):
-        every claim left is a dead process's, so it goes now rather than when its lease runs out. On
-        PostgreSQL other consumers may be alive: their claims run out with their leases. How many went."""
+        every claim but this consumer's is a dead process's, so it goes now rather than when its lease runs
+        out. On PostgreSQL other consumers may be alive: their claims run out with their leases. How many
+        went."""
         if self._db.dialect != "sqlite":
             return 0
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM analysis_claims")
+            cursor = await conn.execute("DELETE FROM analysis_claims WHERE claimed_by != ?", (self.owner,))
             gone = cursor.rowcount
             await cursor.close()
         return int(gone)

@@ -129,11 +129,13 @@ async def test_a_failure_of_its_own_leaves_the_queue_a_transient_one_does_not(db
 
 
 async def test_at_start_claims_left_on_sqlite_are_a_dead_process_s(db: Database, other: Database) -> None:
-    a = await article(db, "Первая")
-    assert await AnalysisQueue(other, "before the restart").claim(5, LEASE, V) == [a.id]
+    a, b = await article(db, "Первая"), await article(db, "Вторая")
+    assert await AnalysisQueue(other, "before the restart").claim(1, LEASE, V) == [a.id]
     restarted = AnalysisQueue(db, "after the restart")
-    if db.url is None:  # one process per SQLite file: whoever claimed it has stopped
+    assert await restarted.claim(1, LEASE, V) == [b.id]
+    if db.url is None:  # one process per SQLite file: whoever else claimed it has stopped
         assert await restarted.forget_dead() == 1
+        assert await claims(db) == [(b.id, "after the restart")]  # its own claims stay
         assert await restarted.claim(5, LEASE, V) == [a.id]
     else:  # another consumer on PostgreSQL may be alive: its lease decides
         assert await restarted.forget_dead() == 0

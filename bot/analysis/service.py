@@ -191,13 +191,13 @@ class Analyzer:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return -1
-        if gone := await self._queue.forget_dead():
-            log.info("%d article(s) were claimed for analysis by a process that stopped", gone)
         return await self.enqueue_unanalysed()
 
     async def enqueue_unanalysed(self) -> int:
         """Wake the consumers for every article without a current analysis (but those failed for good);
         how many nobody had claimed and this process did not know of already."""
+        if gone := await self._queue.forget_dead():
+            log.info("%d article(s) were claimed for analysis by a process that stopped", gone)
         return self._announce(await self._queue.waiting(ANALYSIS_VERSION))
 
     async def idle(self) -> None:
