@@ -206,6 +206,7 @@ class Analyzer:
         self._start()
         while not await self._settled():  # noqa: ASYNC110 (the database says, another process may do it)
             await asyncio.sleep(0.05)
+        await self.depth()
 
     async def _settled(self) -> bool:
         if self._busy or (self._wake.is_set() and self._consumers):
@@ -280,6 +281,7 @@ class Analyzer:
                     log.warning("claiming articles for analysis failed: %s", _reason(exc))
                 if ids:
                     await self._process(ids)
+                    self._depth = max(0, self._depth - len(ids))  # until the poller counts again
                 else:  # what was announced before is done or another consumer's
                     for article_id, announced in list(self._announced.items()):
                         if announced <= generation:
