@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.digest.compose import MAX_TOPICS, parse_topics
 from bot.digest.scheduling import parse_clock
 from bot.digest.service import DigestService, OnDemand
-from bot.digest.subscribe import BadArgument, parse_subscribe, resolve_timezone
+from bot.digest.subscribe import MAX_SUBSCRIPTIONS, BadArgument, parse_subscribe, resolve_timezone
 from bot.telegram import replies
 from bot.telegram.filters import IsGroupAdmin
 from bot.telegram.numbers import RowId
@@ -206,6 +206,12 @@ async def subscribe(
         await message.answer(replies.digest.which_one(len(actives)))
         return
     current = same or (actives[0] if args.topics is None and actives else None)
+    if (
+        current is None
+        and len(await digests.subscriptions.in_chat(chat_id, any_thread=True)) >= MAX_SUBSCRIPTIONS
+    ):
+        await message.answer(replies.digest.too_many_subscriptions(MAX_SUBSCRIPTIONS))
+        return
     subscription = await digests.subscriptions.subscribe(
         chat_id=chat_id,
         thread_id=thread_id,

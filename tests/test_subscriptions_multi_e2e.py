@@ -134,3 +134,13 @@ async def test_the_migration_keeps_every_subscription_delivery_and_sentence(tmp_
             assert await cursor.fetchall() == []
     finally:
         await db.close()
+
+
+async def test_a_chat_holds_at_most_twenty_digests(bot: RunningBot) -> None:
+    for n in range(20):
+        await bot.ask(READER, f"/subscribe 08:00 UTC тема{n}")
+    (refused,) = await bot.ask(READER, "/subscribe 08:00 UTC ещё одна тема")
+    assert "уже 20 дайджестов" in refused["text"]
+    assert len(await bot.app.digests.subscriptions.in_chat(READER.id)) == 20
+    (changed,) = await bot.ask(READER, "/subscribe 09:00 UTC тема3")  # changing one is still allowed
+    assert "09:00" in changed["text"]

@@ -66,8 +66,9 @@ STORY_CHUNK = 32
 FINISHED_MEMORY = 24 * 3600.0
 # Several instances on one database: a slot's run and each delivery are claimed for a lease. A run renews
 # its lease while it goes; an instance that dies leaves them to another once the lease runs out.
-RUN_LEASE = timedelta(minutes=3)
-DELIVERY_LEASE = timedelta(minutes=10)
+# A delivery is claimed when its turn comes (a few seconds before it is sent, flood waits aside).
+RUN_LEASE = timedelta(minutes=1)
+DELIVERY_LEASE = timedelta(minutes=2)
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]

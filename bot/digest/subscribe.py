@@ -13,6 +13,7 @@ from bot.digest.compose import MAX_TOPICS, parse_topics
 from bot.digest.scheduling import parse_clock
 
 MAX_TOPICS_LENGTH = 500
+MAX_SUBSCRIPTIONS = 20  # digests one chat may hold (its forum topics together)
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
 _ZONE_LIKE = re.compile(r"^(?:[A-Za-z][\w+-]*(?:/[\w+-]+)+|UTC|GMT)$", re.IGNORECASE)
 

@@ -237,3 +237,9 @@ def subscriptions_list(subscriptions: list[Subscription]) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def too_many_subscriptions(limit: int) -> str:
+    return _(
+        "This chat already has {n} digests, the most one chat may hold. Stop one first: /subscriptions."
+    ).format(n=limit)
