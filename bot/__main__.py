@@ -139,7 +139,7 @@ async def work(settings: Settings) -> int:
     log = logging.getLogger("bot.worker")
     db = Database(settings.database_path, url=settings.database_url)
     await db.open()
-    workers = WorkerPool(settings.analysis_workers)
+    workers = WorkerPool(max(1, settings.analysis_workers))
     try:
         entities = EntityStore(db)
         analyzer = Analyzer(
@@ -148,7 +148,7 @@ async def work(settings: Settings) -> int:
             workers,
             settings.timezone,
             AnalysisTransaction(TimelineService(EventRepo(db), entities, settings.timezone)),
-            concurrency=2 * settings.analysis_workers,  # as the bot: one batch waits while one is stored
+            concurrency=2 * max(1, settings.analysis_workers),  # as the bot: one waits while one is stored
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

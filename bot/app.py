@@ -144,7 +144,7 @@ class App:
     async def open(cls, settings: Settings) -> App:
         db = Database(settings.database_path, url=settings.database_url)
         await db.open()
-        workers = WorkerPool(settings.analysis_workers)
+        workers = WorkerPool(max(1, settings.analysis_workers))  # 0: the lanes exist, no process starts
         articles = ArticleRepo(db)
         entities = EntityStore(db)
         timeline = TimelineService(EventRepo(db), entities, settings.timezone)
@@ -156,8 +156,9 @@ class App:
             workers,
             settings.timezone,
             AnalysisTransaction(timeline),  # the events, stored with their analyses
-            concurrency=2 * settings.analysis_workers,
+            concurrency=2 * max(1, settings.analysis_workers),
         )
+        analyzer.consuming = settings.analysis_workers > 0  # 0: `python -m bot worker` processes analyse
         i18n = create_i18n()
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
         # Instances sharing a PostgreSQL database claim scheduled work there (storage/claims.py).

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     # Two workers: 19.0 articles/s in the bot against 14.4 with one, and the whole bot under 700 MB
     # (bench.responsiveness, docs/PERFORMANCE.md);
     # more than the cores only queue.
-    analysis_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=8)
+    # 0: this instance analyses nothing, `python -m bot worker` processes do (PostgreSQL only).
+    analysis_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
     allow_private_urls: bool = False
     # Links and feeds: a new feed's poll interval, the time a page or feed may take, and how many failed
     # polls in a row pause a feed (each failure doubles the wait first, up to a day).
@@ -230,6 +231,15 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.database_path}"
         elif self.database_url.startswith("sqlite:///"):
             self.database_path = Path(self.database_url.removeprefix("sqlite:///"))
+        return self
+
+    @model_validator(mode="after")
+    def _someone_analyses(self) -> Settings:
+        if self.analysis_workers == 0 and self.database_engine == "sqlite":
+            raise ValueError(
+                "ANALYSIS_WORKERS=0 leaves the analysis to `python -m bot worker` processes, which need a"
+                " PostgreSQL DATABASE_URL; with SQLite the bot must analyse itself (1 or more)"
+            )
         return self
 
     @property

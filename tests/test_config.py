@@ -133,3 +133,12 @@ def test_llm_summaries_are_optional_and_need_a_model(monkeypatch: pytest.MonkeyP
     settings = load_settings(_env_file=None)
     assert settings.summary_llm_url == "http://127.0.0.1:11434/v1/chat/completions"
     assert settings.summary_llm_model == "qwen2.5:3b"
+
+
+def test_no_analysis_in_the_bot_needs_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ANALYSIS_WORKERS", "0")
+    with pytest.raises(ConfigError, match="ANALYSIS_WORKERS=0 leaves the analysis to `python -m bot worker`"):
+        load_settings()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    assert load_settings().analysis_workers == 0
