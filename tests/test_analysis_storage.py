@@ -142,3 +142,15 @@ async def test_misread_and_shortened_names_are_stored_under_the_person(db: Datab
     ]
     (found,) = await entities.find("Юлия")
     assert found.name == "Юлия Скрипаль"
+
+
+def test_postgresql_faults_that_pass_are_transient_and_a_statements_own_are_not() -> None:
+    import asyncpg
+
+    assert is_transient(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+    assert is_transient(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
+    assert is_transient(asyncpg.exceptions.DiskFullError("could not extend file"))
+    assert is_transient(asyncpg.exceptions.DeadlockDetectedError("deadlock detected"))
+    assert is_transient(asyncpg.exceptions.InterfaceError("connection is closed"))
+    assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    assert not is_transient(asyncpg.exceptions.NotNullViolationError("null value"))

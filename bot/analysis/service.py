@@ -28,6 +28,7 @@ import logging
 import os
 import socket
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -72,11 +73,34 @@ _TRANSIENT_SQLITE = {
 }
 
 
+def _postgresql_transient(exc: BaseException) -> bool:
+    """PostgreSQL's faults that pass (a dropped or refused connection, a server shutting down or out of
+    disk or memory, a serialisation failure or deadlock), as opposed to a statement's own. asyncpg is only
+    loaded when the database is PostgreSQL, and only then can its errors occur."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return False
+    errors = asyncpg.exceptions
+    return isinstance(
+        exc,
+        (
+            errors.PostgresConnectionError,
+            errors.InterfaceError,
+            errors.InsufficientResourcesError,
+            errors.OperatorInterventionError,
+            errors.TransactionRollbackError,
+        ),
+    )
+
+
 def is_transient(exc: BaseException) -> bool:
-    """A fault that may go away by itself (full disk, locked database), not one of the article's own."""
+    """A fault that may go away by itself (full disk, locked database, a lost PostgreSQL connection), not
+    one of the article's own."""
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in _TRANSIENT_SQLITE
+    if _postgresql_transient(exc):
+        return True
     return isinstance(exc, OSError) and not isinstance(exc, TimeoutError)
 
 
