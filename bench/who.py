@@ -285,16 +285,23 @@ async def query_kinds(db: Database, chooser: random.Random, sample: int) -> list
     rare = await names(
         "SELECT name FROM entities WHERE kind = 'PER' AND articles = 1 AND name LIKE '% %' LIMIT 5000"
     )
-    # Surnames several people share, none of them dominating: /who asks which one is meant.
-    namesakes = await names(
-        "SELECT surname_stem FROM entities WHERE kind = 'PER' AND name LIKE '% %' GROUP BY surname_stem"
-        " HAVING count(*) >= 2 AND max(mentions) < 5 * min(mentions) ORDER BY sum(mentions) DESC LIMIT ?",
-        sample,
-    )
-    ambiguous = []
-    for stem in namesakes:
-        first, *_ = await names("SELECT name FROM entities WHERE surname_stem = ? AND name LIKE '% %'", stem)
-        ambiguous.append(first.split()[-1])
+    # Surnames several people share, none of them dominating: /who asks which one is meant. Grouped by the
+    # surname as written: surname_stem is a spelling skeleton now (Сотоов, Сотаев and Садеев share one, #12),
+    # and a surname only one person has is no namesake.
+    async with db.conn.execute(
+        "SELECT name, mentions FROM entities WHERE kind = 'PER' AND name LIKE '% %'"
+    ) as cursor:
+        people = await cursor.fetchall()
+    by_surname: dict[str, list[int]] = {}
+    for name, mentions in people:
+        by_surname.setdefault(name.split()[-1], []).append(mentions)
+    shared = [
+        (surname, counts)
+        for surname, counts in by_surname.items()
+        if len(counts) >= 2 and max(counts) < 5 * min(counts)
+    ]
+    shared.sort(key=lambda item: -sum(item[1]))
+    ambiguous = [surname for surname, _ in shared[:sample]]
     unknown = ["".join(chooser.choice(SYLLABLES) for _ in range(4)).capitalize() for _ in range(sample)]
     misspelt = [f"{n.split()[-1][:-2]}{n.split()[-1][-1]}{n.split()[-1][-2]}" for n in frequent]
     inflected = [f"{n.split()[-1]}а" if not n.endswith("а") else n.split()[-1] for n in frequent]
