@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message
 
+from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
@@ -97,6 +98,7 @@ async def deny(
     bot: Bot,
     access: AccessRepo,
     subscriptions: SubscriptionRepo,
+    alerts: AlertService,
     settings: Settings,
 ) -> None:
     try:
@@ -118,6 +120,7 @@ async def deny(
         for subscription in await subscriptions.in_chat(subject.id, any_thread=True):
             await subscriptions.end(subscription.id, "access_denied")
             ended += 1
+        await alerts.repo.end_chat(subject.id)
     log.info("access: %s taken off the list (removed=%s, subscriptions ended=%d)", subject.id, removed, ended)
     await message.answer(replies.access.denied(subject.id, removed, ended))
 

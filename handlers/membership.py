@@ -11,6 +11,7 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberAdministrator, ChatMemberUpdated
 
+from bot.alerts.service import AlertService
 from bot.telegram import replies
 from storage.subscriptions import SubscriptionRepo
 
@@ -39,9 +40,12 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
         log.info("could not tell chat %s about its subscription: %s", chat_id, exc)
 
 
-async def bot_membership(event: ChatMemberUpdated, bot: Bot, subscriptions: SubscriptionRepo) -> None:
+async def bot_membership(
+    event: ChatMemberUpdated, bot: Bot, subscriptions: SubscriptionRepo, alerts: AlertService
+) -> None:
     chat = event.chat
     if not _can_post(event):
+        await alerts.repo.end_chat(chat.id)  # alerts there stop too; /alert turns them on again
         actives = await subscriptions.in_chat(chat.id, any_thread=True)
         for subscription in actives:
             await subscriptions.end(subscription.id, REMOVED)

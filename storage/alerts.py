@@ -188,6 +188,15 @@ class AlertRepo:
             await conn.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", (*fields.values(), alert_id))
         return await self.get(alert_id)
 
+    async def end_chat(self, chat_id: int) -> int:
+        """Every alert setting of a chat off (the bot was removed, blocked or denied there); how many."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE alerts SET active = 0 WHERE chat_id = ? AND active = 1", (chat_id,)
+            )
+            ended = cursor.rowcount
+        return ended
+
     async def active(self) -> list[Alert]:
         async with self._db.conn.execute("SELECT * FROM alerts WHERE active = 1 ORDER BY id") as cursor:
             return [_alert(row) for row in await cursor.fetchall()]

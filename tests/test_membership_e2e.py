@@ -20,6 +20,8 @@ async def subscribed(bot: RunningBot, chat: dict, by: TelegramUser = ADMIN) -> N
 
 async def test_removed_from_a_group_the_digest_ends_and_the_subscriber_is_told(bot: RunningBot) -> None:
     await subscribed(bot, GROUP)
+    await bot.ask(ADMIN, "/alert переговоры", chat=GROUP)
+    assert (await bot.app.alerts.repo.of_chat(GROUP["id"], None)).active
     before = len(bot.emulator.messages(ADMIN.id))
     member, left = bot.emulator.bot_member("member"), bot.emulator.bot_member("left")
     await bot.emulator.membership_change(GROUP, READER, member, left)
@@ -27,6 +29,7 @@ async def test_removed_from_a_group_the_digest_ends_and_the_subscriber_is_told(b
     assert "«Клуб <читателей>»" in told["text"] and "/subscribe" in told["text"]
     subscription = await bot.app.digests.subscriptions.of_chat(GROUP["id"])
     assert subscription is not None and not subscription.active and subscription.ended_reason == "bot_removed"
+    assert not (await bot.app.alerts.repo.of_chat(GROUP["id"], None)).active  # its alerts stop too
 
     in_group = len(bot.emulator.messages(GROUP["id"]))
     await bot.emulator.membership_change(GROUP, READER, left, member)  # added back
