@@ -175,6 +175,14 @@ class EntityRepo:
         return self._db.transaction()
 
     # ----- writing: in the caller's transaction -----
+    async def lock_writers(self, conn: aiosqlite.Connection) -> None:
+        """First in a transaction storing analyses: on PostgreSQL, other processes storing analyses (the
+        bot, `python -m bot worker`) wait until this transaction ends, and this one sees what they
+        committed (READ COMMITTED) — otherwise two of them create the same new entity (a UNIQUE
+        violation) or update the same entities in another order (a deadlock). SQLite has one writer."""
+        if self._db.dialect == "postgresql":
+            await conn.execute("SELECT pg_advisory_xact_lock(1415)")  # 1414 is the migrations'
+
     async def claim(self, conn: aiosqlite.Connection, article_ids: Sequence[int], version: int) -> list[bool]:
         """Mark articles analysed by ``version``; for each, whether it is new to this version (False: it
         already has a current analysis, and storing it again would count it twice)."""
