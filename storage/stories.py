@@ -20,6 +20,8 @@ from storage.database import Database
 
 # A story's summary is built from its newest reports; older ones were summarised in earlier digests.
 ARTICLES_PER_STORY = 30
+# PostgreSQL: the advisory lock every instance's story assignment takes (migrations take 1414).
+STORY_LOCK = 1415
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,13 @@ class StoryRepo:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The write lock for a whole read-modify-write: the centroids read in it are the ones updated."""
+        """The write lock for a whole read-modify-write: the centroids read in it are the ones updated.
+        On PostgreSQL also across processes (an advisory lock held until the commit): two instances
+        assigning at once numbered their new stories from the same last id (a UniqueViolation on
+        stories_pkey, the assignment lost)."""
         async with self._db.transaction() as conn:
+            if self._db.dialect == "postgresql":
+                await conn.execute("SELECT pg_advisory_xact_lock(?)", (STORY_LOCK,))
             yield conn
 
     async def open_stories(
