@@ -29,9 +29,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import I18n
+
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
 from bot.analysis.events import Event
+from bot.analysis.stems import query_stems
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.telegram import replies
@@ -254,7 +257,12 @@ async def store_articles(db: Database, first_id: int, drafts: list[ArticleDraft]
             " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        await conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", indexed)
+        if db.dialect == "postgresql":  # the index's configuration follows the language, as ArticleRepo.add
+            await conn.executemany(
+                "INSERT INTO articles_fts (rowid, lang, title, body) VALUES (?, 'ru', ?, ?)", indexed
+            )
+        else:
+            await conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", indexed)
 
 
 def entity_ids_of(reports: list[Event]) -> set[str]:
@@ -276,6 +284,22 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def run(args: argparse.Namespace) -> int:
+    if args.database_url:
+        from bench.latency_pg import fresh_schema
+
+        async with fresh_schema(args.database_url) as url:
+            db = Database(Path("unused"), url=url)
+            await db.open()
+            try:
+                await fill(db, args)
+            finally:
+                await db.close()
+            db = Database(Path("unused"), url=url)  # reopened: a new connection, as after a restart
+            await db.open()
+            try:
+                return await measure(db, args)
+            finally:
+                await db.close()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(args.database) if args.database else Path(folder) / "bench.sqlite3"
         reuse = path.exists()
@@ -293,17 +317,27 @@ async def run(args: argparse.Namespace) -> int:
 
 async def fill(db: Database, args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    async with db.conn.execute("PRAGMA cache_size") as cursor:
-        (default_cache,) = await cursor.fetchone()
-    await db.conn.execute("PRAGMA cache_size = -1000000")  # 1 GB while writing: inserts stay in memory
-    await generate(db, args.articles, args.events, random.Random(SEED))
-    await db.conn.execute(f"PRAGMA cache_size = {int(default_cache)}")  # queries run as the bot's would
+    if db.dialect == "postgresql":  # generation only: commits not waited for (a crash loses a benchmark)
+        await db.conn.execute("SET synchronous_commit TO off")
+        await generate(db, args.articles, args.events, random.Random(SEED))
+        await db.conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
+    else:
+        async with db.conn.execute("PRAGMA cache_size") as cursor:
+            (default_cache,) = await cursor.fetchone()
+        await db.conn.execute("PRAGMA cache_size = -1000000")  # 1 GB while writing: inserts stay in memory
+        await generate(db, args.articles, args.events, random.Random(SEED))
+        await db.conn.execute(f"PRAGMA cache_size = {int(default_cache)}")  # queries run as the bot's would
     generated = time.perf_counter() - started
     async with db.conn.execute("SELECT count(*), sum(sources) FROM event_clusters") as cursor:
         clusters, _ = await cursor.fetchone()
     async with db.conn.execute("SELECT count(*) FROM event_reports") as cursor:
         (reports,) = await cursor.fetchone()
-    size = db.path.stat().st_size / 1e6
+    if db.dialect == "postgresql":
+        async with db.conn.execute("SELECT pg_database_size(current_database())") as cursor:
+            (size,) = await cursor.fetchone()
+        size /= 1e6  # the whole database: other schemas included
+    else:
+        size = db.path.stat().st_size / 1e6
     print(
         f"generated {args.articles} articles, {reports} event reports merged into {clusters} events "
         f"in {generated:.0f}s; database {size:.0f} MB"
@@ -359,7 +393,32 @@ async def measure(db: Database, args: argparse.Namespace) -> int:
         f"{'all':<24} {len(everything):>7} {statistics.median(everything):>8.1f} "
         f"{percentile(everything, 0.95):>8.1f} {max(everything):>8.1f}"
     )
+    await measure_search(db, asked, args.repeat, i18n)
     return 0
+
+
+async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int, i18n: I18n) -> None:
+    """/search over the same archive's full-text index, as handlers/articles.py runs it: the query's
+    stems, ten best matches, the reply text (the articles' titles are the topics' words)."""
+    articles = ArticleRepo(db)
+    searched: list[float] = []
+
+    async def search(query: str) -> None:
+        replies.common.search_results(query, await articles.search(query_stems(query), limit=10), ZONE)
+
+    with i18n.context(), i18n.use_locale("ru"):
+        for kind in ("words, common", "words, mid-frequency", "words, rare", "two words", "unknown"):
+            spent = [t for q in asked[kind] for t in await timed(lambda q=q: search(q), repeat)]
+            searched += spent
+            label = f"/search {kind}"
+            print(
+                f"{label:<24} {len(spent):>7} {statistics.median(spent):>8.1f} "
+                f"{percentile(spent, 0.95):>8.1f} {max(spent):>8.1f}"
+            )
+    print(
+        f"{'/search all':<24} {len(searched):>7} {statistics.median(searched):>8.1f} "
+        f"{percentile(searched, 0.95):>8.1f} {max(searched):>8.1f}"
+    )
 
 
 def main() -> int:
@@ -370,6 +429,9 @@ def main() -> int:
     parser.add_argument(
         "--database",
         help="keep the generated archive in this file, or reuse it when it exists (default: a temp file)",
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="postgresql://…: the archive in a new schema, dropped after"
     )
     return asyncio.run(run(parser.parse_args()))
 
