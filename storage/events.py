@@ -354,11 +354,11 @@ class EventRepo:
         queries = fts_query(terms)
         if queries is None:
             return []
-        if self._db.dialect == "postgresql":  # the expression of event_clusters_search (its GIN index)
+        if self._db.dialect == "postgresql":  # the stored column of event_clusters_search (its GIN index)
             return await self._page(
                 "event_clusters",
                 "position",
-                "to_tsvector('simple'::regconfig, terms || ' ' || context) @@ to_tsquery('simple', ?)",
+                "search @@ to_tsquery('simple', ?)",
                 [tsquery(terms)[0]],  # type: ignore[index]
                 after,
                 before,
