@@ -175,9 +175,14 @@ class App:
             claims=claims,
         )
         # An article's path after it is stored, step by step: bot/pipeline.py.
-        pipeline = ArticlePipeline(analyzer, stories=digests)
+        pipeline = ArticlePipeline(analyzer, stories=digests, articles=articles)
         ingest = IngestService(
-            articles, workers, settings.default_timezone, settings.max_upload_bytes, then=pipeline.stored
+            articles,
+            workers,
+            settings.default_timezone,
+            settings.max_upload_bytes,
+            then=pipeline.stored,
+            replace=pipeline.replace,
         )
         fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds)
         feeds = FeedService(

@@ -17,6 +17,11 @@
    at all, and the next start queues what is not; an article that fails is recorded as failed and never
    holds back its batch-mates. A reindex forgets every analysis and, in its transaction,
    `AnalysisTransaction.clear` forgets the events.
+   An **edited channel post** (handlers/channels.py → IngestService.edit) replaces its article's text in
+   place (`ArticlePipeline.replace`): in one transaction the article and its full-text row get the new
+   text, and its analysis and the events it reported are taken back (`Analyzer.take_back`: the entities'
+   counts and the events recomputed from the rows that remain); it then waits in the queue as a new
+   article does. Its story stays, and so does what digests and alerts already told of it.
 5. **Read.** /search and /latest read the stored article; /who its entities (bot/who/service.py);
    /timeline its events (bot/timeline/service.py); a digest (DigestService.run_slot, digest_now) reads the
    stories touched since the chat's last digest, once `stories_settled`, with the people the analysis
@@ -26,6 +31,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -33,21 +39,36 @@ from bot.analysis.service import Analysed, Analyzer
 from bot.digest.service import DigestService
 from bot.timeline.merge import ArticleEvents
 from bot.timeline.service import TimelineService
-from storage.articles import Article
+from storage.articles import Article, ArticleRepo, NewArticle, Replaced, TextChange
 
 
 class ArticlePipeline:
     """Steps 1–2: what happens to the articles IngestService has just stored."""
 
-    def __init__(self, analyzer: Analyzer, stories: DigestService) -> None:
+    def __init__(self, analyzer: Analyzer, stories: DigestService, articles: ArticleRepo) -> None:
         self._analyzer = analyzer
         self._stories = stories
+        self._articles = articles
 
     async def stored(self, articles: list[Article]) -> None:
         """New articles (never a duplicate): queued for analysis, and offered to their stories in the
         background. Neither waits: the admin's reply does not wait for either."""
         await self._analyzer.enqueue(articles)
         await self._stories.join_stories(articles)
+
+    async def replace(self, article_id: int, new: NewArticle) -> Replaced:
+        """A stored article's new text (an edited channel post), in one transaction with taking back its
+        analysis and the events it reported; then it is analysed again, as a new article is. It stays in
+        its story, and is not news again: digests and alerts that told of it are not sent again (they go
+        by the time it was first stored), one still to come shows the new text."""
+        async with self._articles.transaction() as conn:
+            await self._analyzer.lock(conn)
+            replaced = await self._articles.replace(conn, article_id, new)
+            if replaced.change is TextChange.REPLACED:
+                await self._analyzer.take_back(conn, [article_id])
+        if replaced.change is TextChange.REPLACED and replaced.article is not None:
+            await self._analyzer.enqueue([replaced.article])
+        return replaced
 
     async def settled(self) -> None:
         """Wait until every article stored so far has joined its story and had its analysis stored (or
@@ -75,3 +96,8 @@ class AnalysisTransaction:
     async def clear(self, conn: aiosqlite.Connection) -> None:
         """A reindex forgets every analysis: the events derived from them go in the same transaction."""
         await self._timeline.clear(conn)
+
+    async def take_back(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """Articles' analyses forgotten (their texts replaced): their reports go in the same transaction,
+        and the events they reported are recomputed from the others' reports."""
+        await self._timeline.take_back(conn, article_ids)

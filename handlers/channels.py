@@ -1,5 +1,6 @@
 """Telegram channels as sources (#15): /addchannel, /delchannel, /channels (admins), and every post of a
-source channel stored as it is published (channel_post)."""
+source channel stored as it is published (channel_post), and stored again as it is edited
+(edited_channel_post)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message
 
 from bot.config import Settings
-from bot.ingest.service import IngestService
+from bot.ingest.service import Edit, IngestService
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
 from bot.telegram.text import answer_long
@@ -126,12 +127,38 @@ async def channel_post(message: Message, channels: ChannelRepo, ingest: IngestSe
         log.warning("post %s of channel %s not stored: %s", message.message_id, chat.id, report.problems)
 
 
-async def edited_channel_post(message: Message, channels: ChannelRepo) -> None:
-    if await channels.get(message.chat.id) is not None:
-        # The archive keeps a post as it was first published: an article's analysis feeds counters
-        # (mentions, events, stories) that cannot yet be taken back for one article.
+async def edited_channel_post(message: Message, channels: ChannelRepo, ingest: IngestService) -> None:
+    """An edited post of a source channel: its article gets the new text and is analysed again; a post
+    not stored before (media alone, or from before /addchannel) is stored now. An edit that leaves no
+    text changes nothing: the archive keeps what was read."""
+    chat = message.chat
+    source = await channels.get(chat.id)
+    if source is None:
+        return
+    text = message.text or message.caption or ""
+    report = await ingest.edit(
+        text,
+        url=post_url(chat, message.message_id),
+        source=chat.title or source.title,
+        published_at=message.date,
+    )
+    if report.outcome is Edit.NEW and report.ingested is not None and report.ingested.saved:
+        await channels.count_post(chat.id, chat.username, chat.title or source.title)
+    if report.outcome is Edit.DUPLICATE:
+        log.warning(
+            "post %s of channel %s was edited to the text of article #%s; article #%s keeps its text",
+            message.message_id,
+            chat.id,
+            report.other_id,
+            report.article_id,
+        )
+    else:
         log.info(
-            "post %s of channel %s was edited; the stored text is kept", message.message_id, message.chat.id
+            "post %s of channel %s was edited: %s (article #%s)",
+            message.message_id,
+            chat.id,
+            report.outcome.value,
+            report.article_id,
         )
 
 

@@ -108,6 +108,14 @@ class AnalysisQueue:
         async with self._db.transaction() as conn:
             await self.release(conn, article_ids)
 
+    async def forget(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """Within the caller's transaction (an article's text replaced): whoever's claims on these go, so
+        any consumer takes them at once; one still analysing the old text cannot store it
+        (EntityRepo.claim checks the text is the one it read)."""
+        await conn.executemany(
+            "DELETE FROM analysis_claims WHERE article_id = ?", [(a,) for a in article_ids]
+        )
+
     async def forget_dead(self) -> int:
         """At start-up on SQLite, where one process only uses the file (storage/database.py's ProcessLock):
         every claim but this consumer's is a dead process's, so it goes now rather than when its lease runs

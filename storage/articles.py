@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import aiosqlite
 
@@ -23,6 +25,7 @@ class Article:
     ingested_at: datetime
     ingested_by: int | None
     author: str | None = None
+    content_hash: str = ""  # of the normalised text, as stored (an analysis checks it is still the one read)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,22 @@ class Stored:
 
     article: Article
     created: bool
+
+
+class TextChange(StrEnum):
+    """What replacing an article's text did (an edited channel post)."""
+
+    REPLACED = "replaced"
+    SAME = "same"  # the stored text is this one already
+    DUPLICATE = "duplicate"  # another article holds this text: kept as it was
+    GONE = "gone"  # no such article
+
+
+@dataclass(frozen=True)
+class Replaced:
+    change: TextChange
+    article: Article | None  # as stored afterwards (None: GONE)
+    duplicate_of: int | None = None  # DUPLICATE: the article that holds the text
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,7 @@ def _article(row: aiosqlite.Row) -> Article:
         ingested_at=ingested_at,
         ingested_by=row["ingested_by"],
         author=row["author"],
+        content_hash=row["content_hash"],
     )
 
 
@@ -152,6 +172,49 @@ class ArticleRepo:
         article = await self.get(article_id)
         assert article is not None  # just inserted
         return Stored(article, created=True)
+
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        return self._db.transaction()
+
+    async def replace(self, conn: aiosqlite.Connection, article_id: int, new: NewArticle) -> Replaced:
+        """In the caller's transaction: the article's title, text, language and hash become `new`'s, its
+        full-text row with them; its id, URL, dates, source and author stay. Nothing changes when the text
+        is the stored one, or another article's (one text is never stored twice)."""
+        async with conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return Replaced(TextChange.GONE, None)
+        if row["content_hash"] == new.content_hash:
+            return Replaced(TextChange.SAME, _article(row))
+        async with conn.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND id != ?", (new.content_hash, article_id)
+        ) as cursor:
+            other = await cursor.fetchone()
+        if other is not None:
+            return Replaced(TextChange.DUPLICATE, _article(row), other[0])
+        await conn.execute(
+            "UPDATE articles SET title = ?, text = ?, lang = ?, content_hash = ? WHERE id = ?",
+            (new.title, new.text, new.lang, new.content_hash, article_id),
+        )
+        if self._db.dialect == "postgresql":
+            await conn.execute(
+                "UPDATE articles_fts SET lang = ?, title = ?, body = ? WHERE rowid = ?",
+                (new.lang, new.title_stems, new.body_stems, article_id),
+            )
+        else:  # an FTS5 row is replaced whole
+            await conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+            await conn.execute(
+                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                (article_id, new.title_stems, new.body_stems),
+            )
+        async with conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cursor:
+            row = await cursor.fetchone()
+        return Replaced(TextChange.REPLACED, _article(row))
+
+    async def by_url(self, url: str) -> Article | None:
+        async with self._db.conn.execute("SELECT * FROM articles WHERE url = ?", (url,)) as cursor:
+            row = await cursor.fetchone()
+        return _article(row) if row else None
 
     async def _find_duplicate(self, url: str | None, content_hash: str) -> Article | None:
         async with self._db.conn.execute(

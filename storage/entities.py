@@ -183,18 +183,22 @@ class EntityRepo:
         if self._db.dialect == "postgresql":
             await conn.execute("SELECT pg_advisory_xact_lock(1415)")  # 1414 is the migrations'
 
-    async def claim(self, conn: aiosqlite.Connection, article_ids: Sequence[int], version: int) -> list[bool]:
-        """Mark articles analysed by ``version``; for each, whether it is new to this version (False: it
-        already has a current analysis, and storing it again would count it twice)."""
+    async def claim(
+        self, conn: aiosqlite.Connection, articles: Sequence[tuple[int, str]], version: int
+    ) -> list[bool]:
+        """Mark articles, given as (id, content hash as read), analysed by ``version``; for each, whether
+        it is new to this version (False: it already has a current analysis, and storing it again would
+        count it twice; or its text was replaced since it was read, and it waits to be analysed again)."""
         claimed = []
         analysed_at = utc_iso(datetime.now(UTC))
-        for article_id in article_ids:
+        for article_id, content_hash in articles:
             # Only an older version's analysis is replaced (a reindex cleared it first).
             cursor = await conn.execute(
-                "INSERT INTO analyses (article_id, version, analyzed_at) VALUES (?, ?, ?)"
+                "INSERT INTO analyses (article_id, version, analyzed_at)"
+                " SELECT id, CAST(? AS BIGINT), ? FROM articles WHERE id = ? AND content_hash = ?"
                 " ON CONFLICT (article_id) DO UPDATE SET version = excluded.version,"
                 " analyzed_at = excluded.analyzed_at WHERE analyses.version < excluded.version",
-                (article_id, version, analysed_at),
+                (version, analysed_at, article_id, content_hash),
             )
             claimed.append(cursor.rowcount != 0)
         return claimed
@@ -286,6 +290,40 @@ class EntityRepo:
         await conn.executemany(
             "DELETE FROM analysis_failures WHERE article_id = ?", [(a,) for a in article_ids]
         )
+
+    async def forget_articles(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """In the caller's transaction: the articles' analyses go (their mentions, roles, quotes, entity
+        rows, failures, the analysis mark), as if never analysed; what was counted from them is counted
+        again from the rows that remain (the entities' counts and dates, the pairs), and an entity no
+        article names any more goes with its words. Identities merged meanwhile stay merged, and an entity
+        other articles still name keeps every word it was named by."""
+        for article_id in article_ids:
+            rows = await conn.execute_fetchall(
+                "SELECT ae.entity_id, e.kind FROM article_entities ae JOIN entities e ON e.id = ae.entity_id"
+                " WHERE ae.article_id = ?",
+                (article_id,),
+            )
+            named = [row[0] for row in rows]
+            people = {row[0] for row in rows if row[1] == PER}
+            pairs = [(e, p) for e in named for p in people if p != e]
+            await conn.executemany(
+                "UPDATE entity_pairs SET articles = articles - 1 WHERE entity_id = ? AND other_id = ?", pairs
+            )
+            await conn.executemany(
+                "DELETE FROM entity_pairs WHERE entity_id = ? AND other_id = ? AND articles <= 0", pairs
+            )
+            for table in ("mentions", "roles", "quotes", "article_entities", "analyses", "analysis_failures"):
+                await conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            for start in range(0, len(named), 500):
+                ids = named[start : start + 500]
+                marks = ",".join("?" * len(ids))
+                await conn.execute(
+                    "UPDATE entities SET (mentions, articles, first_seen, last_seen) ="
+                    " (SELECT coalesce(sum(mentions), 0), count(*), min(published_at), max(published_at)"
+                    f" FROM article_entities WHERE entity_id = entities.id) WHERE id IN ({marks})",
+                    ids,
+                )
+                await conn.execute(f"DELETE FROM entities WHERE articles = 0 AND id IN ({marks})", ids)
 
     async def _count_pairs(self, conn: aiosqlite.Connection, entity_ids: list[int]) -> None:
         if len(entity_ids) < 2:

@@ -110,6 +110,45 @@ class ClusterWrite:
     new_participants: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class RemainingReport:
+    """A report of an event that stays when other articles' reports are taken back."""
+
+    article_id: int
+    report: ReportRow
+    title: str  # the reporting article's: the event's context
+
+
+@dataclass(frozen=True)
+class ReportedEvent:
+    """A stored event that articles being taken back reported, as stored and with what remains of it."""
+
+    id: int
+    position: int
+    terms: str
+    context: str
+    participants: frozenset[int]  # as stored
+    linked: frozenset[int]  # entities its event_entities rows name
+    indexed: frozenset[str]  # its stems in event_terms
+    remaining: tuple[RemainingReport, ...]  # the other articles' reports, in the order they were stored
+    named: frozenset[int]  # the entities of the articles those reports come from
+
+
+@dataclass(frozen=True)
+class EventRewrite:
+    """A reported event without the taken-back reports: deleted (`best` None), or its row as recomputed."""
+
+    event: ReportedEvent
+    best: ReportRow | None
+    position: int
+    participants: tuple[int, ...]
+    terms: str
+    context: str
+    sources: int
+    unlinked: tuple[int, ...]  # entities whose event_entities rows go
+    unindexed: tuple[str, ...]  # stems whose event_terms rows go (their counts go down)
+
+
 def _report(row: aiosqlite.Row) -> ReportRow:
     return ReportRow(
         dt.date.fromisoformat(row["begin_on"]),
@@ -303,6 +342,121 @@ class EventRepo:
             " SELECT id, CAST(? AS BIGINT), CAST(? AS BIGINT) FROM entities WHERE id = ?",
             links,
         )
+
+    async def reported_by(
+        self, conn: aiosqlite.Connection, article_ids: Sequence[int]
+    ) -> list[ReportedEvent]:
+        """The events these articles reported, each with what remains of it without their reports."""
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        ids = list(article_ids)
+        async with conn.execute(
+            f"SELECT DISTINCT cluster_id FROM event_reports WHERE article_id IN ({marks})"
+            " ORDER BY cluster_id",
+            ids,
+        ) as cursor:
+            clusters = [row[0] for row in await cursor.fetchall()]
+        found = []
+        for cluster_id in clusters:
+            async with conn.execute("SELECT * FROM event_clusters WHERE id = ?", (cluster_id,)) as cursor:
+                row = await cursor.fetchone()
+            async with conn.execute(
+                "SELECT r.*, a.title AS article_title FROM event_reports r"
+                " JOIN articles a ON a.id = r.article_id"
+                f" WHERE r.cluster_id = ? AND r.article_id NOT IN ({marks}) ORDER BY r.id",
+                [cluster_id, *ids],
+            ) as cursor:
+                remaining = tuple(
+                    RemainingReport(r["article_id"], _report(r), r["article_title"])
+                    for r in await cursor.fetchall()
+                )
+            linked = await conn.execute_fetchall(
+                "SELECT entity_id FROM event_entities WHERE cluster_id = ?", (cluster_id,)
+            )
+            indexed = await conn.execute_fetchall(
+                "SELECT DISTINCT term FROM event_terms WHERE cluster_id = ?", (cluster_id,)
+            )
+            sources = sorted({r.article_id for r in remaining})
+            named: set[int] = set()
+            for start in range(0, len(sources), 500):
+                chunk = sources[start : start + 500]
+                rows = await conn.execute_fetchall(
+                    "SELECT DISTINCT entity_id FROM article_entities"
+                    f" WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                named |= {r[0] for r in rows}
+            found.append(
+                ReportedEvent(
+                    cluster_id,
+                    row["position"],
+                    row["terms"],
+                    row["context"],
+                    frozenset(int(p) for p in row["participants"].split()),
+                    frozenset(r[0] for r in linked),
+                    frozenset(r[0] for r in indexed),
+                    remaining,
+                    frozenset(named),
+                )
+            )
+        return found
+
+    async def take_back(
+        self, conn: aiosqlite.Connection, article_ids: Sequence[int], events: Sequence[EventRewrite]
+    ) -> None:
+        """The articles' reports go; each event they reported is deleted or rewritten as recomputed (its
+        full-text row, its place in the timeline, its participants' and stems' index rows with it)."""
+        postgresql = self._db.dialect == "postgresql"  # its GIN index follows event_clusters itself
+        await conn.executemany("DELETE FROM event_reports WHERE article_id = ?", [(a,) for a in article_ids])
+        uncounted: list[tuple[str]] = []
+        for change in events:
+            event = change.event
+            if not postgresql:
+                await conn.execute(
+                    "INSERT INTO events_fts (events_fts, rowid, terms, context) VALUES ('delete', ?, ?, ?)",
+                    (event.position, event.terms, event.context),
+                )
+            best = change.best
+            if best is None:
+                for table in ("event_entities", "event_terms", "event_reports"):
+                    await conn.execute(f"DELETE FROM {table} WHERE cluster_id = ?", (event.id,))
+                await conn.execute("DELETE FROM event_clusters WHERE id = ?", (event.id,))
+                uncounted += [(t,) for t in sorted(event.indexed)]
+                continue
+            await conn.execute(
+                "UPDATE event_clusters SET position = ?, begin_on = ?, end_on = ?, granularity = ?, text = ?,"
+                " headline = ?, participants = ?, terms = ?, context = ?, sources = ? WHERE id = ?",
+                (
+                    change.position, best.begin.isoformat(), best.end.isoformat(), best.granularity,
+                    best.text, int(best.headline), " ".join(str(p) for p in change.participants),
+                    change.terms, change.context, change.sources, event.id,
+                ),
+            )  # fmt: skip
+            if not postgresql:
+                await conn.execute(
+                    "INSERT INTO events_fts (rowid, terms, context) VALUES (?, ?, ?)",
+                    (change.position, change.terms, change.context),
+                )
+            if change.position != event.position:
+                await conn.execute(
+                    "UPDATE event_entities SET position = ? WHERE cluster_id = ?", (change.position, event.id)
+                )
+                await conn.execute(
+                    "UPDATE event_terms SET begin_day = ?, end_day = ?, coarse = ? WHERE cluster_id = ?",
+                    (best.begin.toordinal(), best.end.toordinal(), _coarse(best), event.id),
+                )
+            await conn.executemany(
+                "DELETE FROM event_entities WHERE cluster_id = ? AND entity_id = ?",
+                [(event.id, e) for e in change.unlinked],
+            )
+            await conn.executemany(
+                "DELETE FROM event_terms WHERE cluster_id = ? AND term = ?",
+                [(event.id, t) for t in change.unindexed],
+            )
+            uncounted += [(t,) for t in change.unindexed]
+        await conn.executemany("UPDATE event_term_counts SET events = events - 1 WHERE term = ?", uncounted)
+        await conn.executemany("DELETE FROM event_term_counts WHERE term = ? AND events <= 0", uncounted)
 
     async def clear(self) -> None:
         """Forget every event (a reindex analyses the archive again)."""

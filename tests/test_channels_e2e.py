@@ -1,5 +1,6 @@
 """Channels as sources end to end (#15): /addchannel checks the bot is an administrator, every text post
-of a source channel is stored (the channel as source, its t.me link as URL), media alone is skipped."""
+of a source channel is stored (the channel as source, its t.me link as URL), media alone is skipped, and an
+edited post replaces its article's text and analysis."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from bot.emulator import BotAPIEmulator
 from handlers.channels import channel_ref
 from storage.channels import ChannelRepo
-from tests.conftest import ADMIN, READER, RunningBot, running_bot
+from tests.conftest import ADMIN, READER, READER_EN, RunningBot, running_bot
 from tests.test_access_e2e import settle
 
 CHANNEL = {"id": -1006001, "type": "channel", "title": "Новости <клуба>", "username": "club_news"}
@@ -80,8 +81,11 @@ async def test_a_source_channel_has_its_text_posts_stored(bot: RunningBot) -> No
     )
     assert article.published_at == datetime.fromtimestamp(first["date"], UTC)
 
-    await emulator.post_in_channel(CHANNEL, POST + " Повтор.", edit_of=first)  # an edit: the first text stays
-    await emulator.post_in_channel(CHANNEL, POST)  # the same text again: a duplicate
+    await emulator.post_in_channel(CHANNEL, POST + " Повтор.", edit_of=first)  # an edit: the new text
+    await settle(bot)
+    edited = await bot.app.articles.get(article.id)
+    assert edited is not None and edited.text.endswith("Повтор.") and edited.url == article.url
+    await emulator.post_in_channel(CHANNEL, POST + " Повтор.")  # the same text again: a duplicate
     await settle(bot)
     assert len(await stored_urls(bot)) == 3
 
@@ -121,3 +125,78 @@ async def test_in_private_mode_a_source_channel_passes_the_gate(
         post = await emulator.post_in_channel(CHANNEL, POST)
         await settle(bot)
         assert await stored_urls(bot) == [f"https://t.me/club_news/{post['message_id']}"]
+
+
+async def add_source(bot: RunningBot) -> None:
+    bot.emulator.add_chat(CHANNEL)
+    bot.emulator.chat_admins[CHANNEL["id"]].add(int(bot.emulator.token.split(":")[0]))
+    await bot.ask(ADMIN, "/addchannel @club_news")
+
+
+async def analysed(bot: RunningBot) -> None:
+    await settle(bot)
+    await bot.app.pipeline.settled()
+
+
+async def test_an_edited_post_is_searched_and_known_by_its_new_text(bot: RunningBot) -> None:
+    await add_source(bot)
+    post = await bot.emulator.post_in_channel(
+        CHANNEL,
+        "Мэр Томска Дмитрий Махинин открыл мост через Ушайку\n"
+        "Пешеходный мост через Ушайку открыл мэр Дмитрий Махинин. Дмитрий Махинин поблагодарил строителей.",
+    )
+    await analysed(bot)
+    (before,) = await bot.app.articles.latest(5)
+    (card,) = await bot.ask(READER_EN, "/who Махинин")
+    assert card["text"].startswith("👤 Дмитрий Махинин") and "Ушайку" in card["text"]
+
+    await bot.emulator.post_in_channel(
+        CHANNEL,
+        "Губернатор Владимир Мазур открыл каток на набережной\n"
+        "Большой каток на набережной открыл губернатор Владимир Мазур. Владимир Мазур покатался первым.",
+        edit_of=post,
+    )
+    await analysed(bot)
+
+    (after,) = await bot.app.articles.latest(5)  # stored once: the same article, with the new text
+    assert (after.id, after.url, after.published_at) == (before.id, before.url, before.published_at)
+    assert after.title == "Губернатор Владимир Мазур открыл каток на набережной"
+    (old_word,) = await bot.ask(READER_EN, "/search Ушайку")
+    assert old_word["text"].startswith("Nothing found")
+    (new_word,) = await bot.ask(READER_EN, "/search каток")
+    assert "Губернатор Владимир Мазур открыл каток" in new_word["text"]
+    (new_card,) = await bot.ask(READER_EN, "/who Мазур")
+    assert (
+        new_card["text"].startswith("👤 Владимир Мазур") and "открыл каток на набережной" in new_card["text"]
+    )
+    (old_card,) = await bot.ask(READER_EN, "/who Махинин")
+    assert old_card["text"].startswith("I know nobody called")
+    assert (await ChannelRepo(bot.app.db).listed())[0].posts == 1
+
+
+async def test_an_edit_to_the_same_or_no_text_changes_nothing_and_an_unknown_post_is_stored(
+    bot: RunningBot,
+) -> None:
+    await add_source(bot)
+    post = await bot.emulator.post_in_channel(CHANNEL, POST)
+    captioned = await bot.emulator.post_in_channel(
+        CHANNEL, photo=True, caption="Губернатор открыл второй мост"
+    )
+    bare = await bot.emulator.post_in_channel(CHANNEL, photo=True)  # media alone: not stored
+    await analysed(bot)
+    rows = "SELECT a.*, s.analyzed_at FROM articles a JOIN analyses s ON s.article_id = a.id ORDER BY a.id"
+    before = [tuple(r) for r in await bot.app.db.conn.execute_fetchall(rows)]
+    assert len(before) == 2
+
+    await bot.emulator.post_in_channel(CHANNEL, POST.replace("мост", "мост "), edit_of=post)  # the same text
+    await bot.emulator.post_in_channel(CHANNEL, photo=True, edit_of=captioned)  # the caption removed
+    await analysed(bot)
+    assert [tuple(r) for r in await bot.app.db.conn.execute_fetchall(rows)] == before
+
+    await bot.emulator.post_in_channel(
+        CHANNEL, photo=True, caption="Фото недели: ледоход на Томи", edit_of=bare
+    )
+    await analysed(bot)
+    urls = await stored_urls(bot)
+    assert f"https://t.me/club_news/{bare['message_id']}" in urls and len(urls) == 3
+    assert (await ChannelRepo(bot.app.db).listed())[0].posts == 3

@@ -31,7 +31,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -130,6 +130,9 @@ class AnalysisWrites(Protocol):
     async def clear(self, conn: aiosqlite.Connection) -> None:
         """With a reindex that forgets every analysis: what was derived from them goes too."""
 
+    async def take_back(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """With articles' analyses forgotten (their texts replaced): what was derived from them goes too."""
+
 
 @dataclass(frozen=True)
 class ReindexReport:
@@ -202,6 +205,21 @@ class Analyzer:
         self._depth += len(fresh)
         self._wake.set()
         return len(fresh)
+
+    async def lock(self, conn: aiosqlite.Connection) -> None:
+        """First in a transaction that changes what analyses are stored from (an article's text): on
+        PostgreSQL, not while another process stores analyses (EntityRepo.lock_writers)."""
+        await self._entities.lock_writers(conn)
+
+    async def take_back(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """In the caller's transaction, which replaced these articles' texts: their analyses go with what
+        derives from them (entities' counts, events), and any claim on them, so they wait to be analysed
+        again; `enqueue` them once it is committed. A consumer analysing an old text cannot store it
+        (EntityRepo.claim compares the text's hash)."""
+        await self._entities.forget_articles(conn, article_ids)
+        if self._writes is not None:
+            await self._writes.take_back(conn, article_ids)
+        await self._queue.forget(conn, article_ids)
 
     async def catch_up(self) -> int:
         """At start-up: analyses stored by an older ANALYSIS_VERSION mean the analysis has changed, so the

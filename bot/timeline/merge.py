@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 
 from bot.analysis.events import Event, content_stems, dating_precision, granularity_rank, same_event
 from bot.analysis.stems import STOPWORDS, stem, words
-from storage.events import ClusterRow, ClusterWrite, NewReport, Probe, ReportRow, timeline_position
+from storage.events import (
+    ClusterRow,
+    ClusterWrite,
+    EventRewrite,
+    NewReport,
+    Probe,
+    ReportedEvent,
+    ReportRow,
+    timeline_position,
+)
 
 PROBED_STEMS = 4  # a report looks for its event by its rarest content stems
 BATCH_ARTICLES = 100  # articles merged at a time: candidates loaded once, every change written once
@@ -240,6 +249,42 @@ def merge(batch: MergeInput) -> tuple[EventChange, ...]:
         for t in stems:
             fresh.setdefault(t, {})[cluster.id] = cluster
     return tuple(c.change() for c in touched.values())
+
+
+def remains(event: ReportedEvent) -> EventRewrite:
+    """A stored event once some articles' reports are taken back (an edited post), as merging the
+    remaining reports made it: the first of the best-dated represents it, their clauses and headlines are
+    its words, its participants those of their articles (participants are not kept per report); without
+    a report it goes."""
+    stems = {t for r in event.remaining for t in content_stems(r.report.text)}
+    best: Event | None = None
+    for r in event.remaining:
+        candidate = _event(r.report)
+        if best is None or dating_precision(candidate) > dating_precision(best):
+            best = candidate
+    if best is None:
+        return EventRewrite(
+            event,
+            None,
+            event.position,
+            (),
+            "",
+            "",
+            0,
+            tuple(sorted(event.linked)),
+            tuple(sorted(event.indexed)),
+        )
+    return EventRewrite(
+        event,
+        _row(best),
+        position(best, event.id),
+        tuple(sorted(event.participants & event.named)),
+        _merged_words(*(index_terms(r.report.text) for r in event.remaining)),
+        _merged_words(*(index_terms(r.title) for r in event.remaining)),
+        len({r.article_id for r in event.remaining}),
+        tuple(sorted(event.linked - event.named)),
+        tuple(sorted(event.indexed - stems)),
+    )
 
 
 def _event(row: ReportRow, participants: tuple[str, ...] = ()) -> Event:

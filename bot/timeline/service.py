@@ -23,6 +23,7 @@ from bot.timeline.merge import (
     MergeInput,
     merge,
     probes,
+    remains,
     report_stems,
     reports_of,
 )
@@ -98,6 +99,12 @@ class TimelineService:
     async def clear(self, conn: aiosqlite.Connection) -> None:
         """Forget every event, in the transaction of a reindex that forgets every analysis."""
         await self._events.clear_in(conn)
+
+    async def take_back(self, conn: aiosqlite.Connection, article_ids: Sequence[int]) -> None:
+        """Forget these articles' reports, in the transaction that forgets their analyses (an edited post):
+        each event they reported is recomputed from the reports that remain, or goes with the last one."""
+        reported = await self._events.reported_by(conn, article_ids)
+        await self._events.take_back(conn, article_ids, [remains(event) for event in reported])
 
     async def find(self, query: str) -> TimelineAnswer:
         """A person, organisation or place by any form of its name; else events with all the words."""

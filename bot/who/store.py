@@ -131,7 +131,7 @@ class EntityStore(EntityRepo):
         crash stores an article's analysis, entities and events together or not at all."""
         async with self.transaction() as conn:
             await self.lock_writers(conn)
-            fresh = await self.claim(conn, [a.id for a, _ in analysed], ANALYSIS_VERSION)
+            fresh = await self.claim(conn, [(a.id, a.content_hash) for a, _ in analysed], ANALYSIS_VERSION)
             batch = [pair for pair, new in zip(analysed, fresh, strict=True) if new]
             entities = [e for _, u in batch if u.analysis is not None for e in u.analysis.entities]
             surnames = {s for e in entities for s in surname_keys(e.kind, e.name)}
