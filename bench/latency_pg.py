@@ -1,6 +1,6 @@
 """/search, /who and /timeline latency on PostgreSQL next to SQLite at the same size (#14).
 
-    .venv/bin/python -m bench.latency_pg --articles 300000 [--database-url postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python -m bench.latency_pg --articles 300000 [--events 3] [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 Runs ``bench.who`` and ``bench.timeline`` (which also times /search over its archive's full-text index),
 each once on a SQLite file and once on a fresh PostgreSQL schema (``--database-url``: the schema is made in
@@ -54,6 +54,8 @@ TABLE_LINE = re.compile(
 
 def run_one(module: str, engine: str, args: argparse.Namespace) -> tuple[str, float]:
     command = [sys.executable, "-m", module, "--articles", str(args.articles)]
+    if module == "bench.timeline" and args.events is not None:
+        command += ["--events", str(args.events)]
     if engine == "postgresql":
         command += ["--database-url", args.database_url]
     print(f"$ {' '.join(command[1:])}   (load average {os.getloadavg()[0]:.1f})", flush=True)
@@ -81,6 +83,9 @@ def figures(module: str, output: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.latency_pg")
     parser.add_argument("--articles", type=int, default=300_000, help="articles in each archive")
+    parser.add_argument(
+        "--events", type=int, default=None, help="bench.timeline's events per article (its default: 10)"
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server (a schema is made)")
     parser.add_argument(
         "--only", choices=("bench.who", "bench.timeline"), default=None, help="one of the two benchmarks"
