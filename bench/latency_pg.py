@@ -60,12 +60,24 @@ def run_one(module: str, engine: str, args: argparse.Namespace) -> tuple[str, fl
         command += ["--database-url", args.database_url]
     print(f"$ {' '.join(command[1:])}   (load average {os.getloadavg()[0]:.1f})", flush=True)
     began = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    print(done.stdout, end="", flush=True)
-    if done.returncode:
-        print(done.stderr[-3000:], flush=True)
+    # Streamed as it comes (generation takes minutes), and kept for the table.
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    if process.wait():
+        print(f"  {module} on {engine} exited with {process.returncode}", flush=True)
     print(f"  ({time.perf_counter() - began:.0f}s, load average {os.getloadavg()[0]:.1f})", flush=True)
-    return done.stdout, os.getloadavg()[0]
+    return "".join(lines), os.getloadavg()[0]
 
 
 def figures(module: str, output: str) -> dict[str, float]:

@@ -251,11 +251,13 @@ async def generate(db: Database, count: int, days: int, seed: int) -> None:
         )
     print(f"  {count} article rows in {time.perf_counter() - began:.0f}s")
     entities = EntityStore(db)
-    async with db.conn.execute("SELECT id, published_at FROM articles ORDER BY id") as cursor:
+    async with db.conn.execute("SELECT id, published_at, content_hash FROM articles ORDER BY id") as cursor:
         rows = await cursor.fetchall()
     began = time.perf_counter()
-    for done, (article_id, published) in enumerate(rows, 1):
-        article = Article(article_id, "", "", datetime.fromisoformat(published), None, None, "ru", NOW, None)
+    for done, (article_id, published, digest) in enumerate(rows, 1):
+        # The stored hash: an analysis is stored only for the text it read (EntityRepo.claim, since bbfb2b0)
+        published_at = datetime.fromisoformat(published)
+        article = Article(article_id, "", "", published_at, None, None, "ru", NOW, None, content_hash=digest)
         await entities.save(article, understanding_of(article_id, population, chooser))
         if done % 10_000 == 0:
             rate = done / (time.perf_counter() - began)
@@ -392,24 +394,28 @@ async def run(args: argparse.Namespace) -> int:
 async def run_on(args: argparse.Namespace, path: Path, url: str | None) -> int:
     db = Database(path, url=url)
     await db.open()
-    async with db.conn.execute("SELECT count(*) FROM articles") as cursor:
-        (stored,) = await cursor.fetchone()
-    if stored:
-        print(f"reusing {path}: {stored} articles")
-    else:
-        where = "a new PostgreSQL schema" if url else path
-        print(f"generating {args.articles} analysed articles over {args.days} days in {where}")
-        began = time.perf_counter()
-        await generate(db, args.articles, args.days, args.seed)
-        if url:
-            await db.conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
-        print(f"  generated in {time.perf_counter() - began:.0f}s")
-    await db.close()
+    try:
+        async with db.conn.execute("SELECT count(*) FROM articles") as cursor:
+            (stored,) = await cursor.fetchone()
+        if stored:
+            print(f"reusing {path}: {stored} articles")
+        else:
+            where = "a new PostgreSQL schema" if url else path
+            print(f"generating {args.articles} analysed articles over {args.days} days in {where}")
+            began = time.perf_counter()
+            await generate(db, args.articles, args.days, args.seed)
+            if url:
+                await db.conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
+            print(f"  generated in {time.perf_counter() - began:.0f}s")
+    finally:
+        await db.close()
     db = Database(path, url=url)  # reopened: queries start on a cold cache, as after a restart
     await db.open()
-    await describe(db)
-    await measure(db, args.sample, args.repeat, args.seed)
-    await db.close()
+    try:  # closed on an error too: aiosqlite's thread would otherwise keep the process from exiting
+        await describe(db)
+        await measure(db, args.sample, args.repeat, args.seed)
+    finally:
+        await db.close()
     return 0
 
 
