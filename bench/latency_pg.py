@@ -86,7 +86,7 @@ def figures(module: str, output: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for match in pattern.finditer(output):
         label = match.group("label").strip()
-        if module != "bench.who" and not label.startswith("/search"):
+        if module != "bench.who" and not label.startswith(("/search", "inline")):
             label = f"/timeline {label}"
         found[prefix + label] = float(match.group("p95"))
     return found

@@ -41,6 +41,7 @@ from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
 from bot.timeline.merge import ArticleEvents
 from bot.timeline.service import TimelineService, merge_articles
+from bot.who.service import WhoService
 from bot.who.store import EntityStore
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
@@ -418,6 +419,30 @@ async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int,
     print(
         f"{'/search all':<24} {len(searched):>7} {statistics.median(searched):>8.1f} "
         f"{percentile(searched, 0.95):>8.1f} {max(searched):>8.1f}"
+    )
+    who = WhoService(EntityStore(db))
+
+    async def inline(query: str) -> None:
+        """What handlers/inline.py does for @bot <words>, minus Telegram: a person card when the words name
+        one, then search hits up to ten, each rendered as its result's title, description and message."""
+        answer = await who.who(query)
+        shown = 0
+        if answer.card is not None and answer.card.entity.kind == "PER":
+            card = answer.card
+            replies.inline.person_title(card), replies.inline.person_description(card)
+            replies.inline.person_message(card, ZONE)
+            shown = 1
+        for article in await articles.search(query_stems(query), limit=10 - shown):
+            replies.inline.article_title(article), replies.inline.article_description(article, ZONE)
+            replies.inline.article_message(article, query, ZONE)
+
+    answered: list[float] = []
+    with i18n.context(), i18n.use_locale("ru"):
+        for kind in ("entity, any", "words, common", "words, rare", "unknown"):
+            answered += [t for q in asked[kind][:40] for t in await timed(lambda q=q: inline(q), repeat)]
+    print(
+        f"{'inline (@bot words)':<24} {len(answered):>7} {statistics.median(answered):>8.1f} "
+        f"{percentile(answered, 0.95):>8.1f} {max(answered):>8.1f}"
     )
 
 
