@@ -26,6 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def names_schema(url: str) -> bool:
+    """Whether a database URL names its schema (``?search_path=…``): the benchmarks then keep it."""
+    from yarl import URL
+
+    return "search_path" in URL(url).query
+
+
 @asynccontextmanager
 async def fresh_schema(base: str) -> AsyncIterator[str]:
     """A database URL whose connections use a new, empty schema, dropped afterwards."""
