@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -91,16 +92,23 @@ async def test_restart_within_the_grace_time_catches_up_the_missed_run_once(repo
 
 
 async def test_subscription_changes_resynchronise_the_jobs(repo: SubscriptionRepo) -> None:
-    subscription_id = await subscribe(repo, 1, "09:00", "Europe/Moscow")
-    digests, runs = await started(repo, datetime.now(UTC))
+    # Slots hours ahead of now: a fixed 09:00 Moscow was within the catch-up grace of a start between 06:00
+    # and 07:00 UTC, so the test failed in that hour of every day.
+    now = datetime.now(UTC)
+    first = (now + timedelta(hours=3)).astimezone(ZoneInfo("Europe/Moscow")).strftime("%H:%M")
+    later = now + timedelta(hours=5)
+    second = later.astimezone(ZoneInfo("Asia/Yekaterinburg")).strftime("%H:%M")
+    subscription_id = await subscribe(repo, 1, first, "Europe/Moscow")
+    digests, runs = await started(repo, now)
     try:
-        assert set(digests.next_runs()) == {"digest:09:00@Europe/Moscow"}
-        await repo.change(subscription_id, send_at="07:15", timezone="Asia/Yekaterinburg")
+        assert set(digests.next_runs()) == {f"digest:{first}@Europe/Moscow"}
+        await repo.change(subscription_id, send_at=second, timezone="Asia/Yekaterinburg")
         await digests.sync()
         next_runs = digests.next_runs()
-        assert set(next_runs) == {"digest:07:15@Asia/Yekaterinburg"}
-        next_run = next_runs["digest:07:15@Asia/Yekaterinburg"]
-        assert next_run is not None and next_run.astimezone(UTC).hour == 2 and next_run.minute == 15
+        assert set(next_runs) == {f"digest:{second}@Asia/Yekaterinburg"}
+        next_run = next_runs[f"digest:{second}@Asia/Yekaterinburg"]
+        assert next_run is not None and next_run.astimezone(UTC).hour == later.hour
+        assert next_run.minute == later.minute
         await repo.change(subscription_id, paused=True)
         await digests.sync()
         assert digests.next_runs() == {}
