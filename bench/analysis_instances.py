@@ -33,14 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.analysis import ZONE, russian_texts, started_pool
+from bench.pg import fresh_schema
 from bot.analysis.service import Analyzer
 from bot.eval import corpus_path
 from bot.ingest.drafts import ArticleDraft, prepare
@@ -58,22 +56,6 @@ PUBLISHED = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
 BAD = re.compile(r"unique|traceback|\bERROR\b|duplicate key", re.IGNORECASE)
 SPARE = 8  # warm-up texts beyond those stored, in case some are duplicates
 STOPPED = re.compile(r"analysis worker stopped: (\d+) analysed, (\d+) failed")
-
-
-@asynccontextmanager
-async def fresh_schema(base: str) -> AsyncIterator[str]:
-    """A database URL whose connections use a new, empty schema, dropped afterwards."""
-    import asyncpg
-    from yarl import URL
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f"CREATE SCHEMA {schema}")
-        yield str(URL(base).update_query(search_path=schema))
-    finally:
-        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await admin.close()
 
 
 def distinct_texts(count: int) -> list[tuple[str, str]]:

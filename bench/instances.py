@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -34,7 +33,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,8 +42,8 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from yarl import URL
 
+from bench.pg import fresh_schema, schema_of
 from bot.digest import store
 from bot.digest.inputs import story_inputs
 from bot.emulator.server import BotAPIEmulator, FloodLimits
@@ -72,18 +70,6 @@ STORIES = (
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-@contextlib.asynccontextmanager
-async def fresh_schema(base: str) -> Any:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f"CREATE SCHEMA {schema}")
-        yield schema, str(URL(base).update_query(search_path=schema))
-    finally:
-        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await admin.close()
 
 
 @dataclass
@@ -234,7 +220,8 @@ async def digests(args: argparse.Namespace, kill: bool) -> None:
     print(f"\n=== digests, two instances, {title}: {args.chats} chats ===", flush=True)
     emulator = Emulator()
     await emulator.start(args.per_second)
-    async with fresh_schema(args.database_url) as (schema, url):
+    async with fresh_schema(args.database_url) as url:
+        schema = schema_of(url)
         started = time.monotonic()
         # The slot: the first whole minute at least --lead seconds after the instances start.
         estimate = datetime.now(UTC) + timedelta(seconds=args.chats / 250 + args.lead)
@@ -416,7 +403,8 @@ async def feeds(args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     emulator = Emulator()
     await emulator.start(args.per_second)
-    async with fresh_schema(args.database_url) as (schema, url):
+    async with fresh_schema(args.database_url) as url:
+        schema = schema_of(url)
         db = Database(Path("unused.sqlite3"), url=url)
         await db.open()
         try:

@@ -17,36 +17,10 @@ import re
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def names_schema(url: str) -> bool:
-    """Whether a database URL names its schema (``?search_path=…``): the benchmarks then keep it."""
-    from yarl import URL
-
-    return "search_path" in URL(url).query
-
-
-@asynccontextmanager
-async def fresh_schema(base: str) -> AsyncIterator[str]:
-    """A database URL whose connections use a new, empty schema, dropped afterwards."""
-    import asyncpg
-    from yarl import URL
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f"CREATE SCHEMA {schema}")
-        yield str(URL(base).update_query(search_path=schema))
-    finally:
-        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await admin.close()
 
 
 # A figure line of bench.who ("  label  n=60  p50 … ms  p95 … ms  max …") and of bench.timeline / its /search.

@@ -286,7 +286,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def run(args: argparse.Namespace) -> int:
     if args.database_url:
-        from bench.latency_pg import fresh_schema, names_schema
+        from bench.pg import fresh_schema, names_schema
 
         if names_schema(args.database_url):  # kept: filled when empty (e.g. copy-database filled it)
             return await run_on_postgresql(args, args.database_url)

@@ -383,7 +383,7 @@ async def describe(db: Database) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     if args.database_url:
-        from bench.latency_pg import fresh_schema, names_schema
+        from bench.pg import fresh_schema, names_schema
 
         if names_schema(args.database_url):  # kept: reused when it holds articles
             return await run_on(args, Path("unused"), args.database_url)

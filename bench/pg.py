@@ -1,0 +1,33 @@
+"""PostgreSQL helpers the benchmarks share: a throwaway schema, and whether a URL names one."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from yarl import URL
+
+
+def names_schema(url: str) -> bool:
+    """Whether a database URL names its schema (``?search_path=…``): the benchmarks then keep it."""
+    return "search_path" in URL(url).query
+
+
+def schema_of(url: str) -> str:
+    return URL(url).query["search_path"]
+
+
+@asynccontextmanager
+async def fresh_schema(base: str) -> AsyncIterator[str]:
+    """A database URL whose connections use a new, empty schema, dropped afterwards."""
+    import asyncpg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield str(URL(base).update_query(search_path=schema))
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
