@@ -139,3 +139,43 @@ async def test_analysis_workers_give_freed_memory_back_after_each_call() -> None
         assert after < during - 50 * 2**20
     finally:
         pool.close(wait=False)
+
+
+def test_the_bot_process_loads_no_model_or_parser_libraries() -> None:
+    """What the bot's own process imports, and what unpickling the workers' results brings in, stays out of
+    numpy, lxml, feedparser and the models: those load in the workers only (numpy ~19 MB, lxml and feedparser
+    ~16 MB of resident memory in a process that never uses them)."""
+    code = textwrap.dedent(
+        """
+        import asyncio, sys
+        from datetime import date
+        import bot.app, bot.pipeline, bot.analysis.service, bot.feeds.polling, bot.feeds.service
+        from bot.analysis.understanding import ArticleInput, understand_batch
+        from bot.feeds.parse import parse_feed
+        from bot.workers import WorkerPool
+
+        RSS = '''<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+        <item><title>Пожар в Твери</title><link>https://example.org/a</link>
+        <description>&lt;p&gt;Пожар потушили.&lt;/p&gt;</description></item></channel></rss>'''.encode()
+        HEAVY = ("numpy", "lxml", "feedparser", "natasha", "pymorphy2", "slovnet", "spacy", "trafilatura")
+
+        async def main():
+            print(sorted(m for m in HEAVY if m in sys.modules))
+            pool = WorkerPool(1)
+            try:
+                text = "Мэр Твери Алексей Огоньков заявил, что пожар потушили."
+                item = ArticleInput(1, "Пожар в Твери", text, "ru", date(2025, 11, 26))
+                [understood] = await pool.run(understand_batch, [item])
+                feed = await pool.run_interactive(parse_feed, RSS, "https://example.org/rss")
+                assert understood.analysis is not None and understood.analysis.entities, understood
+                assert feed.items and "Пожар потушили" in feed.items[0].text, feed
+            finally:
+                pool.close()
+            print(sorted(m for m in HEAVY if m in sys.modules))
+
+        asyncio.run(main())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout

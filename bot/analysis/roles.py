@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.analysis.entities import (
     ALIAS_INDEX,
@@ -32,7 +32,9 @@ from bot.analysis.entities import (
     normalize_phrase,
     russian_models,
 )
-from bot.analysis.syntax import Arc, syntax_parser
+
+if TYPE_CHECKING:
+    from bot.analysis.syntax import Arc
 
 
 @dataclass(frozen=True)
@@ -767,6 +769,9 @@ def sentence_trees(parsed: ParsedText) -> dict[int, _Tree]:
     chosen.sort()
     if not chosen:
         return {}
+    # Here, not at the top: numpy stays out of the bot's own process (tests/test_workers.py).
+    from bot.analysis.syntax import syntax_parser
+
     parser = syntax_parser(russian_models().ner_tagger.network)
     arcs = parser([[t.text for t in parsed.tokens[lo:hi]] for _, lo, hi in chosen])
     return {sentence: _Tree(lo, tuple(a)) for (sentence, lo, _), a in zip(chosen, arcs, strict=True)}

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-from lxml import etree
+if TYPE_CHECKING:  # imported where a document is read or written: the bot starts without lxml
+    from lxml import etree
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
 
@@ -32,6 +33,8 @@ class FeedLike(Protocol):
 
 
 def _parser(recover: bool) -> etree.XMLParser:
+    from lxml import etree
+
     # No DTDs, entities or network: an uploaded file must not make us read local files or expand bombs.
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=recover
@@ -42,6 +45,8 @@ def parse_opml(body: bytes) -> list[OpmlFeed]:
     """Every http(s) feed in the document, nested folders included, in document order, without repeats."""
     if len(body) > MAX_OPML_BYTES:
         raise InvalidOpml(f"OPML file over {MAX_OPML_BYTES} bytes")
+    from lxml import etree
+
     root = None
     # Exported files often carry a bare "&" in titles; recovery keeps the rest of the document.
     for recover in (False, True):
@@ -70,6 +75,8 @@ def export_opml(
     feeds: Iterable[FeedLike], title: str = "News digest feeds", now: datetime | None = None
 ) -> str:
     """OPML 2.0 that feed readers import; the serializer escapes titles with "&" or "<"."""
+    from lxml import etree
+
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = title

@@ -2,6 +2,9 @@
 JSON Feed support, and the format is a dozen documented keys: no library is worth the dependency).
 
 Pure: bytes in, frozen dataclasses out, so it runs in a worker process and is tested on literal documents.
+feedparser and lxml are imported where they are used: the bot's own process imports this module for its
+dataclasses (a parsed feed comes back from the worker as them) and never parses, so it does not load them
+(~16 MB of resident memory, `tests/test_workers.py`).
 """
 
 from __future__ import annotations
@@ -16,10 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
-
-import feedparser
-import lxml.etree
-import lxml.html
 
 from bot.feeds import telegram
 from bot.fetch import FetchError, FetchErrorKind
@@ -78,6 +77,9 @@ def html_to_text(fragment: str) -> str:
         return _tidy(fragment)
     # lxml refuses to hold control characters and lone surrogates (a JSON Feed string may carry both).
     fragment = _NOT_XML_TEXT.sub("", fragment)
+    import lxml.etree
+    import lxml.html
+
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
@@ -165,6 +167,8 @@ def _entry_title(entry: Any) -> str:
 
 
 def _parse_xml_feed(body: bytes, url: str, content_type: str | None, zone: str) -> ParsedFeed:
+    import feedparser
+
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     version = parsed.get("version") or ""
@@ -305,6 +309,9 @@ _FEED_LINK_TYPES = frozenset(
 
 def discover_feed_urls(html: bytes | str, url: str) -> list[str]:
     """Feeds a web page advertises with <link rel="alternate">, so a user may add a site's front page."""
+    import lxml.etree
+    import lxml.html
+
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):

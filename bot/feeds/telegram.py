@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import lxml.etree
-import lxml.html
+if TYPE_CHECKING:  # imported where a page is parsed: the bot's own process never does (tests/test_workers.py)
+    import lxml.html
 
 HOSTS = frozenset({"t.me", "www.t.me", "telegram.me", "www.telegram.me"})
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")  # a public @name: 5-32 characters (4 for old ones)
@@ -130,6 +131,9 @@ def _when(value: str | None) -> datetime | None:
 def parse_preview(body: bytes, url: str) -> ChannelPreview:
     """The posts of a t.me/s/<name> page, oldest first, as Telegram lists them. Raises ValueError when
     the page is not a channel preview (no posts and no channel header)."""
+    import lxml.etree
+    import lxml.html
+
     name = channel_name(url) or ""
     try:
         tree = lxml.html.fromstring(body)

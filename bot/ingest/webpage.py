@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import lxml.html
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from bot.fetch import HTML_ACCEPT, Fetcher, FetchError, FetchErrorKind
+
+if TYPE_CHECKING:  # lxml is imported where a page is parsed, in a worker: not in the bot's own process
+    import lxml.html
+    from lxml import etree
 
 # Navigation and headline lists are short lines; an article has at least a few sentences of running text.
 PROSE_LINE_CHARS = 60
@@ -191,6 +192,9 @@ def trim_page(tree: lxml.html.HtmlElement) -> bool:
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement | None:
+    import lxml.html
+    from lxml import etree
+
     try:
         return lxml.html.fromstring(markup)
     except (etree.ParserError, ValueError):  # nothing to parse; an XML declaration in a str
