@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.analysis import tagger
 from bot.analysis.entities import russian_models
-from bot.analysis.tagger import viterbi, viterbi_many
+from bot.analysis.tagger import WordIds, viterbi, viterbi_many
 
 SEED = next((Path(__file__).parent.parent / "seeds").glob("*.txt")).read_text(encoding="utf-8")
 TEXTS = [
@@ -67,6 +68,38 @@ def test_morphology_is_natashas_for_sentences_run_together() -> None:
 def test_one_word_vocabulary_serves_both_models() -> None:
     models = russian_models()
     assert models.ner_tagger.network.words_vocab is models.morph_tagger.network.words_vocab
+
+
+def _slovnet_words() -> Any:
+    from natasha.data import NEWS_NER
+    from slovnet.const import WORD
+    from slovnet.exec.pack import Pack
+
+    with Pack(NEWS_NER) as pack:
+        return pack.load_vocab(WORD)
+
+
+def test_word_ids_give_every_word_slovnets_id() -> None:
+    vocab = _slovnet_words()
+    ids = russian_models().ner_tagger.network.words_vocab
+    assert isinstance(ids, WordIds) and len(ids) == len(vocab.items) > 200_000
+    assert [ids.encode(word) for word in vocab.items] == [vocab.encode(word) for word in vocab.items]
+    assert (ids.unk_id, ids.pad_id) == (vocab.unk_id, vocab.pad_id) and ids.unk_id is not None
+    for unknown in ("кваркозябра", "", "ЛАВРОВ", "lavrov-2025", "x" * 500):
+        assert ids.encode(unknown) == vocab.encode(unknown)
+
+
+def test_word_ids_keep_the_dict_when_two_words_share_a_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tagger, "hash", len, raising=False)  # "мир" and "дом": one hash
+    words = ["<unk>", "<pad>", "мир", "дом", "столица"]
+    vocab = WordIds.from_words(words, "digest")
+    assert not isinstance(vocab, WordIds) and vocab.digest == "digest"
+    assert [vocab.encode(w) for w in ("дом", "мир", "столица", "лес")] == [3, 2, 4, 0]
+    assert vocab.pad_id == 1
+    monkeypatch.undo()
+    compact = WordIds.from_words(words, "digest")
+    assert isinstance(compact, WordIds)
+    assert [compact.encode(w) for w in ("дом", "мир", "столица", "лес")] == [3, 2, 4, 0]
 
 
 @pytest.mark.parametrize("length", [1, 2, 7, 300])

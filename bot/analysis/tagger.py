@@ -18,23 +18,77 @@ a zeroed token between sentences, re-zeroed after every layer: what slovnet's pe
 masking computes, without the padding. Tag strings are parsed once per tag, not once per token.
 
 Loading is our own too: both models take the word vocabulary of the navec embedding they were trained
-with, and slovnet loads a copy per model (250,000 words and their index, ~37 MB); here one copy serves
-both when the packs hold the same vocabulary, and navec's own word list is never loaded.
+with, and slovnet loads a copy per model (250,000 words and their index, ~37 MB of Python strings and a
+dict); here one copy serves both when the packs hold the same vocabulary, navec's own word list is never
+loaded, and the copy keeps no strings (``WordIds``: the words' hashes and ids, ~3 MB).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 Feats = tuple[tuple[str, str], ...]
 Encoded = tuple[list[int], list[int]]  # word ids, shape ids
+
+
+class WordIds:
+    """slovnet's word vocabulary as the networks use it (``encode``, ``pad_id``), without its words.
+
+    slovnet's ``Vocab`` holds 250,000 strings and a dict over them, ~37 MB of Python objects in every
+    analysis worker (a tracemalloc of a worker after 48 articles: 23.6 MB of strings, 14.0 MB of dict).
+    This keeps each word's ``hash`` (the process's own str hash, the one a dict uses) sorted, beside the
+    word's id: 12 bytes a word. A word is looked up by its hash; a word outside the vocabulary whose 64-bit
+    hash equals a vocabulary word's would take that word's id (odds ~1e-14 a lookup). Two vocabulary words
+    with one hash would make the table ambiguous: then the dict is kept (`from_words` says which)."""
+
+    def __init__(
+        self, hashes: array, ids: array, unk_id: int | None, pad_id: int | None, digest: str
+    ) -> None:
+        self._hashes = hashes
+        self._ids = ids
+        self.unk_id = unk_id
+        self.pad_id = pad_id
+        self.digest = digest  # sha256 of the word list: equal vocabularies compare without their words
+        self._size = len(ids)
+
+    @classmethod
+    def from_words(cls, words: Iterable[str], digest: str) -> Any:
+        from slovnet.const import PAD, UNK
+        from slovnet.vocab import Vocab
+
+        items = list(words)
+        pairs = sorted((hash(word), i) for i, word in enumerate(items))
+        if any(a[0] == b[0] for a, b in pairwise(pairs)):
+            vocab = Vocab(items)  # two words, one hash: the exact dict
+            vocab.digest = digest
+            return vocab
+        positions = {UNK: None, PAD: None}
+        for word in positions:
+            if word in items:
+                positions[word] = items.index(word)
+        hashes = array("q", (h for h, _ in pairs))
+        ids = array("i", (i for _, i in pairs))
+        return cls(hashes, ids, positions[UNK], positions[PAD], digest)
+
+    def encode(self, word: str) -> int | None:
+        key = hash(word)
+        at = bisect_left(self._hashes, key)
+        if at < self._size and self._hashes[at] == key:
+            return self._ids[at]
+        return self.unk_id
+
+    def __len__(self) -> int:
+        return self._size
 
 
 @dataclass(frozen=True)
@@ -94,7 +148,7 @@ class TagNetwork:
     def encodes_like(self, other: TagNetwork) -> bool:
         """Whether words get the same ids in both networks: then one encoding serves both."""
         return (
-            self.words_vocab is other.words_vocab or self.words_vocab.items == other.words_vocab.items
+            self.words_vocab is other.words_vocab or self.words_vocab.digest == other.words_vocab.digest
         ) and self.shapes_vocab.items == other.shapes_vocab.items
 
     @property
@@ -268,7 +322,9 @@ def load_taggers(embedding_path: str, ner_path: str, morph_path: str) -> tuple[N
             model = model.inject_arrays(dict(pack.load_arrays(model.weights))).inject_navec(navec)
             digest = _vocab_digest(pack, vocab_name(WORD))
             if words_vocab is None or digest != words_digest:
-                words_vocab, words_digest = pack.load_vocab(WORD), digest
+                lines = gzip.decompress(pack.read(vocab_name(WORD))).decode("utf8").splitlines()
+                words_vocab, words_digest = WordIds.from_words(lines, digest), digest
+                del lines
             loaded.append((model, words_vocab, pack.load_vocab(SHAPE), pack.load_vocab(TAG)))
     (ner, ner_words, ner_shapes, ner_tags), (morph, morph_words, morph_shapes, morph_tags) = loaded
     ner_tagger = NERTagger(TagNetwork(ner, ner_words, ner_shapes), ner.head.crf.transitions.array, ner_tags)
