@@ -14,6 +14,10 @@ import aiosqlite
 from storage.articles import utc_iso
 from storage.database import Database
 
+# PostgreSQL: the advisory lock (with the chat) that one chat's new subscriptions are made under. The
+# migrations take 1414; storing analyses and assigning stories take 1415.
+SUBSCRIBE_LOCK = 1417
+
 
 @dataclass(frozen=True, order=True)
 class Slot:
@@ -148,6 +152,13 @@ class SubscriptionRepo:
         the one this chat and topic had with the same topics; what it was already sent is remembered."""
         stamp = utc_iso(now or _now())
         async with self._db.transaction() as conn:
+            if into is None and self._db.dialect == "postgresql":
+                # Two instances handling the same /subscribe at once (a double tap, two updates) would both
+                # find no subscription and both insert one: two digests a day. Until the commit, a second
+                # subscribe of this chat waits here and then finds the first's row. SQLite has one writer.
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(?, ?)", (SUBSCRIBE_LOCK, chat_id % 2_147_483_647)
+                )
             if into is None:  # the same topics (letter case and spacing aside): that subscription again
                 async with conn.execute(
                     "SELECT id, topics FROM subscriptions WHERE chat_id = ? AND COALESCE(thread_id, 0) = ?"
