@@ -117,6 +117,34 @@ async def test_a_fresh_database_is_at_the_newest_migration(storage_db: Database)
     assert version == max(v for v, _, _ in migrations(storage_db.dialect))
 
 
+async def test_full_text_indexes_keep_no_pending_list_on_postgresql(tmp_path: Path) -> None:
+    """Migration 0019: the GIN indexes /search and /timeline read are updated with each row, so no search
+    reads through a list of entries waiting to be merged (up to 4 MB; it also made the planner scan
+    articles_fts instead of using the index). After 30 articles, nothing is pending."""
+    if postgresql_url() is None:
+        pytest.skip(NO_POSTGRESQL)
+    async with postgresql_schema() as url:
+        db = Database(tmp_path / "unused.sqlite3", url=url)
+        await db.open()
+        try:
+            articles = ArticleRepo(db)
+            for n in range(30):
+                draft = ArticleDraft(f"Новость {n}", f"Текст номер {n} о переговорах в Минске.")
+                await articles.add(prepare(draft).row, ingested_by=1)
+            for index in ("articles_fts_search", "event_clusters_search"):
+                async with db.conn.execute(
+                    "SELECT c.reloptions::text, gin_clean_pending_list(c.oid) FROM pg_class c"
+                    " WHERE c.relname = ? AND c.relnamespace = current_schema()::regnamespace",
+                    (index,),
+                ) as cursor:
+                    options, pending = await cursor.fetchone()
+                assert "fastupdate=off" in options and pending == 0, (index, options, pending)
+            found = await articles.search(["минск"], limit=50)
+            assert {a.title for a in found} == {f"Новость {n}" for n in range(30)}
+        finally:
+            await db.close()
+
+
 async def test_a_failed_transaction_leaves_nothing_and_the_next_one_commits(storage_db: Database) -> None:
     feeds = FeedRepo(storage_db)
     with pytest.raises(RuntimeError):
