@@ -18,6 +18,20 @@ def schema_of(url: str) -> str:
     return URL(url).query["search_path"]
 
 
+async def ensure_schema(url: str) -> str:
+    """The schema a URL names, created when the server has none of that name (a first run that is to keep
+    its archive there); the URL, unchanged."""
+    import asyncpg
+
+    schema = schema_of(url)
+    admin = await asyncpg.connect(str(URL(url).without_query_params("search_path")))
+    try:
+        await admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema.replace(chr(34), chr(34) * 2)}"')
+    finally:
+        await admin.close()
+    return url
+
+
 @asynccontextmanager
 async def fresh_schema(base: str) -> AsyncIterator[str]:
     """A database URL whose connections use a new, empty schema, dropped afterwards."""

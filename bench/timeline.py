@@ -286,10 +286,10 @@ def percentile(values: list[float], share: float) -> float:
 
 async def run(args: argparse.Namespace) -> int:
     if args.database_url:
-        from bench.pg import fresh_schema, names_schema
+        from bench.pg import ensure_schema, fresh_schema, names_schema
 
         if names_schema(args.database_url):  # kept: filled when empty (e.g. copy-database filled it)
-            return await run_on_postgresql(args, args.database_url)
+            return await run_on_postgresql(args, await ensure_schema(args.database_url))
         async with fresh_schema(args.database_url) as url:
             return await run_on_postgresql(args, url)
     with tempfile.TemporaryDirectory() as folder:

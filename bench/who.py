@@ -383,10 +383,10 @@ async def describe(db: Database) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     if args.database_url:
-        from bench.pg import fresh_schema, names_schema
+        from bench.pg import ensure_schema, fresh_schema, names_schema
 
         if names_schema(args.database_url):  # kept: reused when it holds articles
-            return await run_on(args, Path("unused"), args.database_url)
+            return await run_on(args, Path("unused"), await ensure_schema(args.database_url))
         async with fresh_schema(args.database_url) as url:
             return await run_on(args, Path("unused"), url)
     with tempfile.TemporaryDirectory() as tmp:
