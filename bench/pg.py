@@ -33,11 +33,11 @@ async def ensure_schema(url: str) -> str:
 
 
 @asynccontextmanager
-async def fresh_schema(base: str) -> AsyncIterator[str]:
-    """A database URL whose connections use a new, empty schema, dropped afterwards."""
+async def fresh_schema(base: str, prefix: str = "bench") -> AsyncIterator[str]:
+    """A database URL whose connections use a new, empty schema, dropped afterwards (the tests' too)."""
     import asyncpg
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(base)
     try:
         await admin.execute(f"CREATE SCHEMA {schema}")

@@ -103,6 +103,14 @@ class BroadcastReport:
         return (self.finished or time.monotonic()) - self.started
 
 
+def pace(rate: float) -> tuple[float, float, float]:
+    """A pacer's seconds at `rate`: between slots, how late a send may still catch up when it asks for one
+    (`Pacer`), and how late after its slot it may still go."""
+    interval = 1.0 / (rate * PACE_MARGIN)
+    catch_up = interval / 4 if interval > 0.01 else 0.025
+    return interval, catch_up, max(interval, catch_up)
+
+
 class Pacer:
     """Gives every send a start time 1/rate after the previous one, and moves them all past a flood wait.
 
@@ -117,9 +125,7 @@ class Pacer:
     """
 
     def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / (rate * PACE_MARGIN)
-        self.catch_up = self.interval / 4 if self.interval > 0.01 else 0.025
-        self.stale_after = max(self.interval, self.catch_up)
+        self.interval, self.catch_up, self.stale_after = pace(rate)
         self._due = 0.0
         self._paused_until = 0.0
         self._pauses = 0
@@ -137,8 +143,8 @@ class Pacer:
             pauses = self._pauses
             if due > now:
                 await asyncio.sleep(due - now)
-                if time.monotonic() - due > self.stale_after:
-                    continue  # woken long after its slot, with the sends of the slots after it: a new one
+            if time.monotonic() - due > self.stale_after:
+                continue  # woken long after its slot, with the sends of the slots after it: a new one
             if self._pauses == pauses or time.monotonic() >= self._paused_until:
                 return  # no flood wait began while this send waited for its slot
 
@@ -180,9 +186,7 @@ class SharedPacer:
 
     def __init__(self, book: SlotBook, rate: float, *, share: tuple[str, float] | None = None) -> None:
         self.book = book
-        self.interval = 1.0 / (rate * PACE_MARGIN)
-        self.catch_up = self.interval / 4 if self.interval > 0.01 else 0.025
-        self.stale_after = max(self.interval, self.catch_up)
+        self.interval, self.catch_up, self.stale_after = pace(rate)
         self.share = share  # (lane, fraction of the rate) reserved first
         self._sharing = asyncio.Lock()
         self._paused_until = 0.0

@@ -194,22 +194,30 @@ NO_POSTGRESQL = "PostgreSQL: TEST_DATABASE_URL is unset and nothing answers on 1
 @asynccontextmanager
 async def postgresql_schema() -> AsyncIterator[str]:
     """A database URL whose connections use a new, empty schema, dropped afterwards."""
-    import uuid
-
-    import asyncpg
-    from yarl import URL
+    from bench.pg import fresh_schema
 
     base = postgresql_url()
     if base is None:
         pytest.skip(NO_POSTGRESQL)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f"CREATE SCHEMA {schema}")
-        yield str(URL(base).update_query(search_path=schema))
-    finally:
-        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await admin.close()
+    async with fresh_schema(base, prefix="test") as url:
+        yield url
+
+
+@asynccontextmanager
+async def two_instances(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """Two open, migrated Databases on one new PostgreSQL schema: two instances of the bot (skipped with one
+    line when no server answers)."""
+    from storage.database import Database
+
+    async with postgresql_schema() as url:
+        one, other = Database(tmp_path / "a.sqlite3", url=url), Database(tmp_path / "b.sqlite3", url=url)
+        await one.open()
+        await other.open()
+        try:
+            yield one, other
+        finally:
+            await one.close()
+            await other.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

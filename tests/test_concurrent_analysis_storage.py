@@ -7,8 +7,6 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
 from bot.analysis.understanding import Understanding
@@ -16,7 +14,7 @@ from bot.ingest.drafts import ArticleDraft, prepare
 from bot.who.store import EntityStore
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
-from tests.conftest import NO_POSTGRESQL, postgresql_schema, postgresql_url
+from tests.conftest import two_instances
 
 
 async def article(db: Database, title: str) -> Article:
@@ -30,29 +28,20 @@ def naming(a: Article, *names: str) -> Understanding:
     return Understanding(a.id, ArticleAnalysis("ru", found, (), (), ()))
 
 
-async def test_two_connections_storing_the_same_new_entity_at_once_create_it_once() -> None:
-    if postgresql_url() is None:
-        pytest.skip(NO_POSTGRESQL)
-    async with postgresql_schema() as url:
-        first, second = Database(Path("unused"), url=url), Database(Path("unused"), url=url)
-        await first.open()
-        await second.open()
-        try:
-            rounds = 8
-            for n in range(rounds):
-                names = [f"Компания{n}", f"Фонд{n}", f"Банк{n}"]
-                a = await article(first, f"Первая статья {n}")
-                b = await article(first, f"Вторая статья {n}")
-                # Each connection sees none of these entities, and both create them in the same moment.
-                await asyncio.gather(
-                    EntityStore(first).save(a, naming(a, *names)),
-                    EntityStore(second).save(b, naming(b, *reversed(names))),
-                )
-            rows = await first.conn.execute_fetchall("SELECT name, articles FROM entities ORDER BY name")
-            assert len(rows) == 3 * rounds
-            assert {row[1] for row in rows} == {2}  # each entity once, named by both articles
-            ((analysed,),) = await first.conn.execute_fetchall("SELECT count(*) FROM analyses")
-            assert analysed == 2 * rounds
-        finally:
-            await first.close()
-            await second.close()
+async def test_two_connections_storing_the_same_new_entity_at_once_create_it_once(tmp_path: Path) -> None:
+    async with two_instances(tmp_path) as (first, second):
+        rounds = 8
+        for n in range(rounds):
+            names = [f"Компания{n}", f"Фонд{n}", f"Банк{n}"]
+            a = await article(first, f"Первая статья {n}")
+            b = await article(first, f"Вторая статья {n}")
+            # Each connection sees none of these entities, and both create them in the same moment.
+            await asyncio.gather(
+                EntityStore(first).save(a, naming(a, *names)),
+                EntityStore(second).save(b, naming(b, *reversed(names))),
+            )
+        rows = await first.conn.execute_fetchall("SELECT name, articles FROM entities ORDER BY name")
+        assert len(rows) == 3 * rounds
+        assert {row[1] for row in rows} == {2}  # each entity once, named by both articles
+        ((analysed,),) = await first.conn.execute_fetchall("SELECT count(*) FROM analyses")
+        assert analysed == 2 * rounds

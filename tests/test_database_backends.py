@@ -36,6 +36,7 @@ from tests.conftest import (
     postgresql_schema,
     postgresql_url,
     running_bot,
+    two_instances,
 )
 
 
@@ -433,24 +434,15 @@ async def test_healthz_sees_the_database_and_its_migrations_on_both_engines(tmp_
 async def test_one_subscribe_from_two_instances_at_once_makes_one_subscription(tmp_path: Path) -> None:
     """Two instances on one PostgreSQL handling the same /subscribe at the same moment (a double tap):
     one subscription, not two (two digests a day). Each round starts both at once."""
-    if postgresql_url() is None:
-        pytest.skip(NO_POSTGRESQL)
-    async with postgresql_schema() as url:
-        one, other = Database(tmp_path / "a.sqlite3", url=url), Database(tmp_path / "b.sqlite3", url=url)
-        await one.open()
-        await other.open()
-        try:
-            for round_ in range(8):
-                chat = -1001234567000 - round_
-                made = await asyncio.gather(*(
-                    SubscriptionRepo(db).subscribe(
-                        chat_id=chat, thread_id=None, chat_type="supergroup", language="ru", send_at="09:00",
-                        timezone="Europe/Moscow", topics="переговоры", by=1,
-                    )
-                    for db in (one, other)
-                ))  # fmt: skip
-                assert made[0].id == made[1].id
-                assert len(await SubscriptionRepo(one).in_chat(chat, any_thread=True)) == 1
-        finally:
-            await one.close()
-            await other.close()
+    async with two_instances(tmp_path) as (one, other):
+        for round_ in range(8):
+            chat = -1001234567000 - round_
+            made = await asyncio.gather(*(
+                SubscriptionRepo(db).subscribe(
+                    chat_id=chat, thread_id=None, chat_type="supergroup", language="ru", send_at="09:00",
+                    timezone="Europe/Moscow", topics="переговоры", by=1,
+                )
+                for db in (one, other)
+            ))  # fmt: skip
+            assert made[0].id == made[1].id
+            assert len(await SubscriptionRepo(one).in_chat(chat, any_thread=True)) == 1

@@ -10,7 +10,6 @@ from bot.digest.stories import DocumentFrequencies
 from bot.eval.stories import (
     _capitalised_names,
     _cross_validated,
-    _cross_validated_one_threshold,
     _feature_cross_validated,
     _name_overlap,
 )
@@ -66,10 +65,11 @@ def test_one_threshold_for_both_languages_is_scored_per_language() -> None:
     ru = [(rng.uniform(0.3, 0.5) if g else rng.uniform(0.0, 0.25), g, {"lang": "ru"}) for g in golds]
     en = [(rng.uniform(0.6, 0.9) if g else rng.uniform(0.35, 0.55), g, {"lang": "en"}) for g in golds]
     alone, _ = _cross_validated(ru + en)
-    together, (low, high) = _cross_validated_one_threshold(ru + en)
+    together, chosen = _cross_validated(ru + en, one_threshold=True)
+    (low, high) = chosen["all"]
     assert alone == {"en": 1.0, "ru": 1.0}
     assert together["ru"] < 1.0 or together["en"] < 1.0  # one threshold cannot split both
     assert 0.25 <= low <= high <= 0.6
     # where one threshold does split both, it scores them fully
     shifted = [(score + 0.3, same, pair) for score, same, pair in ru]
-    assert _cross_validated_one_threshold(shifted + en)[0] == {"en": 1.0, "ru": 1.0}
+    assert _cross_validated(shifted + en, one_threshold=True)[0] == {"en": 1.0, "ru": 1.0}

@@ -15,7 +15,7 @@ from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo
 from storage.database import Database
 from storage.stories import ArticleText, StoryRepo
-from tests.conftest import NO_POSTGRESQL, postgresql_schema, postgresql_url
+from tests.conftest import two_instances
 
 NOON = dt.datetime(2024, 5, 14, 12, tzinfo=dt.UTC)
 BRIDGE = (
@@ -84,24 +84,15 @@ async def test_stored_stems_survive_a_restart(db: Database) -> None:
 async def test_two_instances_assign_one_after_the_other(tmp_path: Path) -> None:
     """Two processes on one PostgreSQL database: an assignment waits for the other's commit, so their new
     stories get different ids (both numbered from the same last id before: a UniqueViolation)."""
-    if postgresql_url() is None:
-        pytest.skip(NO_POSTGRESQL)
-    async with postgresql_schema() as url:
-        one, other = Database(tmp_path / "a.sqlite3", url=url), Database(tmp_path / "b.sqlite3", url=url)
-        await one.open()
-        await other.open()
-        try:
-            bridge, metro = await add(one, BRIDGE, NOON), await add(one, METRO, NOON)
-            first, second = StoryRepo(one), StoryRepo(other)
-            batch = story_inputs([text(bridge)], None)
-            async with first.transaction() as conn:
-                decided = assign_stories(AssignmentInput(tuple(batch), (), await first.last_id(conn)))
-                waiting = asyncio.create_task(store.assign(second, story_inputs([text(metro)], None)))
-                await asyncio.sleep(0.5)
-                assert not waiting.done()  # the other instance waits for this one's commit
-                await first.write(conn, store.changes(batch, decided))
-            assert await waiting == {metro.id: 2}
-            assert dict(decided.story_of) == {bridge.id: 1}
-        finally:
-            await one.close()
-            await other.close()
+    async with two_instances(tmp_path) as (one, other):
+        bridge, metro = await add(one, BRIDGE, NOON), await add(one, METRO, NOON)
+        first, second = StoryRepo(one), StoryRepo(other)
+        batch = story_inputs([text(bridge)], None)
+        async with first.transaction() as conn:
+            decided = assign_stories(AssignmentInput(tuple(batch), (), await first.last_id(conn)))
+            waiting = asyncio.create_task(store.assign(second, story_inputs([text(metro)], None)))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # the other instance waits for this one's commit
+            await first.write(conn, store.changes(batch, decided))
+        assert await waiting == {metro.id: 2}
+        assert dict(decided.story_of) == {bridge.id: 1}

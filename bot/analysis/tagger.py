@@ -59,7 +59,6 @@ class WordIds:
         self.unk_id = unk_id
         self.pad_id = pad_id
         self.digest = digest  # sha256 of the word list: equal vocabularies compare without their words
-        self._size = len(ids)
 
     @classmethod
     def from_words(cls, words: Iterable[str], digest: str) -> Any:
@@ -72,23 +71,20 @@ class WordIds:
             vocab = Vocab(items)  # two words, one hash: the exact dict
             vocab.digest = digest
             return vocab
-        positions = {UNK: None, PAD: None}
-        for word in positions:
-            if word in items:
-                positions[word] = items.index(word)
+        marks = {word: i for i, word in enumerate(items) if word in (UNK, PAD)}
         hashes = array("q", (h for h, _ in pairs))
         ids = array("i", (i for _, i in pairs))
-        return cls(hashes, ids, positions[UNK], positions[PAD], digest)
+        return cls(hashes, ids, marks.get(UNK), marks.get(PAD), digest)
 
     def encode(self, word: str) -> int | None:
         key = hash(word)
         at = bisect_left(self._hashes, key)
-        if at < self._size and self._hashes[at] == key:
+        if at < len(self._ids) and self._hashes[at] == key:
             return self._ids[at]
         return self.unk_id
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._ids)
 
 
 @dataclass(frozen=True)

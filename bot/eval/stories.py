@@ -99,38 +99,17 @@ def _best_threshold(scored: Sequence[tuple[float, bool, dict]]) -> float:
 
 
 def _cross_validated(
-    scored: Sequence[tuple[float, bool, dict]], folds: int = 5, repeats: int = 20
+    scored: Sequence[tuple[float, bool, dict]], folds: int = 5, repeats: int = 20, one_threshold: bool = False
 ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     """Pair accuracy per language with the threshold chosen on the other folds only (k-fold, repeated over
-    shuffles): the figure to expect on pairs the threshold never saw. Also the range of chosen thresholds."""
-    accuracy: dict[str, float] = {}
-    chosen_range: dict[str, tuple[float, float]] = {}
-    for lang in sorted({pair["lang"] for _, _, pair in scored}):
-        items = [s for s in scored if s[2]["lang"] == lang]
-        correct, chosen = 0, []
-        for repeat in range(repeats):
-            order = list(range(len(items)))
-            random.Random(repeat).shuffle(order)
-            for fold in range(folds):
-                held = set(order[fold::folds])
-                threshold = _best_threshold([items[i] for i in order if i not in held])
-                chosen.append(threshold)
-                correct += sum((items[i][0] >= threshold) == items[i][1] for i in held)
-        accuracy[lang] = correct / (repeats * len(items))
-        chosen_range[lang] = (min(chosen), max(chosen))
-    return accuracy, chosen_range
-
-
-
-def _cross_validated_one_threshold(
-    scored: Sequence[tuple[float, bool, dict]], folds: int = 5, repeats: int = 20
-) -> tuple[dict[str, float], tuple[float, float]]:
-    """As `_cross_validated`, but as the bot decides: one threshold for every language (`SAME_STORY`), chosen
-    on the other folds of all pairs together; each fold holds a fifth of each language's pairs."""
+    shuffles; each fold holds a fifth of each language's pairs): the figure to expect on pairs the threshold
+    never saw. A threshold per language, or with `one_threshold` one for every language chosen on the other
+    folds of all pairs together, as the bot decides (one `SAME_STORY`). Also the range of chosen thresholds,
+    per language or under "all"."""
     langs = sorted({pair["lang"] for _, _, pair in scored})
+    pools = {lang: ("all" if one_threshold else lang) for lang in langs}
     correct = dict.fromkeys(langs, 0)
-    total = dict.fromkeys(langs, 0)
-    chosen: list[float] = []
+    chosen: dict[str, list[float]] = {pool: [] for pool in pools.values()}
     for repeat in range(repeats):
         held_by_fold: list[set[int]] = [set() for _ in range(folds)]
         for lang in langs:
@@ -139,13 +118,17 @@ def _cross_validated_one_threshold(
             for fold in range(folds):
                 held_by_fold[fold].update(order[fold::folds])
         for held in held_by_fold:
-            threshold = _best_threshold([item for i, item in enumerate(scored) if i not in held])
-            chosen.append(threshold)
-            for i in held:
-                score, gold, pair = scored[i]
-                correct[pair["lang"]] += (score >= threshold) == gold
-                total[pair["lang"]] += 1
-    return {lang: correct[lang] / total[lang] for lang in langs}, (min(chosen), max(chosen))
+            for pool in chosen:
+                members = [i for i, (_, _, pair) in enumerate(scored) if pools[pair["lang"]] == pool]
+                threshold = _best_threshold([scored[i] for i in members if i not in held])
+                chosen[pool].append(threshold)
+                for i in held.intersection(members):
+                    score, gold, pair = scored[i]
+                    correct[pair["lang"]] += (score >= threshold) == gold
+    counts = Counter(pair["lang"] for _, _, pair in scored)
+    accuracy = {lang: correct[lang] / (repeats * counts[lang]) for lang in langs}
+    return accuracy, {pool: (min(values), max(values)) for pool, values in chosen.items()}
+
 
 LEAD_SENTENCES = 3  # names are read from the headline and the lead, as the story vector weighs them
 FEATURE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -448,7 +431,8 @@ def main(argv: list[str]) -> int:
             for lang, value in validated.items()
         )
         print(f"pairs {label}, cross-validated (5 folds x 20 shuffles, threshold chosen on 4 folds): {cells}")
-        one, (low, high) = _cross_validated_one_threshold(scored)
+        one, chosen_one = _cross_validated(scored, one_threshold=True)
+        (low, high) = chosen_one["all"]
         cells = ", ".join(f"{lang} {value:.3f}" for lang, value in one.items())
         print(
             f"pairs {label}, cross-validated with one threshold for both languages, as the bot decides:"
