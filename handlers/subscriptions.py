@@ -27,7 +27,7 @@ from bot.telegram import replies
 from bot.telegram.filters import IsGroupAdmin
 from bot.telegram.numbers import RowId
 from bot.telegram.text import answer_long
-from storage.subscriptions import Subscription, same_topics
+from storage.subscriptions import Subscription, SubscriptionLimitReached, same_topics
 
 TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Minsk", "Asia/Yekaterinburg", "Europe/Berlin", "UTC")
@@ -206,23 +206,22 @@ async def subscribe(
         await message.answer(replies.digest.which_one(len(actives)))
         return
     current = same or (actives[0] if args.topics is None and actives else None)
-    if (
-        current is None
-        and len(await digests.subscriptions.in_chat(chat_id, any_thread=True)) >= MAX_SUBSCRIPTIONS
-    ):
-        await message.answer(replies.digest.too_many_subscriptions(MAX_SUBSCRIPTIONS))
+    try:  # the limit is counted where the subscription is made, under its lock (two instances, one chat)
+        subscription = await digests.subscriptions.subscribe(
+            chat_id=chat_id,
+            thread_id=thread_id,
+            chat_type=chat_type,
+            language=get_i18n().current_locale,
+            send_at=args.send_at or (current.send_at if current else settings.digest_time),
+            timezone=args.timezone or (current.timezone if current else settings.default_timezone),
+            topics=args.topics if args.topics is not None else (current.topics if current else ""),
+            by=user_id,
+            into=current.id if current else None,
+            limit=MAX_SUBSCRIPTIONS,
+        )
+    except SubscriptionLimitReached as reached:
+        await message.answer(replies.digest.too_many_subscriptions(reached.limit))
         return
-    subscription = await digests.subscriptions.subscribe(
-        chat_id=chat_id,
-        thread_id=thread_id,
-        chat_type=chat_type,
-        language=get_i18n().current_locale,
-        send_at=args.send_at or (current.send_at if current else settings.digest_time),
-        timezone=args.timezone or (current.timezone if current else settings.default_timezone),
-        topics=args.topics if args.topics is not None else (current.topics if current else ""),
-        by=user_id,
-        into=current.id if current else None,
-    )
     await digests.subscription_changed()
     _, phrases, excluded = parse_topics(subscription.topics)
     text = replies.digest.subscribed(subscription, phrases, excluded)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import locks
 from storage.sql import Dialect, PgConnection
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ class Database:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
         )
-        await raw.execute("SELECT pg_advisory_lock(1414)")  # any constant shared by every instance
+        await raw.execute("SELECT pg_advisory_lock($1)", locks.MIGRATIONS)
         try:
             current = await raw.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
             for version, name, sql in migrations("postgresql"):
@@ -269,7 +270,7 @@ class Database:
                         "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
                     )
         finally:
-            await raw.execute("SELECT pg_advisory_unlock(1414)")
+            await raw.execute("SELECT pg_advisory_unlock($1)", locks.MIGRATIONS)
 
     async def _connect(self) -> None:
         self._conn = await aiosqlite.connect(self.path)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from storage import locks
 from storage.articles import utc_iso
 from storage.database import Database
 
@@ -181,7 +182,7 @@ class EntityRepo:
         committed (READ COMMITTED) — otherwise two of them create the same new entity (a UNIQUE
         violation) or update the same entities in another order (a deadlock). SQLite has one writer."""
         if self._db.dialect == "postgresql":
-            await conn.execute("SELECT pg_advisory_xact_lock(1415)")  # 1414 is the migrations'
+            await conn.execute("SELECT pg_advisory_xact_lock(?)", (locks.ANALYSES,))
 
     async def claim(
         self, conn: aiosqlite.Connection, articles: Sequence[tuple[int, str]], version: int

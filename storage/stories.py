@@ -15,13 +15,12 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import locks
 from storage.articles import utc_iso
 from storage.database import Database
 
 # A story's summary is built from its newest reports; older ones were summarised in earlier digests.
 ARTICLES_PER_STORY = 30
-# PostgreSQL: the advisory lock every instance's story assignment takes (migrations take 1414).
-STORY_LOCK = 1415
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ class StoryRepo:
         stories_pkey, the assignment lost)."""
         async with self._db.transaction() as conn:
             if self._db.dialect == "postgresql":
-                await conn.execute("SELECT pg_advisory_xact_lock(?)", (STORY_LOCK,))
+                await conn.execute("SELECT pg_advisory_xact_lock(?)", (locks.STORIES,))
             yield conn
 
     async def open_stories(

@@ -11,12 +11,17 @@ from typing import Any
 
 import aiosqlite
 
+from storage import locks
 from storage.articles import utc_iso
 from storage.database import Database
 
-# PostgreSQL: the advisory lock (with the chat) that one chat's new subscriptions are made under. The
-# migrations take 1414; storing analyses and assigning stories take 1415.
-SUBSCRIBE_LOCK = 1417
+
+class SubscriptionLimitReached(Exception):
+    """A new subscription would give the chat more active ones than its limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the chat already has {limit} active subscriptions")
+        self.limit = limit
 
 
 @dataclass(frozen=True, order=True)
@@ -147,9 +152,13 @@ class SubscriptionRepo:
         by: int | None,
         now: datetime | None = None,
         into: int | None = None,
+        limit: int | None = None,
     ) -> Subscription:
         """Start a subscription of the chat (or of its forum topic), or change `into` (an id), or restart
-        the one this chat and topic had with the same topics; what it was already sent is remembered."""
+        the one this chat and topic had with the same topics; what it was already sent is remembered.
+        With a `limit`, raises SubscriptionLimitReached instead of giving the chat (all its forum topics
+        together) more active subscriptions than that: counted under the lock below, so two instances
+        adding the chat's last allowed subscription at once cannot both add it."""
         stamp = utc_iso(now or _now())
         async with self._db.transaction() as conn:
             if into is None and self._db.dialect == "postgresql":
@@ -157,7 +166,7 @@ class SubscriptionRepo:
                 # find no subscription and both insert one: two digests a day. Until the commit, a second
                 # subscribe of this chat waits here and then finds the first's row. SQLite has one writer.
                 await conn.execute(
-                    "SELECT pg_advisory_xact_lock(?, ?)", (SUBSCRIBE_LOCK, chat_id % 2_147_483_647)
+                    "SELECT pg_advisory_xact_lock(?, ?)", (locks.SUBSCRIBE, chat_id % 2_147_483_647)
                 )
             if into is None:  # the same topics (letter case and spacing aside): that subscription again
                 async with conn.execute(
@@ -167,6 +176,15 @@ class SubscriptionRepo:
                 ) as cursor:
                     rows = await cursor.fetchall()
                 into = next((row[0] for row in rows if same_topics(row[1], topics)), None)
+            if limit is not None:  # only a subscription that becomes active counts against it
+                async with conn.execute(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN id = ? THEN 1 ELSE 0 END), 0) FROM subscriptions"
+                    " WHERE chat_id = ? AND active = 1",
+                    (into or 0, chat_id),
+                ) as cursor:
+                    active, already = await cursor.fetchone()
+                if not already and active >= limit:
+                    raise SubscriptionLimitReached(limit)
             if into is None:
                 cursor = await conn.execute(
                     "INSERT INTO subscriptions (chat_id, thread_id, chat_type, language, send_at, timezone,"

@@ -25,6 +25,7 @@ from storage.subscriptions import (
     DeliveryStatus,
     SentSentence,
     Slot,
+    SubscriptionLimitReached,
     SubscriptionRepo,
 )
 from tests.conftest import (
@@ -429,6 +430,52 @@ async def test_healthz_sees_the_database_and_its_migrations_on_both_engines(tmp_
             }
             await db.close()
             assert not any(c.ok for c in await database_checks(db))
+
+
+async def test_the_subscription_limit_is_counted_where_the_subscription_is_made(storage_db: Database) -> None:
+    """A chat at its limit gets no new subscription, nor an ended one back; an active one still changes."""
+    repo, chat = SubscriptionRepo(storage_db), -1001234567001
+
+    async def subscribe(topics: str, thread_id: int | None = None, into: int | None = None) -> int:
+        made = await repo.subscribe(
+            chat_id=chat, thread_id=thread_id, chat_type="supergroup", language="ru", send_at="09:00",
+            timezone="UTC", topics=topics, by=1, into=into, limit=3,
+        )  # fmt: skip
+        return made.id
+
+    first = await subscribe("переговоры")
+    await subscribe("спорт", thread_id=5)  # forum topics count together
+    ended = await subscribe("погода")
+    await repo.end(ended, "unsubscribed")
+    await subscribe("биржа")
+    for topics, thread_id in (("выборы", None), ("погода", None), ("кино", 7)):
+        with pytest.raises(SubscriptionLimitReached):
+            await subscribe(topics, thread_id)
+    assert await subscribe("Переговоры") == first  # the same topics: that one, changed
+    assert await subscribe("новые темы", into=first) == first
+    assert len(await repo.in_chat(chat, any_thread=True)) == 3
+
+
+async def test_two_instances_adding_a_chats_last_allowed_subscription_add_one(tmp_path: Path) -> None:
+    """Two /subscribe with different topics, handled by two instances at once when the chat has one slot
+    left: one is made, the other is refused (the count was read outside the lock and let both in)."""
+    async with two_instances(tmp_path) as (one, other):
+        for round_ in range(8):
+            chat = -1001234568000 - round_
+            for n in range(2):
+                await SubscriptionRepo(one).subscribe(
+                    chat_id=chat, thread_id=None, chat_type="supergroup", language="ru", send_at="09:00",
+                    timezone="UTC", topics=f"тема{n}", by=1, limit=3,
+                )  # fmt: skip
+            made = await asyncio.gather(*(
+                SubscriptionRepo(db).subscribe(
+                    chat_id=chat, thread_id=None, chat_type="supergroup", language="ru", send_at="09:00",
+                    timezone="UTC", topics=topics, by=1, limit=3,
+                )
+                for db, topics in ((one, "выборы"), (other, "спорт"))
+            ), return_exceptions=True)  # fmt: skip
+            assert sorted(type(m).__name__ for m in made) == ["Subscription", "SubscriptionLimitReached"]
+            assert len(await SubscriptionRepo(one).in_chat(chat, any_thread=True)) == 3
 
 
 async def test_one_subscribe_from_two_instances_at_once_makes_one_subscription(tmp_path: Path) -> None:
