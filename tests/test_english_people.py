@@ -103,3 +103,20 @@ def test_spacy_command_line_is_still_importable() -> None:
     import spacy.cli
 
     assert callable(spacy.cli.info)
+
+
+def test_a_title_case_headline_capitalises_no_name() -> None:
+    """A headline in title case capitalises every word: "Whitfield Mulls" is no person, and "Whitfield" is
+    one only because the text below names him (a headline like this once gave /who a "Trump Mulls")."""
+    text = (
+        "Whitfield Mulls Fireside Chat Reading Of Tariff Plan To Voters\n\n"
+        "President Whitfield is considering a televised address on the tariffs, aides said on Friday."
+    )
+    assert found(text) == ["Whitfield"]  # the body's
+    opening_with_a_given_name = "Dana Whitfield Said Reading Resumes\n\nThe library reopens on Monday."
+    assert found(opening_with_a_given_name) == ["Dana Whitfield"]
+
+
+def test_a_headline_in_sentence_case_keeps_its_names() -> None:
+    text = "Senator Dana Whitfield mulls a fireside chat\n\nAides said the address could come next week."
+    assert found(text) == ["Dana Whitfield"]

@@ -172,6 +172,8 @@ class Candidate:
     last: int  # index of the last word (inclusive)
     text: str  # its words joined by single spaces
     features: Mapping[str, float]
+    # only capitalised by a title-case headline, named nowhere below it: vetoed, not a learned feature
+    headline_only: bool = False
 
 
 def _name_like(word: Word) -> bool:
@@ -294,6 +296,21 @@ def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
     return shares
 
 
+def _title_case_headline(words: Sequence[Word]) -> int:
+    """How many words open the text as a headline in title case ("Trump Mulls 'Fireside Chat' Reading Of
+    Transcript"): its first line, when most of its words are capitalised and some letters are lower-case
+    (a line all in capitals is CoNLL's, and its own features weigh it). 0 when the first line is no such
+    headline. Its capitals say nothing of names."""
+    end = next((i for i, w in enumerate(words) if i and w.space_before), len(words))
+    alphabetic = [w.text for w in words[:end] if w.text[:1].isalpha()]
+    if len(alphabetic) < 3 or not any(ch.islower() for t in alphabetic for ch in t):
+        return 0
+    if words[end - 1].text in {".", "!", "?"}:
+        return 0
+    capitalised = sum(t[:1].isupper() for t in alphabetic)
+    return end if capitalised / len(alphabetic) > 0.7 else 0
+
+
 def candidates(doc: Any) -> list[Candidate]:
     """Every part of every capitalised run, with the features the decision weighs."""
     places, orgs, org_words, nationalities, title_words, honorifics = _rule_lists()
@@ -326,6 +343,17 @@ def candidates(doc: Any) -> list[Candidate]:
         lowered_run = [w.text.lower() for w in words[first : last + 1]]
         if _a_thing(lowered_run, given_names_census):
             thing_words.update(lowered_run)
+    # A headline in title case capitalises every word: a part of it counts as a name only when the text
+    # names it too ("Trump" of "Trump Mulls 'Fireside Chat'…" does; "Trump Mulls" does not), or when it
+    # opens with a given name.
+    headline = _title_case_headline(words)
+    named_below: set[str] = set()
+    for first, last in _runs(words):
+        if last >= headline:
+            first = max(first, headline)
+            for a in range(first, last + 1):
+                for b in range(a, min(last, a + MAX_WORDS - 1) + 1):
+                    named_below.add(" ".join(w.text.lower().rstrip(".") for w in words[a : b + 1]))
     found: list[Candidate] = []
     for first, last in _runs(words):
         for a in range(first, last + 1):
@@ -439,9 +467,20 @@ def candidates(doc: Any) -> list[Candidate]:
                     and before.text[:1].islower()
                     and after.text[:1].islower()
                 )
+                headline_only = (
+                    b < headline
+                    and joined not in named_below
+                    and not (n > 1 and lowered[0] in given_names_census)  # "Donald Trump Switches…"
+                )
                 found.append(
                     Candidate(
-                        span[0].start, span[-1].stop, a, b, key, {k: float(v) for k, v in f.items() if v}
+                        span[0].start,
+                        span[-1].stop,
+                        a,
+                        b,
+                        key,
+                        {k: float(v) for k, v in f.items() if v},
+                        headline_only,
                     )
                 )
     return found
@@ -505,7 +544,7 @@ def decide(
     for p, c in scored:
         if p < threshold:
             break
-        if any(c.features.get(veto) for veto in VETOES):
+        if c.headline_only or any(c.features.get(veto) for veto in VETOES):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
