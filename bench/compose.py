@@ -57,7 +57,13 @@ def synthetic_stories(count: int, vocab: list[str], chooser: random.Random) -> l
             )
         last = max(r.published for r in reports)
         materials.append(
-            StoryMaterial(story_id, tuple(reports), last, ((reports[0].source, "https://e.org/"),))
+            StoryMaterial(
+                story_id,
+                tuple(reports),
+                last,
+                ((reports[0].source, "https://e.org/"),),
+                "en" if story_id % 4 == 0 else "ru",  # a quarter in another language
+            )
         )
     return materials
 
@@ -73,7 +79,8 @@ def requests(count: int, catalog: Catalog, vocab: list[str], chooser: random.Ran
         if chooser.random() < 0.33:
             for item in chooser.sample(catalog.stories, min(10, len(catalog.stories))):
                 already[item.story_id] = item.story.sentences.sentences[:2]
-        made.append(DigestRequest(key, NOW - timedelta(hours=24), topics, already))
+        language = "en" if chooser.random() < 0.2 else "ru"  # chats read their own language first
+        made.append(DigestRequest(key, NOW - timedelta(hours=24), topics, already, language))
     return made
 
 

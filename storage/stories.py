@@ -99,6 +99,7 @@ class StoryReports:
     articles: tuple[ReportRow, ...]  # newest ingested first
     last_ingested: datetime
     links: tuple[tuple[str, str], ...]  # (source, url of its first report), in order of first report
+    lang: str = ""  # the language of its reports (a story holds one)
 
 
 class StoryRepo:
@@ -203,7 +204,7 @@ class StoryRepo:
         found: list[StoryReports] = []
         for story_id in story_ids:
             async with self._db.conn.execute(
-                "SELECT a.id, a.title, a.text, a.source, a.url, a.published_at, a.ingested_at"
+                "SELECT a.id, a.title, a.text, a.source, a.url, a.published_at, a.ingested_at, a.lang"
                 " FROM article_stories s JOIN articles a ON a.id = s.article_id"
                 " WHERE s.story_id = ? AND a.ingested_at <= ?"
                 " ORDER BY a.ingested_at DESC, a.id DESC LIMIT ?",
@@ -227,7 +228,9 @@ class StoryRepo:
                 if row["url"]:
                     links.setdefault(row["source"] or "", row["url"])
             last_ingested = max(datetime.fromisoformat(row["ingested_at"]) for row in rows)
-            found.append(StoryReports(story_id, articles, last_ingested, tuple(links.items())))
+            found.append(
+                StoryReports(story_id, articles, last_ingested, tuple(links.items()), rows[0]["lang"] or "")
+            )
         return found
 
     async def unassigned(self, limit: int) -> list[ArticleText]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -142,3 +143,25 @@ def test_subscribe_arguments_time_zone_and_topics() -> None:
             assert exc.kind == kind
         else:
             raise AssertionError(f"{bad!r} was accepted")
+
+
+TARIFFS = (
+    "Ministers agree on steel tariffs",
+    "Trade ministers agreed on Friday to cut steel tariffs by half from January. The deal covers imports.",
+)
+
+
+def test_a_chat_reads_its_own_language_first_unless_other_news_is_much_bigger() -> None:
+    """A Russian chat gets the Russian story before an English one as important; a Russian story
+    reported by one outlet still yields to an English story four outlets reported."""
+    since = NOON - timedelta(hours=24)
+    english = replace(material(4, TARIFFS), lang="en")
+    russian = replace(material(1, TALKS), lang="ru")
+    composer = Composer(build_catalog([english, russian], NOON))
+    assert headlines(composer, DigestRequest(1, since, Topics(), language="ru")) == [TALKS[0], TARIFFS[0]]
+    assert headlines(composer, DigestRequest(2, since, Topics(), language="en")) == [TARIFFS[0], TALKS[0]]
+    big = replace(material(4, TARIFFS, TARIFFS, TARIFFS, TARIFFS), lang="en")
+    composer = Composer(build_catalog([russian, big], NOON))
+    assert headlines(composer, DigestRequest(1, since, Topics(), language="ru"))[0] == TARIFFS[0]
+    limited = Composer(build_catalog([english, russian], NOON), limit=1)
+    assert limited.compose(DigestRequest(1, since, Topics(), language="ru")).more == 1

@@ -179,3 +179,21 @@ async def test_digest_names_the_key_people_of_a_story(bot: RunningBot) -> None:
     await bot.app.analyzer.idle()  # people come from the /who analysis of the article
     (reply,) = await bot.ask(READER, "/digest")
     assert "👤 Александр Лукашенко" in reply["text"]
+
+
+TARIFFS = (
+    "Trade ministers agree to halve steel tariffs\n"
+    "Trade ministers agreed on Friday to halve steel tariffs from January. The deal covers imports from "
+    "twelve countries."
+)
+
+
+async def test_each_chat_reads_its_own_language_first(bot: RunningBot) -> None:
+    """Two stories alike in size and age, one Russian, one English: each reader's digest opens with the
+    story in their language, and holds both."""
+    await add(bot, TALKS, "ТАСС")
+    await add(bot, TARIFFS, "Reuters")
+    (russian,) = await bot.ask(READER, "/digest")
+    (english,) = await bot.ask(READER_EN, "/digest")
+    assert russian["text"].index("Лукашенко заявил") < russian["text"].index("Trade ministers")
+    assert english["text"].index("Trade ministers") < english["text"].index("Лукашенко заявил")

@@ -268,7 +268,9 @@ class DigestService:
         for plan in plans:
             subscription = plan.subscription
             sent_before = already.get(subscription.id, {})
-            composed = composer.compose(DigestRequest(subscription.id, plan.since, plan.topics, sent_before))
+            composed = composer.compose(
+                DigestRequest(subscription.id, plan.since, plan.topics, sent_before, subscription.language)
+            )
             if self.llm is not None and not composed.empty:
                 composed = await self.llm.rewrite(
                     composed, composer.catalog, subscription.language, sent_before
@@ -284,7 +286,7 @@ class DigestService:
     def _plan(self, composer: Composer, subscription: Subscription, until: datetime) -> DigestPlan:
         since = self._since(subscription, until)
         topics, phrases, excluded = parse_topics(subscription.topics)
-        chosen, _ = composer.select(since, topics)
+        chosen, _ = composer.select(since, topics, subscription.language)
         story_ids = frozenset(c.story_id for c in chosen)
         return DigestPlan(subscription, since, topics, phrases, excluded, story_ids)
 

@@ -96,6 +96,7 @@ def materials(stored: Sequence[StoryReports]) -> list[StoryMaterial]:
             ),
             last_ingested=story.last_ingested,
             links=story.links,
+            lang=story.lang,
         )
         for story in stored
     ]
