@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.compose import Composer, DigestContent, DigestRequest, StoryMaterial, Topics, build_catalog
@@ -52,3 +53,15 @@ def test_the_digest_domain_imports_nothing_of_telegram() -> None:
         if target.startswith("bot.telegram")
     ]
     assert imports == []
+
+
+def test_the_stories_left_out_are_counted_as_the_chats_topics_or_as_plain_stories() -> None:
+    render = renderer(create_i18n())
+    plain = content("ru", "UTC", (), ())
+    crowded = replace(plain, composed=replace(plain.composed, more=5))
+    (no_topics,) = render(crowded)
+    assert no_topics.endswith("…и ещё 5 сюжетов.")  # "on your topics" when the chat has none was wrong
+    (with_topics,) = render(replace(crowded, phrases=("рубль",)))
+    assert with_topics.endswith("…и ещё 5 сюжетов по вашим темам.")
+    (english,) = render(replace(crowded, language="en"))
+    assert english.endswith("…and 5 more stories.")

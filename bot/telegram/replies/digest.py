@@ -72,12 +72,15 @@ def digest(composed: ComposedDigest, now: datetime, tz: ZoneInfo, topics: str = 
     if topics:
         header += "\n" + _("Topics: {topics}").format(topics=esc(topics))
     blocks = [header] + [_story(n, entry) for n, entry in enumerate(composed.entries, start=1)]
-    if composed.more:
+    if composed.more and topics:
         blocks.append(
             __(
                 "…and {n} more story on your topics.", "…and {n} more stories on your topics.", composed.more
             ).format(n=composed.more)
         )
+    elif composed.more:  # a chat without topics has none to speak of
+        more = __("…and {n} more story.", "…and {n} more stories.", composed.more)
+        blocks.append(more.format(n=composed.more))
     return split_html("\n\n".join(blocks))
 
 
