@@ -161,10 +161,11 @@ class SubscriptionRepo:
         adding the chat's last allowed subscription at once cannot both add it."""
         stamp = utc_iso(now or _now())
         async with self._db.transaction() as conn:
-            if into is None and self._db.dialect == "postgresql":
+            if self._db.dialect == "postgresql":
                 # Two instances handling the same /subscribe at once (a double tap, two updates) would both
-                # find no subscription and both insert one: two digests a day. Until the commit, a second
-                # subscribe of this chat waits here and then finds the first's row. SQLite has one writer.
+                # find no subscription and both insert one: two digests a day; two different ones would both
+                # count the chat under its limit. Until the commit, a second subscribe of this chat waits
+                # here, then finds the first's row and counts it. SQLite has one writer.
                 await conn.execute(
                     "SELECT pg_advisory_xact_lock(?, ?)", (locks.SUBSCRIBE, chat_id % 2_147_483_647)
                 )

@@ -178,11 +178,7 @@ def _headline_sentences(tokens: Sequence[Token], sentences: Sequence[tuple[int, 
             closed.add(index)
         elif token.text[:1].isalpha() and token.text.lower() not in NOT_NAMES:
             words.setdefault(index, []).append(token.text)
-    return {
-        i
-        for i, ws in words.items()
-        if i not in closed and len(ws) >= 3 and sum(_is_capitalised(w) for w in ws) / len(ws) > 0.7
-    }
+    return {i for i, ws in words.items() if i not in closed and english_ner.title_case(ws)}
 
 
 def parse_english(text: str) -> ParsedText:

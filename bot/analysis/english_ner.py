@@ -296,6 +296,11 @@ def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
     return shares
 
 
+def title_case(words: Sequence[str]) -> bool:
+    """Whether a line's words (letters first) are in title case: three or more, most capitalised."""
+    return len(words) >= 3 and sum(w[:1].isupper() for w in words) / len(words) > 0.7
+
+
 def _title_case_headline(words: Sequence[Word]) -> int:
     """How many words open the text as a headline in title case ("Trump Mulls 'Fireside Chat' Reading Of
     Transcript"): its first line, when most of its words are capitalised and some letters are lower-case
@@ -303,12 +308,9 @@ def _title_case_headline(words: Sequence[Word]) -> int:
     headline. Its capitals say nothing of names."""
     end = next((i for i, w in enumerate(words) if i and w.space_before), len(words))
     alphabetic = [w.text for w in words[:end] if w.text[:1].isalpha()]
-    if len(alphabetic) < 3 or not any(ch.islower() for t in alphabetic for ch in t):
+    if not any(ch.islower() for t in alphabetic for ch in t) or words[end - 1].text in {".", "!", "?"}:
         return 0
-    if words[end - 1].text in {".", "!", "?"}:
-        return 0
-    capitalised = sum(t[:1].isupper() for t in alphabetic)
-    return end if capitalised / len(alphabetic) > 0.7 else 0
+    return end if title_case(alphabetic) else 0
 
 
 def candidates(doc: Any) -> list[Candidate]:
@@ -339,7 +341,8 @@ def candidates(doc: Any) -> list[Candidate]:
     # A run ending in a club or product word whose first word is no given name names that thing ("Aston
     # Villa", "MacBook Air"), and its words alone still do ("Villa fans"): such candidates are never people.
     thing_words: set[str] = set()
-    for first, last in _runs(words):
+    runs = _runs(words)
+    for first, last in runs:
         lowered_run = [w.text.lower() for w in words[first : last + 1]]
         if _a_thing(lowered_run, given_names_census):
             thing_words.update(lowered_run)
@@ -348,14 +351,14 @@ def candidates(doc: Any) -> list[Candidate]:
     # opens with a given name.
     headline = _title_case_headline(words)
     named_below: set[str] = set()
-    for first, last in _runs(words):
+    for first, last in runs:
         if last >= headline:
             first = max(first, headline)
             for a in range(first, last + 1):
                 for b in range(a, min(last, a + MAX_WORDS - 1) + 1):
                     named_below.add(" ".join(w.text.lower().rstrip(".") for w in words[a : b + 1]))
     found: list[Candidate] = []
-    for first, last in _runs(words):
+    for first, last in runs:
         for a in range(first, last + 1):
             for b in range(a, min(last, a + MAX_WORDS - 1) + 1):
                 if words[b].text in CONNECTORS:

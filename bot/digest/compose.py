@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.analysis.stems import query_stems, stems
-from bot.digest.summary import Story, StoryArticle, StoryDigest, build_story, digest_story, importance
+from bot.digest.summary import (
+    Story,
+    StoryArticle,
+    StoryDigest,
+    build_story,
+    digest_story,
+    importance,
+    rank_key,
+)
 
 MAX_STORIES = 10
 MAX_TOPICS = 20
@@ -118,8 +126,7 @@ def build_catalog(
                 importance(story, until, prominence),
             )
         )
-    # most important first, ties to the more recent (summary.rank_stories' order)
-    built.sort(key=lambda c: (-c.importance, -c.story.last_published.timestamp()))
+    built.sort(key=lambda c: rank_key(c.importance, c.story))  # summary.rank_stories' order
     return Catalog(tuple(built), until)
 
 
@@ -174,10 +181,12 @@ class Composer:
     def ordered(self, language: str | None) -> tuple[CatalogStory, ...]:
         """The catalog in the order a chat reading `language` gets it (computed once per language)."""
         order = self._orders.get(language)
-        if order is None:
-            position = {id(item): i for i, item in enumerate(self.catalog.stories)}
+        if order is None:  # ties keep the catalog's order
             order = self._orders[language] = tuple(
-                sorted(self.catalog.stories, key=lambda c: (-c.weight_for(language), position[id(c)]))
+                sorted(
+                    self.catalog.stories,
+                    key=lambda c: (-c.weight_for(language), *rank_key(c.importance, c.story)),
+                )
             )
         return order
 

@@ -443,8 +443,13 @@ def importance(story: Story, now: datetime, prominence: Mapping[str, float] | No
     return outlets * recency * (1.0 + 0.5 * fame)
 
 
+def rank_key(weight: float, story: Story) -> tuple[float, float]:
+    """The order of stories by a weight (their `importance`): the heaviest first, ties to the more recent."""
+    return -weight, -story.last_published.timestamp()
+
+
 def rank_stories(
     stories: Sequence[Story], now: datetime, prominence: Mapping[str, float] | None = None
 ) -> list[Story]:
     """Stories most important first; ties go to the more recent one."""
-    return sorted(stories, key=lambda s: (-importance(s, now, prominence), -s.last_published.timestamp()))
+    return sorted(stories, key=lambda s: rank_key(importance(s, now, prominence), s))
