@@ -97,3 +97,24 @@ def test_a_date_in_an_aside_of_a_past_sentence_can_be_the_coming_day() -> None:
     # Weeks ahead, the past tense still wins: last March, not the coming one.
     text = "В марте, по словам министра, компания потеряла треть выручки."
     assert _spans(text, D(2019, 2, 10)) == [(D(2018, 3, 1), D(2018, 3, 31))]
+
+
+def test_a_past_participle_dates_a_month_in_the_past_though_the_sentence_speaks_in_the_present() -> None:
+    # "подписанный в мае" is done; the present "предусматривает" of the main clause must not carry the month
+    # to next May, which is nearer to a late-November publication than last May.
+    text = "Документ, подписанный президентом в мае, предусматривает создание новой инфраструктуры."
+    assert _spans(text, D(2026, 11, 29)) == [(D(2026, 5, 1), D(2026, 5, 31))]
+    text = "Подписав закон в мае, президент поручил правительству подготовить поправки."
+    assert _spans(text, D(2026, 11, 29)) == [(D(2026, 5, 1), D(2026, 5, 31))]
+
+
+def test_a_present_participle_leaves_the_month_to_the_verb() -> None:
+    # "действующий" names a standing, not the time of an event: the future verb decides
+    text = "Действующий глава региона в мае проведёт отчёт перед депутатами."
+    assert _spans(text, D(2026, 11, 29)) == [(D(2027, 5, 1), D(2027, 5, 31))]
+
+
+def test_a_past_participle_does_not_date_the_day_it_is_aimed_at() -> None:
+    # the flights were planned in the past, for a coming day
+    text = "Пока рейсы, запланированные на 25 июля, числятся как действующие."
+    assert _spans(text, D(2018, 7, 20)) == [(D(2018, 7, 25), D(2018, 7, 25))]

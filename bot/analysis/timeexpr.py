@@ -139,7 +139,17 @@ def _ru_word_tense(word: str) -> str:
     tag = russian_morph().parse(word)[0].tag
     if tag.POS in {"VERB", "PRTS"}:
         return {"past": "past", "futr": "future", "pres": "present"}.get(str(tag.tense), "")
+    # «Документ, подписанный … в мае» and «подписав его в мае» tell of what is done; present participles
+    # («действующий президент») are left tenseless, as they often name a standing, not the time of an event.
+    if tag.POS in {"PRTF", "GRND"} and tag.tense == "past":
+        return _PARTICIPLE_PAST
     return ""
+
+
+# A past participle dates its clause's time in the past, except the time it is aimed at: «рейсы,
+# запланированные на 25 июля», «клиенты, оформившие билеты на 12 июля» fly on a coming day.
+_PARTICIPLE_PAST = "past participle"
+_TARGET_BEFORE_RE = re.compile(r"(?<!\w)(?:на|к|ко|до)\s+$", re.IGNORECASE)
 
 
 def _en_word_tense(word: str) -> str:
@@ -202,8 +212,13 @@ class _SentenceTenses:
         complements = [m.start() for m in _COMPLEMENTIZER_RE.finditer(self.sentence)]
         region_lo = max((c for c in complements if c <= position), default=0)
         region_hi = min((c for c in complements if c > position), default=len(self.sentence))
+        aimed = _TARGET_BEFORE_RE.search(self.sentence, max(0, position - 8), position) is not None
         for scope in ((lo, hi), (region_lo, region_hi), (0, len(self.sentence))):
-            found = [(abs(start - position), tense) for start, tense in self._tenses_in(*scope)]
+            found = [
+                (abs(start - position), "past" if tense == _PARTICIPLE_PAST else tense)
+                for start, tense in self._tenses_in(*scope)
+                if not (aimed and tense == _PARTICIPLE_PAST)
+            ]
             if found:
                 own = scope == (lo, hi)
                 if any(t == "future" for _, t in found):
