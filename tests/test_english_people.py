@@ -120,3 +120,16 @@ def test_a_title_case_headline_capitalises_no_name() -> None:
 def test_a_headline_in_sentence_case_keeps_its_names() -> None:
     text = "Senator Dana Whitfield mulls a fireside chat\n\nAides said the address could come next week."
     assert found(text) == ["Dana Whitfield"]
+
+
+def test_a_word_in_a_shouted_headline_is_no_acronym() -> None:
+    from bot.analysis.english import parse_english
+
+    text = (
+        "The actor spoke on Friday.\n\n"
+        "ACTOR BASHES 'BUFFOON' MAYOR AND SAYS HE'LL 'RUIN THIS CITY'\n\n"
+        "The NATO summit opened. Investors in the NASH fund lost money."
+    )
+    organisations = {s.normal for s in parse_english(text).spans if s.kind == "ORG"}
+    # capitals in running text still read as acronyms; in the shouted line they are only shouting
+    assert organisations == {"NATO", "NASH"}

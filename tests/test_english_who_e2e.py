@@ -33,3 +33,23 @@ async def test_english_article_yields_its_people_in_who(bot: RunningBot) -> None
     (coach,) = await bot.ask(READER_EN, "/who Whitfield")
     assert coach["text"].startswith("👤 Dana Whitfield\n")
     assert "<soon> & often" in coach["text"]  # the quote, escaped on the way and shown as written
+
+
+NASH = {
+    "title": "Nash back on stage",
+    "date": "2025-11-21",
+    "lang": "en",
+    "text": "Singer Graham Nash played in Leeds on Friday. Nash sang for two hours. "
+    "Fans cheered Nash all night. Nash thanked them twice. Later Nash signed records for an hour. "
+    "Investors in the NASH fund, which shares only his name, lost money.",
+}
+
+
+async def test_a_name_read_once_does_not_hide_the_person_everyone_means(bot: RunningBot) -> None:
+    # "NASH" (the fund, once) is the query's exact name; Graham Nash, named six times, is who a reader means
+    await bot.send_file(ADMIN_EN, "nash.jsonl", json.dumps(NASH).encode())
+    await bot.app.analyzer.idle()
+    entities = await bot.app.entities.find("Nash")
+    assert {e.name for e in entities} >= {"Graham Nash", "NASH"}  # both are there to choose from
+    (card,) = await bot.ask(READER_EN, "/who Nash")
+    assert card["text"].startswith("👤 Graham Nash\n")

@@ -10,6 +10,7 @@ nationality adjectives for people ("It Lauer", "MacBook Air", "Aston Villa", "No
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.analysis import english_ner
@@ -181,6 +182,19 @@ def _headline_sentences(tokens: Sequence[Token], sentences: Sequence[tuple[int, 
     return {i for i, ws in words.items() if i not in closed and english_ner.title_case(ws)}
 
 
+def _shouting_sentences(tokens: Sequence[Token], sentences: Sequence[tuple[int, int]]) -> set[int]:
+    """Sentences written in capitals ("TRUMP CONGRATULATES NATS ON WORLD SERIES CROWN"), as linked headlines
+    inside articles are: a word in capitals there is no evidence of an acronym."""
+    words: Counter[int] = Counter()
+    capitals: Counter[int] = Counter()
+    for token in tokens:
+        if token.text[:1].isalpha() and len(token.text) > 1:
+            index = sentence_index(sentences, token.start)
+            words[index] += 1
+            capitals[index] += token.text.isupper()
+    return {i for i, n in words.items() if n >= 3 and capitals[i] >= 0.7 * n}
+
+
 def parse_english(text: str) -> ParsedText:
     """Sentences, words and names of an English text (credits and bylines dropped from the names)."""
     sentences = paragraph_sentences(text)
@@ -190,6 +204,7 @@ def parse_english(text: str) -> ParsedText:
     spans: list[NamedSpan] = []
     singles: list[tuple[Token, bool]] = []
     headline = _headline_sentences(tokens, sentences)
+    shouting = _shouting_sentences(tokens, sentences)
     for run in _runs(tokens, sentences):
         title, name = _split_title(run)
         if not name or any(a <= name[0].start < b for a, b in credits):
@@ -202,6 +217,15 @@ def parse_english(text: str) -> ParsedText:
         ):
             # Headlines capitalise every word and shouting captions every letter: no evidence of a name.
             continue
+        if (
+            kind == ORG
+            and len(words) == 1
+            and words[0].isupper()
+            and sentence_index(sentences, name[0].start) in shouting
+            and fold(words[0]) not in ALIAS_INDEX
+            and fold(words[0]) not in KNOWN_ORGS
+        ):
+            continue  # "BUFFOON' TRUMP" in a shouted headline is not an organisation called TRUMP
         if kind is None:
             if len(name) == 1:
                 singles.append((name[0], name[0].start in sentence_starts))

@@ -30,12 +30,17 @@ class WhoService:
         if not found:
             return WhoAnswer(suggestions=await self._entities.similar(query))
         exact = [e for e in found if fold(e.name) == fold(query)]
-        if len(exact) == 1:
+        # The name itself wins, unless another is far better known: "/who Trump" means the president
+        # mentioned 44 times, not "TRUMP" read once as an organisation.
+        if len(exact) == 1 and not any(
+            e.mentions >= DOMINANCE * max(1, exact[0].mentions) for e in found if e is not exact[0]
+        ):
             return WhoAnswer(card=await self._entities.card(exact[0].id))
-        best, rest = found[0], found[1:]
+        ranked = sorted(found, key=lambda e: -e.mentions)  # stable: the store's order breaks ties
+        best, rest = ranked[0], ranked[1:]
         if not rest or best.mentions >= DOMINANCE * rest[0].mentions:
             return WhoAnswer(card=await self._entities.card(best.id))
-        return WhoAnswer(choices=found)
+        return WhoAnswer(choices=ranked)
 
     async def card(self, entity_id: int) -> EntityCard | None:
         return await self._entities.card(entity_id)
