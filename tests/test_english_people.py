@@ -38,6 +38,15 @@ def test_clubs_are_not_people() -> None:
     assert found(text) == []
 
 
+def test_buildings_are_not_people_but_their_names_still_are() -> None:
+    text = (
+        "The filing adds in reference to Trump Tower in New York. "
+        "In a series of tweets, President Trump confirmed the switch."
+    )
+    assert "Trump Tower" in spacy_people(text)
+    assert found(text) == ["Trump"]
+
+
 def test_works_are_not_people() -> None:
     assert found("She took her son to see The Lion King, then they watched Stranger Things at home.") == []
 

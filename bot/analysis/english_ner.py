@@ -104,6 +104,11 @@ CLUB_WORDS = frozenset(
     ]
 )
 _THING_ENDINGS = CLUB_WORDS | PRODUCT_WORDS  # a run ending in one of these is a club or a product
+# Buildings and places named after a person ("Trump Tower", "Wembley Stadium"): the run is a thing, but
+# unlike a club's its words alone still name the person ("President Trump").
+BUILDING_WORDS = english_words.PLACE_HEADS | frozenset(
+    ["tower", "towers", "palaces", "hotel", "building", "centre", "center", "plaza", "mall", "tunnel"]
+)
 WORK_WORDS = frozenset(
     [
         "king", "show", "story", "wars", "trek", "things", "thrones", "man", "men", "woman", "women", "game",
@@ -445,8 +450,10 @@ def candidates(doc: Any) -> list[Candidate]:
                 f[f"spacy {group} x three+ words"] = n >= 3
                 f["spacy none"] = label is None
                 f["name particle inside"] = any(w in CONNECTORS for w in texts[1:-1])
-                f["veto: a club or product"] = _a_thing(lowered, given_names_census) or (
-                    n == 1 and lowered[0] in thing_words
+                f["veto: a club or product"] = (
+                    _a_thing(lowered, given_names_census)
+                    or (n == 1 and lowered[0] in thing_words)
+                    or (n > 1 and lowered[-1] in BUILDING_WORDS and lowered[0] not in given_names_census)
                 )
                 # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
                 # "GB", "SATA": short all-capital words are units, formats, acronyms.
