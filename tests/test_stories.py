@@ -24,6 +24,7 @@ from bot.digest.stories import (
     same_story,
     similarity,
     start_story,
+    template_conflict,
 )
 
 NOON = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
@@ -244,6 +245,28 @@ def test_short_template_headlines_about_other_places_are_other_stories() -> None
     gomel = article_features("Погода в Гомеле", WEATHER_BODY, "ru")
     assert not same_story(brest, gomel)
     assert same_story(brest, article_features("Погода в Бресте", WEATHER_BODY, "ru"))
+
+
+SERIES_BODY = (
+    "Создатели сериала опубликовали новое закадровое видео со съёмочной площадки проекта. "
+    "Актёры репетируют сцену и смеются над неудачными дублями. Премьера запланирована на весну."
+)
+
+
+def test_the_same_frame_around_other_quoted_titles_is_other_stories() -> None:
+    # One site's videos from the sets of two different series: the frame and the body are the same.
+    north = article_features("Опубликовано видео со съёмок сериала «Северный ветер»", SERIES_BODY, "ru")
+    garden_title = "Опубликовано закадровое видео со съёмок сериала «Летний сад»"
+    garden = article_features(garden_title, SERIES_BODY, "ru")
+    assert not same_story(north, garden)
+    candidates = [(3, start_story(north, NOON))]
+    assert assign_story(garden, NOON + timedelta(hours=2), candidates) is None
+    # the same title, or a quotation rather than a title, keeps the cosine's word
+    again = article_features("Видео со съёмок сериала «Северный ветер» опубликовано", SERIES_BODY, "ru")
+    assert same_story(north, again)
+    said = article_features("Режиссёр: «Северный ветер» выйдет весной", SERIES_BODY, "ru")
+    told = article_features("Режиссёр: «Летний сад» выйдет весной", SERIES_BODY, "ru")
+    assert template_conflict(said.headline, told.headline) is False
 
 
 def test_rewrite_with_another_count_stays_in_the_story() -> None:

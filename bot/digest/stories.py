@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,8 +89,16 @@ NUMBER, NAME, WORD = "n", "p", "w"
 TEMPLATE_NAME_TOKENS = 4
 
 
+# A title in quotation marks after a word ("дорамы «Невероятный ты»", "движение «За права человека»"),
+# not a quotation after a colon or opening the headline: its tokens are marked QUOTED + their kind.
+QUOTED = "q"
+_TITLE_QUOTE_RE = re.compile(r"(?<=\w)\s*(?:«([^»]+)»|\"([^\"]+)\"|“([^”]+)”|„([^“”]+)[“”])")
+
+
 def headline_tokens(title: str) -> tuple[str, ...]:
-    """The headline's content tokens as "kind:stem", the kind telling numbers and names from words."""
+    """The headline's content tokens as "kind:stem", the kind telling numbers and names from words; a
+    word or name inside a quoted title is marked QUOTED as well ("qp:невероятн")."""
+    quoted = [(m.start(), m.end()) for m in _TITLE_QUOTE_RE.finditer(title)]
     tokens = []
     for position, match in enumerate(WORD_RE.finditer(title)):
         raw = match.group(0)
@@ -100,15 +109,39 @@ def headline_tokens(title: str) -> tuple[str, ...]:
         if len(word) <= 2 or (term := stem(word)) in STOP_STEMS:
             continue
         is_name = raw[0].isupper() and (position > 0 or (len(raw) > 1 and raw.isupper()))
-        tokens.append(f"{NAME if is_name else WORD}:{term}")
+        mark = QUOTED if any(a <= match.start() < b for a, b in quoted) else ""
+        tokens.append(f"{mark}{NAME if is_name else WORD}:{term}")
     return tuple(dict.fromkeys(tokens))
+
+
+# Two headlines with different quoted titles are about different works or bodies when at least this share
+# of the shorter one's other tokens is in the longer ("Опубликовано видео со съёмок дорамы «X»" / «Y»).
+TEMPLATE_FRAME_SHARE = 0.75
+
+
+def _titles_conflict(a: set[str], b: set[str]) -> bool:
+    quoted_a = {t[1:] for t in a if t.startswith(QUOTED)}
+    quoted_b = {t[1:] for t in b if t.startswith(QUOTED)}
+    if not quoted_a or not quoted_b or quoted_a & quoted_b:
+        return False
+    frame_a = {t for t in a if not t.startswith(QUOTED)}
+    frame_b = {t for t in b if not t.startswith(QUOTED)}
+    small, big = sorted((frame_a, frame_b), key=len)
+    shared = small & big
+    return any(t.startswith(WORD) for t in shared) and len(shared) >= TEMPLATE_FRAME_SHARE * len(small)
 
 
 def template_conflict(first: Sequence[str], second: Sequence[str]) -> bool:
     """Two headlines cut from one template but about different events: the same words around a different
     date or count ("Прогноз погоды на 8 ноября" / "… на 16 ноября"), or, in a short headline, a different
-    place or person ("Погода в Бресте" / "Погода в Гомеле"). Word overlap alone calls these one story."""
-    a, b = set(first), set(second)
+    place or person ("Погода в Бресте" / "Погода в Гомеле"), or the same frame around different quoted
+    titles ("Опубликовано видео со съёмок дорамы «Невероятный ты»" / "… «Цветочная команда»"). Word overlap
+    alone calls these one story."""
+    if _titles_conflict(set(first), set(second)):
+        return True
+    # The other rules read a quoted title's tokens as plain ones, as in features stored before the mark.
+    a = {t.removeprefix(QUOTED) for t in first}
+    b = {t.removeprefix(QUOTED) for t in second}
     only_a, only_b, shared = a - b, b - a, a & b
     if not only_a or not only_b or not any(t.startswith(WORD) for t in shared):
         return False
