@@ -74,6 +74,38 @@ def test_two_clauses_without_a_complement_stay_apart() -> None:
     ]
 
 
+def test_a_date_that_ends_a_sentence_takes_the_clause_before_not_the_whole_sentence() -> None:
+    # The whole sentence would put "22 октября закончилось…" under the 9th of October.
+    text = (
+        "22 октября закончилось перемирие на севере страны, после чего правительство объявило "
+        "о прекращении операции, начатой 9 октября."
+    )
+    events = extract_events("", text, D(2019, 11, 1), "ru")
+    assert [(e.begin, e.text) for e in events] == [
+        (
+            D(2019, 10, 22),
+            "22 октября закончилось перемирие на севере страны, после чего правительство объявило "
+            "о прекращении операции",
+        ),
+        (D(2019, 10, 9), "после чего правительство объявило о прекращении операции, начатой 9 октября"),
+    ]
+    # a piece of a list is not widened: the sentence tells what the dates are
+    games = "Команда сыграет с Норвегией (10 мая), Чехией (13 мая), Швецией (21 мая)."
+    texts = {e.begin: e.text for e in extract_events("", games, D(2019, 5, 1), "ru")}
+    assert texts[D(2019, 5, 13)] == "Команда сыграет с Норвегией (10 мая), Чехией (13 мая), Швецией (21 мая)"
+
+
+def test_numbers_with_a_comma_are_not_clause_breaks() -> None:
+    text = "В 2020 году банк ждёт роста на 3,5%, а в 2021 году — на 4%."
+    assert extract_events("", text, D(2019, 11, 1), "ru")[0].text == ("В 2020 году банк ждёт роста на 3,5%")
+    english = (
+        "Payrolls rose by 128,000 jobs in October, with factories shedding 36,000 positions in September."
+    )
+    assert extract_events("", english, D(2019, 11, 1), "en")[-1].text == (
+        "with factories shedding 36,000 positions in September"
+    )
+
+
 def test_a_year_beside_a_day_is_one_event_dated_by_the_day() -> None:
     events = extract_events("", "В 2022 году, 24 февраля, началась операция.", D(2025, 1, 1), "ru")
     assert [(e.begin, e.granularity) for e in events] == [(D(2022, 2, 24), "day")]

@@ -47,7 +47,7 @@ def sort_key(begin: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, i
 
 # --- extraction ---
 
-_BOUNDARY_RE = re.compile(r"[,;:(]|\s[—–]\s")
+_BOUNDARY_RE = re.compile(r"(?<!\d),|,(?!\d)|[;:(]|\s[—–]\s")  # "9,1 %" and "268,5" are numbers
 # A break before a complement clause: what was announced, said or decided comes after it.
 _COMPLEMENT_RE = re.compile(r"[,:]\s*(?:что|чтобы|будто|that)\b", re.IGNORECASE)
 _LEADING_JUNK_RE = re.compile(r"^(?:[\s,;:—–\-(]|(?:что|и|а|но|однако|and|but|that)\s)+", re.IGNORECASE)
@@ -122,6 +122,18 @@ def _says_little(clause: str, expr: TimeExpr) -> bool:
     return sum(1 for w in words(rest) if not w.isdigit()) < MIN_EVENT_WORDS
 
 
+# A clause widened by the one before it stands alone with this many words besides its date; fewer, and it is
+# a piece of a list ("Чехии (13 мая), Швейцарии"), better read in its whole sentence.
+MIN_WIDENED_WORDS = 4
+
+
+def _tells_on_its_own(clause: str, expr: TimeExpr) -> bool:
+    rest = _LEADING_JUNK_RE.sub("", clause.strip()).replace(expr.text, " ")
+    return clause.count("(") == clause.count(")") and (
+        sum(1 for w in words(rest) if w.isalpha()) >= MIN_WIDENED_WORDS
+    )
+
+
 def _participants(spans: Sequence[EntitySpan], start: int, stop: int) -> tuple[str, ...]:
     keys: list[str] = []
     for s_start, s_stop, key in sorted(spans):
@@ -176,6 +188,12 @@ def extract_events(
                 hi = s_stop
             if (expr.begin, expr.end) in seen:
                 continue
+            if _says_little(text[lo:hi], expr) and i > 0:
+                # "…, после чего Анкара заявила о прекращении боевых действий, начатых 9 октября": the
+                # clause before says what began then; the whole sentence would open with another date.
+                wider = _split_point(sentence, s_start, inside[i - 1].stop, lo)
+                if wider < lo and _tells_on_its_own(text[wider:hi], expr):
+                    lo = wider
             if _says_little(text[lo:hi], expr):
                 lo, hi = s_start, s_stop  # "Ранее стало известно, что 9 июля": the sentence says more
                 if _says_little(sentence, expr):
