@@ -6,6 +6,8 @@ Stories are synthetic: reports made of words of the project's seed article, each
 vocabulary of its own, so topic filters match some stories and not others, as in real use. The
 figures cover what a digest run does per chat apart from SQLite: select the chat's stories, summarise
 them for what is new to it (a third of the chats were sent earlier summaries), render the HTML parts.
+The catalog line includes reading each source's boilerplate from its latest reports (five of the 40
+sources open every report with the same sentence).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.analysis.stems import words
+from bot.digest import boilerplate
 from bot.digest.compose import Catalog, Composer, DigestRequest, StoryMaterial, build_catalog, parse_topics
 from bot.digest.summary import StoryArticle
 from bot.telegram import replies
@@ -46,12 +49,15 @@ def synthetic_stories(count: int, vocab: list[str], chooser: random.Random) -> l
                 + "."
                 for _ in range(8)
             ]
+            source = chooser.randint(1, 40)
+            if source <= 5:  # these open every report with their boilerplate, which digests leave out
+                sentences.insert(0, f"Источник {source} собирает для вас все новости дня в одном месте.")
             reports.append(
                 StoryArticle(
                     article_id=story_id * 10 + n,
                     title=" ".join(own[:6]).capitalize(),
                     text=" ".join(sentences),
-                    source=f"Источник {chooser.randint(1, 40)}",
+                    source=f"Источник {source}",
                     published=NOW - timedelta(hours=chooser.uniform(0, 30)),
                 )
             )
@@ -66,6 +72,20 @@ def synthetic_stories(count: int, vocab: list[str], chooser: random.Random) -> l
             )
         )
     return materials
+
+
+def source_leads(materials: list[StoryMaterial]) -> dict[str, list[tuple[int, str]]]:
+    """What the service reads for the catalog (StoryRepo.source_leads): each source's latest reports."""
+    by_source: dict[str, list[tuple[datetime, int, str]]] = {}
+    for material in materials:
+        for report in material.articles:
+            by_source.setdefault(report.source, []).append((report.published, material.story_id, report.text))
+    return {
+        source: [
+            (story, text[: boilerplate.OPENING_CHARS]) for _, story, text in sorted(reports, reverse=True)
+        ][: boilerplate.SOURCE_REPORTS]
+        for source, reports in by_source.items()
+    }
 
 
 def requests(count: int, catalog: Catalog, vocab: list[str], chooser: random.Random) -> list[DigestRequest]:
@@ -104,10 +124,13 @@ def main() -> int:
     chooser = random.Random(5)
     vocab = vocabulary()
     materials = synthetic_stories(args.stories, vocab, chooser)
+    leads = source_leads(materials)
     start = time.process_time()
-    catalog = build_catalog(materials, NOW)
+    catalog = build_catalog(materials, NOW, None, leads)
+    spent = time.process_time() - start
     print(
-        f"catalog: {len(catalog.stories)} stories built and ranked in {time.process_time() - start:.2f}s CPU"
+        f"catalog: {len(catalog.stories)} stories built and ranked in {spent:.2f}s CPU, "
+        f"with the boilerplate of {len(leads)} sources read from {sum(map(len, leads.values()))} reports"
     )
     i18n = create_i18n()
     zone = ZoneInfo("Europe/Moscow")

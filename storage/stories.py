@@ -233,6 +233,22 @@ class StoryRepo:
             )
         return found
 
+    async def source_leads(
+        self, sources: Iterable[str], until: datetime, per_source: int, chars: int
+    ) -> dict[str, tuple[tuple[int, str], ...]]:
+        """(story id, opening of the text) of each source's latest reports ingested up to `until`: what
+        its boilerplate is read from (bot/digest/boilerplate.py)."""
+        found: dict[str, tuple[tuple[int, str], ...]] = {}
+        for source in sorted(set(sources)):
+            async with self._db.conn.execute(
+                "SELECT s.story_id, substr(a.text, 1, ?) FROM articles a"
+                " JOIN article_stories s ON s.article_id = a.id"
+                " WHERE a.source = ? AND a.ingested_at <= ? ORDER BY a.ingested_at DESC, a.id DESC LIMIT ?",
+                (chars, source, utc_iso(until), per_source),
+            ) as cursor:
+                found[source] = tuple((int(row[0]), row[1] or "") for row in await cursor.fetchall())
+        return found
+
     async def unassigned(self, limit: int) -> list[ArticleText]:
         """Stored articles in no story yet, oldest first."""
         async with self._db.conn.execute(

@@ -14,11 +14,14 @@ import pytest
 
 from bot.analysis.stems import query_stems
 from bot.config import ConfigError, load_settings
+from bot.digest import store
+from bot.digest.inputs import story_inputs
 from bot.emulator import BotAPIEmulator
 from bot.ingest.drafts import ArticleDraft, prepare
 from storage.articles import Article, ArticleRepo, utc_iso
 from storage.database import Database
 from storage.feeds import FeedErrorKind, FeedRepo
+from storage.stories import ArticleText, StoryRepo
 from storage.subscriptions import (
     DeliveryDraft,
     DeliveryRepo,
@@ -216,6 +219,25 @@ async def test_search_finds_the_same_articles_on_both_engines(
     assert {a.title for a in found} == titles
     if query == "переговорам":
         assert found[0].title == NEWS[0][0]
+
+
+async def test_a_sources_latest_reports_are_read_alike(storage_db: Database) -> None:
+    """What a source's boilerplate is read from: its latest reports' stories and openings, newest first."""
+    repo, stories = ArticleRepo(storage_db), StoryRepo(storage_db)
+    texts = []
+    for n, (source, title) in enumerate(
+        [("Вести", "Мост открыт"), ("Курьер", "Тарифы"), ("Вести", "Погода")]
+    ):
+        draft = ArticleDraft(title, f"{title}: подробности дня номер {n}.", None, source=source, lang="ru")
+        article = (await repo.add(prepare(draft).row, ingested_by=None)).article
+        texts.append(ArticleText(article.id, article.title, article.text, "ru", article.published_at))
+    await store.assign(stories, story_inputs(texts, None))
+    leads = await stories.source_leads(["Вести", "Вести", "Нигде"], datetime.now(UTC), 20, 12)
+    assert {source: [text for _, text in reports] for source, reports in leads.items()} == {
+        "Вести": ["Погода: подр", "Мост открыт:"],
+        "Нигде": [],
+    }
+    assert len({story for story, _ in leads["Вести"]}) == 2  # two stories
 
 
 # ----- subscriptions and deliveries -----

@@ -197,3 +197,33 @@ async def test_each_chat_reads_its_own_language_first(bot: RunningBot) -> None:
     (english,) = await bot.ask(READER_EN, "/digest")
     assert russian["text"].index("Лукашенко заявил") < russian["text"].index("Trade ministers")
     assert english["text"].index("Trade ministers") < english["text"].index("Лукашенко заявил")
+
+
+RELEASE_INTRO = (
+    "В этой статье собрана вся информация о новом релизе исполнителя. "
+    "Для вашего удобства мы собираем тизеры, фото и клипы в одном посте. "
+)
+RELEASES = (
+    "Группа «Северный ветер» представила клип\n"
+    + RELEASE_INTRO
+    + "Группа «Северный ветер» показала клип на песню о зимнем море, съёмки прошли на Камчатке.",
+    "Певица Мира Лай выпустила альбом\n"
+    + RELEASE_INTRO
+    + "Певица Мира Лай выпустила первый альбом из десяти песен, записанный в Сеуле.",
+    "Дуэт «Ночной город» объявил тур\n"
+    + RELEASE_INTRO
+    + "Дуэт «Ночной город» объявил тур по двенадцати городам, продажа билетов начнётся в пятницу.",
+)
+
+
+async def test_a_sites_boilerplate_never_summarises_its_stories(bot: RunningBot) -> None:
+    """One site opens every post with the same intro: each story's summary is its own news, not the intro
+    (the intro is the lead, which the summariser would take first)."""
+    for text in RELEASES:
+        await add(bot, text, "K-Pop Daily")
+    (reply,) = await bot.ask(READER, "/digest")
+    text = reply["text"]
+    assert "показала клип на песню о зимнем море" in text, text
+    assert "выпустила первый альбом из десяти песен" in text
+    assert "объявил тур по двенадцати городам" in text
+    assert "Для вашего удобства" not in text, text

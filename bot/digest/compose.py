@@ -8,10 +8,11 @@ thousands of chats with distinct topic filters are served from one catalog.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.analysis.stems import query_stems, stems
+from bot.digest import boilerplate
 from bot.digest.summary import (
     Story,
     StoryArticle,
@@ -106,14 +107,26 @@ class Catalog:
 
 
 def build_catalog(
-    materials: Sequence[StoryMaterial], until: datetime, prominence: Mapping[str, float] | None = None
+    materials: Sequence[StoryMaterial],
+    until: datetime,
+    prominence: Mapping[str, float] | None = None,
+    source_leads: Mapping[str, Sequence[tuple[int, str]]] | None = None,
 ) -> Catalog:
-    """Build and rank every story touched since the earliest subscriber's last digest (worker process)."""
+    """Build and rank every story touched since the earliest subscriber's last digest (worker process).
+
+    `source_leads`: (story id, opening) of each source's latest reports; the sentences a source printed
+    in reports of different stories are its boilerplate and never summarise a story."""
     built: list[CatalogStory] = []
+    repeated = boilerplate.by_source(source_leads or {})
     for material in materials:
         if not material.articles:
             continue
-        story = build_story(material.articles)
+        story = build_story(
+            [
+                replace(a, text=boilerplate.without(a.text, repeated.get(a.source, frozenset())))
+                for a in material.articles
+            ]
+        )
         words = frozenset(s for a in material.articles for s in stems(f"{a.title}\n{a.text}"))
         built.append(
             CatalogStory(

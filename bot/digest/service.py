@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel, SlotBook
-from bot.digest import store
+from bot.digest import boilerplate, store
 from bot.digest.compose import (
     Catalog,
     Composer,
@@ -250,7 +250,11 @@ class DigestService:
             ]
         if not materials:
             return Catalog((), until)
-        return await self.workers.run_interactive(build_catalog, materials, until, prominence)
+        sources = {a.source for m in materials for a in m.articles if a.source}
+        leads = await self.stories.source_leads(
+            sources, until, boilerplate.SOURCE_REPORTS, boilerplate.OPENING_CHARS
+        )
+        return await self.workers.run_interactive(build_catalog, materials, until, prominence, leads)
 
     def _since(self, subscription: Subscription | None, until: datetime) -> datetime:
         if subscription is not None and subscription.last_digest_until is not None:

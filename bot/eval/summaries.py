@@ -9,6 +9,7 @@ printed for it is the held-out one, so it says what unseen articles will get.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import re
@@ -21,7 +22,9 @@ from itertools import product
 
 from razdel import sentenize
 
-from bot.digest.summary import MAX_CHARS, MAX_SENTENCES, StoryArticle, build_story, digest_story, summarize
+from bot.digest import boilerplate
+from bot.digest.compose import StoryMaterial, build_catalog
+from bot.digest.summary import MAX_CHARS, MAX_SENTENCES, StoryArticle, digest_story, summarize
 from bot.eval import corpus_path
 
 CORPORA = {"ru": "tg_contest2019_ru.jsonl", "en": "tg_contest2019_en.jsonl"}
@@ -75,6 +78,7 @@ class Item:
     description: str
     sentences: tuple[str, ...]  # the raw text's sentences, for the lead baselines
     copied: bool  # the description is a stretch of the text, not written apart from it
+    site: str = ""
 
 
 def _normal(text: str) -> str:
@@ -99,7 +103,16 @@ def dev_set(name: str) -> tuple[list[Item], Counter[str]]:
                 left_out["description = first sentence or its prefix"] += 1
             else:
                 copied = _normal(description.rstrip(".… ")) in _normal(row["text"])
-                items.append(Item(row["title"], row["text"], description, sentences, copied))
+                items.append(
+                    Item(
+                        row["title"],
+                        row["text"],
+                        description,
+                        sentences,
+                        copied,
+                        row.get("site") or "",
+                    )
+                )
     return items, left_out
 
 
@@ -158,17 +171,44 @@ def _cross_validated(
     return held_out, chosen
 
 
+def _site_leads(lang: str) -> dict[str, list[tuple[int, str]]]:
+    """What the digest reads each site's boilerplate from (`StoryRepo.source_leads`): the site's latest
+    reports of the hour with the stories the bot puts them in (assigned as `bot.eval stories` does) and
+    their openings."""
+    from bot.eval.stories import _assign_hour, _background
+
+    with corpus_path(CORPORA[lang]).open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    groups, _, _ = asyncio.run(_assign_hour(rows, lang, _background()))
+    story_of = {row: story for story, members in enumerate(groups) for row in members}
+    by_site: dict[str, list[int]] = {}
+    for i in sorted(range(len(rows)), key=lambda i: (rows[i]["date"], i), reverse=True):
+        by_site.setdefault(rows[i].get("site") or "", []).append(i)
+    return {
+        site: [
+            (story_of[i], (rows[i].get("text") or "")[: boilerplate.OPENING_CHARS])
+            for i in members[: boilerplate.SOURCE_REPORTS]
+        ]
+        for site, members in by_site.items()
+        if site
+    }
+
+
 def evaluate(lang: str, folds: int, show: int) -> None:
     items, left_out = dev_set(CORPORA[lang])
     reasons = ", ".join(f"{reason} {count}" for reason, count in left_out.most_common())
     print(f"[{lang}] {len(items)} items used, {sum(left_out.values())} left out ({reasons})")
     if not items:
         return
+    leads = _site_leads(lang)
     start = time.process_time()
-    stories = [
-        build_story([StoryArticle(i, item.title, item.text, "", datetime(2019, 11, 1, tzinfo=UTC))])
+    until = datetime(2019, 11, 1, 13, tzinfo=UTC)
+    materials = [
+        StoryMaterial(i, (StoryArticle(i, item.title, item.text, item.site, until),), until)
         for i, item in enumerate(items)
     ]
+    catalog = {c.story_id: c.story for c in build_catalog(materials, until, None, leads).stories}
+    stories = [catalog[i] for i in range(len(items))]
     built = time.process_time() - start
     shipped = [" ".join(digest_story(story).summary) for story in stories]
     grid: dict[tuple[int, int], list[Scores]] = {}
