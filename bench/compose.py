@@ -26,6 +26,7 @@ from bot.digest.compose import Catalog, Composer, DigestRequest, StoryMaterial, 
 from bot.digest.summary import StoryArticle
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
+from storage.stories import SourceReport
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_b4e76c9b5e787165.txt"
 NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
@@ -74,16 +75,19 @@ def synthetic_stories(count: int, vocab: list[str], chooser: random.Random) -> l
     return materials
 
 
-def source_leads(materials: list[StoryMaterial]) -> dict[str, list[tuple[int, str]]]:
+def source_leads(materials: list[StoryMaterial]) -> dict[str, list[SourceReport]]:
     """What the service reads for the catalog (StoryRepo.source_leads): each source's latest reports."""
-    by_source: dict[str, list[tuple[datetime, int, str]]] = {}
+    by_source: dict[str, list[tuple[datetime, SourceReport]]] = {}
     for material in materials:
         for report in material.articles:
-            by_source.setdefault(report.source, []).append((report.published, material.story_id, report.text))
+            opening = report.text[: boilerplate.OPENING_CHARS]
+            by_source.setdefault(report.source, []).append(
+                (report.published, SourceReport(material.story_id, report.title, opening))
+            )
     return {
-        source: [
-            (story, text[: boilerplate.OPENING_CHARS]) for _, story, text in sorted(reports, reverse=True)
-        ][: boilerplate.SOURCE_REPORTS]
+        source: [r for _, r in sorted(reports, key=lambda x: x[0], reverse=True)][
+            : boilerplate.SOURCE_REPORTS
+        ]
         for source, reports in by_source.items()
     }
 

@@ -35,6 +35,15 @@ class ArticleText:
 
 
 @dataclass(frozen=True)
+class SourceReport:
+    """One of a source's recent reports, as its boilerplate is read: story, title, opening of the text."""
+
+    story_id: int
+    title: str
+    opening: str
+
+
+@dataclass(frozen=True)
 class StemFrequencies:
     """How many stored articles contain each stem, and how many articles are in a story."""
 
@@ -235,18 +244,20 @@ class StoryRepo:
 
     async def source_leads(
         self, sources: Iterable[str], until: datetime, per_source: int, chars: int
-    ) -> dict[str, tuple[tuple[int, str], ...]]:
-        """(story id, opening of the text) of each source's latest reports ingested up to `until`: what
-        its boilerplate is read from (bot/digest/boilerplate.py)."""
-        found: dict[str, tuple[tuple[int, str], ...]] = {}
+    ) -> dict[str, tuple[SourceReport, ...]]:
+        """Each source's latest reports ingested up to `until`, newest first, with their stories, titles and
+        the opening `chars` of their texts: what its boilerplate is read from (bot/digest/boilerplate.py)."""
+        found: dict[str, tuple[SourceReport, ...]] = {}
         for source in sorted(set(sources)):
             async with self._db.conn.execute(
-                "SELECT s.story_id, substr(a.text, 1, ?) FROM articles a"
+                "SELECT s.story_id, a.title, substr(a.text, 1, ?) FROM articles a"
                 " JOIN article_stories s ON s.article_id = a.id"
                 " WHERE a.source = ? AND a.ingested_at <= ? ORDER BY a.ingested_at DESC, a.id DESC LIMIT ?",
                 (chars, source, utc_iso(until), per_source),
             ) as cursor:
-                found[source] = tuple((int(row[0]), row[1] or "") for row in await cursor.fetchall())
+                found[source] = tuple(
+                    SourceReport(int(row[0]), row[1] or "", row[2] or "") for row in await cursor.fetchall()
+                )
         return found
 
     async def unassigned(self, limit: int) -> list[ArticleText]:

@@ -233,11 +233,12 @@ async def test_a_sources_latest_reports_are_read_alike(storage_db: Database) -> 
         texts.append(ArticleText(article.id, article.title, article.text, "ru", article.published_at))
     await store.assign(stories, story_inputs(texts, None))
     leads = await stories.source_leads(["Вести", "Вести", "Нигде"], datetime.now(UTC), 20, 12)
-    assert {source: [text for _, text in reports] for source, reports in leads.items()} == {
+    assert {source: [r.opening for r in reports] for source, reports in leads.items()} == {
         "Вести": ["Погода: подр", "Мост открыт:"],
         "Нигде": [],
     }
-    assert len({story for story, _ in leads["Вести"]}) == 2  # two stories
+    assert [r.title for r in leads["Вести"]] == ["Погода", "Мост открыт"]
+    assert len({r.story_id for r in leads["Вести"]}) == 2  # two stories
 
 
 # ----- subscriptions and deliveries -----

@@ -1,19 +1,23 @@
-"""A source's boilerplate: sentences it prints in reports of different stories.
+"""A source's boilerplate: sentences it prints in reports about different things.
 
 A site that opens every post with the same paragraph («В этой статье представлена вся имеющаяся информация о
 релизе…», «Традиционно пятница – время новостей под рубрикой «Антислухи»») would have that paragraph as the
 summary of each of its stories. No rule can list such paragraphs; the source's own other reports show them:
-a sentence it printed in reports of two different stories is not the news of either. A sentence repeated
-only within one story (the lead of a report and of its update) stays.
+a sentence it printed in reports of two different stories is not the news of either, nor one it printed
+under three headlines that have little in common (the intro can itself fold those posts into one story).
+A sentence repeated only by the versions of one report (an update with the same lead) stays.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice
+from itertools import combinations, islice
 
 from razdel import sentenize
+
+from bot.digest.stories import content_stems
+from storage.stories import SourceReport
 
 # What a source's boilerplate is read from: its latest reports, the opening of each, which is where
 # summaries come from (StoryRepo.source_leads).
@@ -22,8 +26,11 @@ OPENING_CHARS = 1500
 LEAD_SENTENCES = 8
 # Shorter sentences ("Фото: ТАСС.", "Москва, 1 ноября.") are left to the summariser's own cleaning.
 MIN_CHARS = 20
-# A sentence is boilerplate once the source printed it in reports of this many different stories.
+# Boilerplate: printed in reports of this many different stories, or under this many headlines that share
+# less than HEADLINE_OVERLAP of their words pairwise (versions of one report keep most of their headline).
 STORIES = 2
+HEADLINES = 3
+HEADLINE_OVERLAP = 0.3
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -38,19 +45,37 @@ def _lead(text: str) -> Iterable[str]:
             yield normalised(sentence.text)
 
 
-def boilerplate(reports: Sequence[tuple[int, str]]) -> frozenset[str]:
-    """The normalised sentences one source printed in reports of `STORIES` different stories or more.
-
-    `reports`: (story id, text or its opening) of the source's recent reports.
-    """
-    stories: dict[str, set[int]] = {}
-    for story_id, text in reports:
-        for sentence in _lead(text):
-            stories.setdefault(sentence, set()).add(story_id)
-    return frozenset(s for s, ids in stories.items() if len(ids) >= STORIES)
+def _apart(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) < HEADLINE_OVERLAP * len(a | b)
 
 
-def by_source(leads: Mapping[str, Sequence[tuple[int, str]]]) -> dict[str, frozenset[str]]:
+def _unrelated_headlines(headlines: Sequence[frozenset[str]]) -> bool:
+    """Whether HEADLINES of these headlines are pairwise apart."""
+    distinct = list(dict.fromkeys(headlines))
+    if len(distinct) < HEADLINES:
+        return False
+    return any(
+        all(_apart(a, b) for a, b in combinations(group, 2)) for group in combinations(distinct, HEADLINES)
+    )
+
+
+def boilerplate(reports: Sequence[SourceReport]) -> frozenset[str]:
+    """The normalised sentences one source printed in reports of `STORIES` different stories, or under
+    `HEADLINES` unrelated headlines. `reports`: the source's recent reports."""
+    seen: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    for report in reports:
+        headline = frozenset(content_stems(report.title))
+        for sentence in dict.fromkeys(_lead(report.opening)):
+            seen.setdefault(sentence, []).append((report.story_id, headline))
+    return frozenset(
+        sentence
+        for sentence, where in seen.items()
+        if len(where) >= STORIES
+        and (len({story for story, _ in where}) >= STORIES or _unrelated_headlines([h for _, h in where]))
+    )
+
+
+def by_source(leads: Mapping[str, Sequence[SourceReport]]) -> dict[str, frozenset[str]]:
     """`boilerplate` of each source that has some."""
     found = {source: boilerplate(reports) for source, reports in leads.items()}
     return {source: sentences for source, sentences in found.items() if sentences}

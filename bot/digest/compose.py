@@ -22,6 +22,7 @@ from bot.digest.summary import (
     importance,
     rank_key,
 )
+from storage.stories import SourceReport
 
 MAX_STORIES = 10
 MAX_TOPICS = 20
@@ -110,12 +111,12 @@ def build_catalog(
     materials: Sequence[StoryMaterial],
     until: datetime,
     prominence: Mapping[str, float] | None = None,
-    source_leads: Mapping[str, Sequence[tuple[int, str]]] | None = None,
+    source_leads: Mapping[str, Sequence[SourceReport]] | None = None,
 ) -> Catalog:
     """Build and rank every story touched since the earliest subscriber's last digest (worker process).
 
-    `source_leads`: (story id, opening) of each source's latest reports; the sentences a source printed
-    in reports of different stories are its boilerplate and never summarise a story."""
+    `source_leads`: each source's latest reports; the sentences a source printed in reports about
+    different things are its boilerplate and never summarise a story (bot/digest/boilerplate.py)."""
     built: list[CatalogStory] = []
     repeated = boilerplate.by_source(source_leads or {})
     for material in materials:

@@ -26,6 +26,7 @@ from bot.digest import boilerplate
 from bot.digest.compose import StoryMaterial, build_catalog
 from bot.digest.summary import MAX_CHARS, MAX_SENTENCES, StoryArticle, digest_story, summarize
 from bot.eval import corpus_path
+from storage.stories import SourceReport
 
 CORPORA = {"ru": "tg_contest2019_ru.jsonl", "en": "tg_contest2019_en.jsonl"}
 FOLDS = 5
@@ -171,7 +172,7 @@ def _cross_validated(
     return held_out, chosen
 
 
-def _site_leads(lang: str) -> dict[str, list[tuple[int, str]]]:
+def _site_leads(lang: str) -> dict[str, list[SourceReport]]:
     """What the digest reads each site's boilerplate from (`StoryRepo.source_leads`): the site's latest
     reports of the hour with the stories the bot puts them in (assigned as `bot.eval stories` does) and
     their openings."""
@@ -186,7 +187,9 @@ def _site_leads(lang: str) -> dict[str, list[tuple[int, str]]]:
         by_site.setdefault(rows[i].get("site") or "", []).append(i)
     return {
         site: [
-            (story_of[i], (rows[i].get("text") or "")[: boilerplate.OPENING_CHARS])
+            SourceReport(
+                story_of[i], rows[i]["title"], (rows[i].get("text") or "")[: boilerplate.OPENING_CHARS]
+            )
             for i in members[: boilerplate.SOURCE_REPORTS]
         ]
         for site, members in by_site.items()
