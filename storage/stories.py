@@ -32,13 +32,14 @@ class ArticleText:
     text: str
     lang: str
     published: datetime
+    source: str = ""  # its boilerplate is left out of its vector (bot/digest/boilerplate.py)
 
 
 @dataclass(frozen=True)
 class SourceReport:
     """One of a source's recent reports, as its boilerplate is read: story, title, opening of the text."""
 
-    story_id: int
+    story_id: int | None  # None: not in a story yet (a report being assigned)
     title: str
     opening: str
 
@@ -243,17 +244,19 @@ class StoryRepo:
         return found
 
     async def source_leads(
-        self, sources: Iterable[str], until: datetime, per_source: int, chars: int
+        self, sources: Iterable[str], until: datetime | None, per_source: int, chars: int
     ) -> dict[str, tuple[SourceReport, ...]]:
-        """Each source's latest reports ingested up to `until`, newest first, with their stories, titles and
-        the opening `chars` of their texts: what its boilerplate is read from (bot/digest/boilerplate.py)."""
+        """Each source's latest reports in a story, ingested up to `until` (None: all), newest first, with
+        their stories, titles and the opening `chars` of their texts: what its boilerplate is read from
+        (bot/digest/boilerplate.py)."""
         found: dict[str, tuple[SourceReport, ...]] = {}
+        bounded = " AND a.ingested_at <= ?" if until is not None else ""
         for source in sorted(set(sources)):
             async with self._db.conn.execute(
                 "SELECT s.story_id, a.title, substr(a.text, 1, ?) FROM articles a"
-                " JOIN article_stories s ON s.article_id = a.id"
-                " WHERE a.source = ? AND a.ingested_at <= ? ORDER BY a.ingested_at DESC, a.id DESC LIMIT ?",
-                (chars, source, utc_iso(until), per_source),
+                f" JOIN article_stories s ON s.article_id = a.id WHERE a.source = ?{bounded}"
+                " ORDER BY a.ingested_at DESC, a.id DESC LIMIT ?",
+                (chars, source, *([utc_iso(until)] if until is not None else []), per_source),
             ) as cursor:
                 found[source] = tuple(
                     SourceReport(int(row[0]), row[1] or "", row[2] or "") for row in await cursor.fetchall()
@@ -263,12 +266,12 @@ class StoryRepo:
     async def unassigned(self, limit: int) -> list[ArticleText]:
         """Stored articles in no story yet, oldest first."""
         async with self._db.conn.execute(
-            "SELECT a.id, a.title, a.text, a.lang, a.published_at FROM articles a"
+            "SELECT a.id, a.title, a.text, a.lang, a.published_at, a.source FROM articles a"
             " LEFT JOIN article_stories s ON s.article_id = a.id"
             " WHERE s.article_id IS NULL ORDER BY a.id LIMIT ?",
             (limit,),
         ) as cursor:
             return [
-                ArticleText(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
+                ArticleText(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5] or "")
                 for row in await cursor.fetchall()
             ]

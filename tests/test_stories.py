@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
+from bot.digest.inputs import story_inputs
 from bot.digest.stories import (
     STORY_GAP,
     ArticleStoryInput,
@@ -26,6 +27,7 @@ from bot.digest.stories import (
     start_story,
     template_conflict,
 )
+from storage.stories import ArticleText
 
 NOON = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
 
@@ -296,3 +298,27 @@ def test_stories_stored_before_headlines_were_kept_still_load() -> None:
     eighth = article_features("Прогноз погоды на 8 ноября", WEATHER_BODY, "ru")
     back = centroid_from_json(centroid_to_json(start_story(eighth, NOON)))
     assert back.headline == eighth.headline
+
+
+POSTS_INTRO = (
+    "В этой статье собрана вся информация о новом релизе исполнителя: концепция, фото и видео тизеры, "
+    "хайлайт, клип и спэшлы. Для вашего удобства мы собираем все материалы о камбэке в одном посте. "
+    "Все купленные альбомы фиксируются в национальном музыкальном чарте."
+)
+POSTS = (
+    ("[РЕЛИЗ] Группа «Северный ветер» представила клип", "Клип снят на Камчатке."),
+    ("[РЕЛИЗ] Певица Мира Лай представила альбом", "В альбоме десять песен."),
+    ("[РЕЛИЗ] Дуэт «Ночной город» представил тур", "Тур охватит двенадцать городов."),
+)
+
+
+def test_a_sources_template_intro_does_not_fold_its_posts_into_one_story() -> None:
+    def batch(source: str) -> list[list[int]]:
+        texts = [
+            ArticleText(n, title, f"{POSTS_INTRO} {news}", "ru", NOON + timedelta(minutes=n), source)
+            for n, (title, news) in enumerate(POSTS, start=1)
+        ]
+        return _stories(assign_stories(AssignmentInput(tuple(story_inputs(texts, None, {})), (), 0)).story_of)
+
+    assert batch("") == [[1, 2, 3]]  # by their words alone, the intro makes them one story
+    assert batch("K-Pop Daily") == [[1], [2], [3]]  # one source under three unrelated headlines: its template

@@ -45,7 +45,7 @@ async def add(db: Database, article: tuple[str, str], published: dt.datetime) ->
 
 
 def text(a: Article) -> ArticleText:
-    return ArticleText(a.id, a.title, a.text, a.lang, a.published_at)
+    return ArticleText(a.id, a.title, a.text, a.lang, a.published_at, a.source or "")
 
 
 async def test_articles_join_stored_stories_across_batches(db: Database) -> None:

@@ -61,8 +61,9 @@ def _unrelated_headlines(headlines: Sequence[frozenset[str]]) -> bool:
 
 def boilerplate(reports: Sequence[SourceReport]) -> frozenset[str]:
     """The normalised sentences one source printed in reports of `STORIES` different stories, or under
-    `HEADLINES` unrelated headlines. `reports`: the source's recent reports."""
-    seen: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    `HEADLINES` unrelated headlines. `reports`: the source's recent reports; those in no story yet (being
+    assigned) count for their headlines only."""
+    seen: dict[str, list[tuple[int | None, frozenset[str]]]] = {}
     for report in reports:
         headline = frozenset(content_stems(report.title))
         for sentence in dict.fromkeys(_lead(report.opening)):
@@ -71,7 +72,10 @@ def boilerplate(reports: Sequence[SourceReport]) -> frozenset[str]:
         sentence
         for sentence, where in seen.items()
         if len(where) >= STORIES
-        and (len({story for story, _ in where}) >= STORIES or _unrelated_headlines([h for _, h in where]))
+        and (
+            len({story for story, _ in where if story is not None}) >= STORIES
+            or _unrelated_headlines([h for _, h in where])
+        )
     )
 
 

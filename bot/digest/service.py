@@ -146,7 +146,7 @@ class DigestService:
         Digests wait for what is queued (`stories_settled`). A failure is logged, not raised: the article
         is stored, and the start-up backfill assigns it.
         """
-        texts = [ArticleText(a.id, a.title, a.text, a.lang, a.published_at) for a in articles]
+        texts = [ArticleText(a.id, a.title, a.text, a.lang, a.published_at, a.source or "") for a in articles]
         self._pending_assignments += 1
         self._track(self._assign_in_background(texts))
 
@@ -172,10 +172,18 @@ class DigestService:
 
     async def _assign(self, articles: Sequence[ArticleText]) -> None:
         frequencies = await store.frequencies(self.stories)
+        # the sources' earlier reports (these are in no story yet): what their boilerplate is read from
+        leads = await self.stories.source_leads(
+            {a.source for a in articles if a.source},
+            None,
+            boilerplate.SOURCE_REPORTS,
+            boilerplate.OPENING_CHARS,
+        )
         inputs = await self.workers.run_interactive(
             story_inputs,
             articles,
             frequencies if frequencies.documents >= MIN_DOCUMENTS_FOR_IDF else None,
+            leads,
         )
         await store.assign(self.stories, inputs)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from razdel import sentenize
 
 from bot.analysis.stems import WORD_RE, stem
-from bot.digest import store
+from bot.digest import boilerplate, store
 from bot.digest.inputs import story_inputs
 from bot.digest.service import STORY_CHUNK
 from bot.digest.stories import (
@@ -298,11 +298,17 @@ async def _assign_hour(
                 )
                 article = (await articles.add(new, ingested_by=None)).article
                 row_of[article.id] = i
-                texts.append(ArticleText(article.id, r["title"], r["text"], lang, published))
+                texts.append(ArticleText(article.id, r["title"], r["text"], lang, published, r["site"]))
             featured = assigned = 0.0
             for begin in range(0, len(texts), STORY_CHUNK):
+                chunk = texts[begin : begin + STORY_CHUNK]
+                start = time.process_time()  # reading the sources' reports is the event loop's, as assigning
+                leads = await stories.source_leads(
+                    {t.source for t in chunk}, None, boilerplate.SOURCE_REPORTS, boilerplate.OPENING_CHARS
+                )
+                assigned += time.process_time() - start
                 start = time.process_time()
-                inputs = story_inputs(texts[begin : begin + STORY_CHUNK], frequencies)
+                inputs = story_inputs(chunk, frequencies, leads)
                 featured += time.process_time() - start
                 start = time.process_time()
                 await store.assign(stories, inputs)
