@@ -47,6 +47,17 @@ def test_buildings_are_not_people_but_their_names_still_are() -> None:
     assert found(text) == ["Trump"]
 
 
+def test_a_shop_named_only_with_a_possessive_is_not_a_person() -> None:
+    text = (
+        "Kohl's Black Friday ad is out now. If you have ever shopped at Kohl's, expect the same deals. "
+        "Every purchase earns Kohl's Cash again."
+    )
+    assert found(text) == []  # "Black Friday" is a day, "Kohl's" a shop
+    # a person the article names in full keeps the possessive mentions
+    person = "Helmut Kohl spoke first. Kohl's speech was long, Kohl's party cheered and Kohl's allies agreed."
+    assert found(person) == ["Helmut Kohl", "Kohl", "Kohl", "Kohl"]
+
+
 def test_works_are_not_people() -> None:
     assert found("She took her son to see The Lion King, then they watched Stranger Things at home.") == []
 

@@ -104,11 +104,15 @@ CLUB_WORDS = frozenset(
     ]
 )
 _THING_ENDINGS = CLUB_WORDS | PRODUCT_WORDS  # a run ending in one of these is a club or a product
-# Buildings and places named after a person ("Trump Tower", "Wembley Stadium"): the run is a thing, but
-# unlike a club's its words alone still name the person ("President Trump").
+# Buildings, places and days named like a person ("Trump Tower", "Wembley Stadium", "Black Friday"): the run
+# is a thing, but unlike a club's its words alone still name the person ("President Trump").
 BUILDING_WORDS = english_words.PLACE_HEADS | frozenset(
-    ["tower", "towers", "palaces", "hotel", "building", "centre", "center", "plaza", "mall", "tunnel"]
+    [
+        *("tower", "towers", "palaces", "hotel", "building", "centre", "center", "plaza", "mall", "tunnel"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ]
 )
+BRAND_MENTIONS = 3
 WORK_WORDS = frozenset(
     [
         "king", "show", "story", "wars", "trek", "things", "thrones", "man", "men", "woman", "women", "game",
@@ -179,6 +183,8 @@ class Candidate:
     features: Mapping[str, float]
     # only capitalised by a title-case headline, named nowhere below it: vetoed, not a learned feature
     headline_only: bool = False
+    # one word the article names only with a possessive, never in a longer name ("Kohl's"): a brand, vetoed
+    brand: bool = False
 
 
 def _name_like(word: Word) -> bool:
@@ -351,6 +357,22 @@ def candidates(doc: Any) -> list[Candidate]:
         lowered_run = [w.text.lower() for w in words[first : last + 1]]
         if _a_thing(lowered_run, given_names_census):
             thing_words.update(lowered_run)
+    # A shop or brand named after its founder ("Kohl's Black Friday ad", "shopped at Kohl's", "Kohl's Cash"):
+    # a word the article names BRAND_MENTIONS times or more, every time with a possessive, never inside a
+    # longer name (a person named only so, "Trump's plan… Trump's idea", is rarely named three times so).
+    alone: Counter[str] = Counter()
+    possessive: Counter[str] = Counter()
+    in_longer: set[str] = set()
+    for first, last in runs:
+        if last > first:
+            in_longer.update(w.text for w in words[first : last + 1])
+            continue
+        alone[words[first].text] += 1
+        following = words[last + 1] if last + 1 < len(words) and not words[last + 1].space_before else None
+        possessive[words[first].text] += following is not None and following.text in {"'s", "’s"}
+    brands = {
+        t for t, n in alone.items() if n >= BRAND_MENTIONS and possessive[t] == n and t not in in_longer
+    }
     # A headline in title case capitalises every word: a part of it counts as a name only when the text
     # names it too ("Trump" of "Trump Mulls 'Fireside Chat'…" does; "Trump Mulls" does not), or when it
     # opens with a given name.
@@ -491,6 +513,7 @@ def candidates(doc: Any) -> list[Candidate]:
                         key,
                         {k: float(v) for k, v in f.items() if v},
                         headline_only,
+                        n == 1 and texts[0] in brands,
                     )
                 )
     return found
@@ -554,7 +577,7 @@ def decide(
     for p, c in scored:
         if p < threshold:
             break
-        if c.headline_only or any(c.features.get(veto) for veto in VETOES):
+        if c.headline_only or c.brand or any(c.features.get(veto) for veto in VETOES):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)

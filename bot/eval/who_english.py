@@ -120,7 +120,10 @@ def evaluate_conll_english(
     stored = weights == english_ner.WEIGHTS and threshold == english_ner.THRESHOLD
     if write_weights:
         WEIGHTS_FILE.write_text(_weights_module(weights, threshold), encoding="utf-8")
-        print(f"  weights fitted on all {len(docs)} documents written to {WEIGHTS_FILE.name}")
+        print(
+            f"  weights fitted on all {len(docs)} documents written to {WEIGHTS_FILE.name}; the rest of this "
+            "run (--english-sample) still uses the weights it started with: run again to see the new ones"
+        )
     else:
         print(f"  the bot's weights are {'those' if stored else 'NOT those'} fitted on all documents now")
     print(f"target English person F1 >= {TARGET}: {f:.3f} {'met' if f >= TARGET else 'NOT met'}")
