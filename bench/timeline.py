@@ -37,6 +37,7 @@ from bot.analysis.events import Event
 from bot.analysis.stems import query_stems
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.search import search as find
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
 from bot.timeline.merge import ArticleEvents
@@ -46,6 +47,7 @@ from bot.who.store import EntityStore
 from storage.articles import ArticleRepo, utc_iso
 from storage.database import Database
 from storage.events import EventRepo
+from storage.stories import StoryRepo
 
 FIRST_DAY = dt.date(2016, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)
@@ -413,11 +415,11 @@ async def measure(db: Database, args: argparse.Namespace) -> int:
 async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int, i18n: I18n) -> None:
     """/search over the same archive's full-text index, as handlers/articles.py runs it: the query's
     stems, ten best matches, the reply text (the articles' titles are the topics' words)."""
-    articles = ArticleRepo(db)
+    articles, stories = ArticleRepo(db), StoryRepo(db)
     searched: list[float] = []
 
     async def search(query: str) -> None:
-        replies.common.search_results(query, await articles.search(query_stems(query), limit=10), ZONE)
+        replies.common.search_results(query, await find(articles, stories, query), ZONE)
 
     with i18n.context(), i18n.use_locale("ru"):
         for kind in ("words, common", "words, mid-frequency", "words, rare", "two words", "unknown"):

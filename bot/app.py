@@ -240,6 +240,7 @@ class App:
             who=WhoService(self.entities),
             timeline=self.timeline,
             digests=self.digests,
+            stories=self.digests.stories,
             links=self.links,
             feeds=self.feeds,
             access=AccessRepo(self.db),

@@ -4,24 +4,27 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.analysis.stems import query_stems
 from bot.config import Settings
+from bot.search import search as find
 from bot.telegram import replies
 from bot.telegram.text import answer_long
 from storage.articles import ArticleRepo
+from storage.stories import StoryRepo
 
 
 async def latest(message: Message, articles: ArticleRepo, settings: Settings) -> None:
     await answer_long(message, replies.common.latest(await articles.latest(10), settings.timezone))
 
 
-async def search(message: Message, command: CommandObject, articles: ArticleRepo, settings: Settings) -> None:
+async def search(
+    message: Message, command: CommandObject, articles: ArticleRepo, stories: StoryRepo, settings: Settings
+) -> None:
     query = (command.args or "").strip()
     if not query:
         await message.answer(replies.common.search_usage())
         return
-    found = await articles.search(query_stems(query), limit=10)
-    await answer_long(message, replies.common.search_results(query, found, settings.timezone))
+    hits = await find(articles, stories, query)
+    await answer_long(message, replies.common.search_results(query, hits, settings.timezone))
 
 
 def create_router() -> Router:

@@ -8,7 +8,7 @@ frequencies) and writes back what it decided (`StoryChanges`), in one transactio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -242,6 +242,17 @@ class StoryRepo:
                 StoryReports(story_id, articles, last_ingested, tuple(links.items()), rows[0]["lang"] or "")
             )
         return found
+
+    async def story_of(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """The story of each of these articles that has one (an article stored moments ago may not yet)."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        async with self._db.conn.execute(
+            f"SELECT article_id, story_id FROM article_stories WHERE article_id IN ({marks})",
+            list(article_ids),
+        ) as cursor:
+            return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def source_leads(
         self, sources: Iterable[str], until: datetime | None, per_source: int, chars: int

@@ -80,6 +80,40 @@ async def test_search_ranks_the_title_match_first_and_falls_back_to_any_word(bot
     assert "Театр" in any_word["text"] and "Снег в Москве" in any_word["text"]
 
 
+async def test_search_shows_a_story_once_with_its_other_reports(bot: RunningBot) -> None:
+    """Three outlets report one ruling and a fourth article merely mentions the court: the ruling is one
+    result, naming the other outlets, and the other article is the second."""
+    title = "Верховный суд ликвидировал движение «За права» по иску Минюста"
+    texts = {
+        "Вести": "Верховный суд удовлетворил иск Минюста и ликвидировал движение «За права». Руководитель "
+        "движения заявил, что организация продолжит работу и обжалует решение суда.",
+        "Курьер": "Движение «За права» ликвидировано решением Верховного суда по иску Минюста. В движении "
+        "пообещали обжаловать решение суда и продолжить работу.",
+        "Радио Север": "Верховный суд ликвидировал движение «За права», иск подавал Минюст. Лидер движения "
+        "сообщил, что решение суда обжалуют.",
+    }
+    day = "2025-11-20"
+    records = [{"title": title, "text": t, "source": source, "date": day} for source, t in texts.items()]
+    records.append(
+        {
+            "title": "Суд рассмотрит жалобу на ремонт моста",
+            "text": "Жители обжалуют решение суда о ремонте моста, жалобу рассмотрят в декабре.",
+            "source": "Вести",
+            "date": "2025-11-21",
+        }
+    )
+    await add_jsonl(bot, records)
+    await bot.app.digests.stories_settled()
+    (reply,) = await bot.ask(READER, "/search решение суда")
+    text = reply["text"]
+    assert text.startswith("🔎 2 статьи по запросу")
+    assert text.count(title) == 1
+    assert "+ ещё 2 сообщения об этом сюжете: " in text
+    assert text.index(title) < text.index("Суд рассмотрит жалобу")
+    (english,) = await bot.ask(READER_EN, "/search Минюст")
+    assert "+ 2 more reports of this story: " in english["text"]
+
+
 async def test_search_without_words_or_hits_explains(bot: RunningBot) -> None:
     (usage,) = await bot.ask(READER_EN, "/search")
     assert usage["text"].startswith("Write what to look for")

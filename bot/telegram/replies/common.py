@@ -14,6 +14,7 @@ from bot.analysis.entities import ENGLISH_NAMES
 from bot.analysis.snippets import best_snippet
 from bot.ingest.documents import LineProblem, Notice, NoticeKind, Problem
 from bot.ingest.service import IngestReport
+from bot.search import SearchHit
 from bot.telegram.text import esc
 from storage.articles import Article, ArticleStats
 from storage.entities import FailureCounts
@@ -208,14 +209,31 @@ def search_usage() -> str:
     return _("Write what to look for after the command, e.g. <code>/search переговоры в Минске</code>.")
 
 
-def search_results(query: str, articles: list[Article], tz: ZoneInfo) -> str:
-    if not articles:
+SOURCES_NAMED = 3  # of a story's other matches, this many sources are named
+
+
+def _more_of_the_story(others: tuple[Article, ...]) -> str:
+    if not others:
+        return ""
+    sources = [s for s in dict.fromkeys(a.source for a in others if a.source)]
+    named = ", ".join(esc(s) for s in sources[:SOURCES_NAMED]) + (
+        " …" if len(sources) > SOURCES_NAMED else ""
+    )
+    line = __("+ {n} more report of this story", "+ {n} more reports of this story", len(others)).format(
+        n=len(others)
+    )
+    return f"\n<i>{line}{': ' + named if named else ''}</i>"
+
+
+def search_results(query: str, hits: list[SearchHit], tz: ZoneInfo) -> str:
+    if not hits:
         return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
-    header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(articles)).format(
-        n=len(articles), query=esc(query)
+    header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(hits)).format(
+        n=len(hits), query=esc(query)
     )
     blocks = [header]
-    for number, article in enumerate(articles, start=1):
+    for number, hit in enumerate(hits, start=1):
+        article = hit.article
         snippet = best_snippet(article.text, query)
         parts: list[str] = []
         cursor = 0
@@ -227,7 +245,7 @@ def search_results(query: str, articles: list[Article], tz: ZoneInfo) -> str:
         source = "".join(f" · {esc(part)}" for part in (article.source, article.author) if part)
         blocks.append(
             f"{number}. {title_link(article)}\n<i>{day(article.published_at, tz)}{source}</i>\n"
-            f"{''.join(parts)}"
+            f"{''.join(parts)}{_more_of_the_story(hit.others)}"
         )
     return "\n\n".join(blocks)
 
