@@ -42,6 +42,8 @@ def by_story(
     return [SearchHit(article, tuple(others[key])) for key, article in best.items()]
 
 
-async def search(articles: ArticleRepo, stories: StoryRepo, query: str) -> list[SearchHit]:
-    found = await articles.search(query_stems(query), limit=SEARCH_POOL)
-    return by_story(found, await stories.story_of([a.id for a in found]))
+async def search(
+    articles: ArticleRepo, stories: StoryRepo, query: str, limit: int = SEARCH_RESULTS
+) -> list[SearchHit]:
+    found = await articles.search(query_stems(query), limit=max(SEARCH_POOL, limit))
+    return by_story(found, await stories.story_of([a.id for a in found]), limit)

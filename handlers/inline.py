@@ -12,11 +12,12 @@ from aiogram.types import (
     LinkPreviewOptions,
 )
 
-from bot.analysis.stems import query_stems
 from bot.config import Settings
+from bot.search import search as find
 from bot.telegram import replies
 from bot.who.service import WhoService
 from storage.articles import ArticleRepo
+from storage.stories import StoryRepo
 
 MAX_RESULTS = 10
 QUERY_LIMIT = 100  # as /who: a longer query names nothing more
@@ -24,7 +25,12 @@ CACHE_SECONDS = 30  # Telegram keeps the answer this long; the archive grows all
 
 
 async def inline_search(
-    query: InlineQuery, bot: Bot, articles: ArticleRepo, who: WhoService, settings: Settings
+    query: InlineQuery,
+    bot: Bot,
+    articles: ArticleRepo,
+    stories: StoryRepo,
+    who: WhoService,
+    settings: Settings,
 ) -> None:
     words = " ".join(query.query.split())[:QUERY_LIMIT]
     me = await bot.me()
@@ -50,7 +56,8 @@ async def inline_search(
                     reply_markup=more,
                 )
             )
-        found = await articles.search(query_stems(words), limit=MAX_RESULTS - len(results))
+        # one result per story: ten outlets' reports of one event would hide every other story
+        found = [hit.article for hit in await find(articles, stories, words, MAX_RESULTS - len(results))]
     else:
         found = await articles.latest(MAX_RESULTS)
     for article in found:

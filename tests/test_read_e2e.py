@@ -112,6 +112,9 @@ async def test_search_shows_a_story_once_with_its_other_reports(bot: RunningBot)
     assert text.index(title) < text.index("Суд рассмотрит жалобу")
     (english,) = await bot.ask(READER_EN, "/search Минюст")
     assert "+ 2 more reports of this story: " in english["text"]
+    inline = await bot.emulator.inline_answer(await bot.emulator.inline_query(READER, "решение суда"))
+    assert [r["title"] for r in inline["results"]].count(title) == 1  # inline mode too: one per story
+    assert any(r["title"] == "Суд рассмотрит жалобу на ремонт моста" for r in inline["results"])
 
 
 async def test_search_without_words_or_hits_explains(bot: RunningBot) -> None:
