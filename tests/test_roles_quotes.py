@@ -109,3 +109,18 @@ def test_english_quotes_and_reported_speech() -> None:
     assert analysis.roles_of(key_of(analysis, "Volodymyr Zelensky")) == ("Ukrainian president",)
     assert speakers(analysis, "quote") == [("Volodymyr Zelensky", "Nothing about Ukraine without Ukraine")]
     assert speakers(analysis, "statement") == [("Marco Rubio", "the talks were productive")]
+
+
+def test_english_reported_speech_keeps_its_subject_before_a_relative_that() -> None:
+    text = (
+        "Senator Dana Whitfield unveiled her plan on Friday. "
+        "Whitfield said employers that already offer benefits could reduce their contributions. "
+        "Whitfield said on Monday that the plan would pass. "
+        "Whitfield told reporters that taxes would not rise."
+    )
+    analysis = analyze_article("", text, lang="en")
+    assert [said for _, said in speakers(analysis, "statement")] == [
+        "employers that already offer benefits could reduce their contributions",
+        "the plan would pass",
+        "taxes would not rise",
+    ]

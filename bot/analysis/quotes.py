@@ -234,6 +234,38 @@ def find_quotes(ctx: _Context) -> list[Quote]:
     return found
 
 
+# English speech verbs that take a hearer before "that" ("told reporters that"); after the others, words
+# before "that" are an adverbial ("said on Monday that", "said in a statement that") or the start of what
+# was said, its "that" a relative pronoun ("said employers that already offer benefits could…").
+# fmt: off
+_EN_HEARER_VERBS = frozenset(
+    [
+        "tell", "tells", "told", "telling", "inform", "informed", "assure", "assured", "warn", "warned",
+        "remind", "reminded", "promise", "promised", "convince", "convinced", "persuade", "persuaded",
+    ]
+)
+_EN_ADVERBIAL_WORDS = frozenset(
+    [
+        "to", "in", "on", "at", "during", "after", "before", "last", "this", "yesterday", "today", "earlier",
+        "later", "again", "also", "then", "now", "recently", "previously", "separately", "repeatedly",
+        "publicly", "privately", "late", "early", "once", "twice", "has", "had", "have", "was", "is", "the",
+        "a", "an", "his", "her", "their", "its", "from", "by", "with", "via", "through", "over", "only",
+        "simply", "just", "merely", "briefly", "flatly", "firmly",
+    ]
+)
+# fmt: on
+
+
+def _relative_that(verb: Token, between: Sequence[Token]) -> bool:
+    """Whether the "that" after an English speech verb opens a relative clause inside what was said:
+    common nouns only between a verb that takes no hearer and "that"."""
+    if not between or fold(verb.text) in _EN_HEARER_VERBS:
+        return False
+    return all(
+        t.text.isalpha() and t.text.islower() and fold(t.text) not in _EN_ADVERBIAL_WORDS for t in between
+    )
+
+
 def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Quote]:
     """Reported speech: "Лавров заявил, что ...", "..., заявлял президент Владимир Путин.",
     "По словам Лаврова, ...", and the English "X said that ..."."""
@@ -267,7 +299,10 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
                 )
                 key = _subject_before(ctx, token, sentence_start) if that is not None else None
                 if key:
-                    statement = (key, tokens[that].stop, body_stop)
+                    begin = tokens[that].stop
+                    if _relative_that(token, tokens[i + 1 : that]):
+                        begin = token.stop  # "Warren said employers that already offer benefits could…"
+                    statement = (key, begin, body_stop)
                     break
             # ..., заявлял президент Владимир Путин.
             if i > 0 and tokens[i - 1].text == "," and _clause_end(text, token.stop, body_stop) >= body_stop:
