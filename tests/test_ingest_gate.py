@@ -79,3 +79,23 @@ def test_windows_1251_only_when_most_non_ascii_bytes_are_not_utf8() -> None:
     assert not isinstance(stray, Problem) and (stray.text, stray.replaced) == (russian + "\ufffd", 1)
     legacy = decode_document(russian.encode("cp1251"))
     assert not isinstance(legacy, Problem) and (legacy.text, legacy.replaced) == (russian, 0)
+
+
+def test_a_full_stop_glued_to_the_next_sentence_gets_its_space() -> None:
+    # a page that lost its line breaks: the analysis would read one sentence, dated by its last year
+    text = "Суд ликвидировал движение, передает агентство.Движение было основано в 1997 году."
+    prepared = prepare(ArticleDraft("Суд ликвидировал движение", text), now=NOW)
+    assert (
+        prepared.draft.text
+        == "Суд ликвидировал движение, передает агентство. Движение было основано в 1997 году."
+    )
+    assert prepared.content_hash == prepare(ArticleDraft("x", text), now=NOW).content_hash
+    assert (
+        prepare(ArticleDraft("T", "He said.The court agreed."), now=NOW).draft.text
+        == "He said. The court agreed."
+    )
+    # names and addresses with a dot are left alone
+    kept = (
+        "Яндекс.Дзен, Крым.Реалии, Mail.Ru, Д.Дэвис, г.Москва, ул.Ленина, www.Example.com, news.site.Org/page"
+    )
+    assert prepare(ArticleDraft("T", kept), now=NOW).draft.text == kept

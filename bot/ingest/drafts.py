@@ -94,11 +94,26 @@ def _visible(value: str | None) -> str | None:
     return (visible_text(value).strip() or None) if value is not None else None
 
 
+# A full stop glued to the next sentence, as pages that lost their line breaks give it («передает
+# агентство.Таким образом…», "said.The"): a lower-case word of three letters or more, then a capitalised
+# word of three or more. Names with a dot keep it: "Яндекс.Дзен", "Mail.Ru", "Крым.Реалии", initials
+# ("Д.Дэвис"), "г.Москва", web addresses ("www.Example.com", "news.site.Org/page").
+_GLUED_FULL_STOP = re.compile(
+    r"(?<![/@.])\b(?!www\.)([^\W\d_A-ZА-ЯЁ][^\W\d_]{2,})\.([A-ZА-ЯЁ][^\W\d_A-ZА-ЯЁ]{2,})"
+)
+
+
+def unglued(text: str) -> str:
+    """The text with a space after each full stop glued to the next sentence (the content hash ignores
+    it: the same article stored before keeps its hash)."""
+    return _GLUED_FULL_STOP.sub(r"\1. \2", text)
+
+
 def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle:
     """The one gate between every parser and storage: text without invisible characters, NFC-normalised
     (so "Алекс\\u200bандр" is found and named as "Александр"), and no date outside `plausible_date`: such
     a date is dropped (the article gets its ingest time) and kept in `ignored_date` for reply and log."""
-    text = visible_text(draft.text).strip()
+    text = unglued(visible_text(draft.text).strip())
     title = clean_title(visible_text(draft.title)) or clean_title(text.split("\n", 1)[0])
     published, ignored = draft.published_at, None
     if published is not None and not plausible_date(published, now):
