@@ -236,3 +236,41 @@ def test_a_long_report_opening_on_a_side_angle_does_not_open_the_story() -> None
     )
     summary = digest_story(build_story([angle, agency])).summary
     assert summary[0] == "Коммунальный мост через Томь в Томске закрыли на ремонт до конца августа."
+
+
+def test_the_summary_tells_what_the_headline_says_when_the_titles_agree_on_one() -> None:
+    # two previews of the figures and two reports of them: the previews' words weigh most in the text,
+    # the reports' titles agree most, and the digest's headline is a report's
+    preview = "Job growth likely slowed sharply in October, weighed down by a strike at General Motors. "
+    reports = [
+        _report(1, "Jobs growth seen slowing in October", preview + "Economists expect 89,000 new jobs.", 0),
+        _report(2, "October jobs growth expected to slow", preview + "The strike idled 46,000 workers.", 5),
+        _report(
+            3,
+            "Hiring beats forecasts in October despite strike",
+            "Employers added 128,000 jobs in October, beating forecasts despite the strike at GM. "
+            "Job growth in the prior two months was revised up.",
+            60,
+        ),
+        _report(
+            4,
+            "October hiring beats forecasts",
+            "Hiring beat forecasts in October as employers added 128,000 jobs. The strike at General Motors "
+            "weighed less than expected.",
+            65,
+        ),
+    ]
+    story = build_story(reports)
+    assert "beats forecasts" in story.headline
+    assert "likely slowed" not in digest_story(story).summary[0]
+
+
+def test_the_agency_credited_at_the_end_of_a_sentence_is_left_to_the_sources_line() -> None:
+    assert clean_sentence("Суд ликвидировал движение «За права», передает корреспондент РИА Новости.") == (
+        "Суд ликвидировал движение «За права»."
+    )
+    assert clean_sentence("Суд удовлетворил иск, сообщает «МБХ медиа».") == "Суд удовлетворил иск."
+    assert clean_sentence("Hiring slowed in October, Reuters reported.") == "Hiring slowed in October."
+    # what was said stays: the verb opens a clause of its own
+    kept = "Министр сказал, что ведомство сообщает о нарушениях в суд."
+    assert clean_sentence(kept) == kept

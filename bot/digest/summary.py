@@ -166,8 +166,18 @@ _GLUED = re.compile(r"([a-zа-яё0-9)\"»”][.!?])([A-ZА-ЯЁ«\"“])")
 _LEADING_DASH = re.compile(r"^\s*(?:--?|[—–])\s+")
 
 
+# Who reported it, said after the news: «…», передает корреспондент РИА Новости. / «…», сообщает ТАСС со
+# ссылкой на источник. / "…, Reuters reported." The digest names its sources itself.
+_ATTRIBUTION_TAIL = re.compile(
+    r"(?<=[\w\"»”)]),\s*[-—–]?\s*(?:передает|передаёт|сообщает|сообщают|пишет|пишут|информирует)"
+    r"\s+[^,.;:!?]{2,60}\.$"
+    r"|(?<=\w),\s*(?:(?:the\s+)?[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3}\s+(?:reported|reports))\.$"
+)
+
+
 def clean_sentence(sentence: str) -> str:
-    """A sentence without the dateline or byline the page put before it, whitespace collapsed.
+    """A sentence without the dateline or byline the page put before it, nor the agency it credits at its
+    end, whitespace collapsed.
 
     A dateline the splitter made a sentence of ("МОСКВА, 10 авг - РИА Новости.") comes back empty.
     """
@@ -176,7 +186,7 @@ def clean_sentence(sentence: str) -> str:
         stripped = pattern.sub("", sentence, count=1)
         if stripped != sentence:
             sentence = stripped[:1].upper() + stripped[1:]
-    return sentence
+    return _ATTRIBUTION_TAIL.sub(".", sentence)
 
 
 # The first straight quote closes a quotation (a letter or a stop before it, a comma, a dash or the end
@@ -208,7 +218,9 @@ def _newsworthy(sentence: str) -> bool:
     )
 
 
-def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDIDATES) -> RankedSentences:
+def rank_sentences(
+    articles: Sequence[tuple[str, str]], candidates: int = CANDIDATES, lead_report: int | None = None
+) -> RankedSentences:
     """Candidates scored by their place in their report and by how central that report is.
 
     A sentence's score is 1/(1+k) for the k-th newsworthy sentence of its report (news puts the event
@@ -248,6 +260,8 @@ def rank_sentences(articles: Sequence[tuple[str, str]], candidates: int = CANDID
     idf = {t: math.log((n + 1) / (df + 1)) + 1.0 for t, df in frequency.items()}
     vectors = [_vector(bag, idf) for bag in bags]
     centrality = _centrality(bags, owners, idf)
+    if lead_report is not None and lead_report < len(centrality):
+        centrality[lead_report] = max(centrality) * 1.001  # the headline's own report opens the summary
     scores = [centrality[owners[i]] / (1.0 + positions[i]) for i in range(n)]
     chosen: list[int] = []
     for i in sorted(range(n), key=lambda i: (-scores[i], owners[i], positions[i])):
@@ -370,16 +384,36 @@ class Story:
     sentences: RankedSentences
 
 
+SUMMARY_LEAD_REPORTS = 3  # with two reports their titles agree equally: neither is the story's title
+
+
+def _title_agreement(articles: Sequence[StoryArticle]) -> list[float]:
+    """How like the other reports' titles each report's title is."""
+    vectors = [_vector(Counter(content_stems(a.title))) for a in articles]
+    return [sum(cosine(v, w) for j, w in enumerate(vectors) if j != i) for i, v in enumerate(vectors)]
+
+
+def _headline_report(articles: Sequence[StoryArticle]) -> int:
+    """The report whose title is most like the others: the plain statement of the event, not one
+    outlet's angle (the first on a tie)."""
+    agreement = _title_agreement(articles)
+    return max(range(len(articles)), key=lambda i: (agreement[i], -i))
+
+
 def _headline(articles: Sequence[StoryArticle]) -> str:
-    """The title most like the others: the plain statement of the event, not one outlet's angle."""
-    bags = [Counter(content_stems(a.title)) for a in articles]
-    vectors = [_vector(bag) for bag in bags]
+    return " ".join(articles[_headline_report(articles)].title.split())
 
-    def agreement(i: int) -> float:
-        return sum(cosine(vectors[i], v) for j, v in enumerate(vectors) if j != i)
 
-    best = max(range(len(articles)), key=lambda i: (agreement(i), -i))
-    return " ".join(articles[best].title.split())
+def _summary_lead(articles: Sequence[StoryArticle]) -> int | None:
+    """The report whose lead opens the summary when the titles agree on one: of three reports or more,
+    the headline's, so that the summary tells what the headline says (a story of a forecast and its
+    outcome otherwise opened "job growth likely slowed" under "job growth beats expectations"). None:
+    the report whose lead best states what the others tell."""
+    if len(articles) < SUMMARY_LEAD_REPORTS:
+        return None
+    agreement = _title_agreement(articles)
+    best = _headline_report(articles)
+    return best if all(agreement[best] > a for i, a in enumerate(agreement) if i != best) else None
 
 
 def build_story(articles: Sequence[StoryArticle], max_people: int = 5) -> Story:
@@ -394,7 +428,7 @@ def build_story(articles: Sequence[StoryArticle], max_people: int = 5) -> Story:
         sources=tuple(dict.fromkeys(a.source for a in ordered)),
         first_published=ordered[0].published,
         last_published=ordered[-1].published,
-        sentences=rank_sentences([(a.title, a.text) for a in ordered]),
+        sentences=rank_sentences([(a.title, a.text) for a in ordered], lead_report=_summary_lead(ordered)),
     )
 
 
