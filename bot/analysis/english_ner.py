@@ -351,19 +351,18 @@ def candidates(doc: Any) -> list[Candidate]:
     numeric_line = _numeric_share_of_line(words)
     # A run ending in a club or product word whose first word is no given name names that thing ("Aston
     # Villa", "MacBook Air"), and its words alone still do ("Villa fans"): such candidates are never people.
+    # A shop or brand named after its founder ("Kohl's Black Friday ad", "shopped at Kohl's", "Kohl's Cash"):
+    # a word the article names BRAND_MENTIONS times or more, every time with a possessive, never inside a
+    # longer name (a person named only so, "Trump's plan… Trump's idea", is rarely named three times so).
     thing_words: set[str] = set()
+    alone: Counter[str] = Counter()
+    possessive: Counter[str] = Counter()
+    in_longer: set[str] = set()
     runs = _runs(words)
     for first, last in runs:
         lowered_run = [w.text.lower() for w in words[first : last + 1]]
         if _a_thing(lowered_run, given_names_census):
             thing_words.update(lowered_run)
-    # A shop or brand named after its founder ("Kohl's Black Friday ad", "shopped at Kohl's", "Kohl's Cash"):
-    # a word the article names BRAND_MENTIONS times or more, every time with a possessive, never inside a
-    # longer name (a person named only so, "Trump's plan… Trump's idea", is rarely named three times so).
-    alone: Counter[str] = Counter()
-    possessive: Counter[str] = Counter()
-    in_longer: set[str] = set()
-    for first, last in runs:
         if last > first:
             in_longer.update(w.text for w in words[first : last + 1])
             continue

@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery import Broadcaster, BroadcastReport, Outcome, Parcel, SlotBook
-from bot.digest import boilerplate, store
+from bot.digest import store
 from bot.digest.compose import (
     Catalog,
     Composer,
@@ -173,12 +173,7 @@ class DigestService:
     async def _assign(self, articles: Sequence[ArticleText]) -> None:
         frequencies = await store.frequencies(self.stories)
         # the sources' earlier reports (these are in no story yet): what their boilerplate is read from
-        leads = await self.stories.source_leads(
-            {a.source for a in articles if a.source},
-            None,
-            boilerplate.SOURCE_REPORTS,
-            boilerplate.OPENING_CHARS,
-        )
+        leads = await store.source_leads(self.stories, {a.source for a in articles if a.source}, None)
         inputs = await self.workers.run_interactive(
             story_inputs,
             articles,
@@ -259,9 +254,7 @@ class DigestService:
         if not materials:
             return Catalog((), until)
         sources = {a.source for m in materials for a in m.articles if a.source}
-        leads = await self.stories.source_leads(
-            sources, until, boilerplate.SOURCE_REPORTS, boilerplate.OPENING_CHARS
-        )
+        leads = await store.source_leads(self.stories, sources, until)
         return await self.workers.run_interactive(build_catalog, materials, until, prominence, leads)
 
     def _since(self, subscription: Subscription | None, until: datetime) -> datetime:

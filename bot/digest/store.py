@@ -6,8 +6,10 @@ are stored in and writes back rows; this module converts both ways and lets `ass
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
+from bot.digest import boilerplate
 from bot.digest.compose import StoryMaterial
 from bot.digest.stories import (
     ArticleStoryInput,
@@ -23,7 +25,22 @@ from bot.digest.stories import (
     open_since,
 )
 from bot.digest.summary import StoryArticle
-from storage.stories import ArticleStoryWrite, StoryChanges, StoryRepo, StoryReports, StoryWrite
+from storage.stories import (
+    ArticleStoryWrite,
+    SourceReport,
+    StoryChanges,
+    StoryRepo,
+    StoryReports,
+    StoryWrite,
+)
+
+
+async def source_leads(
+    repo: StoryRepo, sources: Iterable[str], until: datetime | None
+) -> dict[str, tuple[SourceReport, ...]]:
+    """Each source's latest reports, as much of them as its boilerplate is read from
+    (bot/digest/boilerplate.py): for assignment (`until` None: all stored) and for a digest's catalog."""
+    return await repo.source_leads(sources, until, boilerplate.SOURCE_REPORTS, boilerplate.OPENING_CHARS)
 
 
 async def frequencies(repo: StoryRepo) -> DocumentFrequencies:

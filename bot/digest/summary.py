@@ -393,42 +393,37 @@ def _title_agreement(articles: Sequence[StoryArticle]) -> list[float]:
     return [sum(cosine(v, w) for j, w in enumerate(vectors) if j != i) for i, v in enumerate(vectors)]
 
 
-def _headline_report(articles: Sequence[StoryArticle]) -> int:
+def _headline_report(agreement: Sequence[float]) -> int:
     """The report whose title is most like the others: the plain statement of the event, not one
     outlet's angle (the first on a tie)."""
-    agreement = _title_agreement(articles)
-    return max(range(len(articles)), key=lambda i: (agreement[i], -i))
+    return max(range(len(agreement)), key=lambda i: (agreement[i], -i))
 
 
-def _headline(articles: Sequence[StoryArticle]) -> str:
-    return " ".join(articles[_headline_report(articles)].title.split())
-
-
-def _summary_lead(articles: Sequence[StoryArticle]) -> int | None:
+def _summary_lead(agreement: Sequence[float]) -> int | None:
     """The report whose lead opens the summary when the titles agree on one: of three reports or more,
     the headline's, so that the summary tells what the headline says (a story of a forecast and its
     outcome otherwise opened "job growth likely slowed" under "job growth beats expectations"). None:
     the report whose lead best states what the others tell."""
-    if len(articles) < SUMMARY_LEAD_REPORTS:
+    if len(agreement) < SUMMARY_LEAD_REPORTS:
         return None
-    agreement = _title_agreement(articles)
-    best = _headline_report(articles)
+    best = _headline_report(agreement)
     return best if all(agreement[best] > a for i, a in enumerate(agreement) if i != best) else None
 
 
 def build_story(articles: Sequence[StoryArticle], max_people: int = 5) -> Story:
     ordered = sorted(articles, key=lambda a: (a.published, a.article_id))
+    agreement = _title_agreement(ordered)
     mentions = Counter(p for a in ordered for p in dict.fromkeys(a.people))
     first_seen = {p: i for i, p in reversed(list(enumerate(p for a in ordered for p in a.people)))}
     people = sorted(mentions, key=lambda p: (-mentions[p], first_seen[p]))[:max_people]
     return Story(
         article_ids=tuple(a.article_id for a in ordered),
-        headline=_headline(ordered),
+        headline=" ".join(ordered[_headline_report(agreement)].title.split()),
         people=tuple(people),
         sources=tuple(dict.fromkeys(a.source for a in ordered)),
         first_published=ordered[0].published,
         last_published=ordered[-1].published,
-        sentences=rank_sentences([(a.title, a.text) for a in ordered], lead_report=_summary_lead(ordered)),
+        sentences=rank_sentences([(a.title, a.text) for a in ordered], lead_report=_summary_lead(agreement)),
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from razdel import sentenize
 
 from bot.analysis.stems import WORD_RE, stem
-from bot.digest import boilerplate, store
+from bot.digest import store
 from bot.digest.inputs import story_inputs
 from bot.digest.service import STORY_CHUNK
 from bot.digest.stories import (
@@ -39,7 +39,7 @@ from bot.digest.summary import Story, StoryArticle, build_story, digest_story, r
 from bot.eval import corpus_path
 from storage.articles import ArticleRepo, NewArticle
 from storage.database import Database
-from storage.stories import ArticleText, StoryRepo
+from storage.stories import ArticleText, SourceReport, StoryRepo
 
 PAIRS = "tgcontest_same_story_pairs_dev.jsonl"
 HOURS = {"ru": "tg_contest2019_ru.jsonl", "en": "tg_contest2019_en.jsonl"}
@@ -279,10 +279,11 @@ def _threshold_sweep(scored: Sequence[tuple[float, bool, dict]]) -> str:
 
 async def _assign_hour(
     rows: Sequence[dict], lang: str, frequencies: DocumentFrequencies | None
-) -> tuple[list[list[int]], float, float]:
+) -> tuple[list[list[int]], float, float, dict[str, tuple[SourceReport, ...]]]:
     """The hour stored in a scratch database in order of publication and assigned to stories as the bot
-    does it, STORY_CHUNK articles at a time; the stories read back as lists of row indices, and the CPU
-    seconds spent on story vectors and on assignment (with its SQLite reads and writes)."""
+    does it, STORY_CHUNK articles at a time; the stories read back as lists of row indices, the CPU
+    seconds spent on story vectors and on assignment (with its SQLite reads and writes), and each site's
+    latest reports as a digest's catalog reads them after the hour (`store.source_leads`)."""
     with tempfile.TemporaryDirectory() as scratch:
         db = Database(Path(scratch) / "stories.sqlite3")
         await db.open()
@@ -303,9 +304,7 @@ async def _assign_hour(
             for begin in range(0, len(texts), STORY_CHUNK):
                 chunk = texts[begin : begin + STORY_CHUNK]
                 start = time.process_time()  # reading the sources' reports is the event loop's, as assigning
-                leads = await stories.source_leads(
-                    {t.source for t in chunk}, None, boilerplate.SOURCE_REPORTS, boilerplate.OPENING_CHARS
-                )
+                leads = await store.source_leads(stories, {t.source for t in chunk}, None)
                 assigned += time.process_time() - start
                 start = time.process_time()
                 inputs = story_inputs(chunk, frequencies, leads)
@@ -319,14 +318,15 @@ async def _assign_hour(
                 sorted((row_of[a.article_id] for a in story.articles), key=lambda i: (rows[i]["date"], i))
                 for story in sorted(stored, key=lambda s: s.story_id)
             ]
-            return groups, featured, assigned
+            leads = await store.source_leads(stories, {r["site"] for r in rows if r["site"]}, None)
+            return groups, featured, assigned, leads
         finally:
             await db.close()
 
 
 def _hour(lang: str, frequencies: DocumentFrequencies | None, show: int) -> list[Story]:
     rows = _read(HOURS[lang])
-    stories, featured, grouped = asyncio.run(_assign_hour(rows, lang, frequencies))
+    stories, featured, grouped, _ = asyncio.run(_assign_hour(rows, lang, frequencies))
     sizes = Counter(len(s) for s in stories)
     print(
         f"[{lang}] {len(rows)} articles -> {len(stories)} stories, {sizes[1]} singletons, "

@@ -22,7 +22,6 @@ from itertools import product
 
 from razdel import sentenize
 
-from bot.digest import boilerplate
 from bot.digest.compose import StoryMaterial, build_catalog
 from bot.digest.summary import MAX_CHARS, MAX_SENTENCES, StoryArticle, digest_story, summarize
 from bot.eval import corpus_path
@@ -172,29 +171,14 @@ def _cross_validated(
     return held_out, chosen
 
 
-def _site_leads(lang: str) -> dict[str, list[SourceReport]]:
-    """What the digest reads each site's boilerplate from (`StoryRepo.source_leads`): the site's latest
-    reports of the hour with the stories the bot puts them in (assigned as `bot.eval stories` does) and
-    their openings."""
+def _site_leads(lang: str) -> dict[str, tuple[SourceReport, ...]]:
+    """What the digest reads each site's boilerplate from: the hour stored and assigned to stories as
+    `bot.eval stories` does it, then each site's latest reports read back as the catalog reads them."""
     from bot.eval.stories import _assign_hour, _background
 
     with corpus_path(CORPORA[lang]).open(encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines]
-    groups, _, _ = asyncio.run(_assign_hour(rows, lang, _background()))
-    story_of = {row: story for story, members in enumerate(groups) for row in members}
-    by_site: dict[str, list[int]] = {}
-    for i in sorted(range(len(rows)), key=lambda i: (rows[i]["date"], i), reverse=True):
-        by_site.setdefault(rows[i].get("site") or "", []).append(i)
-    return {
-        site: [
-            SourceReport(
-                story_of[i], rows[i]["title"], (rows[i].get("text") or "")[: boilerplate.OPENING_CHARS]
-            )
-            for i in members[: boilerplate.SOURCE_REPORTS]
-        ]
-        for site, members in by_site.items()
-        if site
-    }
+    return asyncio.run(_assign_hour(rows, lang, _background()))[3]
 
 
 def evaluate(lang: str, folds: int, show: int) -> None:

@@ -215,10 +215,8 @@ SOURCES_NAMED = 3  # of a story's other matches, this many sources are named
 def _more_of_the_story(others: tuple[Article, ...]) -> str:
     if not others:
         return ""
-    sources = [s for s in dict.fromkeys(a.source for a in others if a.source)]
-    named = ", ".join(esc(s) for s in sources[:SOURCES_NAMED]) + (
-        " …" if len(sources) > SOURCES_NAMED else ""
-    )
+    sources = list(dict.fromkeys(a.source for a in others if a.source))
+    named = ", ".join(esc(s) for s in sources[:SOURCES_NAMED]) + (" …" if sources[SOURCES_NAMED:] else "")
     line = __("+ {n} more report of this story", "+ {n} more reports of this story", len(others)).format(
         n=len(others)
     )
