@@ -8,7 +8,6 @@ import ctypes
 import functools
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -135,11 +134,27 @@ class _Lane:
     def close(self, wait: bool = True) -> None:
         if self._executor is not None:
             if not wait:
-                for pid in self.pids:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGTERM)
-            self._executor.shutdown(wait=wait, cancel_futures=True)
+                self._end_processes()
+            # Always joined: an executor left with wait=False keeps its manager thread, which the interpreter
+            # joins at exit while the pool's pipes close under it ("Exception ignored in threading._shutdown …
+            # Bad file descriptor" in a worker's log). With the processes ended the join is immediate.
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    def _end_processes(self, grace: float = 10.0) -> None:
+        """SIGTERM to each process, SIGKILL to any still there after `grace` seconds; each reaped through its
+        multiprocessing handle, so that the executor's own join finds its exit code."""
+        processes = list((self._executor._processes or {}).values()) if self._executor else []  # no accessor
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                process.terminate()
+        deadline = time.monotonic() + grace
+        for process in processes:
+            with contextlib.suppress(ValueError):
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.is_alive():
+                    process.kill()
+                    process.join(grace)
 
 
 class WorkerPool:

@@ -9,9 +9,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import psutil
+import pytest
 
 from bot.workers import WorkerPool
 
@@ -179,3 +182,22 @@ def test_the_bot_process_loads_no_model_or_parser_libraries() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout
+
+
+async def test_closing_without_waiting_ends_busy_workers_and_leaves_no_thread_behind() -> None:
+    # A pool shut down with wait=False kept its manager thread, which the interpreter joined at exit while the
+    # pool's pipes closed under it: "Exception ignored in threading._shutdown … Bad file descriptor" in a
+    # worker's log. Closing now ends the processes and then joins that thread.
+    before = set(threading.enumerate())
+    pool = WorkerPool(1)
+    busy = asyncio.ensure_future(pool.run(time.sleep, 60))
+    await asyncio.sleep(1.0)
+    pids = pool.pids
+    started = time.monotonic()
+    await asyncio.to_thread(pool.close, False)
+    assert time.monotonic() - started < 15
+    with pytest.raises(BrokenProcessPool):
+        await busy
+    left = [t for t in set(threading.enumerate()) - before if not t.name.startswith("asyncio_")]
+    assert left == []
+    assert pids and not any(psutil.pid_exists(pid) for pid in pids)
