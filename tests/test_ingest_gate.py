@@ -94,8 +94,19 @@ def test_a_full_stop_glued_to_the_next_sentence_gets_its_space() -> None:
         prepare(ArticleDraft("T", "He said.The court agreed."), now=NOW).draft.text
         == "He said. The court agreed."
     )
+    # after a capitalised word too, when the next sentence opens with a word no name is made of
+    assert (
+        prepare(
+            ArticleDraft("T", "Об этом сообщает РИА Новости.Таким образом, суд согласился."), now=NOW
+        ).draft.text
+        == "Об этом сообщает РИА Новости. Таким образом, суд согласился."
+    )
+    assert prepare(
+        ArticleDraft("T", "It said in a note to Reuters.The court agreed."), now=NOW
+    ).draft.text == ("It said in a note to Reuters. The court agreed.")
     # names and addresses with a dot are left alone
     kept = (
-        "Яндекс.Дзен, Крым.Реалии, Mail.Ru, Д.Дэвис, г.Москва, ул.Ленина, www.Example.com, news.site.Org/page"
+        "Яндекс.Дзен, Крым.Реалии, Mail.Ru, Д.Дэвис, г.Москва, ул.Ленина, www.Example.com, "
+        "news.site.Org/page, Яндекс.Такси, Лента.Ру, Иванов.В.В. сказал"
     )
     assert prepare(ArticleDraft("T", kept), now=NOW).draft.text == kept

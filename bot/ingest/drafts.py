@@ -103,10 +103,29 @@ _GLUED_FULL_STOP = re.compile(
 )
 
 
+# After a capitalised word ("РИА Новости.Таким образом", "Reuters.The") the stop is glued too when the next
+# sentence opens with a word no name is made of, followed by a space: a pronoun, preposition, conjunction
+# or sentence adverb. "Яндекс.Дзен", "Лента.Ру", "Яндекс.Такси", "Mail.Ru" stay.
+_OPENER_WORDS = """
+    а в во вчера где для до его если ее её же за затем и из из-за их к как кроме между на напомним но о об
+    однако он она они оно от по позднее позже после поэтому при причем причём ранее с сегодня согласно среди
+    так также таким там тем теперь то тогда у уже что это этот эта эти этого этой
+    a according after also an and as at but earlier he however if in it its meanwhile on she that the their
+    there these they this those we when while
+"""
+_SENTENCE_OPENERS = _OPENER_WORDS.split()
+_GLUED_AFTER_NAME = re.compile(
+    r"(?<![/@.])\b(?!www\.)([A-ZА-ЯЁ][^\W\d_]{2,})\.((?i:"
+    + "|".join(map(re.escape, _SENTENCE_OPENERS))
+    + r"))(?=\s)"
+)
+
+
 def unglued(text: str) -> str:
     """The text with a space after each full stop glued to the next sentence (the content hash ignores
     it: the same article stored before keeps its hash)."""
-    return _GLUED_FULL_STOP.sub(r"\1. \2", text)
+    text = _GLUED_FULL_STOP.sub(r"\1. \2", text)
+    return _GLUED_AFTER_NAME.sub(lambda m: f"{m[1]}. {m[2]}" if m[2][0].isupper() else m[0], text)
 
 
 def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle:
