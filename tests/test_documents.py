@@ -68,3 +68,13 @@ def test_content_hash_ignores_typography_but_not_words() -> None:
 def test_text_in_neither_encoding_is_undecodable() -> None:
     # 0x98 is unassigned in Windows-1251, and this is not UTF-8 either.
     assert decode_text("Привет".encode("cp1251") + b"\x98") is Problem.UNDECODABLE
+
+
+def test_a_jsonl_article_without_a_source_is_credited_to_its_site() -> None:
+    data = (
+        b'{"title": "A", "text": "a", "url": "https://www.example.org/news/1"}\n'
+        b'{"title": "B", "text": "b", "url": "https://example.org/2", "source": "Example News"}\n'
+        b'{"title": "C", "text": "c"}\n'
+    )
+    parsed = parse("x.jsonl", data)
+    assert [a.draft.source for a in parsed.articles] == ["www.example.org", "Example News", None]

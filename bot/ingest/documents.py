@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import PurePath
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.analysis.invisible import visible_text
@@ -258,6 +259,8 @@ def _jsonl(text: str, tz: ZoneInfo) -> ParsedDocument:
             continue
         lang = record.get("lang") if record.get("lang") in ("ru", "en") else None
         source = record.get("source") if isinstance(record.get("source"), str) else None
+        if not (source or "").strip() and url is not None:
+            source = urlsplit(url).hostname  # as for a link: the site names the report in digests and /search
         author = record.get("author") if isinstance(record.get("author"), str) else None
         draft = ArticleDraft(
             title=clean_title(fields["title"]),
