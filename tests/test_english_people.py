@@ -153,3 +153,23 @@ def test_a_word_in_a_shouted_headline_is_no_acronym() -> None:
     organisations = {s.normal for s in parse_english(text).spans if s.kind == "ORG"}
     # capitals in running text still read as acronyms; in the shouted line they are only shouting
     assert organisations == {"NATO", "NASH"}
+
+
+def test_a_hyphenated_adjective_is_no_part_of_the_name() -> None:
+    text = "The album has a Tony Wexley-produced single and a Dana Okafor-directed video."
+    assert found(text) == ["Tony Wexley", "Dana Okafor"]
+    # lower-case parts of a name stay in it
+    assert found("Envoy Chung Eui-yong met Pakistan captain Inzamam-ul-Haq on Monday.") == ["Chung Eui-yong"]
+
+
+def test_an_honorific_or_a_demonym_before_a_surname_is_no_part_of_it() -> None:
+    text = (
+        "Carla Brennock, 24, died in May. The court heard Miss Brennock had been followed home. "
+        "Tun Dr Rahman Osman said the race would go ahead. Welshman Pryce scored twice."
+    )
+    names = found(text)
+    assert "Miss Brennock" not in names and "Brennock" in names
+    assert not any(n.startswith(("Tun", "Welshman")) for n in names)
+    assert "Rahman Osman" in names
+    # the verb is no honorific: with "miss" taken as one, "Wolves" was a person
+    assert found("Arsenal captain Granit Xhaka will miss Wolves clash amid fan feud.") == ["Granit Xhaka"]

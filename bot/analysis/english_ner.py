@@ -158,10 +158,27 @@ def census_names() -> CensusNames:
     return CensusNames(frozenset(given), frozenset(surnames), frozenset(common))
 
 
+# Honorifics the shared lists lack, here only: before a surname they are no part of the name ("Miss Lodwig",
+# Malaysia's "Tun Dr Mahathir", "Datuk Seri").
+MORE_HONORIFICS = frozenset(
+    {"miss", "madam", "madame", "mme", "rev", "reverend", "tun", "datuk", "dato", "seri"}
+)
+# A nationality as a noun before a name ("Welshman Jones", "fellow Scotsman Robertson"): no part of it.
+_DEMONYM_NOUN_RE = re.compile(
+    r"^(?:welsh|english|scots|irish|french|dutch|cornish|manx|country)(?:wo)?m[ae]n$"
+)
+
+
 def _rule_lists() -> tuple[Any, ...]:
     w = english_words
     places = w.PLACES | w.MULTIWORD_PLACES
     return places, w.KNOWN_ORGS, w.ORG_WORDS, w.NATIONALITIES, w.TITLE_WORDS, w.HONORIFICS
+
+
+def _a_title(word: str, title_words: frozenset[str]) -> bool:
+    """A title or honorific; one of MORE_HONORIFICS only capitalised ("Miss Lodwig", not "to miss Wolves")."""
+    lowered = word.lower().rstrip(".")
+    return lowered in title_words or (word[:1].isupper() and lowered in MORE_HONORIFICS)
 
 
 @dataclass(frozen=True)
@@ -196,6 +213,31 @@ def _name_like(word: Word) -> bool:
     return not word.is_stop or text.lower() in NAME_STOP_WORDS
 
 
+ADJECTIVE_SUFFIXES = frozenset(
+    {
+        "born",
+        "led",
+        "run",
+        "made",
+        "held",
+        "style",
+        "era",
+        "like",
+        "friendly",
+        "bound",
+        "wide",
+        "owned",
+        "esque",
+    }
+)
+
+
+def _hyphen_suffix(text: str) -> bool:
+    """A lower-case word after a hyphen that makes a name an adjective ("Seltzer-produced", "Kremlin-backed",
+    "Moscow-based"): not part of the name. Other lower-case parts stay ("Inzamam-ul-Haq", "Eui-yong")."""
+    return text.isalpha() and text.islower() and (text.endswith("ed") or text in ADJECTIVE_SUFFIXES)
+
+
 def _words(doc: Any) -> list[Word]:
     """spaCy's tokens without the spaces, a hyphenated word made one again ("Inzamam-ul-Haq")."""
     words: list[Word] = []
@@ -210,7 +252,7 @@ def _words(doc: Any) -> list[Word]:
             and not newline
             and words[-1].stop == token.idx
             and (
-                (words[-1].text.endswith("-") and token.text[:1].isalpha())
+                (words[-1].text.endswith("-") and token.text[:1].isalpha() and not _hyphen_suffix(token.text))
                 or (token.text == "-" and words[-1].text[-1:].isalpha())
             )
         ):
@@ -439,11 +481,11 @@ def candidates(doc: Any) -> list[Candidate]:
                     "a stop word": any(w.is_stop for w in span),
                     "place word": joined in places or any(w in places for w in lowered),
                     "organisation word": joined in orgs or any(w in org_words for w in lowered),
-                    "nationality": any(w in nationalities for w in lowered)
+                    "nationality": any(w in nationalities or _DEMONYM_NOUN_RE.match(w) for w in lowered)
                     or (n <= 2 and bool(_NATIONALITY_RE.search(lowered[-1])) and label == "NORP"),
-                    "title word first": lowered[0] in title_words,
+                    "title word first": _a_title(texts[0], title_words),
                     "title or honorific before": before is not None
-                    and before.text.lower().rstrip(".") in title_words | honorifics,
+                    and _a_title(before.text, title_words | honorifics),
                     "'the' before": before is not None and before.text.lower() == "the",
                     "product word": any(w in PRODUCT_WORDS for w in lowered[1:])
                     or lowered[0] in PRODUCT_WORDS,
@@ -478,6 +520,10 @@ def candidates(doc: Any) -> list[Candidate]:
                 )
                 # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
                 # "GB", "SATA": short all-capital words are units, formats, acronyms.
+                # "Miss Lodwig", "Tun Dr Mahathir": the person is the name after the honorific
+                f["veto: an honorific first"] = (
+                    n > 1 and texts[0][:1].isupper() and _a_title(texts[0], honorifics)
+                )
                 f["veto: a verb form or an abbreviation"] = (
                     n > 1
                     and lowered[0].endswith(("ing", "ed"))
@@ -558,7 +604,7 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
-VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation")
+VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation", "veto: an honorific first")
 
 
 def decide(
