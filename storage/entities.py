@@ -45,6 +45,7 @@ class EntitySummary:
     name: str
     mentions: int
     articles: int
+    other_name: str | None = None  # a person's full name in the other script ("Donald Trump"/"Дональд Трамп")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,14 @@ class EntityMerge:
 
 
 @dataclass(frozen=True)
+class EntityOtherName:
+    """An entity (id or ref) is also named ``name`` in the other script; a name stored already stays."""
+
+    entity: int
+    name: str
+
+
+@dataclass(frozen=True)
 class MentionWrite:
     entity: int  # an id or a ref
     sentence: int
@@ -147,7 +156,7 @@ class ArticleEntities:
 
     article_id: int
     published_at: datetime
-    identities: tuple[NewEntity | EntityMerge, ...]
+    identities: tuple[NewEntity | EntityMerge | EntityOtherName, ...]
     entities: tuple[tuple[int, int], ...]  # (entity, mentions in this article), in the article's order
     mentions: tuple[MentionWrite, ...]
     terms: tuple[tuple[str, int], ...]  # (term, entity): the words /who finds the entity by
@@ -156,7 +165,9 @@ class ArticleEntities:
 
 
 def _summary(row: aiosqlite.Row) -> EntitySummary:
-    return EntitySummary(row["id"], row["key"], row["kind"], row["name"], row["mentions"], row["articles"])
+    return EntitySummary(
+        row["id"], row["key"], row["kind"], row["name"], row["mentions"], row["articles"], row["other_name"]
+    )
 
 
 def _when(value: str | None) -> datetime | None:
@@ -241,6 +252,11 @@ class EntityRepo:
                         (step.key, step.kind, step.name, step.surname_stem),
                     )
                     ids[step.ref] = int(cursor.lastrowid)  # type: ignore[arg-type]
+                elif isinstance(step, EntityOtherName):
+                    await conn.execute(
+                        "UPDATE entities SET other_name = ? WHERE id = ? AND other_name IS NULL",
+                        (step.name, id_of(step.entity)),
+                    )
                 else:
                     await self._merge(conn, source=id_of(step.source), target=id_of(step.target))
             await self._write_rows(conn, article, id_of)
@@ -355,6 +371,11 @@ class EntityRepo:
             "INSERT OR IGNORE INTO entity_terms SELECT term, CAST(? AS BIGINT) FROM entity_terms"
             " WHERE entity_id = ?",
             (target, source),
+        )
+        await conn.execute(
+            "UPDATE entities SET other_name = (SELECT other_name FROM entities WHERE id = ?)"
+            " WHERE id = ? AND other_name IS NULL",
+            (source, target),
         )
         await conn.execute("DELETE FROM entities WHERE id = ?", (source,))  # cascades its rows
         await conn.execute(

@@ -106,6 +106,22 @@ async def test_english_names_and_quotes_are_escaped(bot: RunningBot) -> None:
     assert envoy["text"].startswith("👤 Steve Witkoff\nUS special envoy")
 
 
+async def test_one_person_across_russian_and_english_articles(bot: RunningBot) -> None:
+    # The seed names "Сергей Лавров" and "Владимир Путин", the English article "Sergei Lavrov" and "Vladimir
+    # Putin": one card each, named and titled in the reader's language, counting both articles.
+    (ru,) = await bot.ask(READER, "/who Лавров")
+    assert ru["text"].startswith("👤 Сергей Лавров\nГлава МИД (26 ноября 2025)\n\n📰 2 статьи, 4 упоминания")
+    assert "We are ready to talk" in ru["text"] and "Russian Foreign Minister" not in ru["text"]
+    (en,) = await bot.ask(READER_EN, "/who Sergei Lavrov")
+    assert en["text"].startswith(
+        "👤 Sergei Lavrov\nRussian Foreign Minister (27 November 2025)\n\n📰 2 articles"
+    )
+    (top,) = await bot.ask(READER_EN, "/who")
+    assert "1. Vladimir Putin — 7 mentions" in top["text"] and "Владимир Путин" not in top["text"]
+    (top_ru,) = await bot.ask(READER, "/who")
+    assert "1. Владимир Путин — 7 упоминаний" in top_ru["text"]
+
+
 async def test_photographer_is_unknown_and_suggestions_are_offered(bot: RunningBot) -> None:
     (reply,) = await bot.ask(READER, "/who Наумов")
     assert reply["text"].startswith("В сохранённых новостях нет никого по имени «Наумов».")

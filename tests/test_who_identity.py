@@ -9,6 +9,7 @@ from bot.who.identity import (
     Known,
     Merge,
     Named,
+    OtherScriptName,
     canonical_key,
     first_names_alone,
     misread_names,
@@ -246,3 +247,44 @@ def test_a_surname_read_twice_is_that_surname() -> None:
     davis, other = stored(4, "Дэвид Дэвис", 30), stored(6, "Дэвид Кэмерон", 10)
     (resolved,) = resolve(IdentityInput(((named("Дэвис Дэвис"),),), (davis, other), {})).articles
     assert resolved.ids == {"PER:дэвис дэвис": 4}
+
+
+# ----- one person in Russian and English articles -----
+
+
+def test_a_full_name_in_latin_letters_is_the_person_named_in_cyrillic() -> None:
+    trump = stored(3, "Дональд Трамп", 40)
+    assert surname_key("PER", "Trump") == trump.surname
+    decided = resolve(IdentityInput(((named("Donald Trump", 4), named("Trump")),), (trump,), {}))
+    (article,) = decided.articles
+    assert article.ids == {"PER:donald trump": 3, "PER:trump": 3}
+    assert article.steps == (OtherScriptName(3, "Donald Trump"),)  # what English readers are shown
+
+
+def test_names_written_the_english_way_match_their_russian_renderings() -> None:
+    for latin, cyrillic in [
+        ("Boris Johnson", "Борис Джонсон"),
+        ("Jerome Powell", "Джером Пауэлл"),
+        ("Elizabeth Warren", "Элизабет Уоррен"),
+        ("Emmanuel Macron", "Эммануэль Макрон"),
+        ("Mike Pompeo", "Майк Помпео"),
+        ("Nancy Pelosi", "Нэнси Пелоси"),
+        ("Steve Witkoff", "Стив Уиткофф"),
+        ("Volodymyr Zelensky", "Владимир Зеленский"),  # a Ukrainian given name and its Russian form
+    ]:
+        assert canonical_key(entity("PER", latin), [known("PER", cyrillic, 5)]) == entity_key("PER", cyrillic)
+        assert canonical_key(entity("PER", cyrillic), [known("PER", latin, 5)]) == entity_key("PER", latin)
+
+
+def test_across_scripts_a_given_name_must_agree_and_a_surname_be_long_enough() -> None:
+    # another given name, an initial (its letter differs by script), a short surname: not the same person
+    for latin, cyrillic in [
+        ("Robert Trump", "Дональд Трамп"),
+        ("D. Trump", "Дональд Трамп"),
+        ("Tim Cook", "Тим Кук"),
+    ]:
+        assert canonical_key(entity("PER", latin), [known("PER", cyrillic, 5)]) == entity_key("PER", latin)
+    # a short surname alone does not cross either
+    assert canonical_key(entity("PER", "Cook"), [known("PER", "Тим Кук", 5)]) == "PER:cook"
+    # within Latin letters nothing is blurred: "Jon" and "Jan" are two people, as before
+    assert canonical_key(entity("PER", "Jan Smith"), [known("PER", "Jon Smith", 5)]) == "PER:jan smith"

@@ -134,3 +134,53 @@ def evaluate_stored_identity(path: Path, limit: int | None, workers: int = 2) ->
         verdict = "met" if value >= target else "NOT met"
         print(f"target {name} (within a topic) >= {target}: {value:.3f} {verdict}")
     return figures
+
+
+async def _both_hours(
+    rows: list[dict[str, Any]], workers: int
+) -> tuple[list[tuple[str, str, int, int]], int]:
+    """Both contest hours through the bot: the people it named in both scripts (name, other name, mentions,
+    articles), and how many people it stored."""
+    from bot.app import App
+
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(
+            database_path=Path(scratch) / "languages.sqlite3", analysis_workers=workers, bot_token=None
+        )
+        app = await App.open(settings)
+        try:
+            lines = [
+                json.dumps(
+                    {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}
+                    | {"source": row.get("site")},
+                    ensure_ascii=False,
+                )
+                for row in rows
+            ]
+            await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
+            await app.analyzer.idle()
+            both = await app.db.conn.execute_fetchall(
+                "SELECT name, other_name, mentions, articles FROM entities"
+                " WHERE kind = ? AND other_name IS NOT NULL ORDER BY mentions DESC, name",
+                (PER,),
+            )
+            (people,) = await app.db.conn.execute_fetchall(
+                "SELECT count(*) FROM entities WHERE kind = ?", (PER,)
+            )
+            return [tuple(row) for row in both], people[0]
+        finally:
+            await app.close()
+
+
+def list_people_in_both_scripts(paths: list[Path], workers: int = 2) -> None:
+    """The Russian and the English contest hour stored by one bot: which people it found named in both
+    scripts ("Дональд Трамп"/"Donald Trump"). No gold links the two languages: read the list."""
+    rows = [json.loads(line) for path in paths for line in path.open(encoding="utf-8")]
+    began = time.monotonic()
+    both, people = asyncio.run(_both_hours(rows, workers))
+    print(
+        f"contest hours ({len(rows)} Russian and English articles, {time.monotonic() - began:.0f} s"
+        f" through the bot): {people} people stored, {len(both)} named in both scripts"
+    )
+    for name, other, mentions, articles in both:
+        print(f"  {name} / {other}: {mentions} mentions in {articles} articles")

@@ -38,7 +38,7 @@ from bot.analysis.article import analyze_article
 from bot.analysis.entities import PER, fold, parse_russian, russian_models
 from bot.analysis.stems import stems
 from bot.eval import corpus_path
-from bot.eval.identity import evaluate_stored_identity
+from bot.eval.identity import evaluate_stored_identity, list_people_in_both_scripts
 from bot.eval.who_english import evaluate_conll_english, list_contest_people
 
 TARGETS = {"person F1": 0.93, "merge accuracy": 0.95, "role accuracy": 0.85}  # roles: issue #12
@@ -283,9 +283,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every missed role")
     parser.add_argument(
         "--only",
-        choices=("roles", "english"),
+        choices=("roles", "english", "languages"),
         default=None,
-        help="roles: FactRuEval and NEREL only (no BSNLP, timing); english: CoNLL-2003 English people only",
+        help="roles: FactRuEval and NEREL only (no BSNLP, timing); english: CoNLL-2003 English people only;"
+        " languages: the people both contest hours name in both scripts",
     )
     parser.add_argument(
         "--write-weights", action="store_true", help="english: refit the English weights on CoNLL"
@@ -303,6 +304,13 @@ def main(argv: list[str]) -> int:
                 list_contest_people(contest, args.english_sample)
         else:
             print(f"corpus not found: {conll}: nothing to evaluate")
+        return 0
+    if args.only == "languages":
+        hours = [corpus_path("tg_contest2019_ru.jsonl"), corpus_path("tg_contest2019_en.jsonl")]
+        if all(path.exists() for path in hours):
+            list_people_in_both_scripts(hours)
+        else:
+            print(f"corpora not found at {hours[0].parent}: nothing to evaluate")
         return 0
     factrueval, bsnlp = corpus_path("factrueval2016_dev.jsonl"), corpus_path("bsnlp_ru_dev.jsonl")
     if not factrueval.exists() or not bsnlp.exists():

@@ -60,6 +60,7 @@ class Topic:
     kind: str  # ENTITY, WORDS or RECENT
     ref: int  # the entity id, the word topic's id, or the last day's ordinal
     name: str = ""  # the entity's name or the user's words
+    other_name: str | None = None  # the entity's name in the other script, if it has one
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class TimelineService:
         found = await self._entities.find(query)
         exact = [e for e in found if fold(e.name) == fold(query)]
         for entity in exact + [e for e in found if e not in exact]:
-            page = await self.page(Topic(ENTITY, entity.id, entity.name))
+            page = await self.page(Topic(ENTITY, entity.id, entity.name, entity.other_name))
             if page.events:
                 return TimelineAnswer(page)
         if await self._events.matching(query_stems(query), limit=1):
@@ -130,7 +131,7 @@ class TimelineService:
         """The topic a page button names, or None when it is gone (a reindex forgot the entity)."""
         if kind == ENTITY:
             entity = await self._entities.get(ref)
-            return Topic(ENTITY, ref, entity.name) if entity else None
+            return Topic(ENTITY, ref, entity.name, entity.other_name) if entity else None
         if kind == WORDS:
             query = await self._events.topic_query(ref)
             return Topic(WORDS, ref, query) if query else None

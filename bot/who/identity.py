@@ -36,22 +36,106 @@ def name_skeleton(word: str) -> str:
     return s[0] + _VOWELS_RE.sub("*", s[1:])
 
 
+# A name in Latin letters as a Russian text renders it, closely enough for ``name_skeleton``, which blurs
+# vowels, voicing and doubled letters anyway: "Donald Trump"/"Дональд Трамп", "Boris Johnson"/"Борис
+# Джонсон", "Jerome Powell"/"Джером Пауэлл". Digraphs first; "c" is "с" before e, i, y; "h" after a vowel
+# and before no vowel is silent ("John", "Sarah"); an initial "e" is "э" ("Erdogan"/"Эрдоган").
+_LATIN_DIGRAPHS = (
+    ("sch", "ш"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("th", "т"), ("ph", "ф"),
+    ("ck", "к"), ("qu", "кв"), ("dj", "дж"), ("j", "дж"), ("x", "кс"), ("w", "у"), ("y", "и"),
+)  # fmt: skip
+_LATIN_LETTERS = str.maketrans("abdefgiklmnopqrstuvz", "абдефгиклмнопкрстувз")
+_LATIN_VOWELS = "aeiouy"
+_SILENT_H_RE = re.compile(rf"(?<=[{_LATIN_VOWELS}])h(?![{_LATIN_VOWELS}])")
+_SOFT_C_RE = re.compile(r"c(?=[eiy])")
+_LATIN_NAME_RE = re.compile(r"^[a-z'’.\- ]+$")
+
+
+def _latin(word: str) -> bool:
+    return bool(_LATIN_NAME_RE.match(fold(word))) and any(ch.isalpha() for ch in word)
+
+
+def transliterated(word: str) -> str:
+    """A Latin-letter name in Cyrillic letters, as ``name_skeleton`` compares it; other words unchanged."""
+    s = fold(word)
+    if not _latin(s):
+        return s
+    s = _SILENT_H_RE.sub("", s)
+    s = _SOFT_C_RE.sub("s", s).replace("c", "k")
+    if s.startswith("e"):
+        s = "э" + s[1:]
+    for latin, cyrillic in _LATIN_DIGRAPHS:
+        s = s.replace(latin, cyrillic)
+    return s.replace("h", "х").translate(_LATIN_LETTERS)
+
+
+def cross_script_skeleton(word: str) -> str:
+    """``name_skeleton`` of a name in either script, without a final vowel (English writes one Russian drops:
+    "Mike"/"Майк", and Russian case endings leave one: "Помпео"/"Pompeo")."""
+    return name_skeleton(transliterated(word).replace("э", "е")).rstrip("*")
+
+
+# Ukrainian given names English writes as Ukrainian and Russian as Russian ("Volodymyr Zelensky"/"Владимир
+# Зеленский"): the Russian form they stand for.
+# fmt: off
+UKRAINIAN_GIVEN_NAMES = {
+    "volodymyr": "владимир", "oleksandr": "александр", "oleksiy": "алексей", "oleksii": "алексей",
+    "mykola": "николай", "mykhailo": "михаил", "serhiy": "сергей", "serhii": "сергей", "andriy": "андрей",
+    "andrii": "андрей", "dmytro": "дмитрий", "petro": "петр", "yuriy": "юрий", "yurii": "юрий",
+    "kyrylo": "кирилл", "vitaliy": "виталий", "vitalii": "виталий", "yevhen": "евгений", "ihor": "игорь",
+    "pavlo": "павел", "denys": "денис", "vasyl": "василий", "hennadiy": "геннадий", "anatoliy": "анатолий",
+    "arseniy": "арсений", "oleh": "олег", "olena": "елена", "yuliia": "юлия", "iryna": "ирина",
+}
+# fmt: on
+
+
+def _cross_script_forms(word: str) -> set[str]:
+    """``cross_script_skeleton`` of a name's stem and of the name as written: a Russian case-ending rule can
+    take a foreign name's own ending ("Джером" → "Джер"); a Ukrainian given name stands for its Russian form
+    too."""
+    forms = {cross_script_skeleton(name_stem(word)), cross_script_skeleton(word.rstrip("."))}
+    russian = UKRAINIAN_GIVEN_NAMES.get(fold(word))
+    return forms | ({cross_script_skeleton(russian)} if russian else set())
+
+
+def _scripts_differ(a: str, b: str) -> bool:
+    return _latin(a) != _latin(b)
+
+
 def surname_variant_key(surname: str) -> str:
-    """What storage files a person under to find every spelling of their surname: the skeleton of its stem."""
-    return name_skeleton(name_stem(surname))
+    """What storage files a person under to find every spelling of their surname, in either script: the
+    skeleton of its stem (``cross_script_skeleton``)."""
+    return cross_script_skeleton(name_stem(surname))
 
 
 def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
     """One surname spelt two ways: equal by ``same_surname``, or equal skeletons of names long enough for
-    the ``evidence`` the rest of the name gives ("name", "initial" or "alone")."""
+    the ``evidence`` the rest of the name gives ("name", "initial" or "alone"). In two scripts ("Trump"/
+    "Трамп") only with a full given name that agrees ("name")."""
     if same_surname(a, b):
         return True
     stem_a, stem_b = name_stem(a), name_stem(b)
     long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS[evidence]
+    if _scripts_differ(a, b):
+        return evidence == "name" and long_enough and bool(_cross_script_forms(a) & _cross_script_forms(b))
     return long_enough and name_skeleton(stem_a) == name_skeleton(stem_b)
 
 
+def _one_surname_across_scripts(a: str, b: str) -> bool:
+    """A surname in Latin and in Cyrillic letters, long enough to be told by itself ("Trump"/"Трампа")."""
+    long_enough = min(len(name_stem(a)), len(name_stem(b))) >= MIN_VARIANT_LETTERS["initial"]
+    return long_enough and bool(_cross_script_forms(a) & _cross_script_forms(b))
+
+
 def _given_names_agree(a: str, b: str) -> bool:
+    if _scripts_differ(a.rstrip("."), b.rstrip(".")):
+        # "Donald"/"Дональд", "Mike"/"Майк": full names only, an initial's letter differs by script
+        return (
+            min(len(name_stem(a)), len(name_stem(b))) >= 3
+            and not a.endswith(".")
+            and not b.endswith(".")
+            and bool(_cross_script_forms(a) & _cross_script_forms(b))
+        )
     if first_names_agree(a, b):
         return True
     short, full = sorted((fold(a), fold(b)), key=len)
@@ -124,7 +208,8 @@ def canonical_key(entity: Named, known: Iterable[Known]) -> str:
 
     A surname-only person joins the best-known person with that surname (a full name preferred);
     a full name joins a known full name with the same surname and a compatible first name or initial,
-    so spelling variants of one name ("Мэй"/"Мей", "Дэвис"/"Девис") become one person. Transliteration
+    so spelling variants of one name ("Мэй"/"Мей", "Дэвис"/"Девис") become one person, in either script
+    ("Donald Trump"/"Дональд Трамп", and "Trump" alone joins him as "Трамп" would). Transliteration
     variants of a foreign name ("Гайко Маас"/"Хайко Маас", "С. Сквернялис"/"Саулюс Сквярнялис") join only
     when both first names are given and agree too: a surname alone, or another first name, stays apart.
     """
@@ -140,6 +225,9 @@ def canonical_key(entity: Named, known: Iterable[Known]) -> str:
             continue
         c_first, c_last = _name_parts(candidate.name)
         exact = same_surname(c_last, last) and first_names_agree(c_first, first)
+        if not first and _scripts_differ(c_last, last):
+            # "Trump" alone joins "Дональд Трамп" as "Трамп" alone would: one surname in two scripts
+            exact = _one_surname_across_scripts(c_last, last)
         if not exact:
             evidence = given_names_evidence(_given_names(candidate.name), _given_names(entity.name))
             if evidence is None or not surnames_are_variants(c_last, last, evidence):
@@ -173,6 +261,15 @@ class Merge:
 
 
 @dataclass(frozen=True)
+class OtherScriptName:
+    """Identity ``identity`` (an id or a ref) is also named ``name``, a full name in the other script than its
+    own ("Donald Trump" for "Дональд Трамп"): what readers of that language are shown."""
+
+    identity: int
+    name: str
+
+
+@dataclass(frozen=True)
 class IdentityInput:
     articles: tuple[tuple[Named, ...], ...]  # the batch, in storing order; each article's entities in order
     people: tuple[Known, ...]  # stored people under the surname keys of the batch's people
@@ -181,7 +278,9 @@ class IdentityInput:
 
 @dataclass(frozen=True)
 class ArticleIdentities:
-    steps: tuple[Create | Merge, ...]  # applied in order before the article's rows are written
+    steps: tuple[
+        Create | Merge | OtherScriptName, ...
+    ]  # applied in order before the article's rows are written
     ids: Mapping[str, int]  # entity key → identity, as the article's rows are written
 
 
@@ -249,7 +348,8 @@ class _Resolver:
                 self.people.setdefault(person.surname, []).append(person)
         self.by_key = dict(batch.ids)
         self.merged: dict[int, int] = {}
-        self.steps: list[Create | Merge] = []
+        self.steps: list[Create | Merge | OtherScriptName] = []
+        self.named_in_both: set[int] = set()  # identities this batch gave an other-script name
         self.last_ref = 0
 
     def final(self, identity: int) -> int:
@@ -277,9 +377,10 @@ class _Resolver:
         if surname is not None:
             known = self.people.setdefault(surname, [])
             key = canonical_key(entity, known)
-            same = [r.id for r in known if r.key == key]
+            same = [r for r in known if r.key == key]
             if same:
-                return same[0]
+                self.other_script_name(same[0], entity)
+                return same[0].id
         if key in self.by_key:
             return self.by_key[key]
         for reading in misread_names(entity.name) if entity.kind == PER else ():
@@ -298,6 +399,17 @@ class _Resolver:
             if len(entity.name.split()) > 1:
                 self.absorb_surname_only(row)
         return ref
+
+    def other_script_name(self, known: Known, entity: Named) -> None:
+        """A full name joining a person named in the other script is that person's name there (the first
+        one; storage keeps a name it has)."""
+        if (
+            known.id not in self.named_in_both
+            and len(_words(entity.name)) > 1
+            and _scripts_differ(known.name, entity.name)
+        ):
+            self.named_in_both.add(known.id)
+            self.steps.append(OtherScriptName(known.id, entity.name))
 
     def absorb_surname_only(self, full: Known) -> None:
         """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),

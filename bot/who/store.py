@@ -20,7 +20,9 @@ from bot.who.identity import (
     Create,
     IdentityInput,
     Known,
+    Merge,
     Named,
+    OtherScriptName,
     Resolution,
     resolve,
     surname_keys,
@@ -29,6 +31,7 @@ from storage.articles import Article
 from storage.entities import (
     ArticleEntities,
     EntityMerge,
+    EntityOtherName,
     EntityRepo,
     EntitySummary,
     MentionWrite,
@@ -63,6 +66,14 @@ def identity_input(
     )
 
 
+def _identity_step(step: Create | Merge | OtherScriptName) -> NewEntity | EntityMerge | EntityOtherName:
+    if isinstance(step, Create):
+        return NewEntity(step.ref, step.key, step.kind, step.name, step.surname)
+    if isinstance(step, OtherScriptName):
+        return EntityOtherName(step.identity, step.name)
+    return EntityMerge(step.source, step.target)
+
+
 def changes(analysed: Sequence[tuple[Article, Understanding]], decided: Resolution) -> list[ArticleEntities]:
     """The rows a resolution writes: per article, its identity steps, then its mentions, terms, roles and
     quotes filed under the identities it decided (a ref for an identity the batch creates)."""
@@ -79,12 +90,7 @@ def changes(analysed: Sequence[tuple[Article, Understanding]], decided: Resoluti
             ArticleEntities(
                 article_id=article.id,
                 published_at=article.published_at,
-                identities=tuple(
-                    NewEntity(s.ref, s.key, s.kind, s.name, s.surname)
-                    if isinstance(s, Create)
-                    else EntityMerge(s.source, s.target)
-                    for s in resolved.steps
-                ),
+                identities=tuple(_identity_step(s) for s in resolved.steps),
                 entities=tuple(counts.items()),
                 mentions=tuple(
                     MentionWrite(ids[e.key], m.sentence, m.start, m.stop, m.text)

@@ -24,10 +24,19 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
-def entity_name(name: str) -> str:
+def cyrillic(text: str) -> bool:
+    return any("а" <= ch <= "я" or ch == "ё" for ch in text.lower())
+
+
+def entity_name(name: str, other_name: str | None = None) -> str:
     """An entity's name as the reader's language has it: the alias table's Russian display names
-    ("США", "Евросоюз") in English for English replies; every other name as the articles give it."""
-    return ENGLISH_NAMES.get(name, name) if locale() == "en" else name
+    ("США", "Евросоюз") in English for English replies; a person named in both scripts by the name in the
+    reader's ("Donald Trump" for English readers, "Дональд Трамп" for Russian ones); every other name as the
+    articles give it."""
+    english = locale() == "en"
+    if other_name and cyrillic(name) == english and cyrillic(other_name) != english:
+        return other_name
+    return ENGLISH_NAMES.get(name, name) if english else name
 
 
 def day(moment: datetime, tz: ZoneInfo) -> str:

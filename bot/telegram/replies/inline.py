@@ -44,7 +44,7 @@ def article_message(article: Article, words: str, tz: ZoneInfo) -> str:
 
 
 def person_title(c: EntityCard) -> str:
-    return _plain(entity_name(c.entity.name), TITLE_LIMIT)
+    return _plain(entity_name(c.entity.name, c.entity.other_name), TITLE_LIMIT)
 
 
 def person_description(c: EntityCard) -> str:

@@ -56,7 +56,9 @@ def _header(page: TimelinePage) -> str:
             "🗓 <b>Events of the last {n} day</b>", "🗓 <b>Events of the last {n} days</b>", RECENT_DAYS
         ).format(n=RECENT_DAYS)
     if page.topic.kind == ENTITY:
-        return _("🗓 <b>Timeline: {name}</b>").format(name=esc(entity_name(page.topic.name)))
+        return _("🗓 <b>Timeline: {name}</b>").format(
+            name=esc(entity_name(page.topic.name, page.topic.other_name))
+        )
     return _("🗓 <b>Timeline: “{query}”</b>").format(query=esc(page.topic.name))
 
 
@@ -98,7 +100,9 @@ def fit(page: TimelinePage, limit: int = MESSAGE_LIMIT) -> TimelinePage:
 def not_found(query: str, suggestions: list[EntitySummary]) -> str:
     text = _("Nothing found for “{query}”: no stored event mentions it.").format(query=esc(query))
     if suggestions:
-        names = ", ".join(f"<code>/timeline {esc(entity_name(s.name))}</code>" for s in suggestions)
+        names = ", ".join(
+            f"<code>/timeline {esc(entity_name(s.name, s.other_name))}</code>" for s in suggestions
+        )
         text += "\n" + _("Try: {names}").format(names=names)
     return text
 

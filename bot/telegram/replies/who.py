@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 
-from bot.telegram.replies.common import day, entity_name
+from bot.telegram.replies.common import cyrillic, day, entity_name, locale
 from bot.telegram.text import esc
 from storage.entities import EntityCard, EntitySummary
 
@@ -27,9 +27,12 @@ def _clip(text: str, limit: int) -> str:
 def card(c: EntityCard, tz: ZoneInfo) -> str:
     e = c.entity
     blocks: list[str] = []
-    head = [f"{ICONS.get(e.kind, '•')} <b>{esc(entity_name(e.name))}</b>"]
-    if c.roles:
-        latest, *earlier = c.roles
+    head = [f"{ICONS.get(e.kind, '•')} <b>{esc(entity_name(e.name, e.other_name))}</b>"]
+    # A person named in Russian and English articles has titles in both: the reader's language's, if any.
+    english = locale() == "en"
+    roles = [r for r in c.roles if cyrillic(r.title) != english] or c.roles
+    if roles:
+        latest, *earlier = roles
         title = latest.title[:1].upper() + latest.title[1:]
         head.append(f"{esc(title)} <i>({day(latest.last_seen, tz)})</i>")
         # Titles given on the latest role's day are other names for the same position, not an earlier one.
@@ -69,7 +72,7 @@ def card(c: EntityCard, tz: ZoneInfo) -> str:
             lines.append(f"{text} — <i>{day(q.published_at, tz)}</i>, {where}")
         blocks.append("\n".join(lines))
     if c.companions:
-        people = ", ".join(f"{esc(entity_name(p.name))} ({n})" for p, n in c.companions)
+        people = ", ".join(f"{esc(entity_name(p.name, p.other_name))} ({n})" for p, n in c.companions)
         blocks.append(_("👥 <b>Most often with</b>: {people}").format(people=people))
     if c.latest:
         lines = [_("🗞 <b>Recent articles</b>")]
@@ -83,13 +86,13 @@ def choices(query: str) -> str:
 
 
 def choice_label(e: EntitySummary) -> str:
-    return f"{ICONS.get(e.kind, '•')} {entity_name(e.name)} ({e.mentions})"
+    return f"{ICONS.get(e.kind, '•')} {entity_name(e.name, e.other_name)} ({e.mentions})"
 
 
 def not_found(query: str, suggestions: list[EntitySummary]) -> str:
     text = _("I know nobody called “{query}” in the stored news.").format(query=esc(query))
     if suggestions:
-        names = ", ".join(f"<code>{esc(entity_name(s.name))}</code>" for s in suggestions)
+        names = ", ".join(f"<code>{esc(entity_name(s.name, s.other_name))}</code>" for s in suggestions)
         text += "\n" + _("Maybe: {names}").format(names=names)
     return text
 
@@ -106,7 +109,7 @@ def top_people(people: list[tuple[EntitySummary, int]], days: int | None) -> str
             days,
         ).format(n=days)
     lines = [header] + [
-        f"{n}. {esc(entity_name(e.name))} — " + __("{k} mention", "{k} mentions", k).format(k=k)
+        f"{n}. {esc(entity_name(e.name, e.other_name))} — " + __("{k} mention", "{k} mentions", k).format(k=k)
         for n, (e, k) in enumerate(people, start=1)
     ]
     lines.append(_("Send /who <i>name</i> for a card."))
