@@ -37,3 +37,26 @@ def test_roles_of_earlier_days_are_dated_and_same_day_titles_are_alternatives() 
         "также: министр иностранных дел России",
         "ранее: министр &lt;иностранных&gt; дел (1 марта 2024)",
     ]
+
+
+def test_a_person_named_in_both_scripts_is_named_and_titled_in_the_readers_language() -> None:
+    i18n = create_i18n()
+    when = datetime(2025, 11, 26, 9, tzinfo=UTC)
+    card = EntityCard(
+        entity=EntitySummary(1, "PER:дональд трамп", "PER", "Дональд Трамп", 9, 3, "Donald Trump"),
+        first_seen=None,
+        last_seen=None,
+        roles=[RoleSeen("US President", when, when, 1), RoleSeen("президент США", when, when, 2)],
+        quotes=[],
+        companions=[],
+        latest=[],
+    )
+    tz = ZoneInfo("UTC")
+    with i18n.context(), i18n.use_locale("en"):
+        english = replies.who.card(card, tz).split("\n")[:3]
+        page = replies.timeline.not_found("Трамп", [card.entity])
+    with i18n.context(), i18n.use_locale("ru"):
+        russian = replies.who.card(card, tz).split("\n")[:3]
+    assert english == ["👤 <b>Donald Trump</b>", "US President <i>(26 November 2025)</i>", ""]
+    assert russian == ["👤 <b>Дональд Трамп</b>", "Президент США <i>(26 ноября 2025)</i>", ""]
+    assert "/timeline Donald Trump" in page
