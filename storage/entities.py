@@ -7,6 +7,7 @@ runs it in the transaction this repository opens); EntityRepo loads the candidat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -162,6 +163,9 @@ class ArticleEntities:
     terms: tuple[tuple[str, int], ...]  # (term, entity): the words /who finds the entity by
     roles: tuple[RoleWrite, ...]
     quotes: tuple[QuoteWrite, ...]
+
+
+_CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
 def _summary(row: aiosqlite.Row) -> EntitySummary:
@@ -561,20 +565,24 @@ class EntityRepo:
     async def people_in(
         self, article_ids: list[int], per_article: int = 5
     ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
-        """The people each article mentions most (display names), and how well known each is overall
-        (all-time mentions): a digest's key people and its ranking's prominence."""
+        """The people each article mentions most (display names, in the article's script when a person has
+        a name in each: "Donald Trump" in an English story, "Дональд Трамп" in a Russian one), and how well
+        known each is overall (all-time mentions): a digest's key people and its ranking's prominence."""
         people: dict[int, list[str]] = {}
         fame: dict[str, float] = {}
         for start in range(0, len(article_ids), 500):
             chunk = article_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with self._db.conn.execute(
-                "SELECT ae.article_id, e.name, e.mentions FROM article_entities ae"
-                f" JOIN entities e ON e.id = ae.entity_id WHERE ae.article_id IN ({marks}) AND e.kind = 'PER'"
+                "SELECT ae.article_id, e.name, e.other_name, e.mentions, a.lang FROM article_entities ae"
+                " JOIN entities e ON e.id = ae.entity_id JOIN articles a ON a.id = ae.article_id"
+                f" WHERE ae.article_id IN ({marks}) AND e.kind = 'PER'"
                 " ORDER BY ae.article_id, ae.mentions DESC, e.mentions DESC",
                 chunk,
             ) as cursor:
-                for article_id, name, total in await cursor.fetchall():
+                for article_id, name, other_name, total, lang in await cursor.fetchall():
+                    if other_name and bool(_CYRILLIC.search(name)) != (lang == "ru"):
+                        name = other_name
                     names = people.setdefault(article_id, [])
                     if len(names) < per_article:
                         names.append(name)

@@ -149,3 +149,14 @@ async def test_who_alone_lists_the_most_mentioned_people(bot: RunningBot) -> Non
     assert lines[0] == "👥 Самые упоминаемые люди (за всё время)"  # the articles are older than a week
     assert lines[1].startswith("1. ")
     assert any("Александр Лукашенко — 6 упоминаний" in line for line in lines)
+
+
+async def test_a_digest_names_people_in_each_articles_script(bot: RunningBot) -> None:
+    rows = await bot.app.db.conn.execute_fetchall("SELECT id, lang FROM articles ORDER BY id")
+    people, fame = await bot.app.entities.people_in([row[0] for row in rows])
+    by_lang = {lang: people[article_id] for article_id, lang in rows if article_id in people}
+    assert "Sergei Lavrov" in by_lang["en"] and "Сергей Лавров" not in by_lang["en"]
+    assert "Сергей Лавров" in {
+        name for article_id, lang in rows if lang == "ru" for name in people.get(article_id, ())
+    }
+    assert fame["Sergei Lavrov"] == fame["Сергей Лавров"] == 4
