@@ -262,3 +262,20 @@ def test_pronoun_subject_of_a_predicate_title_is_the_person_named_before(
 )
 def test_pronoun_that_is_not_the_person_named_before_gets_no_title(text: str) -> None:
     assert roles(text)["Ирина Власова"] == set()
+
+
+def test_an_age_between_the_title_and_the_name_is_no_part_of_the_title() -> None:
+    found = roles("На встрече выступил действующий президент 79-летний Арнольд Тембо.")
+    assert found["Арнольд Тембо"] == {"действующий президент"}
+    found = roles("Ведомство возглавит заместитель министра 45-летний Игорь Сафронов.")
+    assert found["Игорь Сафронов"] == {"заместитель министра"}
+
+
+def test_a_verb_opening_the_sentence_is_no_part_of_the_title() -> None:
+    # the tagger reads a capitalised "Выступил" as an adjective agreeing with "министр"
+    assert roles("Выступил министр финансов Игорь Сафронов.")["Игорь Сафронов"] == {"министр финансов"}
+
+
+def test_a_prefixed_adjective_the_tagger_read_as_a_noun_modifies_the_title() -> None:
+    text = "Он развёлся с бывшей супругой, экс-художественным директором галереи «Пассаж» Еленой Стрельцовой."
+    assert roles(text)["Елена Стрельцова"] == {"экс-художественный директор галереи «Пассаж»"}

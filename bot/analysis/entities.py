@@ -293,7 +293,7 @@ _FLEETING_VOWEL_RE = re.compile(r"(.*[бвгджзклмнпрстфхцчшщ])
 
 
 def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
-    """"Хайнца Фишера" is Хайнц, not "Хайнец": for a first name the dictionary does not know, pymorphy2
+    """ "Хайнца Фишера" is Хайнц, not "Хайнец": for a first name the dictionary does not know, pymorphy2
     guesses a Russian fleeting vowel ("конца" → "конец"). Russian first names with one are in the
     dictionary (Павел, Лев), so an unknown one keeps its stem as written. Surnames are left alone
     ("Бурца" may well be Бурец)."""
@@ -385,11 +385,15 @@ def _inflect_oc(form: Any, grams: set[str]) -> Any:
         return None
 
 
-def normalize_phrase(models: RussianModels, tokens: Sequence[Token]) -> str:
-    """A noun phrase in the nominative: leading adjectives and the first noun are inflected, the rest
-    (genitive and prepositional dependents: "министр иностранных дел Белоруссии") stays as written."""
+def normalize_phrase(models: RussianModels, tokens: Sequence[Token], head: Token | None = None) -> str:
+    """A noun phrase in the nominative: leading adjectives and the head noun (``head``, else the first noun)
+    are inflected, the rest (genitive and prepositional dependents: "министр иностранных дел Белоруссии")
+    stays as written."""
     words: list[str] = []
-    head_index = next((i for i, t in enumerate(tokens) if t.pos in ("NOUN", "PROPN")), None)
+    if head is not None and head in tokens:
+        head_index: int | None = list(tokens).index(head)
+    else:
+        head_index = next((i for i, t in enumerate(tokens) if t.pos in ("NOUN", "PROPN")), None)
     head = tokens[head_index] if head_index is not None else None
     for i, token in enumerate(tokens):
         if head_index is not None and i <= head_index:

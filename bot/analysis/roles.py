@@ -156,6 +156,9 @@ def is_role_noun(token: Token) -> bool:
     return _is_role_noun(token.text, token.pos, token.feat("Number"), token.feat("Animacy"))
 
 
+_TITLE_PREFIXES = frozenset({"экс", "вице", "зам", "замести", "и.о", "врио", "лже", "псевдо"})
+
+
 @lru_cache(maxsize=50_000)
 def _is_role_noun(text: str, pos: str, number: str | None, animacy: str | None) -> bool:
     feats = tuple((k, v) for k, v in (("Animacy", animacy), ("Number", number)) if v is not None)
@@ -171,6 +174,11 @@ def _is_role_noun(text: str, pos: str, number: str | None, animacy: str | None) 
     word = lemma(token)
     if _role_lemma(word):
         return True
+    prefix, _, tail = fold(token.text).partition("-")
+    if tail and prefix in _TITLE_PREFIXES and not any(f.pos == "NOUN" for f in russian_models().vocab(tail)):
+        # "экс-художественным": the dictionary guesses a noun for any unknown compound; an adjective after
+        # the prefix is no title ("экс-участник", "экс-пограничник" are).
+        return False
     if word in NOT_ROLES or len(word) <= 3:
         return False
     forms = russian_models().vocab(fold(token.text))
@@ -284,10 +292,16 @@ def _role_head_before(
 
 
 def _modifier(token: Token) -> bool:
-    """An adjective or a full participle: both agree with the noun they modify ("управляющий директор")."""
-    return token.pos == "ADJ" or (
-        token.pos == "VERB" and token.feat("VerbForm") == "Part" and token.feat("Variant") != "Short"
-    )
+    """An adjective or a full participle: both agree with the noun they modify ("управляющий директор"); an
+    adjective after a title prefix the tagger read as a noun too ("экс-художественным директором")."""
+    if token.pos == "NOUN" and fold(token.text).partition("-")[0] in _TITLE_PREFIXES and "-" in token.text:
+        tail = fold(token.text).partition("-")[2]
+        return bool(tail) and all(form.pos == "ADJ" for form in russian_models().vocab(tail))
+    if token.pos == "ADJ":
+        # a capitalised verb opening the sentence, tagged as an adjective: "Выступил министр финансов …"
+        forms = russian_models().vocab(fold(token.text))
+        return not forms or any(f.pos in ("ADJ", "NOUN") or "PRTF" in f.tag for f in forms)
+    return token.pos == "VERB" and token.feat("VerbForm") == "Part" and token.feat("Variant") != "Short"
 
 
 def _skip_adjectives(tokens: Sequence[Token], index: int, sentence_start: int) -> int:
@@ -397,9 +411,17 @@ def _make_role(
     return _role_span(parsed, span, list(tokens[begin:stop]), tokens[head], spans)
 
 
+# An age between a title and the name it describes belongs to the name: "президент 89-летний Роберт Мугабе",
+# "главой ведомства 30-летнего Ивана Муравьева".
+_AGE_RE = re.compile(r"^\d+\s*[-–]?\s*(?:летн|лет)\w*$")
+
+
 def _trimmed(phrase: list[Token]) -> list[Token]:
-    """A title without the commas and quotation marks that end the text around it; a quote closing a name
-    inside the title stays ('главный тренер "Арсенала"', "глава «Газпрома»")."""
+    """A title without the commas and quotation marks that end the text around it, and without an age that
+    describes the name after it; a quote closing a name inside the title stays ('главный тренер
+    "Арсенала"', "глава «Газпрома»")."""
+    while len(phrase) > 1 and _AGE_RE.match(phrase[-1].text.lower()):
+        phrase = phrase[:-1]
     while phrase and phrase[-1].text in _GAP_PUNCT | {","}:
         last = phrase[-1].text
         if last == '"' and sum(t.text == '"' for t in phrase) % 2 == 0:
@@ -419,7 +441,11 @@ def _role_span(
         head = replace(head, pos="NOUN")
     at = phrase.index(head) if head in phrase else -1
     participles = {k: _participle_nominative(t, head) for k, t in enumerate(phrase[:at]) if t.pos == "VERB"}
-    title = normalize_phrase(russian_models(), [t for k, t in enumerate(phrase) if k not in participles])
+    # The head is known: a word before it the tagger read as a noun is inflected as its modifier
+    # ("экс-художественным директором" → "экс-художественный директор", not "… директором").
+    title = normalize_phrase(
+        russian_models(), [t for k, t in enumerate(phrase) if k not in participles], head if at >= 0 else None
+    )
     if participles:  # "приглашенным хореографом" → "приглашенный хореограф"
         words = title.split(" ")
         for k in sorted(participles):
