@@ -575,8 +575,23 @@ def _one_of(
     return RoleSpan(span, title, tokens[begin].start, tokens[end - 1].stop, span.sentence, sense)
 
 
+def _acting_abbreviation(tokens: Sequence[Token], index: int) -> int:
+    """How many tokens an acting title's abbreviation at ``index`` takes: "врио", "и. о." / "и.о." (split by
+    the tokenizer into "и", ".", "о", "."), or 0."""
+    if index < len(tokens) and fold(tokens[index].text) == "врио":
+        return 1
+    letters = [fold(t.text) for t in tokens[index : index + 4]]
+    return 4 if letters == ["и", ".", "о", "."] else 0
+
+
 def _acting_at(tokens: Sequence[Token], index: int) -> int | None:
-    """The index of the title noun of "(временно) исполняющий обязанности <title>" starting at ``index``."""
+    """The index of the title noun of "(временно) исполняющий обязанности <title>" (or its abbreviation
+    "и. о.", "врио") starting at ``index``."""
+    if taken := _acting_abbreviation(tokens, index):
+        head = index + taken
+        while head < len(tokens) and _modifier(tokens[head]):
+            head += 1
+        return head if head < len(tokens) and _role_candidate(tokens[head]) else None
     k = index + (index < len(tokens) and fold(tokens[index].text) == "временно")
     if k + 2 >= len(tokens) or not fold(tokens[k].text).startswith("исполняющ"):
         return None
@@ -594,11 +609,18 @@ def _acting_role(
     """ "исполняющего обязанности председателя правительства" → "исполняющий обязанности председателя
     правительства": the participle in the nominative, its object as written."""
     tokens = parsed.tokens
-    words = [t.text for t in tokens[begin:end]]
-    at = next(k for k in range(begin, end) if fold(tokens[k].text).startswith("исполняющ"))
-    words[at - begin] = "исполняющий"
-    title = " ".join(words)
-    title = title[:1].lower() + title[1:]
+    while end - 1 > head and _AGE_RE.match(tokens[end - 1].text.lower()):
+        end -= 1  # "и. о. главы ведомства 30-летнего Ивана …"
+    if taken := _acting_abbreviation(tokens, begin):  # "И.\xa0о." → "и. о.", "Врио" → "врио"
+        title = (
+            ("врио" if taken == 1 else "и. о.") + " " + " ".join(t.text for t in tokens[begin + taken : end])
+        )
+    else:
+        words = [t.text for t in tokens[begin:end]]
+        at = next(k for k in range(begin, end) if fold(tokens[k].text).startswith("исполняющ"))
+        words[at - begin] = "исполняющий"
+        title = " ".join(words)
+        title = title[:1].lower() + title[1:]
     rest = list(tokens[head:end])
     sense = RoleSense(lemma(tokens[head]), frozenset(p for t in rest if (p := place_of(t, spans))))
     return RoleSpan(span, title, tokens[begin].start, tokens[end - 1].stop, span.sentence, sense)
@@ -628,8 +650,12 @@ def _acting_before(
     tokens = parsed.tokens
     sentence_start = parsed.sentences[span.sentence][0]
     for begin in range(first - 3, max(-1, first - 3 - 2 * _MAX_GAP), -1):
-        if tokens[begin].start < sentence_start or tokens[begin].text in _APPOSITION_END:
+        if tokens[begin].start < sentence_start:
             return None
+        if tokens[begin].text in _APPOSITION_END and not any(
+            _acting_abbreviation(tokens, j) == 4 for j in range(max(0, begin - 3), begin)
+        ):
+            return None  # the full stops of "и. о." are no boundary
         head = _acting_at(tokens, begin)
         if head is None:
             continue
