@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from bot.emulator import BotAPIEmulator
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, SEED, RunningBot, entity_texts
@@ -198,3 +199,5 @@ async def test_stats_counts_the_archive(bot: RunningBot) -> None:
     (reply,) = await bot.ask(ADMIN_EN, "/stats")
     assert "Articles: 2" in reply["text"] and "Languages: en: 1, ru: 1" in reply["text"]
     assert "Sources: 2" in reply["text"]
+    # the time of the last upload says its zone (the bot's, Europe/Moscow unless TIMEZONE says otherwise)
+    assert re.search(r"Last added: \d+ \w+ \d{4}, \d\d:\d\d GMT[+-]\d\d:\d\d", reply["text"]), reply["text"]

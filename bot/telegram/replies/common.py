@@ -44,7 +44,9 @@ def day(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def moment_label(moment: datetime, tz: ZoneInfo) -> str:
-    return format_datetime(moment.astimezone(tz), format="d MMMM y, HH:mm", locale=locale())
+    """A moment in the bot's zone, with the zone's offset: "29 ноября 2026, 17:31 GMT+03:00" (a reader in
+    another zone can tell when that was)."""
+    return format_datetime(moment.astimezone(tz), format="d MMMM y, HH:mm ZZZZ", locale=locale())
 
 
 def title_link(article: Article) -> str:
