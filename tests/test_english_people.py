@@ -171,5 +171,7 @@ def test_an_honorific_or_a_demonym_before_a_surname_is_no_part_of_it() -> None:
     assert "Miss Brennock" not in names and "Brennock" in names
     assert not any(n.startswith(("Tun", "Welshman")) for n in names)
     assert "Rahman Osman" in names
+    # a title abbreviation ends no name
+    assert "Labour MP" not in found('"Proud," tweeted Dana Okafor, Labour MP for Yardley. Labour MP said so.')
     # the verb is no honorific: with "miss" taken as one, "Wolves" was a person
     assert found("Arsenal captain Granit Xhaka will miss Wolves clash amid fan feud.") == ["Granit Xhaka"]

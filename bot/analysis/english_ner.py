@@ -163,6 +163,7 @@ def census_names() -> CensusNames:
 MORE_HONORIFICS = frozenset(
     {"miss", "madam", "madame", "mme", "rev", "reverend", "tun", "datuk", "dato", "seri"}
 )
+TITLE_ABBREVIATIONS = frozenset({"MP", "MPs", "MEP", "MSP", "MLA", "CEO", "CFO", "COO", "CTO", "GM"})
 # A nationality as a noun before a name ("Welshman Jones", "fellow Scotsman Robertson"): no part of it.
 _DEMONYM_NOUN_RE = re.compile(
     r"^(?:welsh|english|scots|irish|french|dutch|cornish|manx|country)(?:wo)?m[ae]n$"
@@ -518,12 +519,14 @@ def candidates(doc: Any) -> list[Candidate]:
                     or (n == 1 and lowered[0] in thing_words)
                     or (n > 1 and lowered[-1] in BUILDING_WORDS and lowered[0] not in given_names_census)
                 )
+                # "Miss Lodwig", "Tun Dr Mahathir": the person is the name after the honorific; "Labour MP",
+                # "Tesla CEO": a title abbreviation ends no name.
+                f["veto: a title, not a name"] = n > 1 and (
+                    (texts[0][:1].isupper() and _a_title(texts[0], honorifics))
+                    or texts[-1] in TITLE_ABBREVIATIONS
+                )
                 # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
                 # "GB", "SATA": short all-capital words are units, formats, acronyms.
-                # "Miss Lodwig", "Tun Dr Mahathir": the person is the name after the honorific
-                f["veto: an honorific first"] = (
-                    n > 1 and texts[0][:1].isupper() and _a_title(texts[0], honorifics)
-                )
                 f["veto: a verb form or an abbreviation"] = (
                     n > 1
                     and lowered[0].endswith(("ing", "ed"))
@@ -604,7 +607,7 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
-VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation", "veto: an honorific first")
+VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation", "veto: a title, not a name")
 
 
 def decide(
