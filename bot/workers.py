@@ -132,19 +132,22 @@ class _Lane:
         return [p.pid for p in self._executor._processes.values() if p.pid]  # no public accessor
 
     def close(self, wait: bool = True) -> None:
-        if self._executor is not None:
+        # Taken first: a call that the ended processes break retires the pool on the event loop meanwhile
+        # (`_retire`), and must find nothing left to retire.
+        executor, self._executor = self._executor, None
+        if executor is not None:
             if not wait:
-                self._end_processes()
+                self._end_processes(executor)
             # Always joined: an executor left with wait=False keeps its manager thread, which the interpreter
             # joins at exit while the pool's pipes close under it ("Exception ignored in threading._shutdown …
             # Bad file descriptor" in a worker's log). With the processes ended the join is immediate.
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor.shutdown(wait=True, cancel_futures=True)
 
-    def _end_processes(self, grace: float = 10.0) -> None:
+    @staticmethod
+    def _end_processes(executor: ProcessPoolExecutor, grace: float = 10.0) -> None:
         """SIGTERM to each process, SIGKILL to any still there after `grace` seconds; each reaped through its
         multiprocessing handle, so that the executor's own join finds its exit code."""
-        processes = list((self._executor._processes or {}).values()) if self._executor else []  # no accessor
+        processes = list((executor._processes or {}).values())  # no public accessor
         for process in processes:
             with contextlib.suppress(ProcessLookupError, ValueError):
                 process.terminate()

@@ -16,12 +16,12 @@ from concurrent.futures.process import BrokenProcessPool
 import psutil
 import pytest
 
-from bot.workers import WorkerPool
+from bot.workers import WorkerPool, _Lane
 
 PARENT = textwrap.dedent(
     """
     import asyncio, os, sys, time
-    from bot.workers import WorkerPool
+    from bot.workers import WorkerPool, _Lane
 
     async def main():
         pool = WorkerPool(2)
@@ -155,7 +155,7 @@ def test_the_bot_process_loads_no_model_or_parser_libraries() -> None:
         import bot.app, bot.pipeline, bot.analysis.service, bot.feeds.polling, bot.feeds.service
         from bot.analysis.understanding import ArticleInput, understand_batch
         from bot.feeds.parse import parse_feed
-        from bot.workers import WorkerPool
+        from bot.workers import WorkerPool, _Lane
 
         RSS = '''<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
         <item><title>Пожар в Твери</title><link>https://example.org/a</link>
@@ -184,10 +184,21 @@ def test_the_bot_process_loads_no_model_or_parser_libraries() -> None:
     assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout
 
 
-async def test_closing_without_waiting_ends_busy_workers_and_leaves_no_thread_behind() -> None:
+async def test_closing_without_waiting_ends_busy_workers_and_leaves_no_thread_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # A pool shut down with wait=False kept its manager thread, which the interpreter joined at exit while the
     # pool's pipes closed under it: "Exception ignored in threading._shutdown … Bad file descriptor" in a
     # worker's log. Closing now ends the processes and then joins that thread.
+    end_processes = _Lane._end_processes
+
+    def slowly(executor: object) -> None:
+        end_processes(executor)  # type: ignore[arg-type]
+        time.sleep(
+            1.0
+        )  # the broken call retires the pool on the event loop meanwhile, as on a loaded machine
+
+    monkeypatch.setattr(_Lane, "_end_processes", staticmethod(slowly))
     before = set(threading.enumerate())
     pool = WorkerPool(1)
     busy = asyncio.ensure_future(pool.run(time.sleep, 60))
