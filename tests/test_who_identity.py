@@ -288,3 +288,11 @@ def test_across_scripts_a_given_name_must_agree_and_a_surname_be_long_enough() -
     assert canonical_key(entity("PER", "Cook"), [known("PER", "Тим Кук", 5)]) == "PER:cook"
     # within Latin letters nothing is blurred: "Jon" and "Jan" are two people, as before
     assert canonical_key(entity("PER", "Jan Smith"), [known("PER", "Jon Smith", 5)]) == "PER:jan smith"
+
+
+def test_a_new_full_name_absorbs_a_surname_alone_in_the_other_script_only_if_long_enough() -> None:
+    trump, cook = stored(4, "Trump", 6), stored(5, "Cook", 3)
+    decided = resolve(IdentityInput(((named("Дональд Трамп"),),), (trump,), {"PER:trump": 4}))
+    assert decided.articles[0].steps[-1] == Merge(4, -1)
+    decided = resolve(IdentityInput(((named("Тим Кук"),),), (cook,), {"PER:cook": 5}))
+    assert [type(s) for s in decided.articles[0].steps] == [Create]  # "Cook" alone may be anyone

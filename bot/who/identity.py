@@ -415,7 +415,18 @@ class _Resolver:
         """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),
         unless several full names share that surname and the earlier mentions cannot be told apart."""
         assert full.surname is not None
-        others = [r for r in self.people[full.surname] if r.id != full.id]
+        surname = _name_parts(full.name)[1]
+        # A surname alone in the other script shares the key but is absorbed only if long enough to tell
+        # by itself ("Trump" by "Дональд Трамп"; not "Cook" by "Тим Кук"), as canonical_key would join it.
+        apart = [
+            r
+            for r in self.people[full.surname]
+            if r.id != full.id
+            and len(r.name.split()) == 1
+            and _scripts_differ(r.name, full.name)
+            and not _one_surname_across_scripts(r.name, surname)
+        ]
+        others = [r for r in self.people[full.surname] if r.id != full.id and r not in apart]
         if not others or any(len(r.name.split()) > 1 for r in others):
             return
         for other in others:
@@ -424,7 +435,10 @@ class _Resolver:
             for k in [k for k, v in self.by_key.items() if v == other.id]:
                 del self.by_key[k]
         # The merged identities are gone; the full name has their mentions.
-        self.people[full.surname] = [replace(full, mentions=full.mentions + sum(r.mentions for r in others))]
+        self.people[full.surname] = [
+            replace(full, mentions=full.mentions + sum(r.mentions for r in others)),
+            *apart,
+        ]
 
 
 def resolve(batch: IdentityInput) -> Resolution:
