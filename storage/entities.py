@@ -129,6 +129,14 @@ class EntityOtherName:
 
 
 @dataclass(frozen=True)
+class EntityRename:
+    """An entity (id or ref) is shown as ``name`` from now on (its key stays)."""
+
+    entity: int
+    name: str
+
+
+@dataclass(frozen=True)
 class MentionWrite:
     entity: int  # an id or a ref
     sentence: int
@@ -157,7 +165,7 @@ class ArticleEntities:
 
     article_id: int
     published_at: datetime
-    identities: tuple[NewEntity | EntityMerge | EntityOtherName, ...]
+    identities: tuple[NewEntity | EntityMerge | EntityOtherName | EntityRename, ...]
     entities: tuple[tuple[int, int], ...]  # (entity, mentions in this article), in the article's order
     mentions: tuple[MentionWrite, ...]
     terms: tuple[tuple[str, int], ...]  # (term, entity): the words /who finds the entity by
@@ -256,6 +264,10 @@ class EntityRepo:
                         (step.key, step.kind, step.name, step.surname_stem),
                     )
                     ids[step.ref] = int(cursor.lastrowid)  # type: ignore[arg-type]
+                elif isinstance(step, EntityRename):
+                    await conn.execute(
+                        "UPDATE entities SET name = ? WHERE id = ?", (step.name, id_of(step.entity))
+                    )
                 elif isinstance(step, EntityOtherName):
                     await conn.execute(
                         "UPDATE entities SET other_name = ? WHERE id = ? AND other_name IS NULL",

@@ -10,6 +10,7 @@ from bot.who.identity import (
     Merge,
     Named,
     OtherScriptName,
+    Rename,
     canonical_key,
     first_names_alone,
     misread_names,
@@ -296,3 +297,16 @@ def test_a_new_full_name_absorbs_a_surname_alone_in_the_other_script_only_if_lon
     assert decided.articles[0].steps[-1] == Merge(4, -1)
     decided = resolve(IdentityInput(((named("Тим Кук"),),), (cook,), {"PER:cook": 5}))
     assert [type(s) for s in decided.articles[0].steps] == [Create]  # "Cook" alone may be anyone
+
+
+def test_a_person_first_named_by_an_initial_is_shown_by_the_full_name_that_joins_them() -> None:
+    putin = stored(3, "В. Путин", 18)
+    decided = resolve(IdentityInput(((named("Владимир Путин"),), (named("Vladimir Putin"),)), (putin,), {}))
+    first, second = decided.articles
+    assert first.ids == {"PER:владимир путин": 3}
+    assert first.steps == (Rename(3, "Владимир Путин"),)
+    # the full name now shown lets the English full name join too (an initial never crosses scripts)
+    assert second.ids == {"PER:vladimir putin": 3}
+    assert second.steps == (OtherScriptName(3, "Vladimir Putin"),)
+    # another initial, or a name in the other script, renames nothing
+    assert resolve(IdentityInput(((named("В. Путин"),),), (putin,), {})).articles[0].steps == ()

@@ -270,6 +270,15 @@ class OtherScriptName:
 
 
 @dataclass(frozen=True)
+class Rename:
+    """Identity ``identity`` (an id or a ref) is shown as ``name`` from now on: a full given name where it had
+    an initial."""
+
+    identity: int
+    name: str
+
+
+@dataclass(frozen=True)
 class IdentityInput:
     articles: tuple[tuple[Named, ...], ...]  # the batch, in storing order; each article's entities in order
     people: tuple[Known, ...]  # stored people under the surname keys of the batch's people
@@ -278,9 +287,8 @@ class IdentityInput:
 
 @dataclass(frozen=True)
 class ArticleIdentities:
-    steps: tuple[
-        Create | Merge | OtherScriptName, ...
-    ]  # applied in order before the article's rows are written
+    # applied in order before the article's rows are written
+    steps: tuple[Create | Merge | OtherScriptName | Rename, ...]
     ids: Mapping[str, int]  # entity key → identity, as the article's rows are written
 
 
@@ -348,7 +356,7 @@ class _Resolver:
                 self.people.setdefault(person.surname, []).append(person)
         self.by_key = dict(batch.ids)
         self.merged: dict[int, int] = {}
-        self.steps: list[Create | Merge | OtherScriptName] = []
+        self.steps: list[Create | Merge | OtherScriptName | Rename] = []
         self.named_in_both: set[int] = set()  # identities this batch gave an other-script name
         self.last_ref = 0
 
@@ -380,6 +388,7 @@ class _Resolver:
             same = [r for r in known if r.key == key]
             if same:
                 self.other_script_name(same[0], entity)
+                self.fuller_name(same[0], entity)
                 return same[0].id
         if key in self.by_key:
             return self.by_key[key]
@@ -410,6 +419,24 @@ class _Resolver:
         ):
             self.named_in_both.add(known.id)
             self.steps.append(OtherScriptName(known.id, entity.name))
+
+    def fuller_name(self, known: Known, entity: Named) -> None:
+        """A person first named with an initial ("В. Путин") is shown by the first full given name that joins
+        them ("Владимир Путин"): a display name, the key stays."""
+        given, _ = _name_parts(known.name)
+        new_given, _ = _name_parts(entity.name)
+        if (
+            known.surname is None
+            or not given.endswith(".")
+            or len(new_given.rstrip(".")) < 2
+            or new_given.endswith(".")
+            or _scripts_differ(known.name, entity.name)
+        ):
+            return
+        self.steps.append(Rename(known.id, entity.name))
+        self.people[known.surname] = [
+            replace(r, name=entity.name) if r.id == known.id else r for r in self.people[known.surname]
+        ]
 
     def absorb_surname_only(self, full: Known) -> None:
         """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),

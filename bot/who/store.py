@@ -23,6 +23,7 @@ from bot.who.identity import (
     Merge,
     Named,
     OtherScriptName,
+    Rename,
     Resolution,
     resolve,
     surname_keys,
@@ -32,6 +33,7 @@ from storage.entities import (
     ArticleEntities,
     EntityMerge,
     EntityOtherName,
+    EntityRename,
     EntityRepo,
     EntitySummary,
     MentionWrite,
@@ -66,11 +68,15 @@ def identity_input(
     )
 
 
-def _identity_step(step: Create | Merge | OtherScriptName) -> NewEntity | EntityMerge | EntityOtherName:
+def _identity_step(
+    step: Create | Merge | OtherScriptName | Rename,
+) -> NewEntity | EntityMerge | EntityOtherName | EntityRename:
     if isinstance(step, Create):
         return NewEntity(step.ref, step.key, step.kind, step.name, step.surname)
     if isinstance(step, OtherScriptName):
         return EntityOtherName(step.identity, step.name)
+    if isinstance(step, Rename):
+        return EntityRename(step.identity, step.name)
     return EntityMerge(step.source, step.target)
 
 
