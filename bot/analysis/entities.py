@@ -282,6 +282,16 @@ def _is_person_noun(models: RussianModels, word: str) -> bool:
     )
 
 
+def _a_title_alone(models: RussianModels, span: NamedSpan, surnames: set[str]) -> bool:
+    word = span.text.strip()
+    return (
+        " " not in word
+        and fold(span.normal) not in surnames
+        and _is_person_noun(models, word)
+        and all("sing" in p.tag for p in models.vocab(word.lower()))
+    )
+
+
 def _is_initial(word: str) -> bool:
     return bool(re.fullmatch(r"[A-ZА-ЯЁ]\.?", word))
 
@@ -566,6 +576,11 @@ def _parse_tagged(
                 span.normalize(models.vocab)
                 normal = span.normal or span.text
             spans.append(NamedSpan(span.start, span.stop, span.text, span.type, normal, sentence))
+    # A dictionary noun for a kind of person, alone and singular, is a title NER took for a name («Герцогине
+    # посочувствовал Дональд Трамп», «Христианку»), unless a full name of the article ends with it (a surname
+    # "Кузнец"). A plural reading may be a surname in -ов the dictionary lacks ("Мещеряков": мещеряков).
+    surnames = {fold(s.last) for s in spans if s.kind == PER and s.first and s.last}
+    spans = [s for s in spans if not (s.kind == PER and _a_title_alone(models, s, surnames))]
     return ParsedText(text, "ru", tuple(sentences), tuple(tokens), tuple(spans))
 
 
