@@ -72,7 +72,10 @@ async def test_concurrent_claims_never_overlap(db: Database, other: Database) ->
     await asyncio.gather(*(drain(c) for c in consumers))
     every = [i for batch in taken.values() for i in batch]
     assert sorted(every) == ids  # each article once: none lost, none twice
-    assert all(taken.values()) or db.url is None  # on PostgreSQL both connections took work
+    # On PostgreSQL both connections took work (which consumer of one connection gets a turn is the
+    # scheduler's: asserting each of the four failed once in a loaded CI run).
+    by_connection = [taken["a1"] + taken["a2"], taken["b1"] + taken["b2"]]
+    assert all(by_connection) or db.url is None
     stored = {article_id: owner for article_id, owner in await claims(db)}
     assert all(stored[i] == owner for owner, batch in taken.items() for i in batch)
 
