@@ -7,7 +7,6 @@ runs it in the transaction this repository opens); EntityRepo loads the candidat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -121,6 +120,17 @@ class EntityMerge:
 
 
 @dataclass(frozen=True)
+class ArticlePerson:
+    """A person an article names: their names, all-time mentions, and the article's language."""
+
+    article_id: int
+    name: str
+    other_name: str | None
+    mentions: int
+    lang: str
+
+
+@dataclass(frozen=True)
 class EntityOtherName:
     """An entity (id or ref) is also named ``name`` in the other script; a name stored already stays."""
 
@@ -171,9 +181,6 @@ class ArticleEntities:
     terms: tuple[tuple[str, int], ...]  # (term, entity): the words /who finds the entity by
     roles: tuple[RoleWrite, ...]
     quotes: tuple[QuoteWrite, ...]
-
-
-_CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
 def _summary(row: aiosqlite.Row) -> EntitySummary:
@@ -574,14 +581,9 @@ class EntityRepo:
         ) as cursor:
             return [(_summary(r), r["recent"]) for r in await cursor.fetchall()]
 
-    async def people_in(
-        self, article_ids: list[int], per_article: int = 5
-    ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
-        """The people each article mentions most (display names, in the article's script when a person has
-        a name in each: "Donald Trump" in an English story, "Дональд Трамп" in a Russian one), and how well
-        known each is overall (all-time mentions): a digest's key people and its ranking's prominence."""
-        people: dict[int, list[str]] = {}
-        fame: dict[str, float] = {}
+    async def people_of(self, article_ids: list[int]) -> list[ArticlePerson]:
+        """The people of each article, by article, the most mentioned in it first (then the best known)."""
+        found: list[ArticlePerson] = []
         for start in range(0, len(article_ids), 500):
             chunk = article_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -592,11 +594,5 @@ class EntityRepo:
                 " ORDER BY ae.article_id, ae.mentions DESC, e.mentions DESC",
                 chunk,
             ) as cursor:
-                for article_id, name, other_name, total, lang in await cursor.fetchall():
-                    if other_name and bool(_CYRILLIC.search(name)) != (lang == "ru"):
-                        name = other_name
-                    names = people.setdefault(article_id, [])
-                    if len(names) < per_article:
-                        names.append(name)
-                    fame[name] = float(total)
-        return {a: tuple(n) for a, n in people.items()}, fame
+                found += [ArticlePerson(*row) for row in await cursor.fetchall()]
+        return found

@@ -20,3 +20,16 @@ def detect_lang(text: str) -> str:
     if cyrillic + latin == 0:
         return "ru"
     return "ru" if cyrillic / (cyrillic + latin) >= _RUSSIAN_SHARE else "en"
+
+
+def written_in(text: str, lang: str) -> bool:
+    """Whether a name or title is in the script of ``lang``: Cyrillic for "ru", none for any other."""
+    return bool(_CYRILLIC_RE.search(text)) == (lang == "ru")
+
+
+def in_language(lang: str, name: str, other_name: str | None) -> str:
+    """Of a name and its form in the other script (a person named in Russian and English articles), the one
+    a reader of ``lang`` reads: "Donald Trump" for "en", "Дональд Трамп" for "ru"."""
+    if other_name and not written_in(name, lang) and written_in(other_name, lang):
+        return other_name
+    return name

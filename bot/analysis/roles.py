@@ -156,7 +156,17 @@ def is_role_noun(token: Token) -> bool:
     return _is_role_noun(token.text, token.pos, token.feat("Number"), token.feat("Animacy"))
 
 
-_TITLE_PREFIXES = frozenset({"экс", "вице", "зам", "замести", "и.о", "врио", "лже", "псевдо"})
+_TITLE_PREFIXES = frozenset({"экс", "вице", "зам", "лже", "псевдо"})
+
+
+def _prefixed_adjective(text: str) -> bool:
+    """An adjective after a title prefix ("экс-художественным"): the dictionary guesses a noun for the
+    unknown compound, but the word after the prefix is an adjective ("экс-участник" is a noun)."""
+    prefix, _, tail = fold(text).partition("-")
+    if not tail or prefix not in _TITLE_PREFIXES:
+        return False
+    forms = russian_models().vocab(tail)
+    return bool(forms) and all(form.pos == "ADJ" for form in forms)
 
 
 @lru_cache(maxsize=50_000)
@@ -174,10 +184,7 @@ def _is_role_noun(text: str, pos: str, number: str | None, animacy: str | None) 
     word = lemma(token)
     if _role_lemma(word):
         return True
-    prefix, _, tail = fold(token.text).partition("-")
-    if tail and prefix in _TITLE_PREFIXES and not any(f.pos == "NOUN" for f in russian_models().vocab(tail)):
-        # "экс-художественным": the dictionary guesses a noun for any unknown compound; an adjective after
-        # the prefix is no title ("экс-участник", "экс-пограничник" are).
+    if _prefixed_adjective(token.text):
         return False
     if word in NOT_ROLES or len(word) <= 3:
         return False
@@ -294,9 +301,8 @@ def _role_head_before(
 def _modifier(token: Token) -> bool:
     """An adjective or a full participle: both agree with the noun they modify ("управляющий директор"); an
     adjective after a title prefix the tagger read as a noun too ("экс-художественным директором")."""
-    if token.pos == "NOUN" and fold(token.text).partition("-")[0] in _TITLE_PREFIXES and "-" in token.text:
-        tail = fold(token.text).partition("-")[2]
-        return bool(tail) and all(form.pos == "ADJ" for form in russian_models().vocab(tail))
+    if token.pos == "NOUN" and _prefixed_adjective(token.text):
+        return True
     if token.pos == "ADJ":
         # a capitalised verb opening the sentence, tagged as an adjective: "Выступил министр финансов …"
         forms = russian_models().vocab(fold(token.text))
@@ -416,12 +422,17 @@ def _make_role(
 _AGE_RE = re.compile(r"^\d+\s*[-–]?\s*(?:летн|лет)\w*$")
 
 
+def _without_ages(phrase: list[Token]) -> list[Token]:
+    while len(phrase) > 1 and _AGE_RE.match(phrase[-1].text.lower()):
+        phrase = phrase[:-1]
+    return phrase
+
+
 def _trimmed(phrase: list[Token]) -> list[Token]:
     """A title without the commas and quotation marks that end the text around it, and without an age that
     describes the name after it; a quote closing a name inside the title stays ('главный тренер
     "Арсенала"', "глава «Газпрома»")."""
-    while len(phrase) > 1 and _AGE_RE.match(phrase[-1].text.lower()):
-        phrase = phrase[:-1]
+    phrase = _without_ages(phrase)
     while phrase and phrase[-1].text in _GAP_PUNCT | {","}:
         last = phrase[-1].text
         if last == '"' and sum(t.text == '"' for t in phrase) % 2 == 0:
@@ -609,8 +620,7 @@ def _acting_role(
     """ "исполняющего обязанности председателя правительства" → "исполняющий обязанности председателя
     правительства": the participle in the nominative, its object as written."""
     tokens = parsed.tokens
-    while end - 1 > head and _AGE_RE.match(tokens[end - 1].text.lower()):
-        end -= 1  # "и. о. главы ведомства 30-летнего Ивана …"
+    end = head + len(_without_ages(list(tokens[head:end])))  # "и. о. главы ведомства 30-летнего Ивана …"
     if taken := _acting_abbreviation(tokens, begin):  # "И.\xa0о." → "и. о.", "Врио" → "врио"
         title = (
             ("врио" if taken == 1 else "и. о.") + " " + " ".join(t.text for t in tokens[begin + taken : end])

@@ -12,10 +12,12 @@ the same person, and merge accuracy over all pairs (most are two different peopl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,37 +34,44 @@ def _pairs(counts: Counter[Any], per_doc: Counter[Any]) -> int:
     return (total - inside) // 2
 
 
-async def _ingest_and_read(rows: list[dict[str, Any]], workers: int) -> dict[str, dict[str, int]]:
-    """Each row's folded PER mention texts → the stored entity id they were filed under."""
+@contextlib.asynccontextmanager
+async def _scratch_bot(workers: int) -> AsyncIterator[Any]:
+    """The whole bot (``App``) over a scratch SQLite file, closed and deleted after."""
     from bot.app import App  # aiogram and the whole bot: only when this evaluation runs
 
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(
-            database_path=Path(scratch) / "identity.sqlite3", analysis_workers=workers, bot_token=None
+            database_path=Path(scratch) / "eval.sqlite3", analysis_workers=workers, bot_token=None
         )
         app = await App.open(settings)
         try:
-            article_of: dict[str, int] = {}
-            for row in rows:
-                line = {"title": row.get("title") or row["id"], "text": row["text"], "url": row.get("url")}
-                if row.get("date"):
-                    line["date"] = row["date"]
-                report = await app.ingest.document(
-                    "bsnlp.jsonl", json.dumps(line, ensure_ascii=False).encode(), by=None
-                )
-                if report.stored:
-                    article_of[row["id"]] = report.stored[0].article.id
-            await app.analyzer.idle()
-            stored: dict[int, dict[str, int]] = {}
-            for article_id, entity_id, text in await app.db.conn.execute_fetchall(
-                "SELECT m.article_id, m.entity_id, m.text FROM mentions m"
-                " JOIN entities e ON e.id = m.entity_id WHERE e.kind = ?",
-                (PER,),
-            ):
-                stored.setdefault(article_id, {}).setdefault(fold(text), entity_id)
-            return {doc: stored.get(article_id, {}) for doc, article_id in article_of.items()}
+            yield app
         finally:
             await app.close()
+
+
+async def _ingest_and_read(rows: list[dict[str, Any]], workers: int) -> dict[str, dict[str, int]]:
+    """Each row's folded PER mention texts → the stored entity id they were filed under."""
+    async with _scratch_bot(workers) as app:
+        article_of: dict[str, int] = {}
+        for row in rows:
+            line = {"title": row.get("title") or row["id"], "text": row["text"], "url": row.get("url")}
+            if row.get("date"):
+                line["date"] = row["date"]
+            report = await app.ingest.document(
+                "bsnlp.jsonl", json.dumps(line, ensure_ascii=False).encode(), by=None
+            )
+            if report.stored:
+                article_of[row["id"]] = report.stored[0].article.id
+        await app.analyzer.idle()
+        stored: dict[int, dict[str, int]] = {}
+        for article_id, entity_id, text in await app.db.conn.execute_fetchall(
+            "SELECT m.article_id, m.entity_id, m.text FROM mentions m"
+            " JOIN entities e ON e.id = m.entity_id WHERE e.kind = ?",
+            (PER,),
+        ):
+            stored.setdefault(article_id, {}).setdefault(fold(text), entity_id)
+        return {doc: stored.get(article_id, {}) for doc, article_id in article_of.items()}
 
 
 def _agreement(groups: list[list[tuple[str, str, int]]]) -> tuple[float, float, float, int]:
@@ -141,35 +150,24 @@ async def _both_hours(
 ) -> tuple[list[tuple[str, str, int, int]], int]:
     """Both contest hours through the bot: the people it named in both scripts (name, other name, mentions,
     articles), and how many people it stored."""
-    from bot.app import App
-
-    with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(
-            database_path=Path(scratch) / "languages.sqlite3", analysis_workers=workers, bot_token=None
+    async with _scratch_bot(workers) as app:
+        lines = [
+            json.dumps(
+                {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}
+                | {"source": row.get("site")},
+                ensure_ascii=False,
+            )
+            for row in rows
+        ]
+        await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
+        await app.analyzer.idle()
+        both = await app.db.conn.execute_fetchall(
+            "SELECT name, other_name, mentions, articles FROM entities"
+            " WHERE kind = ? AND other_name IS NOT NULL ORDER BY mentions DESC, name",
+            (PER,),
         )
-        app = await App.open(settings)
-        try:
-            lines = [
-                json.dumps(
-                    {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}
-                    | {"source": row.get("site")},
-                    ensure_ascii=False,
-                )
-                for row in rows
-            ]
-            await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
-            await app.analyzer.idle()
-            both = await app.db.conn.execute_fetchall(
-                "SELECT name, other_name, mentions, articles FROM entities"
-                " WHERE kind = ? AND other_name IS NOT NULL ORDER BY mentions DESC, name",
-                (PER,),
-            )
-            (people,) = await app.db.conn.execute_fetchall(
-                "SELECT count(*) FROM entities WHERE kind = ?", (PER,)
-            )
-            return [tuple(row) for row in both], people[0]
-        finally:
-            await app.close()
+        (people,) = await app.db.conn.execute_fetchall("SELECT count(*) FROM entities WHERE kind = ?", (PER,))
+        return [tuple(row) for row in both], people[0]
 
 
 def list_people_in_both_scripts(paths: list[Path], workers: int = 2) -> None:

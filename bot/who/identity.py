@@ -102,6 +102,12 @@ def _scripts_differ(a: str, b: str) -> bool:
     return _latin(a) != _latin(b)
 
 
+def _across_scripts(a: str, b: str, min_letters: int) -> bool:
+    """One name in Latin and in Cyrillic letters, each stem at least ``min_letters`` long."""
+    long_enough = min(len(name_stem(a)), len(name_stem(b))) >= min_letters
+    return long_enough and bool(_cross_script_forms(a) & _cross_script_forms(b))
+
+
 def surname_variant_key(surname: str) -> str:
     """What storage files a person under to find every spelling of their surname, in either script: the
     skeleton of its stem (``cross_script_skeleton``)."""
@@ -117,25 +123,19 @@ def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
     stem_a, stem_b = name_stem(a), name_stem(b)
     long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS[evidence]
     if _scripts_differ(a, b):
-        return evidence == "name" and long_enough and bool(_cross_script_forms(a) & _cross_script_forms(b))
+        return evidence == "name" and _across_scripts(a, b, MIN_VARIANT_LETTERS["name"])
     return long_enough and name_skeleton(stem_a) == name_skeleton(stem_b)
 
 
 def _one_surname_across_scripts(a: str, b: str) -> bool:
     """A surname in Latin and in Cyrillic letters, long enough to be told by itself ("Trump"/"Трампа")."""
-    long_enough = min(len(name_stem(a)), len(name_stem(b))) >= MIN_VARIANT_LETTERS["initial"]
-    return long_enough and bool(_cross_script_forms(a) & _cross_script_forms(b))
+    return _across_scripts(a, b, MIN_VARIANT_LETTERS["initial"])
 
 
 def _given_names_agree(a: str, b: str) -> bool:
     if _scripts_differ(a.rstrip("."), b.rstrip(".")):
         # "Donald"/"Дональд", "Mike"/"Майк": full names only, an initial's letter differs by script
-        return (
-            min(len(name_stem(a)), len(name_stem(b))) >= 3
-            and not a.endswith(".")
-            and not b.endswith(".")
-            and bool(_cross_script_forms(a) & _cross_script_forms(b))
-        )
+        return not a.endswith(".") and not b.endswith(".") and _across_scripts(a, b, 3)
     if first_names_agree(a, b):
         return True
     short, full = sorted((fold(a), fold(b)), key=len)

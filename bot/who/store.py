@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import aiosqlite
 
 from bot.analysis.entities import ALIAS_INDEX, fold
+from bot.analysis.language import in_language
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from bot.who.identity import (
@@ -163,6 +164,22 @@ class EntityStore(EntityRepo):
             if then is not None:
                 await then(conn, result)
         return result
+
+    async def people_in(
+        self, article_ids: list[int], per_article: int = 5
+    ) -> tuple[dict[int, tuple[str, ...]], dict[str, float]]:
+        """The people each article mentions most (display names, in the article's language when a person has
+        a name in each: "Donald Trump" in an English story, "Дональд Трамп" in a Russian one), and how well
+        known each is overall (all-time mentions): a digest's key people and its ranking's prominence."""
+        people: dict[int, list[str]] = {}
+        fame: dict[str, float] = {}
+        for person in await self.people_of(article_ids):
+            name = in_language(person.lang, person.name, person.other_name)
+            names = people.setdefault(person.article_id, [])
+            if len(names) < per_article:
+                names.append(name)
+            fame[name] = float(person.mentions)
+        return {a: tuple(n) for a, n in people.items()}, fame
 
     async def has_stale_analyses(self, version: int = ANALYSIS_VERSION) -> bool:
         return await super().has_stale_analyses(version)

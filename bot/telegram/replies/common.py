@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
 from bot.analysis.entities import ENGLISH_NAMES
+from bot.analysis.language import in_language
 from bot.analysis.snippets import best_snippet
 from bot.ingest.documents import LineProblem, Notice, NoticeKind, Problem
 from bot.ingest.service import IngestReport
@@ -24,19 +25,13 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
-def cyrillic(text: str) -> bool:
-    return any("а" <= ch <= "я" or ch == "ё" for ch in text.lower())
-
-
 def entity_name(name: str, other_name: str | None = None) -> str:
     """An entity's name as the reader's language has it: the alias table's Russian display names
     ("США", "Евросоюз") in English for English replies; a person named in both scripts by the name in the
     reader's ("Donald Trump" for English readers, "Дональд Трамп" for Russian ones); every other name as the
     articles give it."""
-    english = locale() == "en"
-    if other_name and cyrillic(name) == english and cyrillic(other_name) != english:
-        return other_name
-    return ENGLISH_NAMES.get(name, name) if english else name
+    shown = in_language(locale(), name, other_name)
+    return ENGLISH_NAMES.get(shown, shown) if locale() == "en" else shown
 
 
 def day(moment: datetime, tz: ZoneInfo) -> str:

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext as __
 
-from bot.telegram.replies.common import cyrillic, day, entity_name, locale
+from bot.analysis.language import written_in
+from bot.telegram.replies.common import day, entity_name, locale
 from bot.telegram.text import esc
 from storage.entities import EntityCard, EntitySummary
 
@@ -29,8 +30,7 @@ def card(c: EntityCard, tz: ZoneInfo) -> str:
     blocks: list[str] = []
     head = [f"{ICONS.get(e.kind, '•')} <b>{esc(entity_name(e.name, e.other_name))}</b>"]
     # A person named in Russian and English articles has titles in both: the reader's language's, if any.
-    english = locale() == "en"
-    roles = [r for r in c.roles if cyrillic(r.title) != english] or c.roles
+    roles = [r for r in c.roles if written_in(r.title, locale())] or c.roles
     if roles:
         latest, *earlier = roles
         title = latest.title[:1].upper() + latest.title[1:]
