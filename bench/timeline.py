@@ -34,9 +34,9 @@ from aiogram.utils.i18n import I18n
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
 from bot.analysis.events import Event
-from bot.analysis.stems import query_stems
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
+from bot.search import read_query
 from bot.search import search as find
 from bot.telegram import replies
 from bot.telegram.i18n import create_i18n
@@ -414,12 +414,14 @@ async def measure(db: Database, args: argparse.Namespace) -> int:
 
 async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int, i18n: I18n) -> None:
     """/search over the same archive's full-text index, as handlers/articles.py runs it: the query's
-    stems, ten best matches, the reply text (the articles' titles are the topics' words)."""
-    articles, stories = ArticleRepo(db), StoryRepo(db)
+    words looked up as names of people known in both scripts, its stems, ten best matches, the reply text
+    (the articles' titles are the topics' words)."""
+    articles, stories, people = ArticleRepo(db), StoryRepo(db), EntityStore(db)
     searched: list[float] = []
 
     async def search(query: str) -> None:
-        replies.common.search_results(query, await find(articles, stories, query), ZONE)
+        read = await read_query(query, people)
+        replies.common.search_results(query, await find(articles, stories, read), ZONE, read.also)
 
     with i18n.context(), i18n.use_locale("ru"):
         for kind in ("words, common", "words, mid-frequency", "words, rare", "two words", "unknown"):
@@ -434,7 +436,7 @@ async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int,
         f"{'/search all':<24} {len(searched):>7} {statistics.median(searched):>8.1f} "
         f"{percentile(searched, 0.95):>8.1f} {max(searched):>8.1f}"
     )
-    who = WhoService(EntityStore(db))
+    who = WhoService(people)
 
     async def inline(query: str) -> None:
         """What handlers/inline.py does for @bot <words>, minus Telegram: a person card when the words name
@@ -446,7 +448,8 @@ async def measure_search(db: Database, asked: dict[str, list[str]], repeat: int,
             replies.inline.person_title(card), replies.inline.person_description(card)
             replies.inline.person_message(card, ZONE)
             shown = 1
-        for article in await articles.search(query_stems(query), limit=10 - shown):
+        read = await read_query(query, people)
+        for article in await articles.search(read.terms, limit=10 - shown):
             replies.inline.article_title(article), replies.inline.article_description(article, ZONE)
             replies.inline.article_message(article, query, ZONE)
 

@@ -2,20 +2,47 @@
 
 Ten reports of one story («Верховный суд ликвидировал движение…» from ten outlets) would fill the reply
 with one piece of news; each story shows its best-ranked match, and how many of the other matches tell it.
+
+A person the archive knows in both scripts is one person (bot/who/identity.py): "/search Zelensky" finds
+the Russian reports of Зеленский as well, and the reply says which name it also looked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.analysis.stems import query_stems
-from storage.articles import Article, ArticleRepo
+from bot.analysis.entities import PER
+from bot.analysis.language import written_in
+from bot.analysis.stems import query_words, stem, word_terms, words
+from storage.articles import Article, ArticleRepo, SearchTerm
+from storage.entities import EntitySummary
 from storage.stories import StoryRepo
 
 # /search shows this many stories; it reads SEARCH_POOL matches to find them and their other reports.
 SEARCH_RESULTS = 10
 SEARCH_POOL = 40
+# A query word this short is looked up as a name in the other script only if it is a person's whole surname
+# (the identity layer never crosses scripts on shorter surnames either).
+MIN_NAME_LETTERS = 3
+# The people a word may name, best known first: the first one named in both scripts is taken.
+PEOPLE_PER_WORD = 3
+
+
+class People(Protocol):
+    async def find(self, query: str, limit: int = 6) -> list[EntitySummary]: ...
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the index is asked: each of the user's words as its stem; a word that is the surname of a person
+    named in both scripts (or the given name, beside the surname) matches the surname in the other script
+    too; ``also`` holds those other-script names, for the reply to say."""
+
+    terms: tuple[SearchTerm, ...]
+    also: tuple[str, ...] = ()
+    lang: str = "ru"  # the language of the user's script: its reports come first when a name crosses
 
 
 @dataclass(frozen=True)
@@ -24,6 +51,52 @@ class SearchHit:
 
     article: Article
     others: tuple[Article, ...] = ()
+
+
+def _script(word: str) -> str:
+    return "ru" if written_in(word, "ru") else "en"
+
+
+async def _other_script(
+    people: People, word: str, stems: Sequence[str]
+) -> tuple[tuple[str, ...], str] | None:
+    """For a query word naming a person the archive knows in both scripts: the terms of that person's
+    surname in the other script (``word_terms``: "Lavrov" → "лавр", "лавров") and the full name there. A
+    surname stands for its person (the best known one named so); a given name only beside that surname in
+    the query ("Владимир Зеленский")."""
+    if len(word) < MIN_NAME_LETTERS or word.isdigit():
+        return None
+    wanted, script = stem(word), _script(word)
+    for entity in await people.find(word, PEOPLE_PER_WORD):
+        if entity.kind != PER or not entity.other_name:
+            continue
+        mine, theirs = entity.name, entity.other_name
+        if not written_in(mine, script):
+            mine, theirs = theirs, mine
+        mine_stems, their_words = [stem(w) for w in words(mine)], words(theirs)
+        if not mine_stems or not their_words:
+            continue
+        if wanted == mine_stems[-1] or (wanted in mine_stems[:-1] and mine_stems[-1] in stems):
+            return word_terms(their_words[-1]), theirs
+    return None
+
+
+async def read_query(query: str, people: People | None = None) -> SearchQuery:
+    """The query as the index reads it; with ``people``, names crossed into the other script."""
+    tokens = list(dict.fromkeys(query_words(query)))
+    stems = list(dict.fromkeys(stem(w) for w in tokens))
+    alternatives: dict[str, list[str]] = {}
+    for word in tokens:  # "Песков" matches "Пескова" too
+        alternatives.setdefault(stem(word), []).extend(word_terms(word))
+    also: dict[str, None] = {}
+    if people is not None:
+        for word in tokens:
+            crossed = await _other_script(people, word, stems)
+            if crossed is not None:
+                alternatives[stem(word)].extend(crossed[0])
+                also[crossed[1]] = None
+    terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
+    return SearchQuery(terms, tuple(also), _script(" ".join(tokens)))
 
 
 def by_story(
@@ -43,7 +116,20 @@ def by_story(
 
 
 async def search(
-    articles: ArticleRepo, stories: StoryRepo, query: str, limit: int = SEARCH_RESULTS
+    articles: ArticleRepo, stories: StoryRepo, query: str | SearchQuery, limit: int = SEARCH_RESULTS
 ) -> list[SearchHit]:
-    found = await articles.search(query_stems(query), limit=max(SEARCH_POOL, limit))
+    read = query if isinstance(query, SearchQuery) else await read_query(query)
+    found = await articles.search(read.terms, limit=max(SEARCH_POOL, limit))
+    if read.also:
+        found = interleaved(found, read.lang)
     return by_story(found, await stories.story_of([a.id for a in found]), limit)
+
+
+def interleaved(found: Sequence[Article], lang: str) -> list[Article]:
+    """Matches in the reader's language and in the other taking turns, the reader's first, each in rank order:
+    "/search Trump" shows English and Russian reports of him alike, whichever language has more of them."""
+    mine = [a for a in found if a.lang == lang]
+    theirs = [a for a in found if a.lang != lang]
+    turns = [a for pair in zip(mine, theirs, strict=False) for a in pair]
+    shorter = min(len(mine), len(theirs))
+    return turns + mine[shorter:] + theirs[shorter:]

@@ -13,9 +13,11 @@ from aiogram.types import (
 )
 
 from bot.config import Settings
+from bot.search import read_query
 from bot.search import search as find
 from bot.telegram import replies
 from bot.who.service import WhoService
+from bot.who.store import EntityStore
 from storage.articles import ArticleRepo
 from storage.stories import StoryRepo
 
@@ -30,6 +32,7 @@ async def inline_search(
     articles: ArticleRepo,
     stories: StoryRepo,
     who: WhoService,
+    entities: EntityStore,
     settings: Settings,
 ) -> None:
     words = " ".join(query.query.split())[:QUERY_LIMIT]
@@ -57,7 +60,8 @@ async def inline_search(
                 )
             )
         # one result per story: ten outlets' reports of one event would hide every other story
-        found = [hit.article for hit in await find(articles, stories, words, MAX_RESULTS - len(results))]
+        read = await read_query(words, entities)  # a person known in both scripts, in both
+        found = [hit.article for hit in await find(articles, stories, read, MAX_RESULTS - len(results))]
     else:
         found = await articles.latest(MAX_RESULTS)
     for article in found:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,20 +115,39 @@ def _article(row: aiosqlite.Row) -> Article:
     )
 
 
-def fts_query(terms: Sequence[str]) -> tuple[str, str] | None:
-    """FTS5 queries for the stems of the user's words (``query_stems``): all of them first, then any."""
-    if not terms:
+# A search term: one stem, or stems any of which will do (a person's surname in either script).
+SearchTerm = str | Sequence[str]
+
+
+def _groups(terms: Sequence[SearchTerm]) -> list[tuple[str, ...]]:
+    groups = [(t,) if isinstance(t, str) else tuple(dict.fromkeys(t)) for t in terms]
+    return [g for g in groups if g]
+
+
+def _query_text(
+    terms: Sequence[SearchTerm], quote: Callable[[str], str], both: str, either: str
+) -> tuple[str, str] | None:
+    groups = _groups(terms)
+    if not groups:
         return None
-    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
-    return " AND ".join(quoted), " OR ".join(quoted)
+
+    def group(alternatives: tuple[str, ...]) -> str:
+        quoted = [quote(t) for t in alternatives]
+        return quoted[0] if len(quoted) == 1 else "(" + either.join(quoted) + ")"
+
+    every = dict.fromkeys(t for g in groups for t in g)
+    return both.join(group(g) for g in groups), either.join(quote(t) for t in every)
 
 
-def tsquery(terms: Sequence[str]) -> tuple[str, str] | None:
+def fts_query(terms: Sequence[SearchTerm]) -> tuple[str, str] | None:
+    """FTS5 queries for the stems of the user's words (``query_stems``): all of them first, then any. A
+    term given as several stems matches any of them ("zelensk" or "зеленск")."""
+    return _query_text(terms, lambda t: '"' + t.replace('"', '""') + '"', " AND ", " OR ")
+
+
+def tsquery(terms: Sequence[SearchTerm]) -> tuple[str, str] | None:
     """PostgreSQL's to_tsquery text for the same stems: all of them first, then any (each one quoted)."""
-    if not terms:
-        return None
-    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms]
-    return " & ".join(quoted), " | ".join(quoted)
+    return _query_text(terms, lambda t: "'" + t.replace("\\", "\\\\").replace("'", "''") + "'", " & ", " | ")
 
 
 class ArticleRepo:
@@ -243,7 +262,7 @@ class ArticleRepo:
         ) as cursor:
             return [_article(row) for row in await cursor.fetchall()]
 
-    async def search(self, terms: Sequence[str], limit: int = 10) -> list[Article]:
+    async def search(self, terms: Sequence[SearchTerm], limit: int = 10) -> list[Article]:
         """Best matches first (BM25, the title weighted above the body); all the query's stems (the
         index holds stems: ``bot.analysis.stems.query_stems``), else any of them."""
         if self._db.dialect == "postgresql":
@@ -263,7 +282,7 @@ class ArticleRepo:
                 return [_article(row) for row in rows]
         return []
 
-    async def _search_postgresql(self, terms: Sequence[str], limit: int) -> list[Article]:
+    async def _search_postgresql(self, terms: Sequence[SearchTerm], limit: int) -> list[Article]:
         """The same search on PostgreSQL: the stems through its `russian` and `english` Snowball
         configurations (the index applies the article's own), ranked by ts_rank with the title weighted
         three times the body, as BM25's weights on SQLite."""

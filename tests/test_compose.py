@@ -74,6 +74,21 @@ def test_topics_match_any_word_form_and_exclusions_win() -> None:
     assert FOOTBALL[0] not in headlines(composer, DigestRequest(3, since, no_sport))
 
 
+def test_a_surname_in_ov_as_a_topic_matches_its_other_cases() -> None:
+    # Snowball stems "Песков" to "песк" but "Пескова", "Пескову" to "песков": the topic needs both
+    kremlin = (
+        "В Кремле ответили на вопрос о переговорах",
+        "Слова Дмитрия Пескова о переговорах в Минске прозвучали на брифинге. Пескову задали три вопроса.",
+    )
+    composer = Composer(build_catalog([material(1, kremlin), material(2, FOOTBALL)], NOON))
+    since = NOON - timedelta(hours=24)
+    for topic in ("Песков", "Пескова", "песков, Зенит"):
+        topics, _, _ = parse_topics(topic)
+        assert kremlin[0] in headlines(composer, DigestRequest(1, since, topics)), topic
+    excluded, _, _ = parse_topics("-Песков")
+    assert headlines(composer, DigestRequest(2, since, excluded)) == [FOOTBALL[0]]
+
+
 def test_only_stories_with_reports_since_the_last_digest_are_included() -> None:
     composer = Composer(catalog())
     day = headlines(composer, DigestRequest(1, NOON - timedelta(hours=24), Topics()))

@@ -221,6 +221,17 @@ async def test_search_finds_the_same_articles_on_both_engines(
         assert found[0].title == NEWS[0][0]
 
 
+async def test_a_term_of_alternatives_matches_any_of_them_on_both_engines(storage_db: Database) -> None:
+    """How /search looks for a person in both scripts: one term, several stems, any of which will do."""
+    await store_news(storage_db)
+    repo = ArticleRepo(storage_db)
+    either = {a.title for a in await repo.search([("переговор", "talk")])}
+    assert either == {NEWS[0][0], NEWS[1][0], NEWS[3][0]}
+    # beside another required word: each article needs that word and one of the alternatives
+    both = {a.title for a in await repo.search([("переговор", "talk"), "ceasefir"])}
+    assert both == {NEWS[3][0]}
+
+
 async def test_a_sources_latest_reports_are_read_alike(storage_db: Database) -> None:
     """What a source's boilerplate is read from: its latest reports' stories and openings, newest first."""
     repo, stories = ArticleRepo(storage_db), StoryRepo(storage_db)

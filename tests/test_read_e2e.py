@@ -61,6 +61,27 @@ async def test_search_finds_an_inflected_russian_word(bot: RunningBot) -> None:
     assert "переговоры" in bold and "Переговоры" not in bold[:1]  # the snippet's word, not the title's
 
 
+async def test_search_finds_a_surname_in_ov_in_every_case(bot: RunningBot) -> None:
+    # Snowball stems the nominative "Песков" to "песк" and every other case ("Пескова") to "песков"
+    await add_jsonl(
+        bot,
+        [
+            {
+                "title": "Брифинг в Кремле",
+                "text": "Слова Дмитрия Пескова прозвучали утром.",
+                "date": "2025-11-20",
+            },
+            {"title": "Ответ Кремля", "text": "Дмитрий Песков ответил на вопросы.", "date": "2025-11-21"},
+            {"title": "Пляж", "text": "На пляж завезли тонну песка.", "date": "2025-11-22"},
+        ],
+    )
+    for query in ("Песков", "Пескова"):
+        (reply,) = await bot.ask(READER, f"/search {query}")
+        assert "Брифинг в Кремле" in reply["text"], (query, reply["text"])
+    (nominative,) = await bot.ask(READER, "/search Песков")
+    assert "Ответ Кремля" in nominative["text"] and "Пескова" in entity_texts(nominative, "bold")
+
+
 async def test_search_ranks_the_title_match_first_and_falls_back_to_any_word(bot: RunningBot) -> None:
     await add_jsonl(
         bot,

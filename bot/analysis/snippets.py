@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis.stems import WORD_RE, query_stems, stem
+from bot.analysis.stems import WORD_RE, query_terms, stem
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -18,7 +18,7 @@ class Snippet:
 
 def best_snippet(text: str, query: str, max_chars: int = 220) -> Snippet:
     """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit."""
-    wanted = set(query_stems(query))
+    wanted = {term for terms in query_terms(query) for term in terms}
     best: tuple[int, int, str] = (-1, 0, "")
     for position, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(text)):
         if not sentence:

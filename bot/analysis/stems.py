@@ -52,8 +52,38 @@ a an the of in on at to and or for by with from is are was be
 STOPWORDS = frozenset(_FUNCTION_WORDS.split())
 
 
+def query_words(query: str) -> list[str]:
+    """The words of a search query that carry its topic: function words dropped unless nothing is left."""
+    tokens = words(query)
+    return [w for w in tokens if w not in STOPWORDS] or tokens
+
+
 def query_stems(query: str) -> list[str]:
     """Distinct stems of a search query, function words dropped unless nothing else is left."""
-    tokens = words(query)
-    content = [w for w in tokens if w not in STOPWORDS] or tokens
-    return list(dict.fromkeys(stem(w) for w in content))
+    return list(dict.fromkeys(stem(w) for w in query_words(query)))
+
+
+# Snowball takes a Russian surname's "-ов"/"-ев" for a plural ending: "Лавров" stems to "лавр", while every
+# other case keeps it ("Лаврова", "Лаврову", "Лавровым" → "лавров"), so the stem alone finds only the
+# nominative. Such a word also matches as written; nothing shorter is added, so no "лавр" joins a "Лаврова".
+_KEPT_ENDINGS = ("ов", "ев")
+MIN_KEPT_LETTERS = 5
+
+
+def word_terms(word: str) -> tuple[str, ...]:
+    """What one lower-cased query word matches in the index: its stem, and for a Russian word in "-ов"/"-ев"
+    that the stemmer cut there ("песков" → "песк"), the word itself, the stem of its other cases."""
+    term = stem(word)
+    if (
+        len(word) >= MIN_KEPT_LETTERS
+        and word.endswith(_KEPT_ENDINGS)
+        and term == word[:-2]
+        and _CYRILLIC_RE.search(word)
+    ):
+        return (term, word)
+    return (term,)
+
+
+def query_terms(query: str) -> list[tuple[str, ...]]:
+    """Per distinct query word, the stems any of which it matches (``word_terms``)."""
+    return list(dict.fromkeys(word_terms(w) for w in query_words(query)))

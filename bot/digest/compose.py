@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import product
 
-from bot.analysis.stems import query_stems, stems
+from bot.analysis.stems import query_stems, query_terms, stems
 from bot.digest import boilerplate
 from bot.digest.summary import (
     Story,
@@ -65,8 +66,10 @@ def parse_topics(text: str) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
                 kept.append(token)
         if kept:
             phrases.append(" ".join(kept))
-    include = tuple(dict.fromkeys(tuple(query_stems(p)) for p in phrases if query_stems(p)))
-    exclude = tuple(dict.fromkeys(s for word in excluded for s in query_stems(word)))
+    # a word matched by either of two stems ("Песков": "песк", "песков") makes a phrase of each: composing
+    # tests plain stems, as fast as before
+    include = tuple(dict.fromkeys(c for p in phrases for c in product(*query_terms(p)) if c))
+    exclude = tuple(dict.fromkeys(s for word in excluded for terms in query_terms(word) for s in terms))
     shown_phrases = tuple(p for p in dict.fromkeys(phrases) if query_stems(p))
     shown_excluded = tuple(w for w in dict.fromkeys(excluded) if query_stems(w))
     return Topics(include, exclude), shown_phrases, shown_excluded

@@ -1,11 +1,11 @@
-"""python -m bot.eval <who|timeline|stories|summaries> [options]: print quality figures."""
+"""python -m bot.eval <who|timeline|stories|summaries|search> [options]: print quality figures."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SUITES = ("who", "timeline", "stories", "summaries")
+SUITES = ("who", "timeline", "stories", "summaries", "search")
 
 
 def main(argv: list[str]) -> int:

@@ -35,7 +35,7 @@ def _pairs(counts: Counter[Any], per_doc: Counter[Any]) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _scratch_bot(workers: int) -> AsyncIterator[Any]:
+async def scratch_bot(workers: int) -> AsyncIterator[Any]:
     """The whole bot (``App``) over a scratch SQLite file, closed and deleted after."""
     from bot.app import App  # aiogram and the whole bot: only when this evaluation runs
 
@@ -52,7 +52,7 @@ async def _scratch_bot(workers: int) -> AsyncIterator[Any]:
 
 async def _ingest_and_read(rows: list[dict[str, Any]], workers: int) -> dict[str, dict[str, int]]:
     """Each row's folded PER mention texts → the stored entity id they were filed under."""
-    async with _scratch_bot(workers) as app:
+    async with scratch_bot(workers) as app:
         article_of: dict[str, int] = {}
         for row in rows:
             line = {"title": row.get("title") or row["id"], "text": row["text"], "url": row.get("url")}
@@ -150,7 +150,7 @@ async def _both_hours(
 ) -> tuple[list[tuple[str, str, int, int]], int]:
     """Both contest hours through the bot: the people it named in both scripts (name, other name, mentions,
     articles), and how many people it stored."""
-    async with _scratch_bot(workers) as app:
+    async with scratch_bot(workers) as app:
         lines = [
             json.dumps(
                 {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}

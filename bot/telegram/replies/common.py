@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -229,16 +230,23 @@ def _more_of_the_story(others: tuple[Article, ...]) -> str:
     return f"\n<i>{line}{': ' + named if named else ''}</i>"
 
 
-def search_results(query: str, hits: list[SearchHit], tz: ZoneInfo) -> str:
+def search_results(query: str, hits: list[SearchHit], tz: ZoneInfo, also: Sequence[str] = ()) -> str:
+    """The hits, one per story; ``also`` are the names in the other script the search looked for besides
+    the query's (a person the archive knows in both), said under the header and highlighted too."""
     if not hits:
         return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
     header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(hits)).format(
         n=len(hits), query=esc(query)
     )
+    if also:
+        names = ", ".join(f"«{esc(name)}»" for name in also)
+        line = _("Also as {names}: one person in Russian and English reports.").format(names=names)
+        header += f"\n<i>{line}</i>"
+    highlighted = " ".join([query, *also])
     blocks = [header]
     for number, hit in enumerate(hits, start=1):
         article = hit.article
-        snippet = best_snippet(article.text, query)
+        snippet = best_snippet(article.text, highlighted)
         parts: list[str] = []
         cursor = 0
         for a, b in snippet.highlights:
