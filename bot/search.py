@@ -28,6 +28,8 @@ SEARCH_POOL = 40
 MIN_NAME_LETTERS = 3
 # The people a word may name, best known first: the first one named in both scripts is taken.
 PEOPLE_PER_WORD = 3
+# Words of a query looked up as names (as /who reads at most six): a pasted paragraph costs no more lookups.
+NAME_WORDS = 6
 
 
 class People(Protocol):
@@ -90,7 +92,7 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
         alternatives.setdefault(stem(word), []).extend(word_terms(word))
     also: dict[str, None] = {}
     if people is not None:
-        for word in tokens:
+        for word in tokens[:NAME_WORDS]:
             crossed = await _other_script(people, word, stems)
             if crossed is not None:
                 alternatives[stem(word)].extend(crossed[0])
