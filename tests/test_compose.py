@@ -89,6 +89,16 @@ def test_a_surname_in_ov_as_a_topic_matches_its_other_cases() -> None:
     assert headlines(composer, DigestRequest(2, since, excluded)) == [FOOTBALL[0]]
 
 
+def test_an_archive_of_old_news_is_ranked_by_outlets_not_by_time_alone() -> None:
+    # two years back, 0.5 ** (age / 12 h) is 0.0 for every story: the digest ranked by time only
+    years = 2 * 365 * 24
+    three = material(1, TALKS, TALKS, TALKS, hours_ago=years + 1)  # three outlets, an hour earlier
+    one = material(2, BRIDGE, hours_ago=years)
+    old = build_catalog([one, three], NOON)
+    assert [c.story.headline for c in old.stories] == [TALKS[0], BRIDGE[0]]
+    assert old.stories[0].importance > old.stories[1].importance > 0
+
+
 def test_only_stories_with_reports_since_the_last_digest_are_included() -> None:
     composer = Composer(catalog())
     day = headlines(composer, DigestRequest(1, NOON - timedelta(hours=24), Topics()))

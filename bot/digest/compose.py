@@ -22,6 +22,7 @@ from bot.digest.summary import (
     digest_story,
     importance,
     rank_key,
+    ranking_time,
 )
 from storage.stories import SourceReport
 
@@ -120,29 +121,33 @@ def build_catalog(
 
     `source_leads`: each source's latest reports; the sentences a source printed in reports about
     different things are its boilerplate and never summarise a story (bot/digest/boilerplate.py)."""
-    built: list[CatalogStory] = []
     repeated = boilerplate.by_source(source_leads or {})
-    for material in materials:
-        if not material.articles:
-            continue
-        story = build_story(
-            [
-                replace(a, text=boilerplate.without(a.text, repeated.get(a.source, frozenset())))
-                for a in material.articles
-            ]
+    read = [
+        (
+            material,
+            build_story(
+                [
+                    replace(a, text=boilerplate.without(a.text, repeated.get(a.source, frozenset())))
+                    for a in material.articles
+                ]
+            ),
         )
-        words = frozenset(s for a in material.articles for s in stems(f"{a.title}\n{a.text}"))
-        built.append(
-            CatalogStory(
-                material.story_id,
-                story,
-                words,
-                material.last_ingested,
-                material.links,
-                material.lang,
-                importance(story, until, prominence),
-            )
+        for material in materials
+        if material.articles
+    ]
+    reference = ranking_time((story for _, story in read), until)
+    built = [
+        CatalogStory(
+            material.story_id,
+            story,
+            frozenset(s for a in material.articles for s in stems(f"{a.title}\n{a.text}")),
+            material.last_ingested,
+            material.links,
+            material.lang,
+            importance(story, reference, prominence),
         )
+        for material, story in read
+    ]
     built.sort(key=lambda c: rank_key(c.importance, c.story))  # summary.rank_stories' order
     return Catalog(tuple(built), until)
 

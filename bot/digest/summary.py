@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -477,8 +477,17 @@ def rank_key(weight: float, story: Story) -> tuple[float, float]:
     return -weight, -story.last_published.timestamp()
 
 
+def ranking_time(stories: Iterable[Story], now: datetime) -> datetime:
+    """The time stories' recency is measured from when they are ranked together: the newest one's last
+    report (or `now`, if earlier). Only the order of importances matters, and a factor all stories share
+    leaves it as it was; but measured from `now`, an archive of older news (a year back, or the seeds)
+    had 0.5 ** (age / RECENCY_HALF_LIFE) = 0.0 for every story, and ranked by time alone."""
+    return min(now, max((s.last_published for s in stories), default=now))
+
+
 def rank_stories(
     stories: Sequence[Story], now: datetime, prominence: Mapping[str, float] | None = None
 ) -> list[Story]:
     """Stories most important first; ties go to the more recent one."""
-    return sorted(stories, key=lambda s: rank_key(importance(s, now, prominence), s))
+    reference = ranking_time(stories, now)
+    return sorted(stories, key=lambda s: rank_key(importance(s, reference, prominence), s))
