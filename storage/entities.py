@@ -189,6 +189,31 @@ def _summary(row: aiosqlite.Row) -> EntitySummary:
     )
 
 
+ROLES_SHOWN = 6
+
+
+def _roles_seen(rows: Sequence[RoleSeen], limit: int = ROLES_SHOWN) -> list[RoleSeen]:
+    """A person's titles, one per title whatever its letter case ("президент США", "президент сша": SQLite's
+    lower() folds only ASCII, so it is done here for both engines), written as most of its articles write it
+    (on a tie, with more capitals: "США" over "сша"); the latest first, then the most seen."""
+    groups: dict[str, list[RoleSeen]] = {}
+    for row in rows:
+        groups.setdefault(row.title.casefold(), []).append(row)
+    merged = []
+    for variants in groups.values():
+        shown = max(variants, key=lambda r: (r.articles, sum(ch.isupper() for ch in r.title), r.title))
+        merged.append(
+            RoleSeen(
+                shown.title,
+                min(r.first_seen for r in variants),
+                max(r.last_seen for r in variants),
+                sum(r.articles for r in variants),  # an article writing both forms counts twice: rare
+            )
+        )
+    merged.sort(key=lambda r: (r.last_seen, r.articles), reverse=True)
+    return merged[:limit]
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -521,22 +546,13 @@ class EntityRepo:
             row = await cursor.fetchone()
         if row is None:
             return None
-        # SQLite takes a bare column from one of the group's rows; PostgreSQL names it: the latest title
-        title = (
-            "(array_agg(title ORDER BY published_at DESC))[1] AS title"
-            if self._db.dialect == "postgresql"
-            else "title"
-        )
         async with conn.execute(
-            f"SELECT {title}, min(published_at) AS first, max(published_at) AS last,"
-            " count(DISTINCT article_id) AS n"
-            " FROM roles WHERE entity_id = ? GROUP BY lower(title) ORDER BY last DESC, n DESC LIMIT 6",
+            "SELECT title, min(published_at) AS first, max(published_at) AS last,"
+            " count(DISTINCT article_id) AS n FROM roles WHERE entity_id = ? GROUP BY title",
             (entity_id,),
         ) as cursor:
-            roles = [
-                RoleSeen(r["title"], _when(r["first"]), _when(r["last"]), r["n"])
-                for r in await cursor.fetchall()
-            ]
+            rows = await cursor.fetchall()
+        roles = _roles_seen([RoleSeen(r["title"], _when(r["first"]), _when(r["last"]), r["n"]) for r in rows])
         async with conn.execute(
             "SELECT q.text, q.kind, q.published_at, a.id, a.title, a.url, a.source FROM quotes q"
             " JOIN articles a ON a.id = q.article_id WHERE q.entity_id = ?"

@@ -11,6 +11,7 @@ import pytest
 
 from bot.analysis.article import ArticleAnalysis
 from bot.analysis.entities import Entity, Mention
+from bot.analysis.roles import Role
 from bot.analysis.service import is_transient
 from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
@@ -154,3 +155,20 @@ def test_postgresql_faults_that_pass_are_transient_and_a_statements_own_are_not(
     assert is_transient(asyncpg.exceptions.InterfaceError("connection is closed"))
     assert not is_transient(asyncpg.exceptions.UniqueViolationError("duplicate key"))
     assert not is_transient(asyncpg.exceptions.NotNullViolationError("null value"))
+
+
+async def test_a_card_shows_a_title_once_whatever_its_letter_case(db: Database) -> None:
+    """SQLite's lower() folds only ASCII: "президент США" and "президент сша" were two titles on its cards."""
+    entities = EntityStore(db)
+    name = "Дональд Трамп"
+    key = f"PER:{name.lower()}"
+    written = (("Первая", "президент США"), ("Вторая", "президент сша"), ("Третья", "президент США"))
+    for title, role in written:
+        a = await article(db, title)
+        person = Entity(key, "PER", name, (Mention(0, len(name), name, 0),))
+        roles = (Role(key, role, 0, 0, len(role)),)
+        await entities.save(a, Understanding(a.id, ArticleAnalysis("ru", (person,), roles, (), ())))
+    (found,) = await entities.find("Трамп")
+    card = await entities.card(found.id)
+    assert card is not None
+    assert [(r.title, r.articles) for r in card.roles] == [("президент США", 3)]  # as two of three write it

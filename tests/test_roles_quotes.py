@@ -124,3 +124,17 @@ def test_english_reported_speech_keeps_its_subject_before_a_relative_that() -> N
         "the plan would pass",
         "taxes would not rise",
     ]
+
+
+def test_a_superlative_title_keeps_its_own_word_in_the_nominative() -> None:
+    # pymorphy2 inflects "лучшим" to "наихороший" and "высшим" to "высочайший": other words of the lexeme
+    for text, name, title in (
+        ("Асад назвал Дональда Трампа лучшим президентом США.", "Дональд Трамп", "лучший президент США"),
+        (
+            "С высшим руководителем компании Иваном Сидоровым встретился мэр.",
+            "Иван Сидоров",
+            "высший руководитель компании",
+        ),
+    ):
+        analysis = analyze_article("", text, lang="ru")
+        assert analysis.roles_of(key_of(analysis, name)) == (title,)

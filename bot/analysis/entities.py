@@ -380,19 +380,31 @@ def inflect_to_nominative(models: RussianModels, token: Token, agree: Token | No
         if token.pos == "ADJ" and number == "Sing":
             gender = (agree.feat("Gender") if agree else None) or token.feat("Gender") or "Masc"
             grams.add({"Masc": "masc", "Fem": "femn", "Neut": "neut"}.get(gender, "masc"))
-        inflected = _inflect_oc(form, grams)
+        inflected = _inflect_oc(form, grams, word)
         if inflected:
             return _recover_shape(inflected.word, text)
     return text
 
 
-def _inflect_oc(form: Any, grams: set[str]) -> Any:
+def _inflect_oc(form: Any, grams: set[str], like: str = "") -> Any:
+    """pymorphy2's inflection of ``form``; for a suppletive degree, the lexeme's form closest to the word
+    as written (pymorphy2 takes "лучшим" to "наихороший", "высшим" to "высочайший": "лучший", "высший")."""
     from pymorphy2.analyzer import Parse
 
     try:
-        return Parse.inflect(form, grams)
+        inflected = Parse.inflect(form, grams)
     except ValueError:
         return None
+    if inflected is None or not like or not {"Supr", "Cmp2"} & form.tag.grammemes:
+        return inflected
+    fitting = [f for f in Parse.lexeme.fget(form) if grams <= f.tag.grammemes]
+
+    def closeness(f: Any) -> tuple[int, int]:
+        shared = next((i for i, (a, b) in enumerate(zip(f.word, like, strict=False)) if a != b), None)
+        return (min(len(f.word), len(like)) if shared is None else shared, -len(f.word))
+
+    best = max(fitting, key=closeness, default=None)
+    return best if best is not None and closeness(best) > closeness(inflected) else inflected
 
 
 def normalize_phrase(models: RussianModels, tokens: Sequence[Token], head: Token | None = None) -> str:
