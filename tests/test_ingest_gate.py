@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from bot.analysis.invisible import visible_text
 from bot.ingest.documents import Problem, decode_document, parse_document
-from bot.ingest.drafts import ArticleDraft, plausible_date, prepare
+from bot.ingest.drafts import ArticleDraft, content_hash, plausible_date, prepare
 
 NOW = datetime(2025, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -109,4 +109,19 @@ def test_a_full_stop_glued_to_the_next_sentence_gets_its_space() -> None:
         "Яндекс.Дзен, Крым.Реалии, Mail.Ru, Д.Дэвис, г.Москва, ул.Ленина, www.Example.com, "
         "news.site.Org/page, Яндекс.Такси, Лента.Ру, Иванов.В.В. сказал"
     )
+    assert prepare(ArticleDraft("T", kept), now=NOW).draft.text == kept
+
+
+def test_character_references_left_in_plain_text_are_read() -> None:
+    # a feed's or an export's leftovers: readers would see "&nbsp" and "&laquo;" in snippets and summaries
+    raw = "Читайте также:&nbspПалата приняла резолюцию. Дело &laquo;Сети&raquo; &amp; &#171;Величия&#xBB;."
+    prepared = prepare(ArticleDraft("Суд &mdash; итоги", raw), now=NOW)
+    assert prepared.draft.title == "Суд — итоги"
+    assert (
+        prepared.draft.text == "Читайте также:\xa0Палата приняла резолюцию. Дело «Сети» & «Величия»."
+    )
+    # the hash is of the text as written: an article stored before is still found as a duplicate
+    assert prepared.content_hash == content_hash(raw)
+    # an ampersand in a web address, an unknown name, a word after "&nbsp" in Latin letters: as written
+    kept = "См. https://example.com/?a=1&copy=2&b=3, AT&T; &foo; &nbspx"
     assert prepare(ArticleDraft("T", kept), now=NOW).draft.text == kept

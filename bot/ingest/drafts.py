@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -128,12 +129,27 @@ def unglued(text: str) -> str:
     return _GLUED_AFTER_NAME.sub(lambda m: f"{m[1]}. {m[2]}" if m[2][0].isupper() else m[0], text)
 
 
+# Character references left in plain text by the exports and feeds it came from ("Читайте также:&nbspПалата…",
+# "&laquo;Сети&raquo;"): well-formed ones ("&amp;", "&#171;", "&#xAB;") become their characters, and "&nbsp"
+# without its semicolon too. An ampersand in a web address stays ("?a=1&copy=2": no semicolon, not "&nbsp").
+_CHARACTER_REFERENCE = re.compile(
+    r"&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});|&nbsp(?![A-Za-z0-9=;])"
+)
+
+
+def decoded(text: str) -> str:
+    """The text with its HTML character references read (html.unescape, one reference at a time)."""
+    return _CHARACTER_REFERENCE.sub(lambda m: html.unescape(m.group(0)), text)
+
+
 def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle:
     """The one gate between every parser and storage: text without invisible characters, NFC-normalised
     (so "Алекс\\u200bандр" is found and named as "Александр"), and no date outside `plausible_date`: such
     a date is dropped (the article gets its ingest time) and kept in `ignored_date` for reply and log."""
-    text = unglued(visible_text(draft.text).strip())
-    title = clean_title(visible_text(draft.title)) or clean_title(text.split("\n", 1)[0])
+    # the content hash is of the text as written: an article stored before keeps its hash
+    as_written = unglued(visible_text(draft.text).strip())
+    text = unglued(visible_text(decoded(draft.text)).strip())
+    title = clean_title(visible_text(decoded(draft.title))) or clean_title(text.split("\n", 1)[0])
     published, ignored = draft.published_at, None
     if published is not None and not plausible_date(published, now):
         published, ignored = None, published
@@ -148,7 +164,7 @@ def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle
     return PreparedArticle(
         draft=draft,
         lang=draft.lang or detect_lang(f"{draft.title}\n{draft.text}"),
-        content_hash=content_hash(draft.text),
+        content_hash=content_hash(as_written or draft.text),
         title_stems=stemmed_text(draft.title),
         body_stems=stemmed_text(draft.text),
         ignored_date=ignored,
