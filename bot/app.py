@@ -31,6 +31,7 @@ from bot.ingest.links import LinkService
 from bot.ingest.service import IngestService
 from bot.metrics import Metrics
 from bot.pipeline import AnalysisTransaction, ArticlePipeline
+from bot.search import topic_crossing
 from bot.telegram.access import AccessGate
 from bot.telegram.i18n import N_, create_i18n
 from bot.telegram.lazy_types import build_common_types
@@ -173,6 +174,7 @@ class App:
             scheduler=scheduler,
             people=entities.people_in,
             claims=claims,
+            crossing=topic_crossing(entities),
         )
         # An article's path after it is stored, step by step: bot/pipeline.py.
         pipeline = ArticlePipeline(analyzer, stories=digests, articles=articles)
@@ -213,7 +215,11 @@ class App:
             timeline=timeline,
             pipeline=pipeline,
             alerts=AlertService(
-                AlertRepo(db), alert_renderer(i18n), rate=settings.broadcast_rate, run=workers.run_interactive
+                AlertRepo(db),
+                alert_renderer(i18n),
+                rate=settings.broadcast_rate,
+                run=workers.run_interactive,
+                crossing=topic_crossing(entities),
             ),
         )
 

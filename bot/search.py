@@ -9,7 +9,7 @@ the Russian reports of Зеленский as well, and the reply says which name
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,22 +83,48 @@ async def _other_script(
     return None
 
 
+@dataclass(frozen=True)
+class Crossing:
+    """The words of a query or topic that name a person known in both scripts: each word's stem → the terms
+    of that person's surname in the other script, and the person's names there (what a reply says)."""
+
+    terms: Mapping[str, tuple[str, ...]]
+    names: tuple[str, ...] = ()
+
+
+async def crossing(people: People, text: str) -> Crossing:
+    """Which of the first NAME_WORDS words of ``text`` name a person known in both scripts."""
+    tokens = list(dict.fromkeys(query_words(text)))
+    stems = list(dict.fromkeys(stem(w) for w in tokens))
+    terms: dict[str, tuple[str, ...]] = {}
+    names: dict[str, None] = {}
+    for word in tokens[:NAME_WORDS]:
+        crossed = await _other_script(people, word, stems)
+        if crossed is not None:
+            terms[stem(word)] = tuple(dict.fromkeys((*terms.get(stem(word), ()), *crossed[0])))
+            names[crossed[1]] = None
+    return Crossing(terms, tuple(names))
+
+
+def topic_crossing(people: People) -> Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]:
+    """For digest and alert topics (bot.digest.compose.parse_topics): a topic text's `crossing` terms."""
+
+    async def crossed(text: str) -> Mapping[str, tuple[str, ...]]:
+        return (await crossing(people, text)).terms
+
+    return crossed
+
+
 async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script."""
     tokens = list(dict.fromkeys(query_words(query)))
-    stems = list(dict.fromkeys(stem(w) for w in tokens))
+    crossed = await crossing(people, query) if people is not None else Crossing({})
     alternatives: dict[str, list[str]] = {}
-    for word in tokens:  # "Песков" matches "Пескова" too
-        alternatives.setdefault(stem(word), []).extend(word_terms(word))
-    also: dict[str, None] = {}
-    if people is not None:
-        for word in tokens[:NAME_WORDS]:
-            crossed = await _other_script(people, word, stems)
-            if crossed is not None:
-                alternatives[stem(word)].extend(crossed[0])
-                also[crossed[1]] = None
+    for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
+        other = crossed.terms.get(stem(word), ())
+        alternatives.setdefault(stem(word), []).extend((*word_terms(word), *other))
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
-    return SearchQuery(terms, tuple(also), _script(" ".join(tokens)))
+    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)))
 
 
 def by_story(

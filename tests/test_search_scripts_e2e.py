@@ -96,3 +96,32 @@ def test_matches_in_two_languages_take_turns_the_readers_first() -> None:
     ranked = [article(1, "ru"), article(2, "ru"), article(3, "ru"), article(4, "en"), article(5, "ru")]
     assert [a.id for a in interleaved(ranked, "en")] == [4, 1, 2, 3, 5]
     assert [a.id for a in interleaved(ranked, "ru")] == [1, 4, 2, 3, 5]
+
+
+async def test_digest_topics_name_a_person_in_both_scripts(bot: RunningBot) -> None:
+    await _ingest(bot)
+    await bot.app.digests.stories_settled()
+    await bot.ask(READER, "/subscribe Зеленский")
+    (digest,) = await bot.ask(READER, "/digest")
+    text = digest["text"]
+    assert "Зеленский провёл встречу с фермерами" in text and "Zelensky meets farmers" in text, text
+    assert "Фермеры Полтавы" not in text and "Hollins" not in text
+    # excluding him excludes his reports in both languages
+    await bot.ask(READER_EN, "/subscribe farmers, -Zelensky")
+    (english,) = await bot.ask(READER_EN, "/digest")
+    # the only story on farmers in English is his: nothing is left
+    assert english["text"].startswith("Nothing new"), english["text"]
+
+
+async def test_an_alert_on_a_person_comes_from_reports_in_either_script(bot: RunningBot) -> None:
+    from tests.test_alerts_e2e import alerts_to, run_alerts
+    from tests.test_subscriptions_e2e import add
+
+    await _ingest(bot)  # the archive knows him as «Владимир Зеленский» and "Volodymyr Zelensky"
+    await run_alerts(bot)  # the first run: what the archive holds is not news
+    await bot.ask(READER, "/alert Зеленский")
+    visit = "Zelensky visits Kharkiv\nUkrainian President Volodymyr Zelensky visited Kharkiv on Friday."
+    await add(bot, visit, "Reuters")
+    await run_alerts(bot)
+    (alert,) = alerts_to(bot.emulator, READER.id)
+    assert alert.startswith("⚡ Новое: Zelensky visits Kharkiv\n"), alert

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from aiogram import Bot
 from bot.alerts.decide import FOLLOW_UP_GAP, FOLLOW_WINDOW, decide, is_fresh, lead, new_fact, quiet_of
 from bot.analysis.stems import stems
 from bot.delivery import Broadcaster, Outcome, Parcel, SlotBook
-from bot.digest.compose import parse_topics
+from bot.digest.compose import Topics, parse_topics
 from storage.alerts import Alert, AlertRepo, NewStory, Report, SendStatus
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,11 @@ class AlertService:
         rate: float = 30.0,
         run: Run | None = None,
         clock: Callable[[], datetime] | None = None,
+        crossing: Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]] | None = None,
     ) -> None:
+        """`crossing`: the other-script stems of a topic's names (bot.digest.service.TopicCrossing)."""
         self.repo = repo
+        self.crossing = crossing
         self.render = render
         self.rate = rate
         self.run_cpu: Run = run or _inline  # the interactive worker: sentence ranking is CPU work
@@ -136,15 +139,23 @@ class AlertService:
                 await self.repo.advance(await self.repo.latest_story())
                 return
             settings = await self.repo.active()
+            topics = {alert.topics: await self._topics(alert.topics) for alert in settings}
             while not self._stopping and (stories := await self.repo.new_stories(cursor)):
                 for story in stories:
-                    await self._new_story(story, settings)
+                    await self._new_story(story, settings, topics)
                     cursor = story.first.story_id
                     await self.repo.advance(cursor)
             for alert in settings:
                 await self._follow_ups(alert)
 
-    async def _new_story(self, story: NewStory, settings: list[Alert]) -> None:
+    async def _topics(self, text: str) -> Topics:
+        """A chat's alert topics, names crossed into the other script: read once per run."""
+        crossed = await self.crossing(text) if self.crossing is not None else None
+        return parse_topics(text, crossed)[0]
+
+    async def _new_story(
+        self, story: NewStory, settings: list[Alert], topics_of: Mapping[str, Topics]
+    ) -> None:
         now = self.clock()
         first = story.first
         if not settings or not (is_fresh(first.published_at, now) and is_fresh(first.ingested_at, now)):
@@ -152,8 +163,7 @@ class AlertService:
         words = frozenset(stems(f"{first.title}\n{first.text}"))
         facts: tuple[str, ...] | None = None
         for alert in settings:
-            topics, _, _ = parse_topics(alert.topics)
-            if first.story_id <= alert.since_story or not topics.matches(words):
+            if first.story_id <= alert.since_story or not topics_of[alert.topics].matches(words):
                 continue
             if facts is None:
                 facts = await self.run_cpu(lead, first.title, first.text)

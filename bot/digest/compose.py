@@ -51,11 +51,20 @@ class Topics:
         return not self.include and not self.exclude
 
 
-def parse_topics(text: str) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
+def parse_topics(
+    text: str, crossed: Mapping[str, Sequence[str]] | None = None
+) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
     """Topics from "Лукашенко, мирный план, -спорт": comma-separated phrases, `-word` excludes a word.
+    `crossed`: for a word's stem, more stems it stands for (a person's surname in the other script, from
+    `bot.search.crossing`: "Зеленский" also as "zelensk").
 
     Returns the filter and the phrases and exclusions as written, for showing them back.
     """
+    crossed = crossed or {}
+
+    def terms(phrase: str) -> list[tuple[str, ...]]:
+        return [(*word, *crossed.get(word[0], ())) for word in query_terms(phrase)]
+
     phrases: list[str] = []
     excluded: list[str] = []
     for piece in text.replace(";", ",").split(","):
@@ -69,8 +78,8 @@ def parse_topics(text: str) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
             phrases.append(" ".join(kept))
     # a word matched by either of two stems ("Песков": "песк", "песков") makes a phrase of each: composing
     # tests plain stems, as fast as before
-    include = tuple(dict.fromkeys(c for p in phrases for c in product(*query_terms(p)) if c))
-    exclude = tuple(dict.fromkeys(s for word in excluded for terms in query_terms(word) for s in terms))
+    include = tuple(dict.fromkeys(c for p in phrases for c in product(*terms(p)) if c))
+    exclude = tuple(dict.fromkeys(s for word in excluded for forms in terms(word) for s in forms))
     shown_phrases = tuple(p for p in dict.fromkeys(phrases) if query_stems(p))
     shown_excluded = tuple(w for w in dict.fromkeys(excluded) if query_stems(w))
     return Topics(include, exclude), shown_phrases, shown_excluded

@@ -72,6 +72,9 @@ DELIVERY_LEASE = timedelta(minutes=2)
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
+# For a topic text, the stems its words stand for in the other script (a person known in both: "Зеленский"
+# also as "zelensk"; `bot.search.crossing`), read from the entities before a batch of digests is planned.
+TopicCrossing = Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]
 # A digest as the messages Telegram will be sent (bot/telegram/replies/digest.py's `renderer`): the service
 # records them with the delivery before the first is sent, so a resend after a crash sends the same text.
 DigestRenderer = Callable[[DigestContent], list[str]]
@@ -110,6 +113,7 @@ class DigestService:
         people: PeopleSource | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         claims: JobClaims | None = None,
+        crossing: TopicCrossing | None = None,
     ) -> None:
         """`claims`: scheduled runs and deliveries claimed in the database, for several instances on one
         database (bot/app.py always gives them); None: this process is the only sender (benchmarks)."""
@@ -120,6 +124,7 @@ class DigestService:
         self.workers = workers
         self.render = render
         self.people = people
+        self.crossing = crossing
         self.clock = clock
         # Optional LLM summaries of multi-report stories (SUMMARY_LLM_URL); None: the extractive ones.
         self.llm = LlmSummarizer.from_settings(settings.summary_llm_url, settings.summary_llm_model)
@@ -266,7 +271,11 @@ class DigestService:
         self, composer: Composer, subscriptions: Sequence[Subscription], period: str, until: datetime
     ) -> list[DeliveryDraft]:
         """The digests of several subscriptions for a period, rendered (an empty one has no parts)."""
-        plans = [self._plan(composer, subscription, until) for subscription in subscriptions]
+        crossed: dict[str, Mapping[str, tuple[str, ...]]] = {}
+        if self.crossing is not None:
+            for topics in dict.fromkeys(s.topics for s in subscriptions if s.topics):
+                crossed[topics] = await self.crossing(topics)
+        plans = [self._plan(composer, s, until, crossed.get(s.topics)) for s in subscriptions]
         story_ids = set().union(*(plan.story_ids for plan in plans))
         already = await self.deliveries.sent_sentences([s.id for s in subscriptions], story_ids)
         drafts = []
@@ -288,9 +297,15 @@ class DigestService:
             drafts.append(DeliveryDraft(subscription.id, period, plan.since, until, tuple(parts), sentences))
         return drafts
 
-    def _plan(self, composer: Composer, subscription: Subscription, until: datetime) -> DigestPlan:
+    def _plan(
+        self,
+        composer: Composer,
+        subscription: Subscription,
+        until: datetime,
+        crossed: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> DigestPlan:
         since = self._since(subscription, until)
-        topics, phrases, excluded = parse_topics(subscription.topics)
+        topics, phrases, excluded = parse_topics(subscription.topics, crossed)
         chosen, _ = composer.select(since, topics, subscription.language)
         story_ids = frozenset(c.story_id for c in chosen)
         return DigestPlan(subscription, since, topics, phrases, excluded, story_ids)
