@@ -145,22 +145,22 @@ def evaluate_stored_identity(path: Path, limit: int | None, workers: int = 2) ->
     return figures
 
 
+async def ingest_hours(app: Any, rows: list[dict[str, Any]]) -> None:
+    """Contest-hour rows uploaded to the bot as one .jsonl (each site its source), analysed to the end."""
+    fields = ("title", "text", "url", "date", "lang")
+    records = ({k: row[k] for k in fields if row.get(k)} | {"source": row.get("site")} for row in rows)
+    lines = [json.dumps(record, ensure_ascii=False) for record in records]
+    await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
+    await app.analyzer.idle()
+
+
 async def _both_hours(
     rows: list[dict[str, Any]], workers: int
 ) -> tuple[list[tuple[str, str, int, int]], int]:
     """Both contest hours through the bot: the people it named in both scripts (name, other name, mentions,
     articles), and how many people it stored."""
     async with scratch_bot(workers) as app:
-        lines = [
-            json.dumps(
-                {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}
-                | {"source": row.get("site")},
-                ensure_ascii=False,
-            )
-            for row in rows
-        ]
-        await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
-        await app.analyzer.idle()
+        await ingest_hours(app, rows)
         both = await app.db.conn.execute_fetchall(
             "SELECT name, other_name, mentions, articles FROM entities"
             " WHERE kind = ? AND other_name IS NOT NULL ORDER BY mentions DESC, name",

@@ -21,7 +21,7 @@ from typing import Any
 from bot.analysis.entities import PER
 from bot.analysis.stems import query_stems, words
 from bot.eval import corpus_path
-from bot.eval.identity import scratch_bot
+from bot.eval.identity import ingest_hours, scratch_bot
 from bot.search import read_query
 from storage.articles import ArticleRepo
 
@@ -38,16 +38,7 @@ def _naming(surname: str) -> re.Pattern[str]:
 
 async def _measure(rows: list[dict[str, Any]], workers: int, verbose: bool) -> None:
     async with scratch_bot(workers) as app:
-        lines = [
-            json.dumps(
-                {k: row[k] for k in ("title", "text", "url", "date", "lang") if row.get(k)}
-                | {"source": row.get("site")},
-                ensure_ascii=False,
-            )
-            for row in rows
-        ]
-        await app.ingest.document("hours.jsonl", "\n".join(lines).encode(), by=None)
-        await app.analyzer.idle()
+        await ingest_hours(app, rows)
         articles = ArticleRepo(app.db)
         texts = {
             i: f"{title}\n{text}"
