@@ -141,3 +141,15 @@ def test_a_noun_for_a_kind_of_person_alone_is_no_name() -> None:
     # a surname that is also such a noun stays when the article names the person in full; a plural reading
     # may be a surname the dictionary lacks ("Мещеряков")
     assert found["Иван Кузнец"] == 2 and "Мещеряков" in found
+
+
+def test_a_verb_or_a_plural_adjective_alone_is_no_name() -> None:
+    # NER read a rubric's imperative glued to a quote and a plural adjective opening a sentence as people
+    text = (
+        "Центр обучения «Клерка»Приобретай опыт для серьезных дел. Саратовские следователи направили в суд "
+        "дело серийного насильника. Навальный заявил, что Московские полицейские задержали Ивана Петрова."
+    )
+    found = set(people(analyze_article("Дело насильника", text, "ru")))
+    assert not {"Приобретай", "Саратовские"} & found
+    # a word the dictionary also knows as a surname stays: "Навальный", and "Московские" (a plural surname)
+    assert {"Навальный", "Иван Петров"} <= found

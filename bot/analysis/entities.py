@@ -292,6 +292,22 @@ def _a_title_alone(models: RussianModels, span: NamedSpan, surnames: set[str]) -
     )
 
 
+_NOT_NAME_POS = frozenset({"VERB", "INTJ"})
+
+
+def _a_word_alone(models: RussianModels, span: NamedSpan) -> bool:
+    """One word NER took for a name that the dictionary knows only as a verb, an interjection or a plural
+    adjective, never as a first name, surname or patronymic: «Приобретай» glued to a rubric
+    ("«Клерка»Приобретай опыт"), «Саратовские» in "Саратовские следователи…". Unknown words stay names."""
+    word = span.text.strip()
+    if " " in word or "-" in word:
+        return False
+    known = [p for p in models.vocab(fold(word)) if p.is_known]
+    if not known or any({"Name", "Surn", "Patr"} & p.tag.grammemes for p in known):
+        return False
+    return all(p.pos in _NOT_NAME_POS or (p.pos == "ADJ" and "plur" in p.tag) for p in known)
+
+
 def _is_initial(word: str) -> bool:
     return bool(re.fullmatch(r"[A-ZА-ЯЁ]\.?", word))
 
@@ -592,7 +608,11 @@ def _parse_tagged(
     # посочувствовал Дональд Трамп», «Христианку»), unless a full name of the article ends with it (a surname
     # "Кузнец"). A plural reading may be a surname in -ов the dictionary lacks ("Мещеряков": мещеряков).
     surnames = {fold(s.last) for s in spans if s.kind == PER and s.first and s.last}
-    spans = [s for s in spans if not (s.kind == PER and _a_title_alone(models, s, surnames))]
+    spans = [
+        s
+        for s in spans
+        if not (s.kind == PER and (_a_title_alone(models, s, surnames) or _a_word_alone(models, s)))
+    ]
     return ParsedText(text, "ru", tuple(sentences), tuple(tokens), tuple(spans))
 
 
