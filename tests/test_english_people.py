@@ -175,3 +175,9 @@ def test_an_honorific_or_a_demonym_before_a_surname_is_no_part_of_it() -> None:
     assert "Labour MP" not in found('"Proud," tweeted Dana Okafor, Labour MP for Yardley. Labour MP said so.')
     # the verb is no honorific: with "miss" taken as one, "Wolves" was a person
     assert found("Arsenal captain Granit Xhaka will miss Wolves clash amid fan feud.") == ["Granit Xhaka"]
+
+
+def test_an_arabic_name_with_its_article_is_read_whole() -> None:
+    text = "Syrian President Bashar al-Assad said on Friday that Abu Bakr al-Baghdadi was dead."
+    found = [text[a:b] for a, b in people(text)]
+    assert "Bashar al-Assad" in found and "Bashar" not in found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.analysis.entities import entity_key
+from bot.analysis.entities import entity_key, same_surname
 from bot.who.identity import (
     Create,
     IdentityInput,
@@ -310,3 +310,11 @@ def test_a_person_first_named_by_an_initial_is_shown_by_the_full_name_that_joins
     assert second.steps == (OtherScriptName(3, "Vladimir Putin"),)
     # another initial, or a name in the other script, renames nothing
     assert resolve(IdentityInput(((named("В. Путин"),),), (putin,), {})).articles[0].steps == ()
+
+
+def test_the_arabic_article_is_no_part_of_a_surname() -> None:
+    # "al-Assad" and "Assad", «аль-Асад» and «Асад»: one surname, one key, in either script
+    assert same_surname("al-Assad", "Assad") and same_surname("аль-Асад", "Асад")
+    assert surname_key("PER", "Bashar al-Assad") == surname_key("PER", "Башар Асад")
+    assert surname_key("PER", "Abu Bakr al-Baghdadi") == surname_key("PER", "Абу Бакр аль-Багдади")
+    assert not same_surname("Alan", "An")  # a name beginning like an article keeps its letters

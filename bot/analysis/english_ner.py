@@ -205,9 +205,13 @@ class Candidate:
     brand: bool = False
 
 
+# An Arabic article joined by a hyphen to a capitalised name: "al-Assad", "el-Sisi", "bin-Salman".
+_ARTICLED_NAME_RE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az|ud|ul|bin|ibn)-[A-Z][a-z]")
+
+
 def _name_like(word: Word) -> bool:
     text = word.text
-    if _INITIAL_RE.match(text):
+    if _INITIAL_RE.match(text) or (_ARTICLED_NAME_RE.match(text) and _LATIN_WORD_RE.match(text)):
         return True
     if not text[:1].isupper() or not _LATIN_WORD_RE.match(text) or text.lower() in NOT_NAME_WORDS:
         return False

@@ -129,9 +129,15 @@ def entity_key(kind: str, name: str) -> str:
     return f"{kind}:{fold(name)}"
 
 
+# The Arabic article before a surname, as English and Russian news write it or leave it out: "al-Assad" and
+# "Assad", «аль-Асад» and «Асад» are one surname.
+_ARABIC_ARTICLE_RE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az|аль|эль|ал|ад|ан|ар|ас|аш|ат|аз)-(?=\w{3})")
+
+
 def surname_fold(surname: str) -> str:
-    """A surname folded over spelling and gender variants: "Мэй"/"Мей", "Захарова"/"Захаров", "Рааб"/"Раб"."""
-    s = fold(surname).replace("э", "е").replace("’", "'")
+    """A surname folded over spelling and gender variants: "Мэй"/"Мей", "Захарова"/"Захаров", "Рааб"/"Раб",
+    "al-Assad"/"Assad"."""
+    s = _ARABIC_ARTICLE_RE.sub("", fold(surname)).replace("э", "е").replace("’", "'")
     s = re.sub(r"(.)\1+", r"\1", s)
     for feminine, masculine in (
         ("ова", "ов"),
