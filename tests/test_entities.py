@@ -153,3 +153,10 @@ def test_a_verb_or_a_plural_adjective_alone_is_no_name() -> None:
     assert not {"Приобретай", "Саратовские"} & found
     # a word the dictionary also knows as a surname stays: "Навальный", and "Московские" (a plural surname)
     assert {"Навальный", "Иван Петров"} <= found
+
+
+def test_abu_is_part_of_the_given_name_it_opens() -> None:
+    # "Абу Бакр аль-Багдади" was displayed "Абу аль-Багдади", and "Абу Бакр" alone was a person "Бакр"
+    text = "Лидер ИГ Абу Бакр аль-Багдади уничтожен. Аль-Багдади подорвал себя. Абу Бакр был ранен."
+    found = {name: len(e.mentions) for name, e in people(analyze_article("", text, "ru")).items()}
+    assert found == {"Абу Бакр аль-Багдади": 3}

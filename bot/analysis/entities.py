@@ -350,6 +350,8 @@ def _person_parts(models: RussianModels, normal: str) -> tuple[str, str]:
     if len(words) == 1:
         return (words[0], "") if _is_first_name(models, words[0]) else ("", words[0])
     if len(words) == 2:
+        if fold(words[0]) in _KUNYAS:  # "Абу Бакр": a given name alone
+            return f"{words[0]} {words[1]}", ""
         if _is_initial(words[1]) and not _is_initial(words[0]):
             return words[1], words[0]  # "Джонсон Б."
         if _is_first_name(models, words[1]) and _is_surname(models, words[0]):
@@ -359,7 +361,13 @@ def _person_parts(models: RussianModels, normal: str) -> tuple[str, str]:
         return words[0], words[-1]
     if _PATRONYMIC_RE.search(words[-1].lower()):
         return words[1], words[0]  # "Лужков Юрий Михайлович"
+    if fold(words[0]) in _KUNYAS:  # "Абу Бакр аль-Багдади": "Абу" alone is no given name
+        return f"{words[0]} {words[1]}", words[-1]
     return words[0], words[-1]
+
+
+# "Father of …" before an Arabic given name: part of it, not a name by itself.
+_KUNYAS = frozenset({"абу", "умм", "abu", "umm"})
 
 
 _ABBREVIATION_CASE_RE = re.compile(r"^([A-ZА-ЯЁ]{2,})(?:-?[а-яё]{1,3})$")
