@@ -181,3 +181,11 @@ def test_an_arabic_name_with_its_article_is_read_whole() -> None:
     text = "Syrian President Bashar al-Assad said on Friday that Abu Bakr al-Baghdadi was dead."
     found = [text[a:b] for a, b in people(text)]
     assert "Bashar al-Assad" in found and "Bashar" not in found
+
+
+def test_a_name_after_the_town_of_is_a_place() -> None:
+    text = (
+        "Turkey seized the strip between the towns of Tal Abyad and Ras al-Ain. The mayor of the town of "
+        "Springfield, Joe Quimby, said the city of Idlib was far away."
+    )
+    assert [text[a:b] for a, b in people(text)] == ["Joe Quimby"]  # after a singular one, the comma's name

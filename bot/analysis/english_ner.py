@@ -333,6 +333,34 @@ def _trimmed_entities(doc: Any, words: Sequence[Word]) -> dict[tuple[int, int], 
     return found
 
 
+# "the city of Idlib", "the towns of Tal Abyad and Ras al-Ain": a name right after one of these and "of" is a
+# place's, and so is every name of the list after a plural one ("the town of Springfield, Joe Quimby, said":
+# after a singular one, a name past the comma is a person's).
+_PLACE_OF = """
+town city village province region district county municipality governorate suburb island port neighbourhood
+neighborhood
+"""
+PLACE_OF_NOUNS = frozenset(_PLACE_OF.split())
+PLACES_OF_NOUNS = frozenset(
+    ["towns", "cities", "villages", "provinces", "regions", "districts", "counties", "islands", "suburbs"]
+)
+_LIST_REACH = 8  # words back over a list of names to its "towns of"
+
+
+def _named_place(words: Sequence[Word], a: int) -> bool:
+    """Whether the run at word ``a`` follows "<place noun> of" directly, or in the list after a plural one."""
+    if a >= 2 and words[a - 1].text.lower() == "of" and words[a - 2].text.lower() in PLACE_OF_NOUNS:
+        return True
+    i = a - 1
+    while (
+        i >= 0
+        and a - i <= _LIST_REACH
+        and (_name_like(words[i]) or words[i].text in {",", "and"} or words[i].text in CONNECTORS)
+    ):
+        i -= 1
+    return i >= 1 and words[i].text.lower() == "of" and words[i - 1].text.lower() in PLACES_OF_NOUNS
+
+
 def _sentence_initial(words: Sequence[Word], i: int) -> bool:
     return i == 0 or words[i].space_before or words[i - 1].text in _SENTENCE_END
 
@@ -531,6 +559,7 @@ def candidates(doc: Any) -> list[Candidate]:
                 )
                 # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
                 # "GB", "SATA": short all-capital words are units, formats, acronyms.
+                f["veto: a place named so"] = _named_place(words, a)
                 f["veto: a verb form or an abbreviation"] = (
                     n > 1
                     and lowered[0].endswith(("ing", "ed"))
@@ -611,7 +640,12 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
-VETOES = ("veto: a club or product", "veto: a verb form or an abbreviation", "veto: a title, not a name")
+VETOES = (
+    "veto: a club or product",
+    "veto: a verb form or an abbreviation",
+    "veto: a title, not a name",
+    "veto: a place named so",
+)
 
 
 def decide(
