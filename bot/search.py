@@ -106,7 +106,12 @@ async def crossing(people: People, text: str) -> Crossing:
     return Crossing(terms, tuple(names))
 
 
-def topic_crossing(people: People) -> Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]:
+# For a topic text, the stems its words stand for in the other script ("Зеленский" also as "zelensk"): what
+# digests and alerts read before they match topics (bot.digest.compose.parse_topics).
+TopicCrossing = Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]
+
+
+def topic_crossing(people: People) -> TopicCrossing:
     """For digest and alert topics (bot.digest.compose.parse_topics): a topic text's `crossing` terms."""
 
     async def crossed(text: str) -> Mapping[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from bot.alerts.decide import FOLLOW_UP_GAP, FOLLOW_WINDOW, decide, is_fresh, le
 from bot.analysis.stems import stems
 from bot.delivery import Broadcaster, Outcome, Parcel, SlotBook
 from bot.digest.compose import Topics, parse_topics
+from bot.search import TopicCrossing
 from storage.alerts import Alert, AlertRepo, NewStory, Report, SendStatus
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,9 @@ class AlertService:
         rate: float = 30.0,
         run: Run | None = None,
         clock: Callable[[], datetime] | None = None,
-        crossing: Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]] | None = None,
+        crossing: TopicCrossing | None = None,
     ) -> None:
-        """`crossing`: the other-script stems of a topic's names (bot.digest.service.TopicCrossing)."""
+        """`crossing`: the other-script stems of a topic's names (bot.search.topic_crossing)."""
         self.repo = repo
         self.crossing = crossing
         self.render = render
@@ -139,7 +140,7 @@ class AlertService:
                 await self.repo.advance(await self.repo.latest_story())
                 return
             settings = await self.repo.active()
-            topics = {alert.topics: await self._topics(alert.topics) for alert in settings}
+            topics: dict[str, Topics] = {}  # each chat's topics, read when a fresh story first needs them
             while not self._stopping and (stories := await self.repo.new_stories(cursor)):
                 for story in stories:
                     await self._new_story(story, settings, topics)
@@ -148,14 +149,14 @@ class AlertService:
             for alert in settings:
                 await self._follow_ups(alert)
 
-    async def _topics(self, text: str) -> Topics:
-        """A chat's alert topics, names crossed into the other script: read once per run."""
-        crossed = await self.crossing(text) if self.crossing is not None else None
-        return parse_topics(text, crossed)[0]
+    async def _topics(self, text: str, read: dict[str, Topics]) -> Topics:
+        """A chat's alert topics, names crossed into the other script: read once per run (``read``)."""
+        if text not in read:
+            crossed = await self.crossing(text) if self.crossing is not None else None
+            read[text] = parse_topics(text, crossed)[0]
+        return read[text]
 
-    async def _new_story(
-        self, story: NewStory, settings: list[Alert], topics_of: Mapping[str, Topics]
-    ) -> None:
+    async def _new_story(self, story: NewStory, settings: list[Alert], topics_of: dict[str, Topics]) -> None:
         now = self.clock()
         first = story.first
         if not settings or not (is_fresh(first.published_at, now) and is_fresh(first.ingested_at, now)):
@@ -163,7 +164,9 @@ class AlertService:
         words = frozenset(stems(f"{first.title}\n{first.text}"))
         facts: tuple[str, ...] | None = None
         for alert in settings:
-            if first.story_id <= alert.since_story or not topics_of[alert.topics].matches(words):
+            if first.story_id <= alert.since_story:
+                continue
+            if not (await self._topics(alert.topics, topics_of)).matches(words):
                 continue
             if facts is None:
                 facts = await self.run_cpu(lead, first.title, first.text)

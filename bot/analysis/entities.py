@@ -129,9 +129,11 @@ def entity_key(kind: str, name: str) -> str:
     return f"{kind}:{fold(name)}"
 
 
-# The Arabic article before a surname, as English and Russian news write it or leave it out: "al-Assad" and
-# "Assad", «аль-Асад» and «Асад» are one surname.
-_ARABIC_ARTICLE_RE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az|аль|эль|ал|ад|ан|ар|ас|аш|ат|аз)-(?=\w{3})")
+# The Arabic article before a name, in either script, as news write it or leave it out: "al-Assad" and
+# "Assad", «аль-Асад» and «Асад» are one surname (bot/analysis/english_ner.py reads "al-Assad" as a name).
+ARABIC_ARTICLES = ("al", "el", "ad", "an", "ar", "as", "ash", "at", "az")
+_ARABIC_ARTICLES_CYRILLIC = ("аль", "эль", "ал", "ад", "ан", "ар", "ас", "аш", "ат", "аз")
+_ARABIC_ARTICLE_RE = re.compile(rf"^(?:{'|'.join(ARABIC_ARTICLES + _ARABIC_ARTICLES_CYRILLIC)})-(?=\w{{3}})")
 
 
 def surname_fold(surname: str) -> str:

@@ -37,6 +37,7 @@ from bot.digest.inputs import story_inputs
 from bot.digest.llm import LlmSummarizer
 from bot.digest.scheduling import JOB_PREFIX, DigestScheduler, job_id, period_of, slot_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
+from bot.search import TopicCrossing
 from bot.workers import WorkerPool
 from storage.articles import Article
 from storage.claims import JobClaims, instance_name
@@ -72,9 +73,6 @@ DELIVERY_LEASE = timedelta(minutes=2)
 
 # Key people per article (display names, most mentioned first) and each person's overall prominence.
 PeopleSource = Callable[[list[int]], Awaitable[tuple[Mapping[int, tuple[str, ...]], Mapping[str, float]]]]
-# For a topic text, the stems its words stand for in the other script (a person known in both: "Зеленский"
-# also as "zelensk"; `bot.search.crossing`), read from the entities before a batch of digests is planned.
-TopicCrossing = Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]
 # A digest as the messages Telegram will be sent (bot/telegram/replies/digest.py's `renderer`): the service
 # records them with the delivery before the first is sent, so a resend after a crash sends the same text.
 DigestRenderer = Callable[[DigestContent], list[str]]
@@ -268,13 +266,20 @@ class DigestService:
         return until - FIRST_DIGEST_SPAN
 
     async def _compose(
-        self, composer: Composer, subscriptions: Sequence[Subscription], period: str, until: datetime
+        self,
+        composer: Composer,
+        subscriptions: Sequence[Subscription],
+        period: str,
+        until: datetime,
+        crossed: dict[str, Mapping[str, tuple[str, ...]]] | None = None,
     ) -> list[DeliveryDraft]:
-        """The digests of several subscriptions for a period, rendered (an empty one has no parts)."""
-        crossed: dict[str, Mapping[str, tuple[str, ...]]] = {}
+        """The digests of several subscriptions for a period, rendered (an empty one has no parts).
+        ``crossed``: the topics' names crossed into the other script, read once per run and kept here."""
+        crossed = {} if crossed is None else crossed
         if self.crossing is not None:
             for topics in dict.fromkeys(s.topics for s in subscriptions if s.topics):
-                crossed[topics] = await self.crossing(topics)
+                if topics not in crossed:
+                    crossed[topics] = await self.crossing(topics)
         plans = [self._plan(composer, s, until, crossed.get(s.topics)) for s in subscriptions]
         story_ids = set().union(*(plan.story_ids for plan in plans))
         already = await self.deliveries.sent_sentences([s.id for s in subscriptions], story_ids)
@@ -411,10 +416,12 @@ class DigestService:
                 yield self._parcel(delivery, subscription)
             composer = Composer(catalog)
             by_id = {s.id: s for s in todo}
+            crossed: dict[str, Mapping[str, tuple[str, ...]]] = {}
             for start in range(0, len(todo), COMPOSE_BATCH):
                 if self._stopping:
                     return
-                drafts = await self._compose(composer, todo[start : start + COMPOSE_BATCH], period, until)
+                batch = todo[start : start + COMPOSE_BATCH]
+                drafts = await self._compose(composer, batch, period, until, crossed)
                 for delivery in await self.deliveries.record_many(drafts):
                     if await self._claim(delivery):
                         yield self._parcel(delivery, by_id[delivery.subscription_id])
