@@ -160,3 +160,27 @@ def test_abu_is_part_of_the_given_name_it_opens() -> None:
     text = "Лидер ИГ Абу Бакр аль-Багдади уничтожен. Аль-Багдади подорвал себя. Абу Бакр был ранен."
     found = {name: len(e.mentions) for name, e in people(analyze_article("", text, "ru")).items()}
     assert found == {"Абу Бакр аль-Багдади": 3}
+
+
+def test_names_the_dictionary_cannot_inflect_are_read_in_the_nominative() -> None:
+    # natasha inflects a name only through pymorphy2's dictionary: a foreign name, a surname it knows only as
+    # a possessive adjective ("Мамаева") or of common gender ("Обаму") stayed as written, so /who showed
+    # "Павел Мамаева", "Сергей Скрипаля", "Сакиб Нисару"
+    text = (
+        "Министр встретился с Домиником Раабом. Суд арестовал Павла Мамаева. Письмо передали Сакибу Нисару. "
+        "Врачи спасли Сергея Скрипаля. Журналист поговорил с Кристалиной Георгиевой. Вчера звонок поступил "
+        "журналистке Божене Рынской из Москвы. Демонстранты поддержали Барака Обаму. "
+        "Документ подписали Сергею Шойгу."
+    )
+    found = set(people(analyze_article("", text, "ru")))
+    assert {
+        "Доминик Рааб",
+        "Павел Мамаев",
+        "Сакиб Нисар",
+        "Сергей Скрипаль",
+        "Кристалина Георгиева",
+        "Божена Рынская",
+        "Барак Обама",
+    } <= found
+    # a name the dictionary knows as written in the nominative is not declined
+    assert "Сергей Шойгу" in found

@@ -344,6 +344,80 @@ def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
     return " ".join([guess[:cut] + guess[cut + 1 :], *normalised[1:]])
 
 
+# Case endings of names the dictionary cannot inflect, by the tagger's gender and case: (ending, nominative
+# ending, letter class before the ending). C is a consonant, V a vowel. Left out as ambiguous: the
+# prepositional (-е is "Раабе" from Рааб and "Обаме" from Обама), the masculine dative -е and the genitive
+# -и (an indeclinable "Мулви", "Берлускони" ends so).
+_C, _V, _ANY = "бвгджзклмнпрстфхцчшщ", "аеёиоуыэюя", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_NAME_ENDINGS: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
+    ("Masc", "Gen"): (("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("ы", "а", _C)),
+    ("Masc", "Acc"): (("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("у", "а", _C), ("ю", "я", _C)),
+    ("Masc", "Dat"): (("у", "", _C), ("ю", "ь", _C), ("ю", "й", _V)),
+    ("Masc", "Ins"): (("ом", "", _C), ("ем", "ь", _C), ("ем", "й", _V), ("ой", "а", _C)),
+    ("Fem", "Gen"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("ы", "а", _C)),
+    ("Fem", "Dat"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("е", "а", _C)),
+    ("Fem", "Acc"): (("скую", "ская", _ANY), ("цкую", "цкая", _ANY), ("у", "а", _C), ("ю", "я", _C)),
+    ("Fem", "Ins"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("ей", "я", _C)),
+    ("Fem", "Loc"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("е", "а", _C)),
+}
+# A masculine name declined as an adjective ("Долгорукому", "Толстого") has several nominatives (-ий, -ой).
+_ADJECTIVE_ENDINGS = ("ому", "ему", "ого", "его")
+
+
+def _name_case(tokens: Sequence[Any]) -> tuple[str | None, str | None]:
+    """(gender, case) of one person's name as the tagger read it: its words agree, so where the tagger read
+    one word otherwise ("Сакибом Нисаром": Ins, Nom) the first word's reading stands. None for a plural
+    ("Агаларовы": a family)."""
+    tagged = [t.feats for t in tokens if getattr(t, "feats", None) and t.feats.get("Case")]
+    readings = [(feats.get("Gender"), feats.get("Case")) for feats in tagged]
+    if not readings or any(feats.get("Number") == "Plur" for feats in tagged):
+        return None, None
+    counts = Counter(case for _, case in readings)
+    case = max(counts, key=lambda c: (counts[c], c == readings[0][1]))
+    return next((gender for gender, c in readings if c == case and gender), readings[0][0]), case
+
+
+def _unknown_name_nominative(models: RussianModels, word: str, gender: str | None, case: str | None) -> str:
+    """The nominative of a name word pymorphy2 cannot inflect, read from its case ending: "Рааба" → Рааб,
+    "Скрипаля" → Скрипаль, "Нисару" → Нисар, "Кристалиной Георгиевой" → Кристалина Георгиева, "Обаму" →
+    Обама (the dictionary's Обама is of common gender, which the tagger's "Masc" does not match). A word the
+    dictionary knows as a noun in the nominative as written ("Шойгу", "Веревка") or as a place stays."""
+    if not word.isalpha() or not re.search("[а-яё]", word) or len(word) < 4:
+        return word
+    endings = _NAME_ENDINGS.get((gender or "", case or ""))
+    if not endings:
+        return word
+    if word.endswith(_ADJECTIVE_ENDINGS):
+        return word
+    for parse in (p for p in models.vocab(word) if p.is_known):
+        grammemes = parse.tag.grammemes
+        if {"Geox", "Orgn"} & grammemes or ("nomn" in grammemes and parse.tag.POS == "NOUN"):
+            return word  # a place ("Чехословакию"), or a noun as written ("Шойгу", "Веревка")
+    for ending, nominative, before in endings:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 2 and stem[-1] in before:
+            if ending == "ы" and stem.endswith(("ов", "ев", "ин", "ын")):
+                return word  # "Агаларовы": a family (a woman's genitive is "Агаларовой")
+            return stem + nominative
+    return word
+
+
+def person_normal(models: RussianModels, tokens: Sequence[Any]) -> str:
+    """A Russian person name in the nominative: natasha's inflection word by word, and where the dictionary
+    cannot inflect a word (a foreign name, a surname it knows only as a possessive adjective: "Павла
+    Мамаева"), the case ending the tagger's reading calls for."""
+    from natasha.norm import inflect_word, normal_word, recover_shapes, recover_spaces
+
+    gender, case = _name_case(tokens)
+    words = []
+    for token in tokens:
+        word = inflect_word(models.vocab, token)
+        if word == normal_word(token.text) and not _is_initial(token.text.rstrip(".")):
+            word = _unknown_name_nominative(models, word, gender, case)
+        words.append(word)
+    return recover_spaces(recover_shapes(words, tokens), tokens)
+
+
 def _person_parts(models: RussianModels, normal: str) -> tuple[str, str]:
     """(first name, surname) of a normalised Russian person name; either may be empty."""
     words = [w for w in re.split(r"\s+|(?<=\.)(?=\w)", normal) if w]
@@ -604,7 +678,7 @@ def _parse_tagged(
                 continue
             span.start = span.tokens[0].start
             span.text = text[span.start : span.stop]
-            span.normalize(models.vocab)
+            span.normal = person_normal(models, span.tokens)
             normal = _foreign_first_name(models, span.text, span.normal or span.text)
             if not any(ch.isupper() for ch in normal):
                 continue

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 # 5: the Arabic article is no part of a surname ("al-Assad"/"Assad", «аль-Багдади»/«Багдади»: stored keys
 #    change) and English reads "Bashar al-Assad" whole; with it, the word veto («Приобретай», «Саратовские»)
 #    and superlative titles («лучший», not «наихороший») reach stored archives.
-ANALYSIS_VERSION = 5
+# 6: Russian names the dictionary cannot inflect are read in the nominative from their case ending ("Доминика
+#    Рааба" is Доминик Рааб, "Павла Мамаева" Павел Мамаев): stored display names change.
+ANALYSIS_VERSION = 6
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
 MAX_ANALYSED_CHARS = 20_000
