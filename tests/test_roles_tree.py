@@ -291,3 +291,33 @@ def test_acting_titles_abbreviated() -> None:
     assert roles("Рустем Галиев, и. о. главы района, поздравил спортсмена.")["Рустем Галиев"] == {
         "и. о. главы района"
     }
+
+
+def test_a_name_between_a_title_and_its_holder_owns_the_title() -> None:
+    # two names in a row in the genitive: the first owns the title, the second holds it (the title went to
+    # the owner, and the holder got none)
+    found = roles("По словам пресс-секретаря Громова Дмитрия Сечина, решение уже принято.")
+    assert found["Дмитрий Сечин"] == {"пресс-секретарь Громова"}
+    assert found["Громов"] == set()
+    found = roles("Об этом рассказал адвокат Павла Горина Андрей Лапин.")
+    assert found["Андрей Лапин"] == {"адвокат Павла Горина"}
+    assert found["Павел Горин"] == set()
+
+
+def test_one_word_of_a_name_after_a_title_in_someones_service_is_whose_it_is() -> None:
+    # "в заявлении пресс-секретаря Трампа" made Trump a press secretary; "Адвокат Маркива заявил" made the
+    # defendant a lawyer
+    found = roles(
+        "В заявлении пресс-секретаря Громова говорится о победе. Президент Игорь Громов доволен. "
+        "Адвокат Лапина заявил, что его подзащитный невиновен."
+    )
+    assert found["Игорь Громов"] == {"президент"}
+    assert not any("адвокат" in title for titles in found.values() for title in titles)
+    # the holder named in full, or in one hyphenated word, keeps the title
+    found = roles(
+        "Об этом сообщила адвокат Карина Сидоренко. Позже адвокат Саиф-ул-Мулук начал получать угрозы."
+    )
+    assert found["Карина Сидоренко"] == {"адвокат"}
+    assert found["Саиф-ул-Мулук"] == {"адвокат"}
+    # a title that is no one's service keeps one word of a name after it
+    assert roles("По словам министра Лаврова, встреча прошла.")["Лавров"] == {"министр"}

@@ -126,6 +126,34 @@ PLACE_ADJECTIVES = {
 
 _KNOWN_PLACES = frozenset(fold(place) for place in PLACE_ADJECTIVES.values())
 
+# Titles held in someone's service. Right before one word of a name, that name is usually whose the title is
+# ("советника Трампа", "в заявлении пресс-секретаря Трампа", "Адвокат Биби заявил"), not who holds it: the
+# holder is named in full after it ("адвокат Карина Москаленко") or after the owner ("пресс-секретарь Путина
+# Дмитрий Песков").
+RELATIONAL_TITLES = frozenset(
+    {
+        "адвокат",
+        "пресс-секретарь",
+        "пресс-атташе",
+        "советник",
+        "советница",
+        "помощник",
+        "помощница",
+        "представитель",
+        "представительница",
+        "соратник",
+        "соратница",
+        "сторонник",
+        "сторонница",
+        "заместитель",
+        "юрист",
+        "охранник",
+        "телохранитель",
+        "спичрайтер",
+        "биограф",
+    }
+)
+
 # Words allowed between a role noun and the name it describes: dependents of the role
 # ("министр иностранных дел Белоруссии", "спецпосланник по Украине", "глава «Газпрома»").
 _GAP_PREPOSITIONS = frozenset({"по", "в", "во", "при", "на", "из", "и", "от", "для"})
@@ -257,6 +285,12 @@ def _role_head_before(
     i = end - 1
     gap = 0
     head: int | None = None
+    # Two names in a row in the genitive: the first is the owner of the title before it, the second holds
+    # it ("по словам пресс-секретаря Путина Дмитрия Пескова").
+    holder = _inside_name(tokens[end], spans) if end < len(tokens) else None
+    owner_before = (
+        _owner_name_before(tokens, end, holder, spans) if holder is not None and holder.kind == PER else None
+    )
     while i >= 0 and gap <= _MAX_GAP and tokens[i].start >= sentence_start:
         token = tokens[i]
         other = _inside_name(token, spans)
@@ -264,7 +298,11 @@ def _role_head_before(
         pulled = other is not None and other.kind != PER and other.start == token.start and i < end - 1
         if other is not None and not (pulled and is_role_noun(token)):
             # A person in the genitive depends on the title: "адвокат Александра Кокорина Андрей Ромашов".
-            owner = other.kind == PER and name_case not in (None, "Gen") and _case(token) == "Gen"
+            owner = (
+                other.kind == PER
+                and _case(token) == "Gen"
+                and (name_case not in (None, "Gen") or other is owner_before)
+            )
             if (other.kind == PER and not owner) or head is not None:
                 break
         elif is_role_noun(token) and (_case(token) == name_case or name_case is None or i == governor):
@@ -296,6 +334,43 @@ def _role_head_before(
         i -= 1
         gap += 1
     return head
+
+
+def _declined_genitive(span: NamedSpan, last: Token) -> bool:
+    """A name visibly in the genitive: tagged so, and written otherwise than its nominative. The tagger
+    reads an undeclined foreign name by its context ("жена рэпера Канье Уэста Ким Кардашьян": Ким
+    Кардашьян is no genitive, and she, not Kanye, is the wife)."""
+    return _case(last) == "Gen" and fold(span.text) != fold(span.normal)
+
+
+def _owner_name_before(
+    tokens: Sequence[Token], end: int, span: NamedSpan, spans: Sequence[NamedSpan]
+) -> NamedSpan | None:
+    """The person whose name ends right before token ``end`` (no punctuation between), both names visibly
+    in the genitive: in "пресс-секретаря Путина Дмитрия Пескова" the owner of the title before them."""
+    if end < 1 or end >= len(tokens):
+        return None
+    before = _inside_name(tokens[end - 1], spans)
+    if before is None or before.kind != PER or before is span or tokens[end].start - before.stop > 1:
+        return None
+    last = bisect.bisect_left(tokens, span.stop, lo=end, key=lambda t: t.start) - 1
+    if not (_declined_genitive(before, tokens[end - 1]) and _declined_genitive(span, tokens[last])):
+        return None
+    return before
+
+
+def _owns_the_next_name(
+    tokens: Sequence[Token], first: int, span: NamedSpan, spans: Sequence[NamedSpan]
+) -> bool:
+    """A name in the genitive right before another person's, also in the genitive, owns the title before it:
+    in "пресс-секретаря Путина Дмитрия Пескова" the title is Peskov's, not Putin's."""
+    after = bisect.bisect_left(tokens, span.stop, lo=first, key=lambda t: t.start)
+    following = _inside_name(tokens[after], spans) if after < len(tokens) else None
+    return (
+        following is not None
+        and following.kind == PER
+        and _owner_name_before(tokens, after, following, spans) is span
+    )
 
 
 def _modifier(token: Token) -> bool:
@@ -332,6 +407,8 @@ def _roles_before(
         root = tree.root_of(first, first + len(name_tokens))
         if tree.rel(root) == "appos":
             governor = tree.head(root)
+    if name_case == "Gen" and _owns_the_next_name(tokens, first, span, spans):
+        return []
     acting = _acting_before(parsed, span, first, spans, tree)
     if acting is not None:
         return [acting]
@@ -351,6 +428,14 @@ def _roles_before(
             head = _tree_title_head(parsed, tree, governor, first, spans)
         if head is None:
             break
+        if (
+            not found
+            and head == first - 1
+            and len(name_tokens) == 1
+            and "-" not in name_tokens[0].text  # "адвокат Саиф-ул-Мулук": a whole name in one word
+            and lemma(tokens[head]) in RELATIONAL_TITLES
+        ):
+            break  # "советника Трампа", "Адвокат Маркива заявил": the name is whose adviser, whose lawyer
         if (
             previous is not None
             and fold(tokens[end].text) == "и"
