@@ -321,3 +321,16 @@ def test_one_word_of_a_name_after_a_title_in_someones_service_is_whose_it_is() -
     assert found["Саиф-ул-Мулук"] == {"адвокат"}
     # a title that is no one's service keeps one word of a name after it
     assert roles("По словам министра Лаврова, встреча прошла.")["Лавров"] == {"министр"}
+
+
+def test_calling_someone_the_best_is_an_opinion_not_a_title() -> None:
+    # "Асад назвал Трампа лучшим президентом США" put «лучший президент США» on Trump's /who card
+    found = roles("Премьер Игорь Громов назвал Павла Горина лучшим мэром в истории города.")
+    assert found["Павел Горин"] == set()
+    # naming to a position, and an award, stay titles
+    assert roles("Тренер назвал Ивана Сомова первым вратарём сборной.")["Иван Сомов"] == {
+        "первый вратарь сборной"
+    }
+    assert roles("Жюри признало Ивана Сомова лучшим игроком турнира.")["Иван Сомов"] == {
+        "лучший игрок турнира"
+    }

@@ -1052,6 +1052,18 @@ _APPOINTING = frozenset(
         "объявлять",
     ]
 )
+# Calling someone something: a position when a team or a party decides it ("назвал Петрова первым вратарём",
+# "назвал его кандидатом"), an opinion with a superlative ("назвал Трампа лучшим президентом США").
+_NAMING = frozenset(["назвать", "называть"])
+
+
+def _superlative(token: Token) -> bool:
+    """ "лучшим", "величайшим", "самым": a degree no appointment gives."""
+    if fold(token.text) in ("самый", "самым", "самого", "самому", "самом", "самая", "самой", "самую"):
+        return True
+    return token.pos == "ADJ" and any("Supr" in f.tag for f in russian_models().vocab(fold(token.text)))
+
+
 # Nouns that hold a title in their genitive dependent: "занимает пост министра", "в должности директора".
 _POSTS = frozenset(["пост", "должность", "место", "кресло"])
 
@@ -1131,6 +1143,7 @@ def _predicate_roles(
             if token.feat("Number") == "Plur" or not is_role_noun(token):
                 continue
             holder: int | None = None
+            naming = False
             head = tree.head(index)
             rel = tree.rel(index)
             if _case(token) == "Ins" and any(tree.rel(k) == "cop" for k in tree.children(index)):
@@ -1148,6 +1161,7 @@ def _predicate_roles(
                 if verb not in _PREDICATE_VERBS or _negated(tree, tokens, head):
                     continue
                 holder = _holder(tree, tokens, head, verb in _APPOINTING)
+                naming = verb in _NAMING
             elif head is not None and _case(token) == "Gen" and _after_in_capacity(tokens, index):
                 # "в качестве первого заместителя входит Георгиос Макрополус"; a verb farther than another
                 # is more likely the parser's mistake than a long-distance link.
@@ -1187,6 +1201,8 @@ def _predicate_roles(
                 and _case(tokens[begin - 1]) == _case(token)
             ):
                 begin -= 1
+            if naming and any(_superlative(t) for t in tokens[begin:index]):
+                continue  # "Асад назвал Трампа лучшим президентом США": an opinion, not a position
             end = _title_end(parsed, index, tokens[tree.first + len(tree.arcs) - 1].stop, spans, tree)
             found.append(_role_span(parsed, person, list(tokens[begin:end]), token, spans))
     return found
