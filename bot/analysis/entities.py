@@ -38,6 +38,8 @@ class Entity:
     kind: str
     name: str
     mentions: tuple[Mention, ...]
+    # A person the article names by a first name alone ("дочь Галину"): no surname to file them under.
+    given_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -780,7 +782,8 @@ def group_entities(spans: Sequence[NamedSpan]) -> tuple[Entity, ...]:
         # Articles stored before ingestion removed invisible characters may still hold some inside names.
         name = visible_text(cluster.display())
         mentions = tuple(sorted(_mention(s) for s in cluster.spans))
-        entities.append(Entity(entity_key(PER, name), PER, name, mentions))
+        given_name = bool(cluster.first) and not cluster.last
+        entities.append(Entity(entity_key(PER, name), PER, name, mentions, given_name))
 
     # Organisations and places: one entity per canonical name; the kind the alias table or most
     # mentions give wins ("Москва" is tagged a place in one sentence and an organisation in the next).

@@ -128,8 +128,14 @@ def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
 
 
 def _one_surname_across_scripts(a: str, b: str) -> bool:
-    """A surname in Latin and in Cyrillic letters, long enough to be told by itself ("Trump"/"Трампа")."""
-    return _across_scripts(a, b, MIN_VARIANT_LETTERS["initial"])
+    """A surname in Latin and in Cyrillic letters, long enough to be told by itself ("Trump"/"Трампа"), and
+    opening with the letter Russian writes for the Latin one: the skeleton blurs Г/Х and voicing, which
+    tells nothing across scripts (NER's «Хеллоуином» is not "Gillan")."""
+    return _across_scripts(a, b, MIN_VARIANT_LETTERS["initial"]) and _first_letter(a) == _first_letter(b)
+
+
+def _first_letter(name: str) -> str:
+    return transliterated(name)[:1].replace("э", "е")
 
 
 def _given_names_agree(a: str, b: str) -> bool:
@@ -169,6 +175,7 @@ class Named:
     kind: str
     name: str
     mentions: int = 0  # how many times the article names it
+    given_name: bool = False  # a first name alone ("Галина"): filed apart from surnames (GIVEN_NAME_KEY)
 
 
 @dataclass(frozen=True)
@@ -183,11 +190,19 @@ class Known:
     surname: str | None = None  # the surname key it is filed under (people)
 
 
-def surname_key(kind: str, name: str) -> str | None:
+# The key of a person named by a first name alone opens with this: such a person is looked up among the
+# others named so ("Мухаммед"/"Магомет"), never among surnames: «дочь Галину» is not Karen Gillan, and no
+# "Таня" joins "Денис Тен".
+GIVEN_NAME_KEY = "~"
+
+
+def surname_key(kind: str, name: str, given_name: bool = False) -> str | None:
     """The key people are looked up by: every spelling of one surname shares it (``surname_variant_key``);
     which of those candidates a name really is, ``canonical_key`` decides."""
     parts = name.replace(".", ". ").split()
-    return surname_variant_key(parts[-1]) if kind == PER and parts else None
+    if kind != PER or not parts:
+        return None
+    return (GIVEN_NAME_KEY if given_name else "") + surname_variant_key(parts[-1])
 
 
 def _name_parts(name: str) -> tuple[str, str]:
@@ -321,9 +336,12 @@ def misread_names(name: str) -> list[str]:
     return []
 
 
-def surname_keys(kind: str, name: str) -> set[str]:
+def surname_keys(kind: str, name: str, given_name: bool = False) -> set[str]:
     """Every surname key a name is looked up under: its own, and those of its misreadings."""
-    keys = {surname_key(kind, n) for n in [name, *(misread_names(name) if kind == PER else [])]}
+    misread = misread_names(name) if kind == PER else []  # "Азию-Биби": "Азию Биби", a surname
+    keys = {surname_key(kind, name, given_name), surname_key(kind, name)} | {
+        surname_key(kind, n) for n in misread
+    }
     return {k for k in keys if k is not None}
 
 
@@ -381,7 +399,19 @@ class _Resolver:
         return ArticleIdentities(tuple(self.steps), ids)
 
     def entity(self, entity: Named) -> int:
-        key, surname = entity.key, surname_key(entity.kind, entity.name)
+        key, surname = entity.key, surname_key(entity.kind, entity.name, entity.given_name)
+        if entity.given_name and key not in self.by_key:
+            # A word the dictionary calls a first name may be the surname of someone known ("Биби" of "Азия
+            # Биби"): that person, spelt the same, in the same script; a lookalike never.
+            same = [
+                r
+                for r in self.people.get(surname_key(entity.kind, entity.name) or "", [])
+                if len(_words(r.name)) > 1
+                and same_surname(_name_parts(r.name)[1], entity.name)
+                and not _scripts_differ(r.name, entity.name)
+            ]
+            if same:
+                return max(same, key=lambda r: r.mentions).id
         if surname is not None:
             known = self.people.setdefault(surname, [])
             key = canonical_key(entity, known)
@@ -445,13 +475,18 @@ class _Resolver:
         surname = _name_parts(full.name)[1]
         # A surname alone in the other script shares the key but is absorbed only if long enough to tell
         # by itself ("Trump" by "Дональд Трамп"; not "Cook" by "Тим Кук"), as canonical_key would join it.
+        # In one script, a surname alone joins only a spelling of the same surname: the key blurs vowels and
+        # voicing, so "Дюков" shares one with "Токаев" and "Татьяна" with "Додон".
         apart = [
             r
             for r in self.people[full.surname]
             if r.id != full.id
             and len(r.name.split()) == 1
-            and _scripts_differ(r.name, full.name)
-            and not _one_surname_across_scripts(r.name, surname)
+            and (
+                not _one_surname_across_scripts(r.name, surname)
+                if _scripts_differ(r.name, full.name)
+                else not surnames_are_variants(r.name, surname, "alone")
+            )
         ]
         others = [r for r in self.people[full.surname] if r.id != full.id and r not in apart]
         if not others or any(len(r.name.split()) > 1 for r in others):

@@ -59,7 +59,7 @@ def identity_input(
     return IdentityInput(
         articles=tuple(
             tuple(
-                Named(e.key, e.kind, e.name, len(e.mentions))
+                Named(e.key, e.kind, e.name, len(e.mentions), e.given_name)
                 for e in (u.analysis.entities if u.analysis is not None else ())
             )
             for u in analysed
@@ -147,7 +147,7 @@ class EntityStore(EntityRepo):
             fresh = await self.claim(conn, [(a.id, a.content_hash) for a, _ in analysed], ANALYSIS_VERSION)
             batch = [pair for pair, new in zip(analysed, fresh, strict=True) if new]
             entities = [e for _, u in batch if u.analysis is not None for e in u.analysis.entities]
-            surnames = {s for e in entities for s in surname_keys(e.kind, e.name)}
+            surnames = {s for e in entities for s in surname_keys(e.kind, e.name, e.given_name)}
             people = [
                 Known(p.id, p.key, p.kind, p.name, p.mentions, p.surname_stem)
                 for p in await self.people(conn, surnames)
