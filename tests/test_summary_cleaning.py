@@ -274,3 +274,26 @@ def test_the_agency_credited_at_the_end_of_a_sentence_is_left_to_the_sources_lin
     # what was said stays: the verb opens a clause of its own
     kept = "Министр сказал, что ведомство сообщает о нарушениях в суд."
     assert clean_sentence(kept) == kept
+
+
+def test_a_subheading_on_its_own_line_is_not_glued_to_the_dateline_after_it() -> None:
+    # razdel made one sentence of "…ей дали 2,5 года колонии\nКурган, 1 ноября." and the digest showed it
+    text = f"В Томске состоялся суд над водителем – ему дали два года колонии\nТомск, 14 мая. {LEAD} {SECOND}"
+    summary = _summary(text, max_sentences=2)
+    assert summary == (LEAD, SECOND)
+    # a line broken inside a sentence (after a comma or a function word) is no heading
+    wrapped = (
+        "Мэрия Томска закрыла Коммунальный мост через Томь, и\nАвтобусы пойдут в объезд до конца августа."
+    )
+    assert _summary(wrapped)[0] == " ".join(wrapped.split())
+
+
+def test_an_english_title_abbreviation_does_not_end_the_sentence() -> None:
+    # razdel, written for Russian, cut "…Tucker Carlson Tonight,” Rep." and the summary showed that half
+    lead = (
+        "On Thursday Rep. Tulsi Gabbard, a candidate for the Democratic nomination, said the government "
+        "hid the truth about the attacks of Oct. 9 in New York."
+    )
+    summary = _summary(f"{lead} Dr. Jane Smith, a historian, disagreed with her.", title="Gabbard")
+    assert summary[0] == lead
+    assert summary[1] == "Dr. Jane Smith, a historian, disagreed with her."

@@ -20,7 +20,7 @@ from itertools import islice
 
 from razdel import sentenize
 
-from bot.analysis.stems import words
+from bot.analysis.stems import STOPWORDS, words
 from bot.digest.stories import content_stems, cosine
 
 CANDIDATES = 12
@@ -218,6 +218,65 @@ def _newsworthy(sentence: str) -> bool:
     )
 
 
+_HEADING_END = re.compile(r"[\w»\"”)]$")
+
+
+def _a_heading(line: str, after: str) -> bool:
+    """A line that ends a piece of text on its own: no closing stop, not broken off after a comma or a
+    function word ("…заявил, что" wraps onto the next line), and a capital opening the next line."""
+    last = words(line)[-1:] if line else []
+    return (
+        bool(_HEADING_END.search(line))
+        and bool(last)
+        and last[0] not in STOPWORDS
+        and line[:1].isupper()
+        and after[:1].isupper()
+    )
+
+
+# English titles and months razdel (written for Russian) ends a sentence at: "…Carlson Tonight,” Rep." |
+# "Tulsi Gabbard (D-HI), a candidate…", "on Oct." | "9 launched…". None of them ends an English sentence.
+_ENGLISH_TITLE_END = re.compile(
+    r"(?:^|[\s(“\"])(?:Mr|Mrs|Ms|Dr|Rep|Reps|Sen|Sens|Gov|Gen|Lt|Col|Capt|Sgt|Cpl|Adm|Maj|Cmdr|Prof|Rev|Hon"
+    r"|Pres|Supt|Insp|Amb|Gens|Messrs|Mt|Ft)\.$"
+)
+_ENGLISH_MONTH_END = re.compile(r"(?:^|\s)(?:Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+
+
+def _english_sentences(text: str) -> Iterable[str]:
+    """razdel's sentences, joined again where it cut after an English title or month abbreviation."""
+    held = ""
+    for piece in sentenize(text):
+        current = f"{held} {piece.text}" if held else piece.text
+        following = text[piece.stop : piece.stop + 2].lstrip()
+        if (_ENGLISH_TITLE_END.search(current) and following[:1].isupper()) or (
+            _ENGLISH_MONTH_END.search(current) and following[:1].isdigit()
+        ):
+            held = current
+            continue
+        held = ""
+        yield current
+    if held:
+        yield held
+
+
+def sentence_pieces(text: str) -> Iterable[str]:
+    """The text's sentences as razdel cuts them (not after "Rep." or "Oct.": `_english_sentences`), and a
+    heading on a line of its own cut from the sentence after it: "…ей дали 2,5 года колонии\nКурган, 1
+    ноября. Суд…" is a subheading, a dateline and the news, where razdel gives one sentence that a summary
+    would open with."""
+    for sentence in _english_sentences(text):
+        lines = sentence.split("\n")
+        start = 0
+        for k in range(len(lines) - 1):
+            if _a_heading(lines[k].strip(), lines[k + 1].strip()):
+                yield " ".join(line.strip() for line in lines[start : k + 1] if line.strip())
+                start = k + 1
+        rest = " ".join(line.strip() for line in lines[start:] if line.strip())
+        if rest:
+            yield rest
+
+
 def rank_sentences(
     articles: Sequence[tuple[str, str]], candidates: int = CANDIDATES, lead_report: int | None = None
 ) -> RankedSentences:
@@ -238,9 +297,9 @@ def rank_sentences(
         kept = 0
         last: int | None = None  # the sentence just before, if it was kept
         label = False  # the piece just before was a dateline or a label the splitter cut off
-        for piece in islice(sentenize(text), SENTENCES_PER_ARTICLE):
-            sentence = clean_sentence(_LEADING_DASH.sub("", piece.text) if label else piece.text)
-            label = len(words(piece.text)) < MIN_WORDS
+        for piece in islice(sentence_pieces(text), SENTENCES_PER_ARTICLE):
+            sentence = clean_sentence(_LEADING_DASH.sub("", piece) if label else piece)
+            label = len(words(piece)) < MIN_WORDS
             bag = Counter(content_stems(sentence))
             if _newsworthy(sentence) and bag:
                 leaning = depends_on_previous(sentence)

@@ -124,6 +124,23 @@ def _lead(k: int) -> System:
     return lambda item: " ".join(item.sentences[:k])
 
 
+def _lead_within(k: int, max_chars: int) -> System:
+    """Lead-k under the digest's own limit: the first sentence always, the next ones while they fit,
+    as `summarize` does. Beside the unlimited Lead-k, it tells choosing sentences from having room."""
+
+    def lead(item: Item) -> str:
+        chosen: list[str] = []
+        length = 0
+        for sentence in item.sentences[:k]:
+            if chosen and length + len(sentence) > max_chars:
+                break
+            chosen.append(sentence)
+            length += len(sentence) + 1
+        return " ".join(chosen)
+
+    return lead
+
+
 def _random(k: int, seed: int = 13) -> System:
     chooser = random.Random(seed)
 
@@ -218,6 +235,7 @@ def evaluate(lang: str, folds: int, show: int) -> None:
         ("Lead-1", _lead(1)),
         ("Lead-2", _lead(2)),
         ("Lead-3", _lead(3)),
+        (f"Lead-2 within {MAX_CHARS} chars", _lead_within(2, MAX_CHARS)),
         ("random 2 sentences", _random(2)),
     ):
         print(_row(name, [rouge(system(item), item.description) for item in items], apart))
