@@ -184,3 +184,20 @@ def test_names_the_dictionary_cannot_inflect_are_read_in_the_nominative() -> Non
     } <= found
     # a name the dictionary knows as written in the nominative is not declined
     assert "Сергей Шойгу" in found
+
+
+def test_an_agencys_staff_line_names_no_people_of_the_article() -> None:
+    # Reuters' "(Reporting by …; Editing by …)" put its reporter and editors among the jobs story's people
+    text = (
+        "U.S. job growth slowed in October, Fed Chair Jerome Powell said on Friday. "
+        "He was reporting by video link with Tom Baker.\n"
+        "(Reporting by Anna Lintner; Editing by Dan Grebe and Andrew Rizzi)\n"
+        "Additional reporting by John Whitby in Iowa; Editing by Colleen Jenks\n"
+        "Compiled by Alex Isaak."
+    )
+    found = set(people(analyze_article("Jobs report", text, "en")))
+    assert {"Jerome Powell", "Tom Baker"} <= found
+    assert (
+        not {"Anna Lintner", "Dan Grebe", "Andrew Rizzi", "John Whitby", "Colleen Jenks", "Alex Isaak"}
+        & found
+    )

@@ -198,7 +198,10 @@ _PARAGRAPH_RE = re.compile(r"[^\n]+")
 _CREDIT_RE = re.compile(
     r"\(?\s*(?:фото|фотограф|фотография|автор(?:\s+фото)?|текст|видео|иллюстрация|кадр|скриншот|источник\s+фото"
     r"|photo|photograph|image|credit|picture|by)\s*(?::|—|-)[^\n)]*\)?"
-    r"|(?:©|\(c\))[^\n)]*",
+    r"|(?:©|\(c\))[^\n)]*"
+    # An agency's staff line: "(Reporting by Lucia Mutikani; Editing by Dan Grebler and Andrea Ricci)".
+    r"|(?:(?<=\n)|^|\()\s*(?:additional\s+|further\s+)?(?:reporting|writing|editing|compiled|research|graphics?)"
+    r"\s+by\s[^\n)]*\)?",
     re.IGNORECASE,
 )
 
