@@ -201,3 +201,15 @@ def test_an_agencys_staff_line_names_no_people_of_the_article() -> None:
         not {"Anna Lintner", "Dan Grebe", "Andrew Rizzi", "John Whitby", "Colleen Jenks", "Alex Isaak"}
         & found
     )
+
+
+def test_a_name_after_a_personal_honorific_is_a_person() -> None:
+    # "Ms Sturgeon" scored under the threshold (a common word, no given name), so her quotes went to others
+    text = (
+        "Ms Sturgeon warned the Tories on Friday. The changes Mr Tice put forward were dramatic. "
+        "Fans will miss Wolves next season. Photos now go to MS OneDrive. Mr Justice Lewis said the "
+        "council was wrong. He is known as oil's “Mr. Discipline” for his unwillingness to spend."
+    )
+    found = set(people(analyze_article("Politics", text, "en")))
+    assert {"Sturgeon", "Tice"} <= found
+    assert not {"Wolves", "OneDrive", "Justice", "Justice Lewis", "Discipline"} & found

@@ -159,6 +159,36 @@ def census_names() -> CensusNames:
     return CensusNames(frozenset(given), frozenset(surnames), frozenset(common))
 
 
+@functools.cache
+def _census_sexes() -> tuple[dict[str, float], dict[str, float]]:
+    """Given name → its share of men's and of women's names in the census (per cent)."""
+    from importlib.resources import files
+
+    folder = files("names")
+    sexes: list[dict[str, float]] = []
+    for name in ("dist.male.first", "dist.female.first"):
+        with folder.joinpath(name).open() as lines:
+            rows = (line.split() for line in lines if line.strip())
+            sexes.append({row[0].lower(): float(row[1]) for row in rows})
+    return sexes[0], sexes[1]
+
+
+SEX_RATIO = 10.0  # a name this many times commoner among one sex's names is that sex's ("Donald", "Nancy")
+
+
+def census_gender(given_name: str) -> str | None:
+    """ "m" or "f" for a given name the US census gives mostly to one sex ("Boris", "Donald", "Nicola"),
+    else None ("Jordan", "Kim", a name it lacks)."""
+    male, female = _census_sexes()
+    name = given_name.lower()
+    m, f = male.get(name, 0.0), female.get(name, 0.0)
+    if m > SEX_RATIO * f:
+        return "m"
+    if f > SEX_RATIO * m:
+        return "f"
+    return None
+
+
 # Honorifics the shared lists lack, here only: before a surname they are no part of the name ("Miss Lodwig",
 # Malaysia's "Tun Dr Mahathir", "Datuk Seri").
 MORE_HONORIFICS = frozenset(
@@ -204,6 +234,8 @@ class Candidate:
     headline_only: bool = False
     # one word the article names only with a possessive, never in a longer name ("Kohl's"): a brand, vetoed
     brand: bool = False
+    # right after a personal honorific ("Ms Sturgeon"): taken whatever its score, not a learned feature
+    honorific: bool = False
 
 
 # An Arabic article (or "bin", "ud") joined by a hyphen to a capitalised name: "al-Assad", "bin-Salman".
@@ -561,6 +593,15 @@ def candidates(doc: Any) -> list[Candidate]:
                 # "Starting Nov.", "Circumventing Apple": a verb form opening a sentence, no given name;
                 # "GB", "SATA": short all-capital words are units, formats, acronyms.
                 f["veto: a place named so"] = _named_place(words, a)
+                # "Ms Sturgeon", "Mr Bean": after these, a word spaCy and the census miss is a name too.
+                honorific = (
+                    before is not None
+                    and before.text.rstrip(".") in PERSONAL_HONORIFICS  # not "to miss Wolves", "MS OneDrive"
+                    and not (a > 1 and words[a - 2].text in _OPENING_QUOTES)  # oil's “Mr. Discipline”
+                    and n <= 2
+                    and all(t[:1].isupper() for t in texts)
+                    and not _a_title(texts[0], title_words)  # "Mr Justice Tan"
+                )
                 f["veto: a verb form or an abbreviation"] = (
                     n > 1
                     and lowered[0].endswith(("ing", "ed"))
@@ -596,6 +637,7 @@ def candidates(doc: Any) -> list[Candidate]:
                         {k: float(v) for k, v in f.items() if v},
                         headline_only,
                         n == 1 and texts[0] in brands,
+                        honorific,
                     )
                 )
     return found
@@ -641,6 +683,10 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
+# Taken over the threshold's verdict (vetoes still apply): a name after one of these (`Candidate.honorific`).
+PERSONAL_HONORIFICS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Mister"})
+_OPENING_QUOTES = frozenset({"“", '"', "‘", "'", "«"})
+
 VETOES = (
     "veto: a club or product",
     "veto: a verb form or an abbreviation",
@@ -662,8 +708,8 @@ def decide(
     )
     taken: list[Candidate] = []
     for p, c in scored:
-        if p < threshold:
-            break
+        if p < threshold and not c.honorific:
+            continue
         if c.headline_only or c.brand or any(c.features.get(veto) for veto in VETOES):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):

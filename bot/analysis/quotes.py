@@ -37,6 +37,66 @@ ENGLISH_SPEECH_VERBS = frozenset(
 )
 # fmt: on
 PRONOUNS = {"ru": frozenset({"он", "она"}), "en": frozenset({"he", "she"})}
+PRONOUN_GENDERS = {
+    "он": "m",
+    "его": "m",
+    "he": "m",
+    "him": "m",
+    "она": "f",
+    "ее": "f",
+    "she": "f",
+    "her": "f",
+}
+# Honorifics right before a name that tell a person's sex.
+_HONORIFIC_GENDER_RE = re.compile(
+    r"\b(?:(?P<m>mr|sir|lord|господин|г-н)|(?P<f>ms|mrs|miss|madam|lady|dame|госпожа|г-жа))\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+_FEMININE_SURNAME_RE = re.compile(r"(?:[оеё]ва|[иы]на|[сц]кая)$")
+_MASCULINE_SURNAME_RE = re.compile(r"(?:[оеё]в|[иы]н|[сц]кий)$")
+
+
+def _russian_gender(first: str, last: str) -> str | None:
+    """A Russian name's sex: a surname in -ова/-ина/-ская or -ов/-ин/-ский, else a first name the dictionary
+    gives one gender («Вероника», «Андрей»). Not the tagger's reading: it guesses a foreign name's gender from
+    its context («пользовательницы Мариям Абсаттар»: masculine)."""
+    surname = fold(last)
+    if _FEMININE_SURNAME_RE.search(surname):
+        return "f"
+    if _MASCULINE_SURNAME_RE.search(surname):
+        return "m"
+    if not first:
+        return None
+    from bot.analysis.morph import russian_morph
+
+    name = fold(first)
+    # A first name as written, known to the dictionary; not its foreign indeclinable ones ("Эммануэль" is
+    # feminine there: Fixd), nor another name's form ("Мариям" read as «Мариям» of Мария).
+    genders = {
+        "f" if "femn" in p.tag else "m" if "masc" in p.tag else "?"
+        for p in russian_morph()(name)
+        if "Name" in p.tag and p.is_known and "Fixd" not in p.tag and fold(p.normal_form) == name
+    }
+    return genders.pop() if len(genders) == 1 and "?" not in genders else None
+
+
+def _gender_of(parsed: ParsedText, span: NamedSpan, tokens: Sequence[Token]) -> str | None:
+    """The sex one mention tells: an honorific right before it; a Russian name's own form
+    (`_russian_gender`); in English a given name the census gives mostly to one sex."""
+    honorific = _HONORIFIC_GENDER_RE.search(parsed.text, max(0, span.start - 12), span.start)
+    if honorific:
+        return "m" if honorific.group("m") else "f"
+    if parsed.lang == "ru":
+        return _russian_gender(span.first, span.last)
+    if span.first:
+        from bot.analysis.english_ner import census_gender
+
+        return census_gender(span.first.split()[0])
+    return None
+
+
 COMPLEMENTIZER = {"ru": frozenset({"что", "чтобы"}), "en": frozenset({"that"})}
 
 _OPENING = {"«": "»", "„": "“", "“": "”", '"': '"'}
@@ -91,6 +151,7 @@ class _Context:
     case_of: Callable[[NamedSpan], str | None]
 
     def __post_init__(self) -> None:
+        self._genders: dict[str, str] | None = None
         self.starts = [t.start for t in self.parsed.tokens]
         self.people = sorted(
             (s for s in self.parsed.spans if s.kind == PER and (s.start, s.stop) in self.span_keys),
@@ -108,13 +169,31 @@ class _Context:
     def people_between(self, start: int, stop: int) -> list[NamedSpan]:
         return [s for s in self.people if start <= s.start and s.stop <= stop]
 
-    def previous_person(self, offset: int, sentences_back: int = 3) -> str | None:
-        """The person mentioned last before an offset: whom "он" or "his" most likely refers to."""
+    def previous_person(self, offset: int, sentences_back: int = 3, pronoun: str = "") -> str | None:
+        """The person mentioned last before an offset whom the pronoun can stand for: "she added" is not the
+        Boris Johnson the sentence before named, but the Sturgeon before him; nobody when nobody fits."""
         sentences = self.parsed.sentences
         here = next((i for i, (a, b) in enumerate(sentences) if a <= offset < b), len(sentences) - 1)
         floor = sentences[max(0, here - sentences_back)][0] if sentences else 0
         before = [s for s in self.people if floor <= s.start < offset]
-        return self.key_of(before[-1]) if before else None
+        wanted = PRONOUN_GENDERS.get(fold(pronoun))
+        for span in reversed(before):
+            gender = self.gender(self.key_of(span))
+            if wanted is None or gender is None or gender == wanted:
+                return self.key_of(span)
+        return None
+
+    def gender(self, key: str) -> str | None:
+        """ "m" or "f" when the article tells (an honorific before a mention, the tagger's gender of a Russian
+        name, a given name the census gives one sex), None when it does not or disagrees with itself."""
+        if self._genders is None:
+            votes: dict[str, set[str]] = {}
+            for span in self.people:
+                found = _gender_of(self.parsed, span, self.tokens_between(span.start, span.stop))
+                if found:
+                    votes.setdefault(self.key_of(span), set()).add(found)
+            self._genders = {k: v.pop() for k, v in votes.items() if len(v) == 1}
+        return self._genders.get(key)
 
     def by_role(self, tokens: Sequence[Token]) -> str | None:
         """The person whose roles best match a title used as a reference ("белорусский президент")."""
@@ -146,7 +225,7 @@ class _Context:
         if not tokens:
             return None
         if fold(tokens[0].text) in PRONOUNS[self.parsed.lang]:
-            return self.previous_person(before)
+            return self.previous_person(before, pronoun=tokens[0].text)
         return self.by_role(tokens)
 
 
@@ -179,7 +258,7 @@ def _subject_before(ctx: _Context, verb: Token, sentence_start: int) -> str | No
     while words and words[-1].pos in ("ADV", "PART"):
         words.pop()
     if words and fold(words[-1].text) in PRONOUNS[ctx.parsed.lang]:
-        return ctx.previous_person(words[-1].start)
+        return ctx.previous_person(words[-1].start, pronoun=words[-1].text)
     tail = words[-4:]
     return ctx.by_role(tail) if tail else None
 
@@ -322,7 +401,10 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
                 )
                 if comma > 0:
                     if according.group("pronoun") or according.group("en_pronoun"):
-                        key = ctx.previous_person(sentence_start)
+                        key = ctx.previous_person(
+                            sentence_start,
+                            pronoun=according.group("pronoun") or according.group("en_pronoun"),
+                        )
                     else:
                         named = ctx.people_between(according.end(), comma)
                         head = ctx.tokens_between(according.end(), comma)
