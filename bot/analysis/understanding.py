@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # 6: Russian names the dictionary cannot inflect are read in the nominative from their case ending ("Доминика
 #    Рааба" is Доминик Рааб, "Павла Мамаева" Павел Мамаев): stored display names change; with it, titles
 #    go to their holder, not their owner ("пресс-секретаря Путина Дмитрия Пескова", "советника Трампа"), and a
-#    person named by a first name alone is filed under a key of its own kind (identity.GIVEN_NAME_KEY).
+#    person named by a first name alone is filed under a key of its own kind (identity.GIVEN_NAME_KEY); quotes
+#    given by a pronoun go to a person of its sex; English agency staff lines name nobody.
 ANALYSIS_VERSION = 6
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
