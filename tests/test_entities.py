@@ -208,8 +208,20 @@ def test_a_name_after_a_personal_honorific_is_a_person() -> None:
     text = (
         "Ms Sturgeon warned the Tories on Friday. The changes Mr Tice put forward were dramatic. "
         "Fans will miss Wolves next season. Photos now go to MS OneDrive. Mr Justice Lewis said the "
-        "council was wrong. He is known as oil's “Mr. Discipline” for his unwillingness to spend."
+        "council was wrong. He is known as oil's “Mr. Discipline” for his unwillingness to spend.\n"
+        '"We will not pander to the far right."\nMs Phillips said she was reporting it.'
     )
     found = set(people(analyze_article("Politics", text, "en")))
-    assert {"Sturgeon", "Tice"} <= found
+    assert {"Sturgeon", "Tice", "Phillips"} <= found
     assert not {"Wolves", "OneDrive", "Justice", "Justice Lewis", "Discipline"} & found
+
+
+def test_a_name_the_article_calls_a_place_is_a_place_at_every_mention() -> None:
+    # "between Tal Abyad and Ras al-Ain" listed two towns among the people of the Syria story
+    text = (
+        "The offensive stretches along the border to the town of Tal Abyad. Turkey plans a safe zone "
+        "between Tal Abyad and Ras al-Ain. Talks between Vladimir Putin and Recep Erdogan went on."
+    )
+    found = set(people(analyze_article("Syria", text, "en")))
+    assert not {"Tal Abyad", "Ras al-Ain"} & found
+    assert {"Vladimir Putin", "Recep Erdogan"} <= found

@@ -23,7 +23,7 @@ import sys
 import types
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.analysis import english_words
@@ -236,6 +236,8 @@ class Candidate:
     brand: bool = False
     # right after a personal honorific ("Ms Sturgeon"): taken whatever its score, not a learned feature
     honorific: bool = False
+    # the article names a place so elsewhere ("the town of Tal Abyad"), or lists it with one: vetoed
+    place: bool = False
 
 
 # An Arabic article (or "bin", "ud") joined by a hyphen to a capitalised name: "al-Assad", "bin-Salman".
@@ -597,7 +599,10 @@ def candidates(doc: Any) -> list[Candidate]:
                 honorific = (
                     before is not None
                     and before.text.rstrip(".") in PERSONAL_HONORIFICS  # not "to miss Wolves", "MS OneDrive"
-                    and not (a > 1 and words[a - 2].text in _OPENING_QUOTES)  # oil's “Mr. Discipline”
+                    # oil's “Mr. Discipline”: a nickname, the quote mark glued to the honorific
+                    and not (
+                        a > 1 and words[a - 2].text in _OPENING_QUOTES and words[a - 2].stop == before.start
+                    )
                     and n <= 2
                     and all(t[:1].isupper() for t in texts)
                     and not _a_title(texts[0], title_words)  # "Mr Justice Tan"
@@ -640,7 +645,31 @@ def candidates(doc: Any) -> list[Candidate]:
                         honorific,
                     )
                 )
-    return found
+    return _places_named_elsewhere(found, words, given_names_census)
+
+
+def _places_named_elsewhere(
+    found: list[Candidate], words: Sequence[Word], given_names_census: frozenset[str]
+) -> list[Candidate]:
+    """A name the article calls a place once ("the town of Tal Abyad") is that place at every mention
+    ("between Tal Abyad and Ras al-Ain"), and so is a name joined to it by "and"/"or" that opens with no
+    census given name ("Ras al-Ain"; not "between Putin and Erdogan", who are named as no place)."""
+    placed = {c.text for c in found if c.features.get("veto: a place named so")}
+    if not placed:
+        return found
+    by_last = {c.last: c for c in found if c.text in placed}
+    by_first = {c.first: c for c in found if c.text in placed}
+
+    def listed_with_a_place(c: Candidate) -> bool:
+        if c.text.split()[0].lower() in given_names_census:
+            return False
+        joined_before = c.first >= 2 and words[c.first - 1].text in {"and", "or"} and c.first - 2 in by_last
+        joined_after = (
+            c.last + 2 < len(words) and words[c.last + 1].text in {"and", "or"} and c.last + 2 in by_first
+        )
+        return joined_before or joined_after
+
+    return [replace(c, place=True) if c.text in placed or listed_with_a_place(c) else c for c in found]
 
 
 def score(features: Mapping[str, float], weights: Mapping[str, float]) -> float:
@@ -710,7 +739,7 @@ def decide(
     for p, c in scored:
         if p < threshold and not c.honorific:
             continue
-        if c.headline_only or c.brand or any(c.features.get(veto) for veto in VETOES):
+        if c.headline_only or c.brand or c.place or any(c.features.get(veto) for veto in VETOES):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
