@@ -161,3 +161,17 @@ def test_a_pronoun_stands_for_the_last_person_of_its_sex() -> None:
     # with nobody of that sex before it, the quote is nobody's rather than someone else's
     text = "Тренер Иван Петров похвалил команду.\n«Мы будем бороться», — сказала она."
     assert speakers(analyze_article("", text, lang="ru"), "quote") == []
+
+
+def test_a_quotation_the_next_paragraph_goes_on_with_is_direct_speech() -> None:
+    # English leaves a quotation open when it runs on into the next paragraph; the card showed the statement
+    # «“A Farage and Johnson coalition would be scary…» with its lone opening mark
+    text = (
+        "Ms Sturgeon also warned the Tories on Friday.\n"
+        "She added: “A Farage and Johnson coalition would be scary, and no one in Scotland wants it.\n"
+        "“But whether there is a formal deal or not, everybody knows it.”"
+    )
+    analysis = analyze_article("", text, lang="en")
+    assert speakers(analysis, "quote") == [
+        ("Sturgeon", "A Farage and Johnson coalition would be scary, and no one in Scotland wants it")
+    ]

@@ -414,10 +414,19 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
         if statement:
             key, begin, end = statement
             said = text[begin:end].strip(" ,—–-")
+            kind = "statement"
+            if said[:1] in _OPENING_MARKS and not any(mark in said[1:] for mark in _CLOSING_MARKS):
+                # "She added: “A coalition would be scary…" and the paragraph ends: a quotation the next
+                # paragraph goes on with (the English way), direct speech without its opening mark
+                said, kind = said[1:].strip(), "quote"
             if len(said) >= _MIN_QUOTE_CHARS:
                 offset = text.index(said, begin)
-                found.append(Quote(key, said, "statement", offset, offset + len(said)))
+                found.append(Quote(key, said, kind, offset, offset + len(said)))
     return found
+
+
+_OPENING_MARKS = frozenset('“«„"')
+_CLOSING_MARKS = frozenset('”»"“')
 
 
 def attribute_quotes(
