@@ -356,12 +356,25 @@ def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
 _C, _V, _ANY = "бвгджзклмнпрстфхцчшщ", "аеёиоуыэюя", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 _NAME_ENDINGS: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
     ("Masc", "Gen"): (("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("ы", "а", _C)),
-    ("Masc", "Acc"): (("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("у", "а", _C), ("ю", "я", _C)),
+    ("Masc", "Acc"): (
+        ("ую", "ая", _C),
+        ("а", "", _C),
+        ("я", "ь", _C),
+        ("я", "й", _V),
+        ("у", "а", _C),
+        ("ю", "я", _C),
+    ),
     ("Masc", "Dat"): (("у", "", _C), ("ю", "ь", _C), ("ю", "й", _V)),
     ("Masc", "Ins"): (("ом", "", _C), ("ем", "ь", _C), ("ем", "й", _V), ("ой", "а", _C)),
     ("Fem", "Gen"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("ы", "а", _C)),
     ("Fem", "Dat"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("е", "а", _C)),
-    ("Fem", "Acc"): (("скую", "ская", _ANY), ("цкую", "цкая", _ANY), ("у", "а", _C), ("ю", "я", _C)),
+    ("Fem", "Acc"): (
+        ("скую", "ская", _ANY),
+        ("цкую", "цкая", _ANY),
+        ("ую", "ая", _C),
+        ("у", "а", _C),
+        ("ю", "я", _C),
+    ),
     ("Fem", "Ins"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("ей", "я", _C)),
     ("Fem", "Loc"): (("ской", "ская", _ANY), ("цкой", "цкая", _ANY), ("ой", "а", _C), ("е", "а", _C)),
 }
@@ -380,6 +393,24 @@ def _name_case(tokens: Sequence[Any]) -> tuple[str | None, str | None]:
     counts = Counter(case for _, case in readings)
     case = max(counts, key=lambda c: (counts[c], c == readings[0][1]))
     return next((gender for gender, c in readings if c == case and gender), readings[0][0]), case
+
+
+_CASE_GRAMMEMES = {"Nom": "nomn", "Gen": "gent", "Dat": "datv", "Acc": "accs", "Ins": "ablt", "Loc": "loct"}
+
+
+def _first_name_gender(models: RussianModels, tokens: Sequence[Any], case: str | None) -> str | None:
+    """The gender the dictionary gives the name's first word as a first name in the name's case, when only one
+    ("Алену": feminine, where the tagger read "Алену Косторную" as masculine; "Павла" in the accusative:
+    Павел's, not the nominative Павла; "Лайма" in the genitive: Лайм's, not Лайма)."""
+    grammeme = _CASE_GRAMMEMES.get(case or "")
+    if len(tokens) < 2 or grammeme is None:
+        return None
+    genders = {
+        "Fem" if "femn" in p.tag else "Masc" if "masc" in p.tag else "?"
+        for p in models.vocab(fold(tokens[0].text))
+        if "Name" in p.tag and p.is_known and "Fixd" not in p.tag and grammeme in p.tag
+    }
+    return genders.pop() if len(genders) == 1 and "?" not in genders else None
 
 
 def _unknown_name_nominative(models: RussianModels, word: str, gender: str | None, case: str | None) -> str:
@@ -414,6 +445,7 @@ def person_normal(models: RussianModels, tokens: Sequence[Any]) -> str:
     from natasha.norm import inflect_word, normal_word, recover_shapes, recover_spaces
 
     gender, case = _name_case(tokens)
+    gender = _first_name_gender(models, tokens, case) or gender
     words = []
     for token in tokens:
         word = inflect_word(models.vocab, token)
