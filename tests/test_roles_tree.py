@@ -334,3 +334,10 @@ def test_calling_someone_the_best_is_an_opinion_not_a_title() -> None:
     assert roles("Жюри признало Ивана Сомова лучшим игроком турнира.")["Иван Сомов"] == {
         "лучший игрок турнира"
     }
+
+
+def test_a_pronoun_before_a_title_is_no_part_of_it() -> None:
+    # /who Зеленский listed «сам президент» beside «президент»
+    found = roles("Как заявил сам президент Игорь Громов, переговоры продолжатся.")
+    assert found["Игорь Громов"] == {"президент"}
+    assert roles("Российский посол Павел Горин вручил ноту.")["Павел Горин"] == {"российский посол"}

@@ -381,6 +381,12 @@ def _modifier(token: Token) -> bool:
     if token.pos == "ADJ":
         # a capitalised verb opening the sentence, tagged as an adjective: "Выступил министр финансов …"
         forms = russian_models().vocab(fold(token.text))
+        if (
+            forms
+            and all("Apro" in f.tag for f in forms if f.pos == "ADJ")
+            and any(f.pos == "ADJ" for f in forms)
+        ):
+            return False  # "сам президент", "этот министр", "наш посол": a pronoun, no part of the title
         return not forms or any(f.pos in ("ADJ", "NOUN") or "PRTF" in f.tag for f in forms)
     return token.pos == "VERB" and token.feat("VerbForm") == "Part" and token.feat("Variant") != "Short"
 
