@@ -36,7 +36,7 @@ from typing import Any
 
 from bot.analysis.article import analyze_article
 from bot.analysis.entities import PER, fold, parse_russian, russian_models
-from bot.analysis.stems import stems
+from bot.analysis.stems import stem, words
 from bot.eval import corpus_path
 from bot.eval.identity import evaluate_stored_identity, list_people_in_both_scripts
 from bot.eval.who_english import evaluate_conll_english, list_contest_people
@@ -89,8 +89,15 @@ def _position_matches_lenient(title: str, position: str) -> bool:
     return _position_matches(title, position) or _position_matches(_lenient(title), _lenient(position))
 
 
+def _title_stems(text: str) -> set[str]:
+    """Stems of a title's words; a hyphenated word is stemmed part by part, as both parts inflect
+    ("журналиста-расследователя" is "журналист-расследователь"), and stays one word ("экс-президент" is
+    not "президент")."""
+    return {"-".join(stem(part) for part in word.split("-")) for word in words(text)}
+
+
 def _position_matches(title: str, position: str) -> bool:
-    ours, theirs = set(stems(title)), set(stems(position))
+    ours, theirs = _title_stems(title), _title_stems(position)
     return bool(ours and theirs) and (theirs <= ours or ours <= theirs)
 
 
