@@ -128,6 +128,7 @@ class ArticlePerson:
     other_name: str | None
     mentions: int
     lang: str
+    surname_stem: str | None = None  # the key identity files them under (a first name alone: "~…")
 
 
 @dataclass(frozen=True)
@@ -604,7 +605,8 @@ class EntityRepo:
             chunk = article_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with self._db.conn.execute(
-                "SELECT ae.article_id, e.name, e.other_name, e.mentions, a.lang FROM article_entities ae"
+                "SELECT ae.article_id, e.name, e.other_name, e.mentions, a.lang, e.surname_stem"
+                " FROM article_entities ae"
                 " JOIN entities e ON e.id = ae.entity_id JOIN articles a ON a.id = ae.article_id"
                 f" WHERE ae.article_id IN ({marks}) AND e.kind = 'PER'"
                 " ORDER BY ae.article_id, ae.mentions DESC, e.mentions DESC",

@@ -89,3 +89,7 @@ async def test_names_that_only_look_alike_stay_apart(bot: RunningBot) -> None:
         assert [row[0] for row in rows] in (["Karen Gillan"], ["Касым-Жомарт Токаев"]), (name, rows)
     (reply,) = await bot.ask(READER, "/who Karen Gillan")
     assert "1 стат" in reply["text"] or "1 article" in reply["text"], reply["text"]
+    # a digest's people line names no one by a first name alone
+    rows = await bot.app.db.conn.execute_fetchall("SELECT id FROM articles WHERE title = 'Новый губернатор'")
+    people, _ = await bot.app.entities.people_in([rows[0][0]])
+    assert "Игорь Сопилко" in people[rows[0][0]] and "Галина" not in people[rows[0][0]]

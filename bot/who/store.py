@@ -18,6 +18,7 @@ from bot.analysis.language import in_language
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from bot.who.identity import (
+    GIVEN_NAME_KEY,
     Create,
     IdentityInput,
     Known,
@@ -174,6 +175,8 @@ class EntityStore(EntityRepo):
         people: dict[int, list[str]] = {}
         fame: dict[str, float] = {}
         for person in await self.people_of(article_ids):
+            if (person.surname_stem or "").startswith(GIVEN_NAME_KEY):
+                continue  # "дочь Галину": a first name alone tells a reader nobody
             name = in_language(person.lang, person.name, person.other_name)
             names = people.setdefault(person.article_id, [])
             if len(names) < per_article:
