@@ -227,3 +227,16 @@ def test_a_name_the_article_calls_a_place_is_a_place_at_every_mention() -> None:
     found = set(people(analyze_article("Syria", text, "en")))
     assert not {"Tal Abyad", "Ras al-Ain"} & found
     assert {"Vladimir Putin", "Recep Erdogan"} <= found
+
+
+def test_the_end_of_an_organisations_name_is_no_person() -> None:
+    # "The Institute for Supply Management's (ISM) employment measure" listed "Supply Management" among the
+    # people of the jobs story
+    text = (
+        "The Institute for Supply Management (ISM) said its index of national factory activity rose to 48.3 "
+        "last month. The Department of Homeland Security agreed. "
+        "Former students of John Smith came to the hearing."
+    )
+    found = set(people(analyze_article("Jobs", text, "en")))
+    assert not {"Supply Management", "Homeland Security"} & found
+    assert "John Smith" in found

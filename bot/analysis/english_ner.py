@@ -238,6 +238,8 @@ class Candidate:
     honorific: bool = False
     # the article names a place so elsewhere ("the town of Tal Abyad"), or lists it with one: vetoed
     place: bool = False
+    # the end of an organisation's name ("the Institute for Supply Management"): vetoed
+    org_part: bool = False
 
 
 # An Arabic article (or "bin", "ud") joined by a hyphen to a capitalised name: "al-Assad", "bin-Salman".
@@ -643,6 +645,10 @@ def candidates(doc: Any) -> list[Candidate]:
                         headline_only,
                         n == 1 and texts[0] in brands,
                         honorific,
+                        org_part=a >= 2
+                        and words[a - 1].text in {"of", "for", "on"}
+                        and words[a - 2].text[:1].isupper()
+                        and words[a - 2].text.lower() in org_words,
                     )
                 )
     return _places_named_elsewhere(found, words, given_names_census)
@@ -739,7 +745,13 @@ def decide(
     for p, c in scored:
         if p < threshold and not c.honorific:
             continue
-        if c.headline_only or c.brand or c.place or any(c.features.get(veto) for veto in VETOES):
+        if (
+            c.headline_only
+            or c.brand
+            or c.place
+            or c.org_part
+            or any(c.features.get(veto) for veto in VETOES)
+        ):
             continue
         if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
