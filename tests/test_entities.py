@@ -240,3 +240,13 @@ def test_the_end_of_an_organisations_name_is_no_person() -> None:
     found = set(people(analyze_article("Jobs", text, "en")))
     assert not {"Supply Management", "Homeland Security"} & found
     assert "John Smith" in found
+
+
+def test_a_full_name_ending_in_a_surname_named_alone_is_that_person() -> None:
+    # "President Recep Tayyip Erdogan said…; Erdogan said…": the card was "Erdogan", the full name unread
+    text = (
+        "On Wednesday, President Recep Tayyip Erdogan said Turkey had information. "
+        "Erdogan said leaders had viewed the plans positively."
+    )
+    found = set(people(analyze_article("Syria", text, "en")))
+    assert "Recep Tayyip Erdogan" in found and "Erdogan" not in found

@@ -718,6 +718,10 @@ def article_features(found: Sequence[Candidate], first: Mapping[str, float]) -> 
     return out
 
 
+# A full name under the threshold is taken when it ends in a surname the article names alone as a person and
+# scores at least this share of the threshold.
+FULL_NAME_SHARE = 0.5
+
 # Taken over the threshold's verdict (vetoes still apply): a name after one of these (`Candidate.honorific`).
 PERSONAL_HONORIFICS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Mister"})
 _OPENING_QUOTES = frozenset({"“", '"', "‘", "'", "«"})
@@ -742,18 +746,28 @@ def decide(
         key=lambda x: (-x[0], x[1].start),
     )
     taken: list[Candidate] = []
+
+    def vetoed(c: Candidate) -> bool:
+        return c.headline_only or c.brand or c.place or c.org_part or any(c.features.get(v) for v in VETOES)
+
     for p, c in scored:
         if p < threshold and not c.honorific:
             continue
+        if not vetoed(c) and not any(c.first <= t.last and t.first <= c.last for t in taken):
+            taken.append(c)
+    # "President Recep Tayyip Erdogan said…; Erdogan said…": the full name scored under the threshold (no
+    # census given name), the surname alone over it; the full name ending in that surname is the person too.
+    alone = {c.text for c in taken if c.first == c.last}
+    for p, c in scored:
         if (
-            c.headline_only
-            or c.brand
-            or c.place
-            or c.org_part
-            or any(c.features.get(veto) for veto in VETOES)
+            FULL_NAME_SHARE * threshold <= p < threshold
+            and c.last > c.first
+            and c.text.split()[-1] in alone
+            # not "Follow Snoopy", "Visit Screwfix" opening a sentence: there a given name must open it
+            and (not c.features.get("sentence-initial") or c.features.get("census given name first"))
+            and not vetoed(c)
+            and not any(c.first <= t.last and t.first <= c.last for t in taken)
         ):
-            continue
-        if not any(c.first <= t.last and t.first <= c.last for t in taken):
             taken.append(c)
     return sorted((c.start, c.stop) for c in taken)
 
