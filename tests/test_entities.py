@@ -250,3 +250,18 @@ def test_a_full_name_ending_in_a_surname_named_alone_is_that_person() -> None:
     )
     found = set(people(analyze_article("Syria", text, "en")))
     assert "Recep Tayyip Erdogan" in found and "Erdogan" not in found
+
+
+def test_an_english_given_name_alone_joins_the_article_person_of_that_name() -> None:
+    # "John" alone was read as a surname: a person "John" beside John Whitby, and across articles the John
+    # of every story; a word that is a surname of the article stays with it ("Jamie George … George or Daly")
+    text = (
+        "Coach John Whitby praised the squad on Friday. John said the players were ready. "
+        "Even now, if Jamie George and Elliot Daly went for coffee, few would know them. "
+        "This says less about George or Daly than about rugby. Some would rather read George Eliot."
+    )
+    found = {name: len(e.mentions) for name, e in people(analyze_article("Rugby", text, "en")).items()}
+    assert found["John Whitby"] == 2 and "John" not in found
+    assert found["Jamie George"] == 2 and found["George Eliot"] == 1
+    lone = analyze_article("Fans", "Hello, my name is John and I live in Leeds.", "en")
+    assert [e.given_name for e in lone.entities if e.kind == PER] == [True]

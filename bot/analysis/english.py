@@ -253,6 +253,8 @@ def parse_english(text: str) -> ParsedText:
         cut = next(
             (k for k, w in enumerate(words) if k and w.lower() in english_ner.CONNECTORS), len(words) - 1
         )
+        if len(words) == 1 and english_ner.lone_given_name(words[0]):
+            cut = 1  # "John" alone: a given name, which joins the article's John Smith, or stands apart
         spans.append(
             NamedSpan(
                 start,

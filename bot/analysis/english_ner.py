@@ -173,6 +173,34 @@ def _census_sexes() -> tuple[dict[str, float], dict[str, float]]:
     return sexes[0], sexes[1]
 
 
+@functools.cache
+def _given_names_as_surnames() -> dict[str, float]:
+    """The census share (per cent) of each given name that is also a surname, as a surname."""
+    from importlib.resources import files
+
+    male, female = _census_sexes()
+    with files("names").joinpath("dist.all.last").open() as lines:
+        rows = (line.split() for line in lines if line.strip())
+        return {
+            row[0].lower(): float(row[1])
+            for row in rows
+            if row[0].lower() in male or row[0].lower() in female
+        }
+
+
+GIVEN_RATIO = 10.0  # a word this many times commoner as a given name than as a surname is a given name
+MIN_GIVEN_SHARE = 0.01  # per cent of the census's given names: rarer ones tell nothing
+
+
+def lone_given_name(word: str) -> bool:
+    """A word that alone names someone by a given name: "John", "Nancy", "Boris"; not "Warren", "Kelly",
+    "Jordan" (surnames about as often), nor a rare given name."""
+    male, female = _census_sexes()
+    name = word.lower()
+    given = max(male.get(name, 0.0), female.get(name, 0.0))
+    return given >= MIN_GIVEN_SHARE and given >= GIVEN_RATIO * _given_names_as_surnames().get(name, 0.0)
+
+
 SEX_RATIO = 10.0  # a name this many times commoner among one sex's names is that sex's ("Donald", "Nancy")
 
 

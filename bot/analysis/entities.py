@@ -793,16 +793,16 @@ def group_people(spans: Iterable[NamedSpan]) -> list[_PersonCluster]:
         else:
             clusters.append(_PersonCluster("", span.last, [span]))
     for span in (s for s in people if s.first and not s.last):
+        # A lone first name may also be how NER read a surname ("Трамп" is never a first name), and news name
+        # people by surname after the first mention: "Jamie George … George or Daly", beside George Eliot.
+        by_surname = [c for c in clusters if c.last and same_surname(c.last, span.first)]
         matches = [c for c in clusters if c.first and fold(c.first) == fold(span.first)]
-        if len(matches) == 1:
+        if by_surname:
+            by_surname[0].spans.append(span)
+        elif len(matches) == 1:
             matches[0].spans.append(span)
         else:
-            # A lone first name may also be how NER read a surname ("Трамп" is never a first name).
-            by_surname = [c for c in clusters if c.last and same_surname(c.last, span.first)]
-            if by_surname:
-                by_surname[0].spans.append(span)
-            else:
-                clusters.append(_PersonCluster(span.first, "", [span]))
+            clusters.append(_PersonCluster(span.first, "", [span]))
     return clusters
 
 

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 #    Рааба" is Доминик Рааб, "Павла Мамаева" Павел Мамаев): stored display names change; with it, titles
 #    go to their holder, not their owner ("пресс-секретаря Путина Дмитрия Пескова", "советника Трампа"), and a
 #    person named by a first name alone is filed under a key of its own kind (identity.GIVEN_NAME_KEY); quotes
-#    given by a pronoun go to a person of its sex; English agency staff lines name nobody.
+#    given by a pronoun go to a person of its sex; English agency staff lines name nobody; English given names
+#    alone are given names.
 ANALYSIS_VERSION = 6
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
