@@ -175,3 +175,19 @@ def test_a_quotation_the_next_paragraph_goes_on_with_is_direct_speech() -> None:
     assert speakers(analysis, "quote") == [
         ("Sturgeon", "A Farage and Johnson coalition would be scary, and no one in Scotland wants it")
     ]
+
+
+def test_a_speech_verb_inside_someone_elses_quotation_is_theirs() -> None:
+    # Assad's “First, when Erdogan says that he decided to make an incursion…” gave Erdogan a statement
+    text = (
+        "“We should not bet on any American president,” Bashar al-Assad said. "
+        "“First, when Recep Erdogan says that he decided to make an incursion, he is trying to project Turkey "
+        "as a superpower.”"
+    )
+    analysis = analyze_article("", text, lang="en")
+    assert [name for name, _ in speakers(analysis, "statement")] == []
+    # outside quotation marks the same words are Erdogan's
+    text = "Recep Erdogan says that he decided to make an incursion into Syria."
+    assert [name for name, _ in speakers(analyze_article("", text, lang="en"), "statement")] == [
+        "Recep Erdogan"
+    ]

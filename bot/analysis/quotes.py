@@ -102,6 +102,7 @@ COMPLEMENTIZER = {"ru": frozenset({"что", "чтобы"}), "en": frozenset({"t
 _OPENING = {"«": "»", "„": "“", "“": "”", '"': '"'}
 _DASH_AFTER_QUOTE_RE = re.compile(r"\s*[,.!?…]?\s*[—–-]{1,2}\s*")
 _MIN_QUOTE_CHARS = 12
+MAX_QUOTED_PASSAGE = 600  # characters: a longer "quotation" is marks paired across paragraphs
 # "По словам Лаврова, ...", "По его словам, ...", "According to Lavrov, ...", "In his words, ...".
 _ACCORDING_RE = re.compile(
     r"\s*(?:по\s+(?:(?P<pronoun>его|ее|её)\s+)?(?:словам|мнению|данным|оценке)"
@@ -350,6 +351,14 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
     "По словам Лаврова, ...", and the English "X said that ..."."""
     parsed, text, lang = ctx.parsed, ctx.parsed.text, ctx.parsed.lang
     found: list[Quote] = []
+    # Someone's quoted words: "Erdogan says that…" inside Assad's “First, when Erdogan says…” is Assad's. Only
+    # quotations whose marks cannot be mistaken (curly quotes, guillemets) and of a quoted passage's length:
+    # straight quotes and a mark left open pair across whole paragraphs.
+    speech = [
+        (qs, qe)
+        for qs, qe in quotation_spans(text)
+        if text[qs] in "“«" and _MIN_QUOTE_CHARS < qe - qs <= MAX_QUOTED_PASSAGE
+    ]
     for sentence_start, sentence_stop in parsed.sentences:
         if any(qs < sentence_stop and sentence_start < qe for qs, qe in quoted):
             continue
@@ -357,7 +366,7 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
         body_stop = sentence_stop - 1 if text[sentence_stop - 1 : sentence_stop] in ".!?" else sentence_stop
         statement: tuple[str, int, int] | None = None
         for i, token in enumerate(tokens):
-            if not ctx.is_speech_verb(token):
+            if not ctx.is_speech_verb(token) or any(qs < token.start < qe for qs, qe in speech):
                 continue
             rest = tokens[i + 1 : i + 3]
             # X заявил, что ...
