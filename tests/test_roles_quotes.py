@@ -181,8 +181,8 @@ def test_a_speech_verb_inside_someone_elses_quotation_is_theirs() -> None:
     # Assad's “First, when Erdogan says that he decided to make an incursion…” gave Erdogan a statement
     text = (
         "“We should not bet on any American president,” Bashar al-Assad said. "
-        "“First, when Recep Erdogan says that he decided to make an incursion, he is trying to project Turkey "
-        "as a superpower.”"
+        "“First, when Recep Erdogan says that he decided to make an incursion, he is trying to project "
+        "Turkey as a superpower.”"
     )
     analysis = analyze_article("", text, lang="en")
     assert [name for name, _ in speakers(analysis, "statement")] == []
