@@ -265,3 +265,10 @@ def test_an_english_given_name_alone_joins_the_article_person_of_that_name() -> 
     assert found["Jamie George"] == 2 and found["George Eliot"] == 1
     lone = analyze_article("Fans", "Hello, my name is John and I live in Leeds.", "en")
     assert [e.given_name for e in lone.entities if e.kind == PER] == [True]
+
+
+def test_a_holiday_is_no_person() -> None:
+    # NER's «Хеллоуином» was a person (and, across scripts, Karen Gillan)
+    text = "PornHub назвал самые популярные образы к Хеллоуину. Перед Хеллоуином Иван Петров купил костюм."
+    found = set(people(analyze_article("", text, "ru")))
+    assert not any("еллоуин" in name for name in found) and "Иван Петров" in found

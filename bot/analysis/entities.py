@@ -349,6 +349,23 @@ def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
     return " ".join([guess[:cut] + guess[cut + 1 :], *normalised[1:]])
 
 
+# Holidays NER reads as people («Хеллоуином»: the dictionary lacks the word, so no other veto reads it).
+HOLIDAYS = frozenset(
+    {
+        "хеллоуин",
+        "хэллоуин",
+        "рождество",
+        "пасха",
+        "масленица",
+        "ханука",
+        "рамадан",
+        "навруз",
+        "песах",
+        "дивали",
+    }
+)
+
+
 # Case endings of names the dictionary cannot inflect, by the tagger's gender and case: (ending, nominative
 # ending, letter class before the ending). C is a consonant, V a vowel. Left out as ambiguous: the
 # prepositional (-е is "Раабе" from Рааб and "Обаме" from Обама), the masculine dative -е and the genitive
@@ -738,7 +755,12 @@ def _parse_tagged(
     spans = [
         s
         for s in spans
-        if not (s.kind == PER and (_a_title_alone(models, s, surnames) or _a_word_alone(models, s)))
+        if not (
+            s.kind == PER
+            and (
+                _a_title_alone(models, s, surnames) or _a_word_alone(models, s) or fold(s.normal) in HOLIDAYS
+            )
+        )
     ]
     return ParsedText(text, "ru", tuple(sentences), tuple(tokens), tuple(spans))
 
