@@ -170,7 +170,8 @@ def test_names_the_dictionary_cannot_inflect_are_read_in_the_nominative() -> Non
         "Министр встретился с Домиником Раабом. Суд арестовал Павла Мамаева. Письмо передали Сакибу Нисару. "
         "Врачи спасли Сергея Скрипаля. Журналист поговорил с Кристалиной Георгиевой. Вчера звонок поступил "
         "журналистке Божене Рынской из Москвы. Демонстранты поддержали Барака Обаму. "
-        "Тренер похвалил Алену Косторную. "
+        "Тренер похвалил Алену Косторную. Суд освободил Асию Биби. "
+        "Бывшему президенту Алану Гарсии предъявили обвинение. "
         "Документ подписали Сергею Шойгу."
     )
     found = set(people(analyze_article("", text, "ru")))
@@ -183,6 +184,8 @@ def test_names_the_dictionary_cannot_inflect_are_read_in_the_nominative() -> Non
         "Божена Рынская",
         "Барак Обама",
         "Алена Косторная",  # the tagger read her as masculine; the dictionary knows «Алену»
+        "Асия Биби",
+        "Алан Гарсия",
     } <= found
     # a name the dictionary knows as written in the nominative is not declined
     assert "Сергей Шойгу" in found
