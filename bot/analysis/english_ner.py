@@ -143,10 +143,8 @@ def census_names() -> CensusNames:
     from importlib.resources import files
 
     folder = files("names")
-    given: set[str] = set()
-    for name in ("dist.male.first", "dist.female.first"):
-        with folder.joinpath(name).open() as lines:
-            given.update(line.split(maxsplit=1)[0].lower() for line in lines if line.strip())
+    male, female = _census_sexes()
+    given = set(male) | set(female)
     surnames: set[str] = set()
     common: set[str] = set()
     with folder.joinpath("dist.all.last").open() as lines:

@@ -143,17 +143,51 @@ def surname_fold(surname: str) -> str:
     "al-Assad"/"Assad"."""
     s = _ARABIC_ARTICLE_RE.sub("", fold(surname)).replace("э", "е").replace("’", "'")
     s = re.sub(r"(.)\1+", r"\1", s)
-    for feminine, masculine in (
-        ("ова", "ов"),
-        ("ева", "ев"),
-        ("ина", "ин"),
-        ("ына", "ын"),
-        ("ская", "ский"),
-        ("цкая", "цкий"),
-    ):
+    for feminine, masculine in SURNAME_GENDER_ENDINGS:
         if s.endswith(feminine) and len(s) > len(feminine) + 1:
             return s[: -len(feminine)] + masculine
     return s
+
+
+# A Russian surname's feminine and masculine endings ("Захарова"/"Захаров", "Рынская"/"Рынский").
+SURNAME_GENDER_ENDINGS = (
+    ("ова", "ов"),
+    ("ева", "ев"),
+    ("ина", "ин"),
+    ("ына", "ын"),
+    ("ская", "ский"),
+    ("цкая", "цкий"),
+)
+
+
+def surname_gender(surname: str) -> str | None:
+    """ "Fem" or "Masc" for a Russian surname whose ending tells ("Миронова", "Ургант": None)."""
+    s = fold(surname)
+    if s.endswith(tuple(f for f, _ in SURNAME_GENDER_ENDINGS)):
+        return "Fem"
+    if s.endswith(tuple(m for _, m in SURNAME_GENDER_ENDINGS)):
+        return "Masc"
+    return None
+
+
+_CASE_GRAMMEMES = {"Nom": "nomn", "Gen": "gent", "Dat": "datv", "Acc": "accs", "Ins": "ablt", "Loc": "loct"}
+
+
+def first_name_gender(word: str, case: str | None = "Nom") -> str | None:
+    """ "Fem" or "Masc": the gender the dictionary gives a word as a first name in that case, when it gives
+    one only ("Алену": feminine; "Павла" in the accusative is Павел's, in the nominative Павла's; "Лайма" in
+    the genitive is Лайм's). Not its indeclinable foreign ones ("Эммануэль" is feminine there: Fixd)."""
+    from bot.analysis.morph import russian_morph
+
+    grammeme = _CASE_GRAMMEMES.get(case or "")
+    if grammeme is None:
+        return None
+    genders = {
+        "Fem" if "femn" in p.tag else "Masc" if "masc" in p.tag else "?"
+        for p in russian_morph()(fold(word))
+        if "Name" in p.tag and p.is_known and "Fixd" not in p.tag and grammeme in p.tag
+    }
+    return genders.pop() if len(genders) == 1 and "?" not in genders else None
 
 
 _CASE_ENDING_RE = re.compile(r"(?:ами|ями|ой|ей|ом|ем|ою|ею|ам|ям|ах|ях|а|я|у|ю|е|и|ы|о|ь)$")
@@ -371,10 +405,20 @@ HOLIDAYS = frozenset(
 # prepositional (-е is "Раабе" from Рааб and "Обаме" from Обама), the masculine dative -е and the genitive
 # -и (an indeclinable "Мулви", "Берлускони" ends so).
 _C, _V, _ANY = "бвгджзклмнпрстфхцчшщ", "аеёиоуыэюя", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+# Endings every gender and case share where they occur: a name in -ия ("Асии", "Гарсию"), and a feminine
+# surname declined as an adjective ("Рынской", "Косторную").
+_IA = {
+    "Gen": ("ии", "ия", _ANY),
+    "Dat": ("ии", "ия", _ANY),
+    "Loc": ("ии", "ия", _ANY),
+    "Acc": ("ию", "ия", _ANY),
+    "Ins": ("ией", "ия", _ANY),
+}
+_SKAYA_OBLIQUE = (("ской", "ская", _ANY), ("цкой", "цкая", _ANY))
 _NAME_ENDINGS: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
-    ("Masc", "Gen"): (("ии", "ия", _ANY), ("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("ы", "а", _C)),
+    ("Masc", "Gen"): (_IA["Gen"], ("а", "", _C), ("я", "ь", _C), ("я", "й", _V), ("ы", "а", _C)),
     ("Masc", "Acc"): (
-        ("ию", "ия", _ANY),
+        _IA["Acc"],
         ("ую", "ая", _C),
         ("а", "", _C),
         ("я", "ь", _C),
@@ -382,44 +426,20 @@ _NAME_ENDINGS: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
         ("у", "а", _C),
         ("ю", "я", _C),
     ),
-    ("Masc", "Dat"): (("ии", "ия", _ANY), ("у", "", _C), ("ю", "ь", _C), ("ю", "й", _V)),
-    ("Masc", "Ins"): (("ией", "ия", _ANY), ("ом", "", _C), ("ем", "ь", _C), ("ем", "й", _V), ("ой", "а", _C)),
-    ("Fem", "Gen"): (
-        ("ии", "ия", _ANY),
-        ("ской", "ская", _ANY),
-        ("цкой", "цкая", _ANY),
-        ("ой", "а", _C),
-        ("ы", "а", _C),
-    ),
-    ("Fem", "Dat"): (
-        ("ии", "ия", _ANY),
-        ("ской", "ская", _ANY),
-        ("цкой", "цкая", _ANY),
-        ("ой", "а", _C),
-        ("е", "а", _C),
-    ),
+    ("Masc", "Dat"): (_IA["Dat"], ("у", "", _C), ("ю", "ь", _C), ("ю", "й", _V)),
+    ("Masc", "Ins"): (_IA["Ins"], ("ом", "", _C), ("ем", "ь", _C), ("ем", "й", _V), ("ой", "а", _C)),
+    ("Fem", "Gen"): (_IA["Gen"], *_SKAYA_OBLIQUE, ("ой", "а", _C), ("ы", "а", _C)),
+    ("Fem", "Dat"): (_IA["Dat"], *_SKAYA_OBLIQUE, ("ой", "а", _C), ("е", "а", _C)),
     ("Fem", "Acc"): (
-        ("ию", "ия", _ANY),
+        _IA["Acc"],
         ("скую", "ская", _ANY),
         ("цкую", "цкая", _ANY),
         ("ую", "ая", _C),
         ("у", "а", _C),
         ("ю", "я", _C),
     ),
-    ("Fem", "Ins"): (
-        ("ией", "ия", _ANY),
-        ("ской", "ская", _ANY),
-        ("цкой", "цкая", _ANY),
-        ("ой", "а", _C),
-        ("ей", "я", _C),
-    ),
-    ("Fem", "Loc"): (
-        ("ии", "ия", _ANY),
-        ("ской", "ская", _ANY),
-        ("цкой", "цкая", _ANY),
-        ("ой", "а", _C),
-        ("е", "а", _C),
-    ),
+    ("Fem", "Ins"): (_IA["Ins"], *_SKAYA_OBLIQUE, ("ой", "а", _C), ("ей", "я", _C)),
+    ("Fem", "Loc"): (_IA["Loc"], *_SKAYA_OBLIQUE, ("ой", "а", _C), ("е", "а", _C)),
 }
 # A masculine name declined as an adjective ("Долгорукому", "Толстого") has several nominatives (-ий, -ой).
 _ADJECTIVE_ENDINGS = ("ому", "ему", "ого", "его")
@@ -436,24 +456,6 @@ def _name_case(tokens: Sequence[Any]) -> tuple[str | None, str | None]:
     counts = Counter(case for _, case in readings)
     case = max(counts, key=lambda c: (counts[c], c == readings[0][1]))
     return next((gender for gender, c in readings if c == case and gender), readings[0][0]), case
-
-
-_CASE_GRAMMEMES = {"Nom": "nomn", "Gen": "gent", "Dat": "datv", "Acc": "accs", "Ins": "ablt", "Loc": "loct"}
-
-
-def _first_name_gender(models: RussianModels, tokens: Sequence[Any], case: str | None) -> str | None:
-    """The gender the dictionary gives the name's first word as a first name in the name's case, when only one
-    ("Алену": feminine, where the tagger read "Алену Косторную" as masculine; "Павла" in the accusative:
-    Павел's, not the nominative Павла; "Лайма" in the genitive: Лайм's, not Лайма)."""
-    grammeme = _CASE_GRAMMEMES.get(case or "")
-    if len(tokens) < 2 or grammeme is None:
-        return None
-    genders = {
-        "Fem" if "femn" in p.tag else "Masc" if "masc" in p.tag else "?"
-        for p in models.vocab(fold(tokens[0].text))
-        if "Name" in p.tag and p.is_known and "Fixd" not in p.tag and grammeme in p.tag
-    }
-    return genders.pop() if len(genders) == 1 and "?" not in genders else None
 
 
 def _unknown_name_nominative(models: RussianModels, word: str, gender: str | None, case: str | None) -> str:
@@ -488,7 +490,7 @@ def person_normal(models: RussianModels, tokens: Sequence[Any]) -> str:
     from natasha.norm import inflect_word, normal_word, recover_shapes, recover_spaces
 
     gender, case = _name_case(tokens)
-    gender = _first_name_gender(models, tokens, case) or gender
+    gender = (first_name_gender(tokens[0].text, case) if len(tokens) > 1 else None) or gender
     words = []
     for token in tokens:
         word = inflect_word(models.vocab, token)

@@ -11,7 +11,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.analysis.entities import PER, Entity, NamedSpan, ParsedText, Token, fold
+from bot.analysis.entities import (
+    PER,
+    Entity,
+    NamedSpan,
+    ParsedText,
+    Token,
+    first_name_gender,
+    fold,
+    surname_gender,
+)
 from bot.analysis.roles import RoleSense
 
 
@@ -54,35 +63,15 @@ _HONORIFIC_GENDER_RE = re.compile(
 )
 
 
-_FEMININE_SURNAME_RE = re.compile(r"(?:[оеё]ва|[иы]на|[сц]кая)$")
-_MASCULINE_SURNAME_RE = re.compile(r"(?:[оеё]в|[иы]н|[сц]кий)$")
-
-
 def _russian_gender(first: str, last: str) -> str | None:
     """A Russian name's sex: a surname in -ова/-ина/-ская or -ов/-ин/-ский, else a first name the dictionary
-    gives one gender («Вероника», «Андрей»). Not the tagger's reading: it guesses a foreign name's gender from
-    its context («пользовательницы Мариям Абсаттар»: masculine)."""
-    surname = fold(last)
-    if _FEMININE_SURNAME_RE.search(surname):
-        return "f"
-    if _MASCULINE_SURNAME_RE.search(surname):
-        return "m"
-    if not first:
-        return None
-    from bot.analysis.morph import russian_morph
-
-    name = fold(first)
-    # A first name as written, known to the dictionary; not its foreign indeclinable ones ("Эммануэль" is
-    # feminine there: Fixd), nor another name's form ("Мариям" read as «Мариям» of Мария).
-    genders = {
-        "f" if "femn" in p.tag else "m" if "masc" in p.tag else "?"
-        for p in russian_morph()(name)
-        if "Name" in p.tag and p.is_known and "Fixd" not in p.tag and fold(p.normal_form) == name
-    }
-    return genders.pop() if len(genders) == 1 and "?" not in genders else None
+    gives one gender in the nominative («Вероника», «Андрей»). Not the tagger's reading: it guesses a foreign
+    name's gender from its context («пользовательницы Мариям Абсаттар»: masculine)."""
+    gender = surname_gender(last) or (first_name_gender(first) if first else None)
+    return {"Fem": "f", "Masc": "m"}.get(gender or "")
 
 
-def _gender_of(parsed: ParsedText, span: NamedSpan, tokens: Sequence[Token]) -> str | None:
+def _gender_of(parsed: ParsedText, span: NamedSpan) -> str | None:
     """The sex one mention tells: an honorific right before it; a Russian name's own form
     (`_russian_gender`); in English a given name the census gives mostly to one sex."""
     honorific = _HONORIFIC_GENDER_RE.search(parsed.text, max(0, span.start - 12), span.start)
@@ -153,6 +142,7 @@ class _Context:
 
     def __post_init__(self) -> None:
         self._genders: dict[str, str] | None = None
+        self.quotations = quotation_spans(self.parsed.text)  # read once for quotes and statements
         self.starts = [t.start for t in self.parsed.tokens]
         self.people = sorted(
             (s for s in self.parsed.spans if s.kind == PER and (s.start, s.stop) in self.span_keys),
@@ -185,12 +175,12 @@ class _Context:
         return None
 
     def gender(self, key: str) -> str | None:
-        """ "m" or "f" when the article tells (an honorific before a mention, the tagger's gender of a Russian
-        name, a given name the census gives one sex), None when it does not or disagrees with itself."""
+        """ "m" or "f" when the article tells (an honorific before a mention, a Russian name's own form, a
+        given name the census gives one sex), None when it does not or disagrees with itself."""
         if self._genders is None:
             votes: dict[str, set[str]] = {}
             for span in self.people:
-                found = _gender_of(self.parsed, span, self.tokens_between(span.start, span.stop))
+                found = _gender_of(self.parsed, span)
                 if found:
                     votes.setdefault(self.key_of(span), set()).add(found)
             self._genders = {k: v.pop() for k, v in votes.items() if len(v) == 1}
@@ -267,7 +257,7 @@ def _subject_before(ctx: _Context, verb: Token, sentence_start: int) -> str | No
 def find_quotes(ctx: _Context) -> list[Quote]:
     parsed, text = ctx.parsed, ctx.parsed.text
     found: list[Quote] = []
-    for qs, qe in quotation_spans(text):
+    for qs, qe in ctx.quotations:
         inner = text[qs + 1 : qe - 1].strip()
         if len(inner) < _MIN_QUOTE_CHARS or " " not in inner:
             continue
@@ -356,7 +346,7 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
     # straight quotes and a mark left open pair across whole paragraphs.
     speech = [
         (qs, qe)
-        for qs, qe in quotation_spans(text)
+        for qs, qe in ctx.quotations
         if text[qs] in "“«" and _MIN_QUOTE_CHARS < qe - qs <= MAX_QUOTED_PASSAGE
     ]
     for sentence_start, sentence_stop in parsed.sentences:
@@ -434,8 +424,8 @@ def find_statements(ctx: _Context, quoted: Sequence[tuple[int, int]]) -> list[Qu
     return found
 
 
-_OPENING_MARKS = frozenset('“«„"')
-_CLOSING_MARKS = frozenset('”»"“')
+_OPENING_MARKS = frozenset(_OPENING)
+_CLOSING_MARKS = frozenset(_OPENING.values())
 
 
 def attribute_quotes(

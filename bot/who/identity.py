@@ -196,6 +196,11 @@ class Known:
 GIVEN_NAME_KEY = "~"
 
 
+def known_by_a_given_name(key: str | None) -> bool:
+    """Whether a stored surname key is of a person known only by a first name (``GIVEN_NAME_KEY``)."""
+    return (key or "").startswith(GIVEN_NAME_KEY)
+
+
 def surname_key(kind: str, name: str, given_name: bool = False) -> str | None:
     """The key people are looked up by: every spelling of one surname shares it (``surname_variant_key``);
     which of those candidates a name really is, ``canonical_key`` decides."""

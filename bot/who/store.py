@@ -18,7 +18,6 @@ from bot.analysis.language import in_language
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from bot.who.identity import (
-    GIVEN_NAME_KEY,
     Create,
     IdentityInput,
     Known,
@@ -27,6 +26,7 @@ from bot.who.identity import (
     OtherScriptName,
     Rename,
     Resolution,
+    known_by_a_given_name,
     resolve,
     surname_keys,
 )
@@ -175,7 +175,7 @@ class EntityStore(EntityRepo):
         people: dict[int, list[str]] = {}
         fame: dict[str, float] = {}
         for person in await self.people_of(article_ids):
-            if (person.surname_stem or "").startswith(GIVEN_NAME_KEY):
+            if known_by_a_given_name(person.surname_stem):
                 continue  # "дочь Галину": a first name alone tells a reader nobody
             name = in_language(person.lang, person.name, person.other_name)
             names = people.setdefault(person.article_id, [])
