@@ -327,6 +327,8 @@ def test_calling_someone_the_best_is_an_opinion_not_a_title() -> None:
     # "Асад назвал Трампа лучшим президентом США" put «лучший президент США» on Trump's /who card
     found = roles("Премьер Игорь Громов назвал Павла Горина лучшим мэром в истории города.")
     assert found["Павел Горин"] == set()
+    # «самым» is no part of a title (a pronoun), yet it makes one an opinion too
+    assert roles("Журнал назвал Ивана Сомова самым богатым бизнесменом страны.")["Иван Сомов"] == set()
     # naming to a position, and an award, stay titles
     assert roles("Тренер назвал Ивана Сомова первым вратарём сборной.")["Иван Сомов"] == {
         "первый вратарь сборной"

@@ -1065,7 +1065,7 @@ _NAMING = frozenset(["назвать", "называть"])
 
 def _superlative(token: Token) -> bool:
     """ "лучшим", "величайшим", "самым": a degree no appointment gives."""
-    if fold(token.text) in ("самый", "самым", "самого", "самому", "самом", "самая", "самой", "самую"):
+    if lemma(token) == "самый":
         return True
     return token.pos == "ADJ" and any("Supr" in f.tag for f in russian_models().vocab(fold(token.text)))
 
@@ -1207,7 +1207,9 @@ def _predicate_roles(
                 and _case(tokens[begin - 1]) == _case(token)
             ):
                 begin -= 1
-            if naming and any(_superlative(t) for t in tokens[begin:index]):
+            # «самым» is no part of a title (a pronoun: `_modifier`), but it makes one an opinion all the same
+            degree = begin - 1 if begin - 1 in tree and lemma(tokens[begin - 1]) == "самый" else begin
+            if naming and any(_superlative(t) for t in tokens[degree:index]):
                 continue  # "Асад назвал Трампа лучшим президентом США": an opinion, not a position
             end = _title_end(parsed, index, tokens[tree.first + len(tree.arcs) - 1].stop, spans, tree)
             found.append(_role_span(parsed, person, list(tokens[begin:end]), token, spans))
