@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.analysis.entities import PER
 from bot.analysis.language import written_in
-from bot.analysis.stems import query_words, stem, word_terms, words
+from bot.analysis.stems import holds, query_names, query_words, stem, surname_terms, word_terms, words
 from storage.articles import Article, ArticleRepo, SearchTerm
 from storage.entities import EntitySummary
 from storage.stories import StoryRepo
@@ -45,6 +45,18 @@ class SearchQuery:
     terms: tuple[SearchTerm, ...]
     also: tuple[str, ...] = ()
     lang: str = "ru"  # the language of the user's script: its reports come first when a name crosses
+
+    # per term, what a matched article must hold (bot.analysis.stems.text_terms); empty: the index decides
+    exact: tuple[frozenset[str], ...] = ()
+
+    def present(self) -> Callable[[Article], list[bool]] | None:
+        """The check a match must pass when a term's stems are also other words' («Песков» is found in the
+        index by "песк", which is «песка» too: ``bot.analysis.stems.surname_terms``); None when none are."""
+        groups = [frozenset((t,) if isinstance(t, str) else t) for t in self.terms]
+        if not self.exact or self.exact == tuple(groups):
+            return None
+        exact = self.exact
+        return lambda article: holds(f"{article.title}\n{article.text}", exact)
 
 
 @dataclass(frozen=True)
@@ -124,12 +136,17 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script."""
     tokens = list(dict.fromkeys(query_words(query)))
     crossed = await crossing(people, query) if people is not None else Crossing({})
+    names = query_names(query)
     alternatives: dict[str, list[str]] = {}
+    surnames: set[str] = set()
     for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
         other = crossed.terms.get(stem(word), ())
         alternatives.setdefault(stem(word), []).extend((*word_terms(word), *other))
+        if word in names:  # a name: «Песков» is not «песка» (a lower-case "налогов" is «налог» as well)
+            surnames.add(stem(word))
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
-    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)))
+    exact = tuple((surname_terms if key in surnames else frozenset)(a) for key, a in alternatives.items())
+    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)), exact)
 
 
 def by_story(
@@ -152,7 +169,7 @@ async def search(
     articles: ArticleRepo, stories: StoryRepo, query: str | SearchQuery, limit: int = SEARCH_RESULTS
 ) -> list[SearchHit]:
     read = query if isinstance(query, SearchQuery) else await read_query(query)
-    found = await articles.search(read.terms, limit=max(SEARCH_POOL, limit))
+    found = await articles.search(read.terms, limit=max(SEARCH_POOL, limit), present=read.present())
     if read.also:
         found = interleaved(found, read.lang)
     return by_story(found, await stories.story_of([a.id for a in found]), limit)

@@ -117,6 +117,8 @@ def _article(row: aiosqlite.Row) -> Article:
 
 # A search term: one stem, or stems any of which will do (a person's surname in either script).
 SearchTerm = str | Sequence[str]
+# A checked search reads at most this many times its limit of matches to find that many that pass the check.
+CHECKED_READS = 16
 
 
 def _groups(terms: Sequence[SearchTerm]) -> list[tuple[str, ...]]:
@@ -262,45 +264,61 @@ class ArticleRepo:
         ) as cursor:
             return [_article(row) for row in await cursor.fetchall()]
 
-    async def search(self, terms: Sequence[SearchTerm], limit: int = 10) -> list[Article]:
+    async def search(
+        self,
+        terms: Sequence[SearchTerm],
+        limit: int = 10,
+        present: Callable[[Article], Sequence[bool]] | None = None,
+    ) -> list[Article]:
         """Best matches first (BM25, the title weighted above the body); all the query's stems (the
-        index holds stems: ``bot.analysis.stems.query_stems``), else any of them."""
-        if self._db.dialect == "postgresql":
-            return await self._search_postgresql(terms, limit)
-        queries = fts_query(terms)
+        index holds stems: ``bot.analysis.stems.query_stems``), else any of them.
+
+        ``present``: for an article the index matched, whether it really holds each term (the index's stems
+        can be other words' too: ``bot.analysis.stems.holds``); a match is kept when it holds every term, or
+        in the fallback any. More matches are read while the check leaves fewer than ``limit``."""
+        queries = (tsquery if self._db.dialect == "postgresql" else fts_query)(terms)
         if queries is None:
             return []
-        for match in queries:
-            async with self._db.conn.execute(
-                "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 3.0, 1.0), a.published_at DESC"
-                " LIMIT ?",
-                (match, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            if rows:
-                return [_article(row) for row in rows]
+        for match, every in zip(queries, (True, False), strict=True):
+            found = await self._checked(match, limit, present, every)
+            if found:
+                return found
         return []
 
-    async def _search_postgresql(self, terms: Sequence[SearchTerm], limit: int) -> list[Article]:
-        """The same search on PostgreSQL: the stems through its `russian` and `english` Snowball
-        configurations (the index applies the article's own), ranked by ts_rank with the title weighted
-        three times the body, as BM25's weights on SQLite."""
-        queries = tsquery(terms)
-        if queries is None:
-            return []
-        for match in queries:
-            async with self._db.conn.execute(
+    async def _checked(
+        self, match: str, limit: int, present: Callable[[Article], Sequence[bool]] | None, every: bool
+    ) -> list[Article]:
+        wanted = limit
+        while True:
+            rows = await self._matching(match, wanted)
+            if present is None:
+                return rows
+            kept = [a for a in rows if (all if every else any)(present(a))]
+            if len(kept) >= limit or len(rows) < wanted or wanted >= limit * CHECKED_READS:
+                return kept[:limit]
+            wanted *= 4
+
+    async def _matching(self, match: str, limit: int) -> list[Article]:
+        """One index query's matches, best first: SQLite's FTS5 ranked by BM25, or PostgreSQL's text search
+        with the stems through its `russian` and `english` Snowball configurations (the index applies the
+        article's own), ranked by ts_rank with the title weighted three times the body, as BM25's weights."""
+        if self._db.dialect == "postgresql":
+            sql = (
                 "SELECT a.* FROM articles_fts f JOIN articles a ON a.id = f.rowid,"
                 " (SELECT to_tsquery('russian', ?) || to_tsquery('english', ?) AS q) s"
                 " WHERE f.tsv @@ s.q ORDER BY ts_rank('{0.1, 0.2, 0.33, 1.0}', f.tsv, s.q) DESC,"
-                " a.published_at DESC LIMIT ?",
-                (match, match, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            if rows:
-                return [_article(row) for row in rows]
-        return []
+                " a.published_at DESC LIMIT ?"
+            )
+            parameters: tuple[object, ...] = (match, match, limit)
+        else:
+            sql = (
+                "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 3.0, 1.0), a.published_at DESC"
+                " LIMIT ?"
+            )
+            parameters = (match, limit)
+        async with self._db.conn.execute(sql, parameters) as cursor:
+            return [_article(row) for row in await cursor.fetchall()]
 
     async def count(self) -> int:
         async with self._db.conn.execute("SELECT count(*) FROM articles") as cursor:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.stems import query_stems
+from bot.analysis.stems import holds, query_stems, surname_terms, word_terms
 from bot.config import ConfigError, load_settings
 from bot.digest import store
 from bot.digest.inputs import story_inputs
@@ -230,6 +230,29 @@ async def test_a_term_of_alternatives_matches_any_of_them_on_both_engines(storag
     # beside another required word: each article needs that word and one of the alternatives
     both = {a.title for a in await repo.search([("переговор", "talk"), "ceasefir"])}
     assert both == {NEWS[3][0]}
+
+
+async def test_a_checked_search_reads_on_past_the_matches_that_fail_the_check(storage_db: Database) -> None:
+    """/search Песков: the index finds the nominative by "песк", which is also «песка»; the check drops those
+    and reads more matches until it has as many as asked, on both engines."""
+    repo = ArticleRepo(storage_db)
+    sand = [(f"Пляж {n}", f"На пляж номер {n} завезли тонну песка.") for n in range(5)]
+    for n, (title, text) in enumerate([*sand, ("Брифинг", "Дмитрий Песков ответил на вопросы.")]):
+        draft = ArticleDraft(title, text, datetime(2026, 3, 1 + n, tzinfo=UTC), url=f"https://x.example/{n}")
+        await repo.add(prepare(draft).row, ingested_by=None)
+    terms = [word_terms("песков")]
+    assert len(await repo.search(terms, limit=10)) == 6  # unchecked: the sand too
+    group = [surname_terms(terms[0])]
+
+    def present(article: Article) -> list[bool]:
+        return holds(f"{article.title}\n{article.text}", group)
+
+    assert [a.title for a in await repo.search(terms, limit=2, present=present)] == ["Брифинг"]
+    # the fallback to any word keeps a match that holds one of them: «пляж» here, not «песка»
+    either = [word_terms("песков"), "пляж"]
+    beach = [group[0], frozenset({"пляж"})]
+    any_word = await repo.search(either, limit=10, present=lambda a: holds(a.text, beach))
+    assert len(any_word) == 6
 
 
 async def test_a_sources_latest_reports_are_read_alike(storage_db: Database) -> None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 
 from bot.alerts.decide import FOLLOW_UP_GAP, FOLLOW_WINDOW, decide, is_fresh, lead, new_fact, quiet_of
-from bot.analysis.stems import stems
+from bot.analysis.stems import text_terms
 from bot.delivery import Broadcaster, Outcome, Parcel, SlotBook
 from bot.digest.compose import Topics, parse_topics
 from bot.search import TopicCrossing
@@ -161,7 +161,7 @@ class AlertService:
         first = story.first
         if not settings or not (is_fresh(first.published_at, now) and is_fresh(first.ingested_at, now)):
             return
-        words = frozenset(stems(f"{first.title}\n{first.text}"))
+        words = text_terms(f"{first.title}\n{first.text}")
         facts: tuple[str, ...] | None = None
         for alert in settings:
             if first.story_id <= alert.since_story:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis.stems import WORD_RE, query_terms, stem
+from bot.analysis.stems import WORD_RE, query_names, query_words, surname_terms, word_index_terms, word_terms
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -18,20 +18,21 @@ class Snippet:
 
 def best_snippet(text: str, query: str, max_chars: int = 220) -> Snippet:
     """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit."""
-    wanted = {term for terms in query_terms(query) for term in terms}
+    names = query_names(query)  # a name's terms as /search reads them: «Песков» is not «песка»
+    wanted = {t for w in query_words(query) for t in (surname_terms if w in names else set)(word_terms(w))}
+
+    def terms(word: str) -> set[str]:  # "Пескова" stands for "Песков" (bot.analysis.stems.word_term)
+        return wanted.intersection(word_index_terms(word.lower().replace("ё", "е")))
+
     best: tuple[int, int, str] = (-1, 0, "")
     for position, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(text)):
         if not sentence:
             continue
-        found = {stem(m.group(0).lower().replace("ё", "е")) for m in WORD_RE.finditer(sentence)} & wanted
+        found = {t for m in WORD_RE.finditer(sentence) for t in terms(m.group(0))}
         if len(found) > best[0]:
             best = (len(found), -position, sentence)
     sentence = best[2] or text.strip()
-    hits = [
-        (m.start(), m.end())
-        for m in WORD_RE.finditer(sentence)
-        if stem(m.group(0).lower().replace("ё", "е")) in wanted
-    ]
+    hits = [(m.start(), m.end()) for m in WORD_RE.finditer(sentence) if terms(m.group(0))]
     start = 0
     if len(sentence) > max_chars and hits and hits[0][0] > max_chars // 3:
         start = sentence.rfind(" ", 0, hits[0][0] - max_chars // 4) + 1

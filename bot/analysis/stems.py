@@ -7,6 +7,7 @@ Snowball stemmers (the Russian analyser of Lucene and Elasticsearch) fold Russia
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import Stemmer
@@ -63,27 +64,78 @@ def query_stems(query: str) -> list[str]:
     return list(dict.fromkeys(stem(w) for w in query_words(query)))
 
 
-# Snowball takes a Russian surname's "-ов"/"-ев" for a plural ending: "Лавров" stems to "лавр", while every
-# other case keeps it ("Лаврова", "Лаврову", "Лавровым" → "лавров"), so the stem alone finds only the
-# nominative. Such a word also matches as written; nothing shorter is added, so no "лавр" joins a "Лаврова".
+# Snowball takes a Russian surname's "-ов"/"-ев" for a plural ending: "Лавров" stems to "лавр" ("Соловьев"
+# to "солов"), while every other case keeps it ("Лаврова", "Лаврову", "Лавровым" → "лавров"), so the stem
+# alone finds only the nominative, and "лавр" is also «лавра» and «лавры», other words. Such a word therefore
+# stands for a term of its own as well, the stem of its other cases ("лавров"): a text's words are read as
+# their terms (``word_index_terms``), a query word as one term (``word_term``); "Лавров", "Лаврова" and
+# "Лавровым" meet there, «лавра» does not.
 _KEPT_ENDINGS = ("ов", "ев")
 MIN_KEPT_LETTERS = 5
 
 
-def word_terms(word: str) -> tuple[str, ...]:
-    """What one lower-cased query word matches in the index: its stem, and for a Russian word in "-ов"/"-ев"
-    that the stemmer cut there ("песков" → "песк"), the word itself, the stem of its other cases."""
-    term = stem(word)
-    if (
+def _cut_at_ending(word: str) -> bool:
+    """A Russian word in "-ов"/"-ев" that the stemmer cuts shorter than its other cases ("песков" → "песк",
+    "пескова" → "песков"; "соловьев" → "солов", "соловьева" → "соловьев")."""
+    return (
         len(word) >= MIN_KEPT_LETTERS
         and word.endswith(_KEPT_ENDINGS)
-        and term == word[:-2]
-        and _CYRILLIC_RE.search(word)
-    ):
-        return (term, word)
-    return (term,)
+        and bool(_CYRILLIC_RE.search(word))
+        and stem(word) != word
+        and stem(word + "а") == word
+    )
 
 
-def query_terms(query: str) -> list[tuple[str, ...]]:
-    """Per distinct query word, the stems any of which it matches (``word_terms``)."""
-    return list(dict.fromkeys(word_terms(w) for w in query_words(query)))
+def word_term(word: str) -> str:
+    """The term one lower-cased word stands for: its stem, or for a word in "-ов"/"-ев" the stemmer cuts
+    (``_cut_at_ending``) the word itself ("песков", as "Пескова" stems)."""
+    return word if _cut_at_ending(word) else stem(word)
+
+
+def word_index_terms(word: str) -> tuple[str, ...]:
+    """The terms a word of a text is found by: its stem, and its ``word_term`` when that differs ("песков":
+    "песк" and "песков"; so "/search песка", the sand, still finds the genitive plural «песков»)."""
+    term = stem(word)
+    return (term, word) if _cut_at_ending(word) else (term,)
+
+
+def text_terms(text: str) -> frozenset[str]:
+    """Every term of a text's words (``word_index_terms``): what topics and search matches are read by."""
+    return frozenset(t for w in words(text) for t in word_index_terms(w))
+
+
+def word_terms(word: str) -> tuple[str, ...]:
+    """What one lower-cased query word matches in the full-text index, which holds stems alone: its stem, and
+    for a term in "-ов"/"-ев" whose nominative the stemmer cuts, that shorter stem as well ("песков" and
+    "пескова" → "песк", "песков"). The shorter stem is also other words' («песка»): for a surname a match
+    through it alone is no match (``surname_terms``, ``holds``)."""
+    term = word_term(word)
+    return (stem(term), term) if _cut_at_ending(term) else (term,)
+
+
+def surname_terms(alternatives: Sequence[str]) -> frozenset[str]:
+    """The terms a text must hold to name a surname given by its index ``alternatives`` (``word_terms``, and
+    the surname in the other script): those alternatives without the shorter stem of a "-ов"/"-ев" term, so
+    "Песков" is not «песка». (A word in lower case keeps both: "/search налогов" is about «налог» too.)"""
+    given = set(alternatives)
+    return frozenset(given - {stem(t) for t in given if _cut_at_ending(t)})
+
+
+def query_names(query: str) -> frozenset[str]:
+    """The words of a query written with a capital letter, lower-cased: the ones read as names."""
+    return frozenset(
+        m.group(0).lower().replace("ё", "е") for m in WORD_RE.finditer(query) if m.group(0)[0].isupper()
+    )
+
+
+def holds(text: str, groups: Sequence[frozenset[str]]) -> list[bool]:
+    """For each group of terms (``surname_terms``), whether the text has a word standing for one of them
+    (``word_index_terms``). Only the words that begin as a term does are stemmed (a stem differs from its word
+    in the last letter at most: "happy" → "happi"), so checking a few dozen search results stays cheap."""
+    starts = tuple({t[: max(1, min(len(t) - 1, 4))] for group in groups for t in group})
+    found: set[str] = set()
+    for word in words(text):  # and each part of a hyphenated word, which the index splits («Бурова-Петрова»)
+        for part in (word, *word.split("-")) if "-" in word else (word,):
+            if part.startswith(starts):
+                found.update(word_index_terms(part))
+    return [bool(group & found) for group in groups]

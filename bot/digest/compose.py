@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import product
 
-from bot.analysis.stems import query_stems, query_terms, stems
+from bot.analysis.stems import (
+    query_names,
+    query_stems,
+    query_words,
+    stem,
+    surname_terms,
+    text_terms,
+    word_terms,
+)
 from bot.digest import boilerplate
 from bot.digest.summary import (
     Story,
@@ -62,8 +70,16 @@ def parse_topics(
     """
     crossed = crossed or {}
 
-    def terms(phrase: str) -> list[tuple[str, ...]]:
-        return [(*word, *crossed.get(word[0], ())) for word in query_terms(phrase)]
+    def terms(phrase: str) -> list[tuple[str, ...]]:  # per word, the terms any of which will do
+        names = query_names(phrase)  # «Песков» is not «песка» (bot.analysis.stems.surname_terms)
+        return [
+            tuple(
+                sorted(
+                    (surname_terms if w in names else frozenset)((*word_terms(w), *crossed.get(stem(w), ())))
+                )
+            )
+            for w in dict.fromkeys(query_words(phrase))
+        ]
 
     phrases: list[str] = []
     excluded: list[str] = []
@@ -76,8 +92,8 @@ def parse_topics(
                 kept.append(token)
         if kept:
             phrases.append(" ".join(kept))
-    # a word matched by either of two stems ("Песков": "песк", "песков") makes a phrase of each: composing
-    # tests plain stems, as fast as before
+    # a word matched by either of two terms ("Зеленский": "зеленск", "zelensk") makes a phrase of each:
+    # composing tests plain terms, as fast as before
     include = tuple(dict.fromkeys(c for p in phrases for c in product(*terms(p)) if c))
     exclude = tuple(dict.fromkeys(s for word in excluded for forms in terms(word) for s in forms))
     shown_phrases = tuple(p for p in dict.fromkeys(phrases) if query_stems(p))
@@ -149,7 +165,7 @@ def build_catalog(
         CatalogStory(
             material.story_id,
             story,
-            frozenset(s for a in material.articles for s in stems(f"{a.title}\n{a.text}")),
+            frozenset(t for a in material.articles for t in text_terms(f"{a.title}\n{a.text}")),
             material.last_ingested,
             material.links,
             material.lang,

@@ -41,13 +41,13 @@ async def _measure(rows: list[dict[str, Any]], workers: int, verbose: bool) -> N
         await ingest_hours(app, rows)
         articles = ArticleRepo(app.db)
         texts = {
-            i: f"{title}\n{text}"
+            i: f"{title}\n{text}".replace("ё", "е").replace("Ё", "Е")  # as the index reads them
             for i, title, text in await app.db.conn.execute_fetchall("SELECT id, title, text FROM articles")
         }
 
         async def found(query: str, crossed: bool) -> set[int]:
-            terms = (await read_query(query, app.entities if crossed else None)).terms
-            return {a.id for a in await articles.search(terms, limit=EVERY)}
+            read = await read_query(query, app.entities if crossed else None)
+            return {a.id for a in await articles.search(read.terms, limit=EVERY, present=read.present())}
 
         async def plain(query: str) -> set[int]:
             return {a.id for a in await articles.search(query_stems(query), limit=EVERY)}
