@@ -189,3 +189,10 @@ def test_a_name_after_the_town_of_is_a_place() -> None:
         "Springfield, Joe Quimby, said the city of Idlib was far away."
     )
     assert [text[a:b] for a, b in people(text)] == ["Joe Quimby"]  # after a singular one, the comma's name
+
+
+def test_a_text_without_words_names_nobody_and_does_not_fail() -> None:
+    # an empty or blank English text made the share of figures per line divide by zero
+    for text in ("", " ", "\n", "\n\n"):
+        assert people(text) == []
+        assert analyze_article("", text, "en").entities == ()

@@ -437,7 +437,7 @@ def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
     shares: list[float] = []
     start = 0
     for i in range(len(words) + 1):
-        if i == len(words) or (i > start and words[i].space_before):
+        if i > start and (i == len(words) or words[i].space_before):
             line = words[start:i]
             share = sum(w.text[:1].isdigit() for w in line) / len(line)
             shares.extend([share] * len(line))
