@@ -221,15 +221,19 @@ def _newsworthy(sentence: str) -> bool:
 _HEADING_END = re.compile(r"[\w»\"”)]$")
 
 
+_BULLETS = ("•", "·", "▪", "►", "*", "-", "—", "–")
+
+
 def _a_heading(line: str, after: str) -> bool:
-    """A line that ends a piece of text on its own: no closing stop, not broken off after a comma or a
-    function word ("…заявил, что" wraps onto the next line), and a capital opening the next line."""
+    """A line that ends a piece of text on its own: a heading or a list item ("• Millwall defeat sealed
+    fate for manager"), no closing stop, not broken off after a comma or a function word ("…заявил, что"
+    wraps onto the next line), and a capital opening the next line."""
     last = words(line)[-1:] if line else []
     return (
         bool(_HEADING_END.search(line))
         and bool(last)
         and last[0] not in STOPWORDS
-        and line[:1].isupper()
+        and (line[:1].isupper() or line.startswith(_BULLETS))
         and after[:1].isupper()
     )
 
