@@ -275,3 +275,16 @@ def test_a_holiday_is_no_person() -> None:
     text = "PornHub назвал самые популярные образы к Хеллоуину. Перед Хеллоуином Иван Петров купил костюм."
     found = set(people(analyze_article("", text, "ru")))
     assert not any("еллоуин" in name for name in found) and "Иван Петров" in found
+
+
+def test_a_region_named_after_its_city_is_a_place_not_a_person() -> None:
+    # "назначил губернатора Тернопольщины": NER read the region after the title as a person
+    text = (
+        "Зеленский назначил губернатора Тернопольщины. Глава Смоленщины Алексей Островский заявил о дорогах. "
+        "Ирина Кучина выступила на форуме. Кучина поблагодарила организаторов."
+    )
+    analysis = analyze_article("", text, "ru")
+    found = set(people(analysis))
+    assert found == {"Алексей Островский", "Ирина Кучина"}  # a surname in -чина stays a person
+    places = {e.name for e in analysis.entities if e.kind == "LOC"}
+    assert {"Тернопольщина", "Смоленщина"} <= places

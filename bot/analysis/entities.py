@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -381,6 +381,27 @@ def _foreign_first_name(models: RussianModels, text: str, normal: str) -> str:
         return normal
     cut = len(match.group(1))
     return " ".join([guess[:cut] + guess[cut + 1 :], *normalised[1:]])
+
+
+# A region named after its city (Тернопольщина, Львовщина, Смоленщина, Донетчина, Вологодчина) NER takes for a
+# person after a title ("назначил губернатора Тернопольщины"): the word, in any case, unless the dictionary
+# knows it as a name (a surname "Кучина").
+_REGION_RE = re.compile(r"([а-я]{3,}(?:щин|тчин|дчин))(?:а|ы|е|у|ой|ою)")
+
+
+def _a_region(models: RussianModels, span: NamedSpan) -> str | None:
+    """The nominative of a region noun NER took for a person («Тернопольщины» → Тернопольщина), else None."""
+    word = fold(span.text.strip())
+    match = _REGION_RE.fullmatch(word)
+    if match is None:
+        return None
+    parses = models.vocab(word)
+    if any({"Name", "Surn", "Patr"} & p.tag.grammemes for p in parses):
+        return None
+    known = [p for p in parses if p.is_known]
+    if known and not all(p.pos == "NOUN" and "inan" in p.tag for p in known):
+        return None
+    return match.group(1).capitalize() + "а"
 
 
 # Holidays NER reads as people («Хеллоуином»: the dictionary lacks the word, so no other veto reads it).
@@ -780,6 +801,12 @@ def _parse_tagged(
     # посочувствовал Дональд Трамп», «Христианку»), unless a full name of the article ends with it (a surname
     # "Кузнец"). A plural reading may be a surname in -ов the dictionary lacks ("Мещеряков": мещеряков).
     surnames = {fold(s.last) for s in spans if s.kind == PER and s.first and s.last}
+    spans = [
+        replace(s, kind=LOC, normal=region, first="", last="")
+        if s.kind == PER and " " not in s.text.strip() and (region := _a_region(models, s))
+        else s
+        for s in spans
+    ]
     spans = [
         s
         for s in spans
