@@ -183,6 +183,7 @@ async def subscribe(
         errors = {
             "time": replies.digest.bad_time,
             "timezone": replies.digest.bad_timezone,
+            "words": replies.digest.no_topic_words,
         }
         reply = (
             errors[exc.kind](exc.value) if exc.kind in errors else replies.digest.too_many_topics(MAX_TOPICS)

@@ -90,6 +90,12 @@ async def test_invalid_time_or_zone_is_explained_and_changes_nothing(bot: Runnin
     assert "Mars/Olympus" in bad_zone["text"] and "Europe/Berlin" in bad_zone["text"]
     kept = await subscription(bot, READER.id)
     assert (kept.send_at, kept.timezone, kept.topics) == ("07:45", "Europe/Berlin", "Лукашенко, -спорт")
+    # topics without a word made a second digest, of everything, beside the chat's own
+    for wordless in ("/subscribe ,,,,", "/subscribe 09:00 -", "/subscribe — «»"):
+        (no_words,) = await bot.ask(READER, wordless)
+        assert no_words["text"].startswith("⚠️ В «") and "нет ни одной темы" in no_words["text"], wordless
+    assert [s.id for s in await bot.app.digests.subscriptions.in_chat(READER.id, None)] == [kept.id]
+    assert await subscription(bot, READER.id) == kept
 
 
 async def test_digest_on_demand_says_when_there_is_nothing_new(bot: RunningBot) -> None:

@@ -28,10 +28,11 @@ class SubscribeArgs:
 
 
 class BadArgument(ValueError):
-    """An argument /subscribe cannot take: a time of day or a zone that does not exist, or too many
-    topics (more than MAX_TOPICS or MAX_TOPICS_LENGTH characters)."""
+    """An argument /subscribe cannot take: a time of day or a zone that does not exist, too many
+    topics (more than MAX_TOPICS or MAX_TOPICS_LENGTH characters), or topics without a word ("words":
+    "/subscribe ,,," or "/subscribe -" would have added a digest of everything beside the chat's own)."""
 
-    def __init__(self, kind: Literal["time", "timezone", "topics"], value: str) -> None:
+    def __init__(self, kind: Literal["time", "timezone", "topics", "words"], value: str) -> None:
         super().__init__(f"{kind}: {value}")
         self.kind = kind
         self.value = value
@@ -71,6 +72,8 @@ def parse_subscribe(args: str) -> SubscribeArgs:
         rest = tail.strip()
     if rest:
         _, phrases, excluded = parse_topics(rest)
+        if not phrases and not excluded:
+            raise BadArgument("words", rest)
         if len(phrases) + len(excluded) > MAX_TOPICS or len(rest) > MAX_TOPICS_LENGTH:
             raise BadArgument("topics", rest)
     return SubscribeArgs(send_at, timezone, rest or None)

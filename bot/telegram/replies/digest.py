@@ -165,6 +165,13 @@ def bad_timezone(value: str) -> str:
     ).format(value=esc(value))
 
 
+def no_topic_words(value: str) -> str:
+    return _(
+        "⚠️ “{value}” names no topic: topics are words separated by commas, e.g. <code>/subscribe "
+        "Лукашенко, переговоры, -спорт</code>; <code>/subscribe</code> alone is all news."
+    ).format(value=esc(value))
+
+
 def too_many_topics(limit: int) -> str:
     return _("⚠️ Too many topics: at most {n}, separated by commas.").format(n=limit)
 
