@@ -292,7 +292,8 @@ def test_a_line_of_bullet_points_is_not_glued_to_the_lead_after_it() -> None:
     # a standfirst of bullet points made one sentence with the lead, which was then dropped as a list item
     lead = "Stockport County sacked manager John Barnes on Friday after a run of nine defeats in ten games."
     second = "The club's owners had backed him publicly as recently as last week."
-    text = f"• Club have endured their worst start in decades • Home defeat sealed fate for manager\n{lead} {second}"
+    bullets = "• Club have endured their worst start in decades • Home defeat sealed fate for manager"
+    text = f"{bullets}\n{lead} {second}"
     assert _summary(text, title="Stockport sack Barnes", max_sentences=2) == (lead, second)
 
 
