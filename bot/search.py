@@ -175,6 +175,11 @@ async def search(
     return by_story(found, await stories.story_of([a.id for a in found]), limit)
 
 
+async def newest(articles: ArticleRepo, query: SearchQuery, limit: int) -> list[Article]:
+    """/latest with words: the newest articles that match them, read as /search reads them."""
+    return await articles.search(query.terms, limit=limit, present=query.present(), newest=True)
+
+
 def interleaved(found: Sequence[Article], lang: str) -> list[Article]:
     """Matches in the reader's language and in the other taking turns, the reader's first, each in rank order:
     "/search Trump" shows English and Russian reports of him alike, whichever language has more of them."""

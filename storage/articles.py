@@ -269,28 +269,35 @@ class ArticleRepo:
         terms: Sequence[SearchTerm],
         limit: int = 10,
         present: Callable[[Article], Sequence[bool]] | None = None,
+        newest: bool = False,
     ) -> list[Article]:
         """Best matches first (BM25, the title weighted above the body); all the query's stems (the
         index holds stems: ``bot.analysis.stems.query_stems``), else any of them.
 
         ``present``: for an article the index matched, whether it really holds each term (the index's stems
         can be other words' too: ``bot.analysis.stems.holds``); a match is kept when it holds every term, or
-        in the fallback any. More matches are read while the check leaves fewer than ``limit``."""
+        in the fallback any. More matches are read while the check leaves fewer than ``limit``. ``newest``:
+        the newest matches first instead of the best (/latest with words)."""
         queries = (tsquery if self._db.dialect == "postgresql" else fts_query)(terms)
         if queries is None:
             return []
         for match, every in zip(queries, (True, False), strict=True):
-            found = await self._checked(match, limit, present, every)
+            found = await self._checked(match, limit, present, every, newest)
             if found:
                 return found
         return []
 
     async def _checked(
-        self, match: str, limit: int, present: Callable[[Article], Sequence[bool]] | None, every: bool
+        self,
+        match: str,
+        limit: int,
+        present: Callable[[Article], Sequence[bool]] | None,
+        every: bool,
+        newest: bool,
     ) -> list[Article]:
         wanted = limit
         while True:
-            rows = await self._matching(match, wanted)
+            rows = await self._matching(match, wanted, newest)
             if present is None:
                 return rows
             kept = [a for a in rows if (all if every else any)(present(a))]
@@ -298,22 +305,24 @@ class ArticleRepo:
                 return kept[:limit]
             wanted *= 4
 
-    async def _matching(self, match: str, limit: int) -> list[Article]:
+    async def _matching(self, match: str, limit: int, newest: bool = False) -> list[Article]:
         """One index query's matches, best first: SQLite's FTS5 ranked by BM25, or PostgreSQL's text search
         with the stems through its `russian` and `english` Snowball configurations (the index applies the
-        article's own), ranked by ts_rank with the title weighted three times the body, as BM25's weights."""
+        article's own), ranked by ts_rank with the title weighted three times the body, as BM25's weights;
+        or, ``newest``, the latest published first."""
         if self._db.dialect == "postgresql":
+            rank = "ts_rank('{0.1, 0.2, 0.33, 1.0}', f.tsv, s.q) DESC, "
             sql = (
                 "SELECT a.* FROM articles_fts f JOIN articles a ON a.id = f.rowid,"
                 " (SELECT to_tsquery('russian', ?) || to_tsquery('english', ?) AS q) s"
-                " WHERE f.tsv @@ s.q ORDER BY ts_rank('{0.1, 0.2, 0.33, 1.0}', f.tsv, s.q) DESC,"
-                " a.published_at DESC LIMIT ?"
+                f" WHERE f.tsv @@ s.q ORDER BY {'' if newest else rank}a.published_at DESC, a.id DESC LIMIT ?"
             )
             parameters: tuple[object, ...] = (match, match, limit)
         else:
+            rank = "bm25(articles_fts, 3.0, 1.0), "
             sql = (
                 "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 3.0, 1.0), a.published_at DESC"
+                f" WHERE articles_fts MATCH ? ORDER BY {'' if newest else rank}a.published_at DESC, a.id DESC"
                 " LIMIT ?"
             )
             parameters = (match, limit)

@@ -230,6 +230,9 @@ async def test_a_term_of_alternatives_matches_any_of_them_on_both_engines(storag
     # beside another required word: each article needs that word and one of the alternatives
     both = {a.title for a in await repo.search([("переговор", "talk"), "ceasefir"])}
     assert both == {NEWS[3][0]}
+    # /latest with words: the newest first, whatever the rank (the title match of the first is best)
+    newest = [a.title for a in await repo.search([("переговор", "talk")], newest=True)]
+    assert newest == [NEWS[3][0], NEWS[1][0], NEWS[0][0]]
 
 
 async def test_a_checked_search_reads_on_past_the_matches_that_fail_the_check(storage_db: Database) -> None:

@@ -232,3 +232,38 @@ async def test_stats_counts_the_archive(bot: RunningBot) -> None:
     assert "Sources: 2" in reply["text"]
     # the time of the last upload says its zone (the bot's, Europe/Moscow unless TIMEZONE says otherwise)
     assert re.search(r"Last added: \d+ \w+ \d{4}, \d\d:\d\d GMT[+-]\d\d:\d\d", reply["text"]), reply["text"]
+
+
+async def test_latest_takes_a_count_or_words_and_explains_a_bad_count(bot: RunningBot) -> None:
+    await add_jsonl(
+        bot,
+        [
+            {
+                "title": f"Новость дня {n}",
+                "text": f"Событие номер {n} случилось утром.",
+                "date": f"2025-11-{n:02d}",
+            }
+            for n in range(1, 13)
+        ]
+        + [
+            {"title": "Брифинг в Кремле", "text": "Дмитрий Песков ответил на вопросы.", "date": "2025-10-02"},
+            {"title": "Песков о газе", "text": "Слова Дмитрия Пескова о газе.", "date": "2025-10-05"},
+            {"title": "Пляж", "text": "На пляж завезли тонну песка.", "date": "2025-11-20"},
+        ],
+    )
+    (ten,) = await bot.ask(READER, "/latest")
+    assert ten["text"].count(" — ") == 10 and "Пляж" in ten["text"]
+    (three,) = await bot.ask(READER, "/latest 3")
+    titles = re.findall(r"— (.+?)(?: ·|$)", three["text"], flags=re.M)
+    assert titles == ["Пляж", "Новость дня 12", "Новость дня 11"], three["text"]
+    # words: the newest reports about them (not the sand «песка», though "Песков" stems as it does)
+    (peskov,) = await bot.ask(READER, "/latest Песков")
+    assert peskov["text"].startswith("🗞 Свежие статьи: «Песков»")
+    assert re.findall(r"— (.+?)(?: ·|$)", peskov["text"], flags=re.M) == ["Песков о газе", "Брифинг в Кремле"]
+    (nothing,) = await bot.ask(READER, "/latest землетрясение")
+    assert nothing["text"].startswith("По запросу «землетрясение» ничего не найдено")
+    for bad in ("0", "-5", "31", "99999999999999999999"):
+        (refused,) = await bot.ask(READER, f"/latest {bad}")
+        assert refused["text"].startswith(f"⚠️ «{bad}» статей?") and "от 1 до 30" in refused["text"], bad
+    (english,) = await bot.ask(READER_EN, "/latest 0")
+    assert english["text"].startswith("⚠️ “0” articles? Write a number from 1 to 30")

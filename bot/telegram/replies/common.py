@@ -62,7 +62,10 @@ def start() -> str:
 def help_text(is_admin: bool) -> str:
     lines = [
         _("<b>Commands</b>"),
-        _("/latest — the newest articles with their dates"),
+        _(
+            "/latest — the newest articles with their dates; /latest <i>20</i> — that many, "
+            "/latest <i>words</i> — the newest about them"
+        ),
         _(
             "/search <i>words</i> — full-text search in any word form, "
             "e.g. <code>/search переговоры в Минске</code>"
@@ -202,14 +205,27 @@ def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def latest(articles: list[Article], tz: ZoneInfo) -> str:
+def latest(articles: list[Article], tz: ZoneInfo, query: str = "") -> str:
+    """The newest articles, or with ``query`` the newest about those words."""
+    if not articles and query:
+        return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
     if not articles:
         return _("The archive is empty so far.")
-    lines = [_("🗞 <b>Latest articles</b>")]
+    header = _("🗞 <b>Latest articles</b>")
+    if query:
+        header = _("🗞 <b>Latest articles about “{query}”</b>").format(query=esc(query))
+    lines = [header]
     for article in articles:
         source = f" · {esc(article.source)}" if article.source else ""
         lines.append(f"{day(article.published_at, tz)} — {title_link(article)}{source}")
     return "\n\n".join(lines)
+
+
+def latest_usage(value: str, limit: int) -> str:
+    return _(
+        "⚠️ “{value}” articles? Write a number from 1 to {limit}, e.g. <code>/latest 5</code>, "
+        "or words, e.g. <code>/latest Лукашенко</code>."
+    ).format(value=esc(value), limit=limit)
 
 
 def search_usage() -> str:
