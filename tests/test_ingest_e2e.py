@@ -167,7 +167,17 @@ async def test_empty_file_and_empty_text_are_refused(bot: RunningBot) -> None:
     assert reply["text"] == "⚠️ В нём нет текста, который можно сохранить."
     reply = await bot.send_file(ADMIN_EN, "empty.jsonl", b"\n\n")
     assert reply["text"] == "⚠️ There is no text to store."
+    # a paste of emoji and marks alone has no word to read: it was stored and led the next digest
+    for wordless in ("/ingest 😀", "/ingest 🔥🔥 !!! …", "/ingest «» — "):
+        (reply,) = await bot.ask(ADMIN, wordless)
+        assert reply["text"] == "⚠️ В нём нет текста, который можно сохранить.", wordless
+    # a scheme with no address is a link that cannot be read, not a text titled "http://"
+    for link in ("/ingest http://", "https://"):
+        (reply,) = await bot.ask(ADMIN, link)
+        assert reply["text"].startswith("⚠️ Ничего не сохранено из http") and "не адрес" in reply["text"], link
     assert await bot.app.articles.count() == 0
+    (flash,) = await bot.ask(ADMIN, "/ingest Молния: парламент принял закон")  # one line is a post
+    assert flash["text"].startswith("✅") and await bot.app.articles.count() == 1
 
 
 async def test_non_admins_are_refused_and_nothing_is_stored(

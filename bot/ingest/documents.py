@@ -183,10 +183,13 @@ def parse_datetime(value: str, tz: ZoneInfo) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
+_WORD = re.compile(r"[^\W_]")
+
+
 def draft_from_text(text: str, tz: ZoneInfo, **fields: object) -> ArticleDraft | None:
     """First line is the title, or `date YYYY-MM-DD Title` (the seed format); the rest is the body."""
     text = visible_text(text).strip()
-    if not text:
+    if not _WORD.search(text):  # nothing, or emoji and marks alone: no article to read
         return None
     first, _, rest = text.partition("\n")
     published = fields.pop("published_at", None)

@@ -11,7 +11,7 @@ from bot.ingest.webpage import PageArticle, RunPure, read_article
 
 # A message that is one token with a scheme ("https://…", also "ftp://…" so it is refused by name),
 # or a bare host with a path ("lenta.ru/news/…"), as people paste links; a lone word is never a link.
-_WITH_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+_WITH_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://\S*$", re.IGNORECASE)  # "http://" too: told what is wrong
 _BARE_HOST_PATH = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}/\S*$", re.IGNORECASE)
 
 
