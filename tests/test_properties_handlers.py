@@ -15,6 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.digest.compose import parse_topics
 from bot.digest.subscribe import MAX_TOPICS_LENGTH, BadArgument, SubscribeArgs, parse_subscribe
 from bot.telegram.numbers import SQLITE_MAX_INTEGER, fits_sqlite, parse_number
 from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, WORDS
@@ -53,6 +54,8 @@ def check_subscribe(args: SubscribeArgs) -> None:
     if args.topics is not None:
         assert args.topics == args.topics.strip() and args.topics, args
         assert len(args.topics) <= MAX_TOPICS_LENGTH, args
+        _, phrases, excluded = parse_topics(args.topics)
+        assert phrases or excluded, args  # a topic line without a word is refused, not stored
 
 
 @given(subscribe_args)
@@ -62,7 +65,7 @@ def test_subscribe_arguments_parse_or_are_refused(text: str) -> None:
     try:
         args = parse_subscribe(text)
     except BadArgument as exc:
-        assert exc.kind in ("time", "timezone", "topics")
+        assert exc.kind in ("time", "timezone", "topics", "words")
         return
     check_subscribe(args)
 
