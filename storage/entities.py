@@ -97,6 +97,7 @@ class PersonRow:
     name: str
     mentions: int
     surname_stem: str
+    other_name: str | None = None  # the full name in the other script, once known
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ class EntityRepo:
         found: list[PersonRow] = []
         for chunk in _chunks(sorted(set(surname_stems))):
             rows = await conn.execute_fetchall(
-                "SELECT id, key, kind, name, mentions, surname_stem FROM entities"
+                "SELECT id, key, kind, name, mentions, surname_stem, other_name FROM entities"
                 f" WHERE kind = 'PER' AND surname_stem IN ({','.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             )

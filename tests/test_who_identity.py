@@ -355,3 +355,21 @@ def test_a_full_name_absorbs_only_its_own_surname_stored_alone() -> None:
     assert surname_key("PER", "Хеллоуин") == surname_key("PER", "Karen Gillan")
     decided = resolve(IdentityInput(((named("Karen Gillan"),),), (halloween,), {"PER:хеллоуин": 5}))
     assert decided.merged == {}
+
+
+def test_a_short_surname_alone_joins_the_person_whose_name_in_its_script_has_it() -> None:
+    # "Assad" alone is too short to cross scripts by itself ("Cook" may be anyone), but storage knows the
+    # person shown as «Башар Асад» as "Bashar al-Assad" too: in Latin letters the surname is the same word
+    bashar = Known(
+        3, "PER:башар асад", "PER", "Башар Асад", 11, surname_key("PER", "Башар Асад"), "Bashar al-Assad"
+    )
+    assert canonical_key(entity("PER", "Assad"), [bashar]) == "PER:башар асад"
+    cook = Known(5, "PER:тим кук", "PER", "Тим Кук", 4, surname_key("PER", "Тим Кук"))  # no Latin name known
+    assert canonical_key(entity("PER", "Cook"), [cook]) == "PER:cook"
+    # the other way round: "Assad" filed alone first; the full name that gives him his Latin name takes it
+    assad = stored(4, "Assad", 14)
+    decided = resolve(
+        IdentityInput(((named("Bashar al-Assad"),),), (stored(3, "Башар Асад", 11), assad), {"PER:assad": 4})
+    )
+    assert decided.articles[0].steps == (OtherScriptName(3, "Bashar al-Assad"), Merge(4, 3))
+    assert decided.articles[0].ids == {"PER:bashar al-assad": 3}

@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 #    person named by a first name alone is filed under a key of its own kind (identity.GIVEN_NAME_KEY); quotes
 #    given by a pronoun go to a person of its sex; English agency staff lines name nobody; English given names
 #    alone are given names.
-ANALYSIS_VERSION = 6
+# 7: a region named after its city («Тернопольщины») is a place, not a person; a surname alone joins the
+#    person whose name in its own script has it ("Assad" alone: Bashar al-Assad, shown as «Башар Асад»), so
+#    stored lone surnames merge when the archive is analysed again.
+ANALYSIS_VERSION = 7
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
 MAX_ANALYSED_CHARS = 20_000

@@ -188,6 +188,7 @@ class Known:
     name: str
     mentions: int
     surname: str | None = None  # the surname key it is filed under (people)
+    other_name: str | None = None  # a person's full name in the other script, once known ("Bashar al-Assad")
 
 
 # The key of a person named by a first name alone opens with this: such a person is looked up among the
@@ -243,7 +244,7 @@ def canonical_key(entity: Named, known: Iterable[Known]) -> str:
     for candidate in known:
         if candidate.kind != PER:
             continue
-        c_first, c_last = _name_parts(candidate.name)
+        c_first, c_last = _name_parts(_in_script_of(candidate, entity.name))
         exact = same_surname(c_last, last) and first_names_agree(c_first, first)
         if not first and _scripts_differ(c_last, last):
             # "Trump" alone joins "Дональд Трамп" as "Трамп" alone would: one surname in two scripts
@@ -259,6 +260,15 @@ def canonical_key(entity: Named, known: Iterable[Known]) -> str:
         if best is None or rank > best[0]:
             best = (rank, candidate.key)
     return best[1] if best else entity.key
+
+
+def _in_script_of(known: Known, name: str) -> str:
+    """The known person's name in the script ``name`` is written in, when storage has it: "Assad" alone is
+    compared with "Bashar al-Assad", not with the «Башар Асад» shown, so one spelling in one script joins
+    him as «Асад» alone joins «Башар Асад» (a surname this short never crosses scripts by itself)."""
+    if known.other_name and _scripts_differ(known.name, name) and not _scripts_differ(known.other_name, name):
+        return known.other_name
+    return known.name
 
 
 @dataclass(frozen=True)
@@ -449,11 +459,20 @@ class _Resolver:
         one; storage keeps a name it has)."""
         if (
             known.id not in self.named_in_both
+            and known.other_name is None
             and len(_words(entity.name)) > 1
             and _scripts_differ(known.name, entity.name)
         ):
             self.named_in_both.add(known.id)
             self.steps.append(OtherScriptName(known.id, entity.name))
+            if known.surname is not None:
+                # named in this script now: a surname alone filed before in this script is this person
+                # as it would be had the full name come first ("Assad" before "Bashar al-Assad")
+                self.absorb_surname_only(replace(known, name=entity.name))
+                self.people[known.surname] = [
+                    replace(r, name=known.name, other_name=entity.name) if r.id == known.id else r
+                    for r in self.people[known.surname]
+                ]
 
     def fuller_name(self, known: Known, entity: Named) -> None:
         """A person first named with an initial ("В. Путин") is shown by the first full given name that joins

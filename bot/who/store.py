@@ -150,7 +150,7 @@ class EntityStore(EntityRepo):
             entities = [e for _, u in batch if u.analysis is not None for e in u.analysis.entities]
             surnames = {s for e in entities for s in surname_keys(e.kind, e.name, e.given_name)}
             people = [
-                Known(p.id, p.key, p.kind, p.name, p.mentions, p.surname_stem)
+                Known(p.id, p.key, p.kind, p.name, p.mentions, p.surname_stem, p.other_name)
                 for p in await self.people(conn, surnames)
             ]
             stored_ids = await self.ids_of(conn, {e.key for e in entities})
