@@ -20,10 +20,13 @@ import aiosqlite
 from storage.articles import utc_iso
 from storage.database import Database
 
-# An article waiting: no analysis of the current version, no failure of its own (a transient fault's
-# failure is retried), no live claim.
+# An article waiting: no analysis, no failure of its own (a transient fault's failure is retried), no live
+# claim. An analysis of an older ANALYSIS_VERSION is not waiting: the start-up catch-up clears every analysis
+# before the archive is analysed again (bot.analysis.service.catch_up). Taken as waiting, consumers analysed
+# such articles over their old rows, and each one failed (a second article_entities row) before the clear: on
+# an upgrade of the two contest hours, 713 warnings and the whole archive analysed twice.
 _WAITING = (
-    "a.id >= ? AND NOT EXISTS (SELECT 1 FROM analyses s WHERE s.article_id = a.id AND s.version >= ?)"
+    "a.id >= ? AND NOT EXISTS (SELECT 1 FROM analyses s WHERE s.article_id = a.id)"
     " AND NOT EXISTS (SELECT 1 FROM analysis_failures f WHERE f.article_id = a.id AND f.transient = 0)"
 )
 _UNCLAIMED = (
@@ -60,28 +63,26 @@ class AnalysisQueue:
         """An article that waits now, perhaps below the floor (just stored, or every one after a reindex)."""
         self.floor = min(self.floor, article_id)
 
-    async def rescan(self, version: int) -> int:
+    async def rescan(self) -> int:
         """The floor from scratch: the oldest waiting article, or past the newest when none waits."""
         async with self._db.conn.execute(
             f"SELECT coalesce((SELECT min(a.id) FROM articles a WHERE {_WAITING}),"
             " (SELECT coalesce(max(id), 0) + 1 FROM articles))",
-            (0, version),
+            (0,),
         ) as cursor:
             (floor,) = await cursor.fetchone()
         self.floor = int(floor)
         return self.floor
 
-    async def claim(
-        self, limit: int, lease: timedelta, version: int, now: datetime | None = None
-    ) -> list[int]:
+    async def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[int]:
         """Up to `limit` waiting articles, oldest first, now this consumer's until `now + lease`; an article
         another consumer holds is not among them unless its lease has run out."""
         now = now or datetime.now(UTC)
         at, until = utc_iso(now), utc_iso(now + lease)
         if self._db.dialect == "postgresql":
-            sql, params = _CLAIM_POSTGRESQL, (self.floor, version, at, limit, self.owner, until, at)
+            sql, params = _CLAIM_POSTGRESQL, (self.floor, at, limit, self.owner, until, at)
         else:
-            sql, params = _CLAIM_SQLITE, (self.owner, until, self.floor, version, at, limit, at)
+            sql, params = _CLAIM_SQLITE, (self.owner, until, self.floor, at, limit, at)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(sql, params)
             rows = await cursor.fetchall()
@@ -129,18 +130,18 @@ class AnalysisQueue:
             await cursor.close()
         return int(gone)
 
-    async def waiting(self, version: int, limit: int = 10_000_000, now: datetime | None = None) -> list[int]:
+    async def waiting(self, limit: int = 10_000_000, now: datetime | None = None) -> list[int]:
         """The ids of the articles waiting that nobody holds a live claim on, oldest first."""
         async with self._db.conn.execute(
             f"SELECT a.id FROM articles a WHERE {_WAITING}{_UNCLAIMED} ORDER BY a.id LIMIT ?",
-            (self.floor, version, utc_iso(now or datetime.now(UTC)), limit),
+            (self.floor, utc_iso(now or datetime.now(UTC)), limit),
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
-    async def depth(self, version: int) -> int:
+    async def depth(self) -> int:
         """Articles waiting for analysis, claimed or not (the queue depth /metrics shows)."""
         async with self._db.conn.execute(
-            f"SELECT count(*) FROM articles a WHERE {_WAITING}", (self.floor, version)
+            f"SELECT count(*) FROM articles a WHERE {_WAITING}", (self.floor,)
         ) as cursor:
             (count,) = await cursor.fetchone()
         return int(count)

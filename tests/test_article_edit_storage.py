@@ -16,7 +16,7 @@ from bot.analysis.events import Event
 from bot.analysis.quotes import Quote
 from bot.analysis.roles import Role
 from bot.analysis.stems import query_stems
-from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
+from bot.analysis.understanding import Understanding
 from bot.ingest.drafts import ArticleDraft, prepare
 from bot.pipeline import AnalysisTransaction
 from bot.timeline.merge import ArticleEvents
@@ -167,7 +167,7 @@ async def test_an_edited_article_loses_its_analysis_and_the_events_are_recounted
     assert await rows(db, "SELECT * FROM event_clusters WHERE text LIKE 'Фермеры%'") == [harvest_before]
 
     # It waits to be analysed again, and an analysis of the text it had cannot be stored any more.
-    assert a.id in await AnalysisQueue(db, "test").waiting(ANALYSIS_VERSION)
+    assert a.id in await AnalysisQueue(db, "test").waiting()
     old = Understanding(a.id, ArticleAnalysis("ru", (), (), (), ()))
     assert await EntityStore(db).save(a, old) is None
     assert await rows(db, "SELECT * FROM analyses WHERE article_id = ?", a.id) == []
@@ -194,4 +194,4 @@ async def test_the_same_text_or_another_articles_text_changes_nothing(db: Databa
     assert await rows(db, "SELECT * FROM articles ORDER BY id") == before
     assert await rows(db, "SELECT * FROM mentions ORDER BY id") == mentions
     assert await EventRepo(db).matching(query_stems("администрация"))
-    assert a.id not in await AnalysisQueue(db, "test").waiting(ANALYSIS_VERSION)
+    assert a.id not in await AnalysisQueue(db, "test").waiting()

@@ -29,6 +29,9 @@ async def test_analyses_of_an_older_version_are_redone_from_scratch(tmp_path: Pa
             (after,) = await bot.ask(READER, "/who Лукашенко")
             assert after["text"] == before["text"]  # "1 статья, 6 упоминаний": nothing counted twice
             assert not await bot.app.entities.has_stale_analyses()
+            # and nothing analysed over its old rows before the clear: each such article failed (a second
+            # article_entities row) and the archive was analysed twice
+            assert bot.app.analyzer.failed == 0
 
 
 async def test_reindex_while_one_runs_says_how_far_it_got(tmp_path: Path) -> None:

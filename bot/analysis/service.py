@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.analysis.understanding import ANALYSIS_VERSION, ArticleInput, Understanding, understand_batch
+from bot.analysis.understanding import ArticleInput, Understanding, understand_batch
 from bot.workers import WorkerPool
 from storage.analysis_queue import AnalysisQueue
 from storage.articles import Article, ArticleRepo
@@ -240,7 +240,7 @@ class Analyzer:
         how many nobody had claimed and this process did not know of already."""
         if gone := await self._queue.forget_dead():
             log.info("%d article(s) were claimed for analysis by a process that stopped", gone)
-        return self._announce(await self._queue.waiting(ANALYSIS_VERSION))
+        return self._announce(await self._queue.waiting())
 
     async def idle(self) -> None:
         """Wait until everything waiting so far is analysed and stored (or failed), in this process or
@@ -253,7 +253,7 @@ class Analyzer:
     async def _settled(self) -> bool:
         if self._busy or (self._wake.is_set() and self._consumers):
             return False
-        return not await self._queue.waiting(ANALYSIS_VERSION, limit=1)
+        return not await self._queue.waiting(limit=1)
 
     @property
     def pending(self) -> int:
@@ -262,7 +262,7 @@ class Analyzer:
 
     async def depth(self) -> int:
         """Articles waiting for analysis now, claimed by a consumer or not."""
-        self._depth = await self._queue.depth(ANALYSIS_VERSION)
+        self._depth = await self._queue.depth()
         return self._depth
 
     @property
@@ -304,7 +304,7 @@ class Analyzer:
             self._wake.set()
             try:
                 if polls % RESCAN_POLLS == 0:  # the oldest waiting article, read from scratch now and then
-                    await self._queue.rescan(ANALYSIS_VERSION)
+                    await self._queue.rescan()
                 polls += 1
                 await self.depth()
             except Exception as exc:
@@ -335,7 +335,7 @@ class Analyzer:
 
     async def _claim(self) -> list[int]:
         """A batch claimed; stopped (close) while claiming, a claim committed all the same is given back."""
-        claiming = asyncio.ensure_future(self._queue.claim(self._batch_size, self.lease, ANALYSIS_VERSION))
+        claiming = asyncio.ensure_future(self._queue.claim(self._batch_size, self.lease))
         try:
             return await asyncio.shield(claiming)
         except asyncio.CancelledError:
