@@ -189,3 +189,21 @@ async def test_a_page_of_long_events_is_cut_to_one_message() -> None:
     assert 1 < len(fitted.events) < 20 and fitted.more_after
     assert replies.timeline.visible_length(text) <= 4096
     assert re.search(r"и ещё 37", text)
+
+
+async def test_reports_under_one_headline_are_told_apart_by_their_outlet() -> None:
+    # outlets print one agency story under one headline: the line said the same title twice
+    day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    title = "Суд ликвидировал движение «За права человека»"
+    sources = (
+        ArticleRef(1, title, day, "https://a.example/1", "Коммерсантъ"),
+        ArticleRef(2, title, day, "https://b.example/2", "Интерфакс"),
+        ArticleRef(3, "Другой заголовок", day, None, None),
+    )
+    event = StoredEvent(1, 1, day.date(), day.date(), "day", "Суд ликвидировал движение", 3, sources)
+    page = TimelinePage(Topic(ENTITY, 1, "Тема"), [event], more_before=False, more_after=False)
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        text = replies.timeline.timeline(page)
+    assert text.count(title) == 1
+    assert '<a href="https://b.example/2">Интерфакс</a>' in text and "«Другой заголовок»" in text

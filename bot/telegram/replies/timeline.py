@@ -36,14 +36,20 @@ def _month_of(e: StoredEvent) -> int | None:
     return e.begin.month
 
 
-def _source(ref: ArticleRef) -> str:
-    title = esc(_clip(ref.title, SOURCE_TITLE_LIMIT))
-    return f'<a href="{esc(ref.url)}">{title}</a>' if ref.url else f"«{title}»"
+def _source(ref: ArticleRef, shown: set[str]) -> str:
+    """A report by its title, or by its outlet when an earlier report of the line had that title (outlets
+    print one agency story under one headline: "«Суд ликвидировал…», «Суд ликвидировал…»" told nothing)."""
+    title = _clip(ref.title, SOURCE_TITLE_LIMIT)
+    name = ref.source if title in shown and ref.source else title
+    shown.add(title)
+    text = esc(name)
+    return f'<a href="{esc(ref.url)}">{text}</a>' if ref.url else f"«{text}»"
 
 
 def _event_line(e: StoredEvent) -> str:
     label = interval_label(e.begin, e.end, e.granularity, locale())
-    sources = ", ".join(_source(s) for s in e.sources)
+    shown: set[str] = set()
+    sources = ", ".join(_source(s, shown) for s in e.sources)
     more = e.source_count - len(e.sources)
     if more > 0:
         sources += " " + __("and {n} more", "and {n} more", more).format(n=more)
