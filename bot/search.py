@@ -15,7 +15,16 @@ from typing import Protocol
 
 from bot.analysis.entities import PER
 from bot.analysis.language import written_in
-from bot.analysis.stems import holds, query_names, query_words, stem, surname_terms, word_terms, words
+from bot.analysis.stems import (
+    holds,
+    query_names,
+    query_words,
+    stem,
+    surname_terms,
+    word_term,
+    word_terms,
+    words,
+)
 from storage.articles import Article, ArticleRepo, SearchTerm
 from storage.entities import EntitySummary
 from storage.stories import StoryRepo
@@ -28,6 +37,9 @@ SEARCH_POOL = 40
 MIN_NAME_LETTERS = 3
 # The people a word may name, best known first: the first one named in both scripts is taken.
 PEOPLE_PER_WORD = 3
+# How many people named by a word are read to tell whether it is someone's surname ("андреев" also finds the
+# better known Андрей Загороднюк and Андрей Каковкин by the stem "андре").
+SURNAME_POOL = 12
 # Words of a query looked up as names (as /who reads at most six): a pasted paragraph costs no more lookups.
 NAME_WORDS = 6
 
@@ -48,6 +60,7 @@ class SearchQuery:
 
     # per term, what a matched article must hold (bot.analysis.stems.text_terms); empty: the index decides
     exact: tuple[frozenset[str], ...] = ()
+    names: frozenset[str] = frozenset()  # the query's words read as names (a snippet highlights them so)
 
     def present(self) -> Callable[[Article], list[bool]] | None:
         """The check a match must pass when a term's stems are also other words' («Песков» is found in the
@@ -71,17 +84,34 @@ def _script(word: str) -> str:
     return "ru" if written_in(word, "ru") else "en"
 
 
-async def _other_script(
-    people: People, word: str, stems: Sequence[str]
-) -> tuple[tuple[str, ...], str] | None:
+@dataclass(frozen=True)
+class _NameReading:
+    """What the archive's people say of one query word: the terms and the name of the person it names in
+    the other script, if any, and whether it is the surname of a person the archive knows in its script."""
+
+    other: tuple[tuple[str, ...], str] | None = None
+    surname: bool = False
+
+
+async def _read_name(people: People, word: str, stems: Sequence[str]) -> _NameReading:
     """For a query word naming a person the archive knows in both scripts: the terms of that person's
     surname in the other script (``word_terms``: "Lavrov" → "лавр", "лавров") and the full name there. A
     surname stands for its person (the best known one named so); a given name only beside that surname in
-    the query ("Владимир Зеленский")."""
+    the query ("Владимир Зеленский"). And whether the word is a known person's surname, however written: a
+    lower-case "песков" is then read as the name, not as the sand (``query_names``)."""
     if len(word) < MIN_NAME_LETTERS or word.isdigit():
-        return None
+        return _NameReading()
     wanted, script = stem(word), _script(word)
-    for entity in await people.find(word, PEOPLE_PER_WORD):
+    surname = False
+    found = await people.find(word, SURNAME_POOL)
+    for entity in found:
+        written = [n for n in (entity.name, entity.other_name) if n and written_in(n, script)]
+        if entity.kind == PER and any(
+            words(n) and word_term(words(n)[-1]) == word_term(word) for n in written
+        ):
+            surname = True
+            break
+    for entity in found[:PEOPLE_PER_WORD]:
         if entity.kind != PER or not entity.other_name:
             continue
         mine, theirs = entity.name, entity.other_name
@@ -91,17 +121,19 @@ async def _other_script(
         if not mine_stems or not their_words:
             continue
         if wanted == mine_stems[-1] or (wanted in mine_stems[:-1] and mine_stems[-1] in stems):
-            return word_terms(their_words[-1]), theirs
-    return None
+            return _NameReading((word_terms(their_words[-1]), theirs), surname)
+    return _NameReading(None, surname)
 
 
 @dataclass(frozen=True)
 class Crossing:
     """The words of a query or topic that name a person known in both scripts: each word's stem → the terms
-    of that person's surname in the other script, and the person's names there (what a reply says)."""
+    of that person's surname in the other script, and the person's names there (what a reply says); and the
+    words that are the surname of a person the archive knows (read as names in any letter case)."""
 
     terms: Mapping[str, tuple[str, ...]]
     names: tuple[str, ...] = ()
+    surnames: frozenset[str] = frozenset()
 
 
 async def crossing(people: People, text: str) -> Crossing:
@@ -110,12 +142,15 @@ async def crossing(people: People, text: str) -> Crossing:
     stems = list(dict.fromkeys(stem(w) for w in tokens))
     terms: dict[str, tuple[str, ...]] = {}
     names: dict[str, None] = {}
+    surnames: set[str] = set()
     for word in tokens[:NAME_WORDS]:
-        crossed = await _other_script(people, word, stems)
-        if crossed is not None:
-            terms[stem(word)] = tuple(dict.fromkeys((*terms.get(stem(word), ()), *crossed[0])))
-            names[crossed[1]] = None
-    return Crossing(terms, tuple(names))
+        reading = await _read_name(people, word, stems)
+        if reading.surname:
+            surnames.add(word)
+        if reading.other is not None:
+            terms[stem(word)] = tuple(dict.fromkeys((*terms.get(stem(word), ()), *reading.other[0])))
+            names[reading.other[1]] = None
+    return Crossing(terms, tuple(names), frozenset(surnames))
 
 
 # For a topic text, the stems its words stand for in the other script ("Зеленский" also as "zelensk"): what
@@ -136,7 +171,7 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script."""
     tokens = list(dict.fromkeys(query_words(query)))
     crossed = await crossing(people, query) if people is not None else Crossing({})
-    names = query_names(query)
+    names = query_names(query) | crossed.surnames
     alternatives: dict[str, list[str]] = {}
     surnames: set[str] = set()
     for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
@@ -146,7 +181,7 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
             surnames.add(stem(word))
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
     exact = tuple((surname_terms if key in surnames else frozenset)(a) for key, a in alternatives.items())
-    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)), exact)
+    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)), exact, frozenset(names))
 
 
 def by_story(

@@ -53,7 +53,9 @@ async def search(
         return
     read = await read_query(query, entities)  # a person known in both scripts is looked for in both
     hits = await find(articles, stories, read)
-    await answer_long(message, replies.common.search_results(query, hits, settings.timezone, read.also))
+    await answer_long(
+        message, replies.common.search_results(query, hits, settings.timezone, read.also, read.names)
+    )
 
 
 def create_router() -> Router:

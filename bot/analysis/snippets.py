@@ -16,9 +16,10 @@ class Snippet:
     highlights: tuple[tuple[int, int], ...]  # character spans in `text` of words that matched the query
 
 
-def best_snippet(text: str, query: str, max_chars: int = 220) -> Snippet:
-    """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit."""
-    names = query_names(query)  # a name's terms as /search reads them: «Песков» is not «песка»
+def best_snippet(text: str, query: str, max_chars: int = 220, names: frozenset[str] = frozenset()) -> Snippet:
+    """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit.
+    ``names``: query words read as names besides the capitalised ones (a known person's surname)."""
+    names = query_names(query) | names  # a name's terms as /search reads them: «Песков» is not «песка»
     wanted = {t for w in query_words(query) for t in (surname_terms if w in names else set)(word_terms(w))}
 
     def terms(word: str) -> set[str]:  # "Пескова" stands for "Песков" (bot.analysis.stems.word_term)

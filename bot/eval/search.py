@@ -86,21 +86,24 @@ async def _measure(rows: list[dict[str, Any]], workers: int, verbose: bool) -> N
                 if _OV_SURNAME.fullmatch(last := name.split()[-1])
             }
         )
-        named = before = after = extra_before = extra_after = 0
+        named = before = after = extra_before = extra_after = lower = extra_lower = 0
         for surname in surnames:
             pattern = _naming(surname)
             truth = {i for i, t in texts.items() if pattern.search(t)}
             was, now = await plain(surname), await found(surname, crossed=False)
+            typed = await found(surname.lower(), crossed=True)  # as typed in lower case: a known surname
             named += len(truth)
             before, after = before + len(was & truth), after + len(now & truth)
             extra_before, extra_after = extra_before + len(was - truth), extra_after + len(now - truth)
+            lower, extra_lower = lower + len(typed & truth), extra_lower + len(typed - truth)
             if verbose and was & truth != now & truth:
                 print(f"  {surname}: {len(was & truth)} → {len(now & truth)} of {len(truth)}")
         print(
             f"Russian surnames in -ов/-ев of stored people: {len(surnames)}; articles naming them in any case"
             f" {named}: found {before} ({before / max(named, 1):.2f}) by the stem alone, {after}"
             f" ({after / max(named, 1):.2f}) as the bot reads the query; matches not naming them"
-            f" {extra_before} and {extra_after} (the stem's other words: «Андреев» → «андре», «Андрей»)"
+            f" {extra_before} and {extra_after} (the stem's other words: «Андреев» → «андре», «Андрей»);"
+            f" typed in lower case, found {lower}, matches not naming them {extra_lower}"
         )
 
 

@@ -246,9 +246,16 @@ def _more_of_the_story(others: tuple[Article, ...]) -> str:
     return f"\n<i>{line}{': ' + named if named else ''}</i>"
 
 
-def search_results(query: str, hits: list[SearchHit], tz: ZoneInfo, also: Sequence[str] = ()) -> str:
+def search_results(
+    query: str,
+    hits: list[SearchHit],
+    tz: ZoneInfo,
+    also: Sequence[str] = (),
+    read_as_names: frozenset[str] = frozenset(),
+) -> str:
     """The hits, one per story; ``also`` are the names in the other script the search looked for besides
-    the query's (a person the archive knows in both), said under the header and highlighted too."""
+    the query's (a person the archive knows in both), said under the header and highlighted too;
+    ``read_as_names``: the query's words /search read as names (their snippets highlight only the name)."""
     if not hits:
         return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
     header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(hits)).format(
@@ -262,7 +269,7 @@ def search_results(query: str, hits: list[SearchHit], tz: ZoneInfo, also: Sequen
     blocks = [header]
     for number, hit in enumerate(hits, start=1):
         article = hit.article
-        snippet = best_snippet(article.text, highlighted)
+        snippet = best_snippet(article.text, highlighted, names=read_as_names)
         parts: list[str] = []
         cursor = 0
         for a, b in snippet.highlights:
