@@ -153,16 +153,17 @@ async def crossing(people: People, text: str) -> Crossing:
     return Crossing(terms, tuple(names), frozenset(surnames))
 
 
-# For a topic text, the stems its words stand for in the other script ("Зеленский" also as "zelensk"): what
-# digests and alerts read before they match topics (bot.digest.compose.parse_topics).
-TopicCrossing = Callable[[str], Awaitable[Mapping[str, tuple[str, ...]]]]
+# For a topic text, the stems its words stand for in the other script ("Зеленский" also as "zelensk") and the
+# words that are known surnames: what digests and alerts read before they match topics
+# (bot.digest.compose.parse_topics).
+TopicCrossing = Callable[[str], Awaitable[Crossing]]
 
 
 def topic_crossing(people: People) -> TopicCrossing:
-    """For digest and alert topics (bot.digest.compose.parse_topics): a topic text's `crossing` terms."""
+    """For digest and alert topics (bot.digest.compose.parse_topics): a topic text's `crossing`."""
 
-    async def crossed(text: str) -> Mapping[str, tuple[str, ...]]:
-        return (await crossing(people, text)).terms
+    async def crossed(text: str) -> Crossing:
+        return await crossing(people, text)
 
     return crossed
 

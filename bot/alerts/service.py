@@ -153,7 +153,9 @@ class AlertService:
         """A chat's alert topics, names crossed into the other script: read once per run (``read``)."""
         if text not in read:
             crossed = await self.crossing(text) if self.crossing is not None else None
-            read[text] = parse_topics(text, crossed)[0]
+            read[text] = (
+                parse_topics(text, crossed.terms, crossed.surnames) if crossed else parse_topics(text)
+            )[0]
         return read[text]
 
     async def _new_story(self, story: NewStory, settings: list[Alert], topics_of: dict[str, Topics]) -> None:

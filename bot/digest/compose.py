@@ -7,7 +7,7 @@ thousands of chats with distinct topic filters are served from one catalog.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import product
@@ -60,18 +60,19 @@ class Topics:
 
 
 def parse_topics(
-    text: str, crossed: Mapping[str, Sequence[str]] | None = None
+    text: str, crossed: Mapping[str, Sequence[str]] | None = None, known: Collection[str] = ()
 ) -> tuple[Topics, tuple[str, ...], tuple[str, ...]]:
     """Topics from "Лукашенко, мирный план, -спорт": comma-separated phrases, `-word` excludes a word.
     `crossed`: for a word's stem, more stems it stands for (a person's surname in the other script, from
-    `bot.search.crossing`: "Зеленский" also as "zelensk").
+    `bot.search.crossing`: "Зеленский" also as "zelensk"). `known`: lower-case words that are the surname of a
+    person the archive knows (`bot.search.crossing`): read as names, as a capitalised word is.
 
     Returns the filter and the phrases and exclusions as written, for showing them back.
     """
     crossed = crossed or {}
 
     def terms(phrase: str) -> list[tuple[str, ...]]:  # per word, the terms any of which will do
-        names = query_names(phrase)  # «Песков» is not «песка» (bot.analysis.stems.surname_terms)
+        names = query_names(phrase) | set(known)  # «Песков» is not «песка» (bot.analysis.stems.surname_terms)
         return [
             tuple(
                 sorted(

@@ -37,7 +37,7 @@ from bot.digest.inputs import story_inputs
 from bot.digest.llm import LlmSummarizer
 from bot.digest.scheduling import JOB_PREFIX, DigestScheduler, job_id, period_of, slot_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
-from bot.search import TopicCrossing
+from bot.search import Crossing, TopicCrossing
 from bot.workers import WorkerPool
 from storage.articles import Article
 from storage.claims import JobClaims, instance_name
@@ -271,7 +271,7 @@ class DigestService:
         subscriptions: Sequence[Subscription],
         period: str,
         until: datetime,
-        crossed: dict[str, Mapping[str, tuple[str, ...]]] | None = None,
+        crossed: dict[str, Crossing] | None = None,
     ) -> list[DeliveryDraft]:
         """The digests of several subscriptions for a period, rendered (an empty one has no parts).
         ``crossed``: the topics' names crossed into the other script, read once per run and kept here."""
@@ -307,10 +307,13 @@ class DigestService:
         composer: Composer,
         subscription: Subscription,
         until: datetime,
-        crossed: Mapping[str, tuple[str, ...]] | None = None,
+        crossed: Crossing | None = None,
     ) -> DigestPlan:
         since = self._since(subscription, until)
-        topics, phrases, excluded = parse_topics(subscription.topics, crossed)
+        if crossed is None:
+            topics, phrases, excluded = parse_topics(subscription.topics)
+        else:
+            topics, phrases, excluded = parse_topics(subscription.topics, crossed.terms, crossed.surnames)
         chosen, _ = composer.select(since, topics, subscription.language)
         story_ids = frozenset(c.story_id for c in chosen)
         return DigestPlan(subscription, since, topics, phrases, excluded, story_ids)
@@ -416,7 +419,7 @@ class DigestService:
                 yield self._parcel(delivery, subscription)
             composer = Composer(catalog)
             by_id = {s.id: s for s in todo}
-            crossed: dict[str, Mapping[str, tuple[str, ...]]] = {}
+            crossed: dict[str, Crossing] = {}
             for start in range(0, len(todo), COMPOSE_BATCH):
                 if self._stopping:
                     return
