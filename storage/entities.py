@@ -589,15 +589,17 @@ class EntityRepo:
 
     async def most_mentioned(
         self, since: datetime | None, kind: str = PER, limit: int = 10
-    ) -> list[tuple[EntitySummary, int]]:
-        """The entities of a kind with the most mentions in articles published since a moment."""
+    ) -> list[tuple[EntitySummary, int, int]]:
+        """The entities of a kind in the most articles published since a moment, then with the most mentions
+        there: (entity, mentions, articles). By articles first: 50 mentions of "Dickinson" (the TV series)
+        in 7 articles put Emily Dickinson second over the contest hours, above Putin's 15 reports."""
         async with self._db.conn.execute(
-            "SELECT e.*, sum(ae.mentions) AS recent FROM article_entities ae"
-            " JOIN entities e ON e.id = ae.entity_id"
-            " WHERE ae.published_at >= ? AND e.kind = ? GROUP BY e.id ORDER BY recent DESC LIMIT ?",
+            "SELECT e.*, sum(ae.mentions) AS recent, count(*) AS reports FROM article_entities ae"
+            " JOIN entities e ON e.id = ae.entity_id WHERE ae.published_at >= ? AND e.kind = ?"
+            " GROUP BY e.id ORDER BY reports DESC, recent DESC, e.id LIMIT ?",
             (utc_iso(since) if since else "", kind, limit),
         ) as cursor:
-            return [(_summary(r), r["recent"]) for r in await cursor.fetchall()]
+            return [(_summary(r), r["recent"], r["reports"]) for r in await cursor.fetchall()]
 
     async def people_of(self, article_ids: list[int]) -> list[ArticlePerson]:
         """The people of each article, by article, the most mentioned in it first (then the best known)."""

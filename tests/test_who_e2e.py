@@ -117,9 +117,9 @@ async def test_one_person_across_russian_and_english_articles(bot: RunningBot) -
         "👤 Sergei Lavrov\nRussian Foreign Minister (27 November 2025)\n\n📰 2 articles"
     )
     (top,) = await bot.ask(READER_EN, "/who")
-    assert "1. Vladimir Putin — 7 mentions" in top["text"] and "Владимир Путин" not in top["text"]
+    assert "1. Vladimir Putin — 2 articles, 7 mentions" in top["text"] and "Владимир Путин" not in top["text"]
     (top_ru,) = await bot.ask(READER, "/who")
-    assert "1. Владимир Путин — 7 упоминаний" in top_ru["text"]
+    assert "1. Владимир Путин — 2 статьи, 7 упоминаний" in top_ru["text"]
 
 
 async def test_photographer_is_unknown_and_suggestions_are_offered(bot: RunningBot) -> None:
@@ -148,7 +148,10 @@ async def test_who_alone_lists_the_most_mentioned_people(bot: RunningBot) -> Non
     lines = reply["text"].split("\n")
     assert lines[0] == "👥 Самые упоминаемые люди (за всё время)"  # the articles are older than a week
     assert lines[1].startswith("1. ")
-    assert any("Александр Лукашенко — 6 упоминаний" in line for line in lines)
+    assert any("Александр Лукашенко — 1 статья, 6 упоминаний" in line for line in lines)
+    # ranked by reports first: six mentions in one article come after four in two
+    rank = {name: i for i, line in enumerate(lines) for name in ("Лукашенко", "Лавров") if name in line}
+    assert rank["Лавров"] < rank["Лукашенко"] and "Сергей Лавров — 2 статьи, 4 упоминания" in reply["text"]
 
 
 async def test_a_digest_names_people_in_each_articles_script(bot: RunningBot) -> None:

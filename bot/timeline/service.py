@@ -120,7 +120,7 @@ class TimelineService:
             return TimelineAnswer(await self.page(topic))
         suggestions = await self._entities.similar(query)
         if not suggestions:
-            suggestions = [e for e, _ in await self._entities.most_mentioned(None, limit=5)]
+            suggestions = [e for e, *_ in await self._entities.most_mentioned(None, limit=5)]
         return TimelineAnswer(suggestions=suggestions)
 
     async def recent(self, now: datetime | None = None) -> TimelinePage:

@@ -47,6 +47,6 @@ class WhoService:
 
     async def most_mentioned(
         self, days: int = 7, now: datetime | None = None
-    ) -> list[tuple[EntitySummary, int]]:
+    ) -> list[tuple[EntitySummary, int, int]]:
         since = (now or datetime.now(UTC)) - timedelta(days=days)
         return await self._entities.most_mentioned(since)

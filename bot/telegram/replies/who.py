@@ -97,7 +97,8 @@ def not_found(query: str, suggestions: list[EntitySummary]) -> str:
     return text
 
 
-def top_people(people: list[tuple[EntitySummary, int]], days: int | None) -> str:
+def top_people(people: list[tuple[EntitySummary, int, int]], days: int | None) -> str:
+    """The people in the most reports (then with the most mentions), each with both counts."""
     if not people:
         return _("Nobody is in the news yet. Ask /who <i>name</i> once articles are added.")
     if days is None:
@@ -109,8 +110,11 @@ def top_people(people: list[tuple[EntitySummary, int]], days: int | None) -> str
             days,
         ).format(n=days)
     lines = [header] + [
-        f"{n}. {esc(entity_name(e.name, e.other_name))} — " + __("{k} mention", "{k} mentions", k).format(k=k)
-        for n, (e, k) in enumerate(people, start=1)
+        f"{n}. {esc(entity_name(e.name, e.other_name))} — "
+        + __("{n} article", "{n} articles", a).format(n=a)
+        + ", "
+        + __("{k} mention", "{k} mentions", k).format(k=k)
+        for n, (e, k, a) in enumerate(people, start=1)
     ]
     lines.append(_("Send /who <i>name</i> for a card."))
     return "\n".join(lines)
