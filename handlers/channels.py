@@ -14,6 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message
 
 from bot.config import Settings
+from bot.ingest.documents import Problem
 from bot.ingest.service import Edit, IngestService
 from bot.telegram import replies
 from bot.telegram.filters import IsAdmin
@@ -124,7 +125,11 @@ async def channel_post(message: Message, channels: ChannelRepo, ingest: IngestSe
     if report.saved:
         await channels.count_post(chat.id, chat.username, chat.title or source.title)
     elif report.problems:
-        log.warning("post %s of channel %s not stored: %s", message.message_id, chat.id, report.problems)
+        # a post of emoji or marks alone has nothing to read, as a photo alone: no warning for it
+        empty = all(p.problem is Problem.EMPTY for p in report.problems)
+        (log.info if empty else log.warning)(
+            "post %s of channel %s not stored: %s", message.message_id, chat.id, report.problems
+        )
 
 
 async def edited_channel_post(message: Message, channels: ChannelRepo, ingest: IngestService) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.emulator import BotAPIEmulator
 from handlers.channels import channel_ref
 from storage.channels import ChannelRepo
@@ -38,7 +40,9 @@ async def stored_urls(bot: RunningBot) -> list[str]:
     return sorted(a.url or "" for a in await bot.app.articles.latest(20))
 
 
-async def test_a_source_channel_has_its_text_posts_stored(bot: RunningBot) -> None:
+async def test_a_source_channel_has_its_text_posts_stored(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     emulator = bot.emulator
     for chat in (CHANNEL, PRIVATE_CHANNEL, OTHER, GROUP):
         emulator.add_chat(chat)
@@ -57,11 +61,13 @@ async def test_a_source_channel_has_its_text_posts_stored(bot: RunningBot) -> No
     first = await emulator.post_in_channel(CHANNEL, POST)
     await emulator.post_in_channel(CHANNEL, photo=True)  # a photo alone: nothing to read
     await emulator.post_in_channel(CHANNEL, photo=True, caption="Губернатор открыл второй мост через Томь")
+    await emulator.post_in_channel(CHANNEL, "🔥🔥🔥 !!!")  # emoji alone: nothing to read, and no warning
     await emulator.post_in_channel(OTHER, "Пост канала, который не источник, не сохраняется.")
     secret = await emulator.post_in_channel(
         PRIVATE_CHANNEL, "В закрытом канале вышла новость о бюджете области."
     )
     await settle(bot)
+    assert not [r for r in caplog.records if r.levelname == "WARNING" and "not stored" in r.getMessage()]
     urls = await stored_urls(bot)
     assert urls == sorted(
         [
