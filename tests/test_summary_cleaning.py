@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.digest.summary import (
+    MAX_CHARS,
     StoryArticle,
     build_story,
     clean_sentence,
@@ -306,3 +307,16 @@ def test_an_english_title_abbreviation_does_not_end_the_sentence() -> None:
     summary = _summary(f"{lead} Dr. Jane Smith, a historian, disagreed with her.", title="Gabbard")
     assert summary[0] == lead
     assert summary[1] == "Dr. Jane Smith, a historian, disagreed with her."
+
+
+def test_an_article_in_other_letters_is_summarised_by_its_opening() -> None:
+    # a feed's article in Japanese or Hindi had no sentence the Russian and English rules take: no summary
+    japanese = "台湾のスタジオは11月1日、新作のゲームを発表した。価格は3.5ドルです。発売は来年の予定。"
+    assert _summary(japanese, title="新作") == ("台湾のスタジオは11月1日、新作のゲームを発表した。",)
+    hindi = "आयोग ने परिणाम घोषित कर दिया है। उम्मीदवार वेबसाइट पर देख सकते हैं।"
+    assert _summary(hindi, title="परिणाम") == ("आयोग ने परिणाम घोषित कर दिया है।",)
+    # a long opening is cut to the digest's length; ours still follow every rule (a caption gives nothing)
+    long = "بيان " * 200 + "."
+    (cut,) = _summary(long, title="بيان")
+    assert len(cut) == MAX_CHARS and cut.endswith("…")
+    assert _summary("Фото: ТАСС", title="Мост") == ()

@@ -281,6 +281,25 @@ def sentence_pieces(text: str) -> Iterable[str]:
             yield rest
 
 
+# Letters of the two languages the summariser reads; a text mostly in others (Japanese, Arabic) is summarised
+# by its opening alone.
+_OUR_LETTERS = re.compile(r"[A-Za-zА-Яа-яЁё]")
+_LETTER = re.compile(r"[^\W\d_]")
+_ANY_SENTENCE_END = re.compile(r"(?<=[。！？।؟۔])\s*|(?<=[.!?])\s+")  # CJK and Indic stops need no space
+
+
+def _foreign_opening(text: str, limit: int = MAX_CHARS) -> str:
+    """The first sentence of a text written mostly in other letters than Latin and Cyrillic, cut to ``limit``
+    characters; "" for a text in ours (its sentences are read as usual) or without letters. A feed's article
+    in Japanese had no sentence the Russian and English rules take, and its digest entry no summary."""
+    letters = len(_LETTER.findall(text))
+    if not letters or len(_OUR_LETTERS.findall(text)) * 2 >= letters:
+        return ""
+    first = next((p.strip() for p in _ANY_SENTENCE_END.split(text.strip()) if p.strip()), "")
+    first = " ".join(first.split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
 def rank_sentences(
     articles: Sequence[tuple[str, str]], candidates: int = CANDIDATES, lead_report: int | None = None
 ) -> RankedSentences:
@@ -317,7 +336,11 @@ def rank_sentences(
             else:
                 last = None
     if not texts:
-        return RankedSentences((), (), (), (), {})
+        opening = next((o for _, text in articles if (o := _foreign_opening(text))), "")
+        if not opening:
+            return RankedSentences((), (), (), (), {})
+        texts, positions, owners, previous = [opening], [0], [0], [None]
+        bags = [Counter(content_stems(opening)) or Counter({opening: 1})]
     frequency: Counter[str] = Counter(t for bag in bags for t in bag)
     n = len(texts)
     idf = {t: math.log((n + 1) / (df + 1)) + 1.0 for t, df in frequency.items()}
