@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from bot.analysis.entities import PER
@@ -18,9 +19,9 @@ from bot.analysis.language import written_in
 from bot.analysis.stems import (
     holds,
     query_names,
+    query_word_terms,
     query_words,
     stem,
-    surname_terms,
     word_term,
     word_terms,
     words,
@@ -161,28 +162,28 @@ TopicCrossing = Callable[[str], Awaitable[Crossing]]
 
 def topic_crossing(people: People) -> TopicCrossing:
     """For digest and alert topics (bot.digest.compose.parse_topics): a topic text's `crossing`."""
+    return partial(crossing, people)
 
-    async def crossed(text: str) -> Crossing:
-        return await crossing(people, text)
 
-    return crossed
+NO_CROSSING = Crossing({})  # what a topic is read with when nobody is looked up
 
 
 async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script."""
     tokens = list(dict.fromkeys(query_words(query)))
-    crossed = await crossing(people, query) if people is not None else Crossing({})
+    crossed = await crossing(people, query) if people is not None else NO_CROSSING
     names = query_names(query) | crossed.surnames
     alternatives: dict[str, list[str]] = {}
-    surnames: set[str] = set()
+    exact: dict[str, frozenset[str]] = {}
     for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
         other = crossed.terms.get(stem(word), ())
         alternatives.setdefault(stem(word), []).extend((*word_terms(word), *other))
-        if word in names:  # a name: «Песков» is not «песка» (a lower-case "налогов" is «налог» as well)
-            surnames.add(stem(word))
+        # a name: «Песков» is not «песка» (a lower-case "налогов" is «налог» as well)
+        exact[stem(word)] = exact.get(stem(word), frozenset()) | query_word_terms(word, word in names, other)
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
-    exact = tuple((surname_terms if key in surnames else frozenset)(a) for key, a in alternatives.items())
-    return SearchQuery(terms, crossed.names, _script(" ".join(tokens)), exact, frozenset(names))
+    return SearchQuery(
+        terms, crossed.names, _script(" ".join(tokens)), tuple(exact.values()), frozenset(names)
+    )
 
 
 def by_story(

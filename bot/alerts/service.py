@@ -24,7 +24,7 @@ from bot.alerts.decide import FOLLOW_UP_GAP, FOLLOW_WINDOW, decide, is_fresh, le
 from bot.analysis.stems import text_terms
 from bot.delivery import Broadcaster, Outcome, Parcel, SlotBook
 from bot.digest.compose import Topics, parse_topics
-from bot.search import TopicCrossing
+from bot.search import NO_CROSSING, TopicCrossing
 from storage.alerts import Alert, AlertRepo, NewStory, Report, SendStatus
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,8 @@ class AlertService:
     async def _topics(self, text: str, read: dict[str, Topics]) -> Topics:
         """A chat's alert topics, names crossed into the other script: read once per run (``read``)."""
         if text not in read:
-            crossed = await self.crossing(text) if self.crossing is not None else None
-            read[text] = (
-                parse_topics(text, crossed.terms, crossed.surnames) if crossed else parse_topics(text)
-            )[0]
+            crossed = await self.crossing(text) if self.crossing is not None else NO_CROSSING
+            read[text] = parse_topics(text, crossed.terms, crossed.surnames)[0]
         return read[text]
 
     async def _new_story(self, story: NewStory, settings: list[Alert], topics_of: dict[str, Topics]) -> None:

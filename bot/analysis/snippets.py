@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis.stems import WORD_RE, query_names, query_words, surname_terms, word_index_terms, word_terms
+from bot.analysis.stems import (
+    WORD_RE,
+    normal_word,
+    query_names,
+    query_word_terms,
+    query_words,
+    word_index_terms,
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -20,10 +27,10 @@ def best_snippet(text: str, query: str, max_chars: int = 220, names: frozenset[s
     """The sentence with the most distinct query stems (earliest on ties), trimmed around the first hit.
     ``names``: query words read as names besides the capitalised ones (a known person's surname)."""
     names = query_names(query) | names  # a name's terms as /search reads them: «Песков» is not «песка»
-    wanted = {t for w in query_words(query) for t in (surname_terms if w in names else set)(word_terms(w))}
+    wanted = {t for w in query_words(query) for t in query_word_terms(w, w in names)}
 
     def terms(word: str) -> set[str]:  # "Пескова" stands for "Песков" (bot.analysis.stems.word_term)
-        return wanted.intersection(word_index_terms(word.lower().replace("ё", "е")))
+        return wanted.intersection(word_index_terms(normal_word(word)))
 
     best: tuple[int, int, str] = (-1, 0, "")
     for position, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(text)):

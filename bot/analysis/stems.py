@@ -23,9 +23,14 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return stemmer
 
 
+def normal_word(word: str) -> str:
+    """A word lower-cased, "ё" folded into "е" as Russian readers and writers do."""
+    return word.lower().replace("ё", "е")
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased words of a text, "ё" folded into "е" as Russian readers and writers do."""
-    return [m.group(0).lower().replace("ё", "е") for m in WORD_RE.finditer(text)]
+    """The ``normal_word`` of each word of a text."""
+    return [normal_word(m.group(0)) for m in WORD_RE.finditer(text)]
 
 
 def stem(word: str) -> str:
@@ -123,9 +128,14 @@ def surname_terms(alternatives: Sequence[str]) -> frozenset[str]:
 
 def query_names(query: str) -> frozenset[str]:
     """The words of a query written with a capital letter, lower-cased: the ones read as names."""
-    return frozenset(
-        m.group(0).lower().replace("ё", "е") for m in WORD_RE.finditer(query) if m.group(0)[0].isupper()
-    )
+    return frozenset(normal_word(m.group(0)) for m in WORD_RE.finditer(query) if m.group(0)[0].isupper())
+
+
+def query_word_terms(word: str, name: bool, more: Sequence[str] = ()) -> frozenset[str]:
+    """The terms a text must hold to match one query word: its ``word_terms`` and ``more`` (the surname in the
+    other script); read as a name, without the shorter stem of a "-ов"/"-ев" word (``surname_terms``)."""
+    given = (*word_terms(word), *more)
+    return surname_terms(given) if name else frozenset(given)
 
 
 def holds(text: str, groups: Sequence[frozenset[str]]) -> list[bool]:

@@ -15,11 +15,10 @@ from itertools import product
 from bot.analysis.stems import (
     query_names,
     query_stems,
+    query_word_terms,
     query_words,
     stem,
-    surname_terms,
     text_terms,
-    word_terms,
 )
 from bot.digest import boilerplate
 from bot.digest.summary import (
@@ -74,11 +73,7 @@ def parse_topics(
     def terms(phrase: str) -> list[tuple[str, ...]]:  # per word, the terms any of which will do
         names = query_names(phrase) | set(known)  # «Песков» is not «песка» (bot.analysis.stems.surname_terms)
         return [
-            tuple(
-                sorted(
-                    (surname_terms if w in names else frozenset)((*word_terms(w), *crossed.get(stem(w), ())))
-                )
-            )
+            tuple(sorted(query_word_terms(w, w in names, crossed.get(stem(w), ()))))
             for w in dict.fromkeys(query_words(phrase))
         ]
 

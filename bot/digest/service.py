@@ -37,7 +37,7 @@ from bot.digest.inputs import story_inputs
 from bot.digest.llm import LlmSummarizer
 from bot.digest.scheduling import JOB_PREFIX, DigestScheduler, job_id, period_of, slot_of
 from bot.digest.stories import MIN_DOCUMENTS_FOR_IDF
-from bot.search import Crossing, TopicCrossing
+from bot.search import NO_CROSSING, Crossing, TopicCrossing
 from bot.workers import WorkerPool
 from storage.articles import Article
 from storage.claims import JobClaims, instance_name
@@ -310,10 +310,8 @@ class DigestService:
         crossed: Crossing | None = None,
     ) -> DigestPlan:
         since = self._since(subscription, until)
-        if crossed is None:
-            topics, phrases, excluded = parse_topics(subscription.topics)
-        else:
-            topics, phrases, excluded = parse_topics(subscription.topics, crossed.terms, crossed.surnames)
+        crossed = crossed or NO_CROSSING
+        topics, phrases, excluded = parse_topics(subscription.topics, crossed.terms, crossed.surnames)
         chosen, _ = composer.select(since, topics, subscription.language)
         story_ids = frozenset(c.story_id for c in chosen)
         return DigestPlan(subscription, since, topics, phrases, excluded, story_ids)

@@ -390,7 +390,6 @@ class _Resolver:
         self.by_key = dict(batch.ids)
         self.merged: dict[int, int] = {}
         self.steps: list[Create | Merge | OtherScriptName | Rename] = []
-        self.named_in_both: set[int] = set()  # identities this batch gave an other-script name
         self.last_ref = 0
 
     def final(self, identity: int) -> int:
@@ -458,21 +457,18 @@ class _Resolver:
         """A full name joining a person named in the other script is that person's name there (the first
         one; storage keeps a name it has)."""
         if (
-            known.id not in self.named_in_both
-            and known.other_name is None
-            and len(_words(entity.name)) > 1
-            and _scripts_differ(known.name, entity.name)
+            known.other_name is not None
+            or len(_words(entity.name)) < 2
+            or not _scripts_differ(known.name, entity.name)
         ):
-            self.named_in_both.add(known.id)
-            self.steps.append(OtherScriptName(known.id, entity.name))
-            if known.surname is not None:
-                # named in this script now: a surname alone filed before in this script is this person
-                # as it would be had the full name come first ("Assad" before "Bashar al-Assad")
-                self.absorb_surname_only(replace(known, name=entity.name))
-                self.people[known.surname] = [
-                    replace(r, name=known.name, other_name=entity.name) if r.id == known.id else r
-                    for r in self.people[known.surname]
-                ]
+            return
+        self.steps.append(OtherScriptName(known.id, entity.name))
+        assert known.surname is not None  # a person, found under a surname key
+        named = replace(known, other_name=entity.name)
+        self.people[known.surname] = [named if r.id == known.id else r for r in self.people[known.surname]]
+        # named in this script now: a surname alone filed before in this script is this person, as it would
+        # be had the full name come first ("Assad" before "Bashar al-Assad")
+        self.absorb_surname_only(named, entity.name)
 
     def fuller_name(self, known: Known, entity: Named) -> None:
         """A person first named with an initial ("В. Путин") is shown by the first full given name that joins
@@ -492,11 +488,14 @@ class _Resolver:
             replace(r, name=entity.name) if r.id == known.id else r for r in self.people[known.surname]
         ]
 
-    def absorb_surname_only(self, full: Known) -> None:
+    def absorb_surname_only(self, full: Known, name: str | None = None) -> None:
         """A surname stored alone ("Уиткофф") becomes the first full name seen with it ("Стив Уиткофф"),
-        unless several full names share that surname and the earlier mentions cannot be told apart."""
+        unless several full names share that surname and the earlier mentions cannot be told apart.
+        ``name``: the person's full name to read the surname and its script from, when not the one shown
+        (their name in the other script, just learnt)."""
         assert full.surname is not None
-        surname = _name_parts(full.name)[1]
+        name = name or full.name
+        surname = _name_parts(name)[1]
         # A surname alone in the other script shares the key but is absorbed only if long enough to tell
         # by itself ("Trump" by "Дональд Трамп"; not "Cook" by "Тим Кук"), as canonical_key would join it.
         # In one script, a surname alone joins only a spelling of the same surname: the key blurs vowels and
@@ -508,7 +507,7 @@ class _Resolver:
             and len(r.name.split()) == 1
             and (
                 not _one_surname_across_scripts(r.name, surname)
-                if _scripts_differ(r.name, full.name)
+                if _scripts_differ(r.name, name)
                 else not surnames_are_variants(r.name, surname, "alone")
             )
         ]

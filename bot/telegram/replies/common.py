@@ -205,10 +205,14 @@ def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+def nothing_found(query: str) -> str:
+    return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
+
+
 def latest(articles: list[Article], tz: ZoneInfo, query: str = "") -> str:
     """The newest articles, or with ``query`` the newest about those words."""
     if not articles and query:
-        return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
+        return nothing_found(query)
     if not articles:
         return _("The archive is empty so far.")
     header = _("🗞 <b>Latest articles</b>")
@@ -257,7 +261,7 @@ def search_results(
     the query's (a person the archive knows in both), said under the header and highlighted too;
     ``read_as_names``: the query's words /search read as names (their snippets highlight only the name)."""
     if not hits:
-        return _("Nothing found for “{query}”. Try other words or fewer of them.").format(query=esc(query))
+        return nothing_found(query)
     header = __("🔎 {n} article for “{query}”", "🔎 {n} articles for “{query}”", len(hits)).format(
         n=len(hits), query=esc(query)
     )
