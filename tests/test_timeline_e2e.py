@@ -207,3 +207,19 @@ async def test_reports_under_one_headline_are_told_apart_by_their_outlet() -> No
         text = replies.timeline.timeline(page)
     assert text.count(title) == 1
     assert '<a href="https://b.example/2">Интерфакс</a>' in text and "«Другой заголовок»" in text
+
+
+async def test_headlines_differing_only_in_punctuation_are_one_headline() -> None:
+    # «В отношении Байденов нечего было расследовать, –…» and «…расследовать –…» read alike as shown
+    day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    sources = (
+        ArticleRef(1, "Нечего было расследовать, – заявил посол", day, "https://a.example/1", "Коммерсантъ"),
+        ArticleRef(2, "нечего было РАССЛЕДОВАТЬ – заявил посол", day, "https://b.example/2", "Интерфакс"),
+    )
+    event = StoredEvent(1, 1, day.date(), day.date(), "day", "Посол заявил", 2, sources)
+    page = TimelinePage(Topic(ENTITY, 1, "Тема"), [event], more_before=False, more_after=False)
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        text = replies.timeline.timeline(page)
+    assert "РАССЛЕДОВАТЬ" not in text
+    assert '<a href="https://b.example/2">Интерфакс</a>' in text

@@ -38,10 +38,13 @@ def _month_of(e: StoredEvent) -> int | None:
 
 def _source(ref: ArticleRef, shown: set[str]) -> str:
     """A report by its title, or by its outlet when an earlier report of the line had that title (outlets
-    print one agency story under one headline: "«Суд ликвидировал…», «Суд ликвидировал…»" told nothing)."""
+    print one agency story under one headline: "«Суд ликвидировал…», «Суд ликвидировал…»" told nothing).
+    Titles are one title when they read alike as shown: the same letters and digits in any case and
+    punctuation ("…расследовать, –…" and "…расследовать –…")."""
     title = _clip(ref.title, SOURCE_TITLE_LIMIT)
-    name = ref.source if title in shown and ref.source else title
-    shown.add(title)
+    key = "".join(ch for ch in title.casefold() if ch.isalnum())
+    name = ref.source if key in shown and ref.source else title
+    shown.add(key)
     text = esc(name)
     return f'<a href="{esc(ref.url)}">{text}</a>' if ref.url else f"«{text}»"
 
