@@ -26,7 +26,7 @@ from bot.analysis.stems import (
     word_terms,
     words,
 )
-from storage.articles import Article, ArticleRepo, SearchTerm
+from storage.articles import CHECKED_READS, Article, ArticleRepo, SearchTerm
 from storage.entities import EntitySummary
 from storage.stories import StoryRepo
 
@@ -62,15 +62,32 @@ class SearchQuery:
     # per term, what a matched article must hold (bot.analysis.stems.text_terms); empty: the index decides
     exact: tuple[frozenset[str], ...] = ()
     names: frozenset[str] = frozenset()  # the query's words read as names (a snippet highlights them so)
+    # per word written "-word", the terms that leave an article out when it holds one ("суд -Пономарев")
+    without: tuple[frozenset[str], ...] = ()
 
     def present(self) -> Callable[[Article], list[bool]] | None:
-        """The check a match must pass when a term's stems are also other words' («Песков» is found in the
-        index by "песк", which is «песка» too: ``bot.analysis.stems.surname_terms``); None when none are."""
+        """The check a match must pass: when a term's stems are also other words' («Песков» is found in the
+        index by "песк", which is «песка» too: ``bot.analysis.stems.surname_terms``), whether it holds each
+        term; an article holding a left-out word holds none. None when there is nothing to check."""
         groups = [frozenset((t,) if isinstance(t, str) else t) for t in self.terms]
-        if not self.exact or self.exact == tuple(groups):
+        exact = self.exact if self.exact and self.exact != tuple(groups) else ()
+        if not exact and not self.without:
             return None
-        exact = self.exact
-        return lambda article: holds(f"{article.title}\n{article.text}", exact)
+        without, count = self.without, len(self.terms)
+
+        def check(article: Article) -> list[bool]:
+            found = holds(f"{article.title}\n{article.text}", (*exact, *without))
+            if any(found[len(exact) :]):  # one False at least: left-out words alone (/latest -спорт) too
+                return [False] * max(count, 1)
+            return found[: len(exact)] if exact else [True] * count
+
+        return check
+
+    def keeps(self, article: Article) -> bool:
+        """Whether an article passes the check (``present``): /latest reads the newest without the left-out
+        words so."""
+        check = self.present()
+        return check is None or all(check(article))
 
 
 @dataclass(frozen=True)
@@ -169,10 +186,20 @@ NO_CROSSING = Crossing({})  # what a topic is read with when nobody is looked up
 
 
 async def read_query(query: str, people: People | None = None) -> SearchQuery:
-    """The query as the index reads it; with ``people``, names crossed into the other script."""
-    tokens = list(dict.fromkeys(query_words(query)))
+    """The query as the index reads it; with ``people``, names crossed into the other script. A word written
+    "-word" leaves out the articles holding it, read as the others are ("-Trump" leaves out «Трамп» too)."""
+    wanted, left_out = _split_left_out(query)
+    tokens = list(dict.fromkeys(query_words(wanted))) if wanted.strip() else []
     crossed = await crossing(people, query) if people is not None else NO_CROSSING
     names = query_names(query) | crossed.surnames
+    without = (
+        tuple(
+            query_word_terms(word, word in names, crossed.terms.get(stem(word), ()))
+            for word in dict.fromkeys(query_words(left_out))
+        )
+        if left_out.strip()
+        else ()
+    )
     alternatives: dict[str, list[str]] = {}
     exact: dict[str, frozenset[str]] = {}
     for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
@@ -182,8 +209,23 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
         exact[stem(word)] = exact.get(stem(word), frozenset()) | query_word_terms(word, word in names, other)
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
     return SearchQuery(
-        terms, crossed.names, _script(" ".join(tokens)), tuple(exact.values()), frozenset(names)
+        terms, crossed.names, _script(" ".join(tokens)), tuple(exact.values()), frozenset(names), without
     )
+
+
+LEFT_OUT_MARKS = ("-", "−", "—")  # "-спорт", as digest topics write it (bot.digest.compose.parse_topics)
+
+
+def _split_left_out(query: str) -> tuple[str, str]:
+    """The words to look for and the words written "-word", each as a text."""
+    wanted: list[str] = []
+    left_out: list[str] = []
+    for token in query.split():
+        if token.startswith(LEFT_OUT_MARKS) and len(token.lstrip("".join(LEFT_OUT_MARKS))) > 0:
+            left_out.append(token.lstrip("".join(LEFT_OUT_MARKS)))
+        else:
+            wanted.append(token)
+    return " ".join(wanted), " ".join(left_out)
 
 
 def by_story(
@@ -213,7 +255,11 @@ async def search(
 
 
 async def newest(articles: ArticleRepo, query: SearchQuery, limit: int) -> list[Article]:
-    """/latest with words: the newest articles that match them, read as /search reads them."""
+    """/latest with words: the newest articles that match them, read as /search reads them; with left-out
+    words alone ("/latest -спорт"), the newest articles without them."""
+    if not query.terms:
+        kept = [a for a in await articles.latest(limit * CHECKED_READS) if query.keeps(a)]
+        return kept[:limit]
     return await articles.search(query.terms, limit=limit, present=query.present(), newest=True)
 
 

@@ -52,6 +52,9 @@ async def search(
         await message.answer(replies.common.search_usage())
         return
     read = await read_query(query, entities)  # a person known in both scripts is looked for in both
+    if not read.terms and read.without:  # "/search -спорт": nothing to look for
+        await message.answer(replies.common.search_left_out_only(query))
+        return
     hits = await find(articles, stories, read)
     await answer_long(
         message, replies.common.search_results(query, hits, settings.timezone, read.also, read.names)

@@ -272,3 +272,32 @@ async def test_latest_takes_a_count_or_words_and_explains_a_bad_count(bot: Runni
         assert refused["text"].startswith(f"⚠️ «{bad}» статей?") and "от 1 до 30" in refused["text"], bad
     (english,) = await bot.ask(READER_EN, "/latest 0")
     assert english["text"].startswith("⚠️ “0” articles? Write a number from 1 to 30")
+
+
+async def test_a_word_with_a_minus_leaves_its_articles_out(bot: RunningBot) -> None:
+    # "-word" was read as one more word to find: "/search суд -Песков" found only the articles naming him
+    await add_jsonl(
+        bot,
+        [
+            {"title": "Суд в Москве", "text": "Суд рассмотрел иск Дмитрия Пескова.", "date": "2025-11-20"},
+            {"title": "Суд в Казани", "text": "Суд признал завод банкротом.", "date": "2025-11-21"},
+            {"title": "Пляж", "text": "Суд разрешил завезти на пляж тонну песка.", "date": "2025-11-22"},
+        ],
+    )
+    await bot.app.digests.stories_settled()
+    for query in ("суд -Песков", "суд −Пескова", "суды —Песков"):
+        (reply,) = await bot.ask(READER, f"/search {query}")
+        # the name is left out, not the sand «песка» its stem shares
+        assert "Суд в Казани" in reply["text"] and "Пляж" in reply["text"], (query, reply["text"])
+        assert "Суд в Москве" not in reply["text"], (query, reply["text"])
+    (only,) = await bot.ask(READER, "/search -суд")
+    assert only["text"].startswith("В запросе «-суд» только исключения"), only["text"]
+    assert "/search суд -Пономарев" in only["text"]
+    (english,) = await bot.ask(READER_EN, "/search -court")
+    assert english["text"].startswith("“-court” only leaves words out"), english["text"]
+    # /latest with left-out words alone: the newest articles without them
+    (newest,) = await bot.ask(READER, "/latest -Песков")
+    titles = re.findall(r"— (.+?)(?: ·|$)", newest["text"], flags=re.M)
+    assert titles == ["Пляж", "Суд в Казани"], newest["text"]
+    (both,) = await bot.ask(READER, "/latest суд -завод")
+    assert re.findall(r"— (.+?)(?: ·|$)", both["text"], flags=re.M) == ["Пляж", "Суд в Москве"], both["text"]

@@ -68,7 +68,7 @@ def help_text(is_admin: bool) -> str:
         ),
         _(
             "/search <i>words</i> — full-text search in any word form, "
-            "e.g. <code>/search переговоры в Минске</code>"
+            "e.g. <code>/search переговоры в Минске</code>; <code>-word</code> leaves a word out"
         ),
         _(
             "/who <i>name</i> — a card: role, quotes, mentions, who appears with them, "
@@ -233,7 +233,17 @@ def latest_usage(value: str, limit: int) -> str:
 
 
 def search_usage() -> str:
-    return _("Write what to look for after the command, e.g. <code>/search переговоры в Минске</code>.")
+    return _(
+        "Write what to look for after the command, e.g. <code>/search переговоры в Минске</code>;"
+        " a word with a minus leaves out the articles holding it: <code>/search суд -Пономарев</code>."
+    )
+
+
+def search_left_out_only(query: str) -> str:
+    return _(
+        "“{query}” only leaves words out: a word with a minus drops the articles holding it."
+        " Add a word to look for, e.g. <code>/search суд -Пономарев</code>."
+    ).format(query=esc(query))
 
 
 SOURCES_NAMED = 3  # of a story's other matches, this many sources are named
