@@ -15,7 +15,7 @@ from bot.digest.compose import (
     build_catalog,
     parse_topics,
 )
-from bot.digest.subscribe import BadArgument, parse_subscribe
+from bot.digest.subscribe import BadArgument, parse_subscribe, zone_label
 from bot.digest.summary import StoryArticle
 from bot.emulator.tg_html import parse_html, utf16_len
 from bot.telegram import replies
@@ -166,9 +166,31 @@ def test_subscribe_arguments_time_zone_and_topics() -> None:
     )
     assert parse_subscribe("").send_at is None
     assert parse_subscribe("Europe/Minsk").timezone == "Europe/Minsk"
+    for written, clock, zone, topics in (
+        ("8", "08:00", None, None),
+        ("0830 msk", "08:30", "Europe/Moscow", None),
+        ("8 UTC+3 Трамп", "08:00", "Etc/GMT-3", "Трамп"),
+        ("8.30 +03:00", "08:30", "Etc/GMT-3", None),
+        ("7ч МСК+4 Путин", "07:00", "Etc/GMT-7", "Путин"),
+        ("12am GMT-5", "00:00", "Etc/GMT+5", None),
+        ("12 pm PST", "12:00", "America/Los_Angeles", None),
+        ("8:30pm UTC+0", "20:30", "Etc/UTC", None),
+        ("8 марта", None, None, "8 марта"),  # a bare hour before other words is a topic
+        ("1 мая, -спорт", None, None, "1 мая, -спорт"),
+    ):
+        args = parse_subscribe(written)
+        assert (args.send_at, args.timezone, args.topics) == (clock, zone, topics), written
+    labels = {"Etc/GMT-3": "UTC+3", "Etc/GMT+5": "UTC-5", "Etc/UTC": "UTC", "Europe/Berlin": "Europe/Berlin"}
+    assert {name: zone_label(name) for name in labels} == labels
     for bad, kind in (
         ("25:99", "time"),
         ("08:30 Mars/Olympus", "timezone"),
+        ("08:30 +05:30", "timezone"),  # no zone of zoneinfo's is a fixed part-hour offset
+        ("UTC+15", "timezone"),
+        ("13pm", "time"),
+        ("0am", "time"),
+        ("2400", "time"),
+        ("25", "time"),
         (", ".join(f"тема{n}" for n in range(30)), "topics"),
     ):
         try:

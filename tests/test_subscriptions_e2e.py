@@ -233,3 +233,22 @@ async def test_a_sites_boilerplate_never_summarises_its_stories(bot: RunningBot)
     assert "выпустила первый альбом из десяти песен" in text
     assert "объявил тур по двенадцати городам" in text
     assert "Для вашего удобства" not in text, text
+
+
+async def test_time_and_zone_as_people_write_them(bot: RunningBot) -> None:
+    # "/subscribe 8", "0830", "UTC+3", "+03:00", "MSK" were stored as topics beside the default time and zone
+    (reply,) = await bot.ask(READER_EN, "/subscribe 8pm UTC+3 Trump")
+    assert reply["text"].startswith("✅ Subscribed: a digest every day at 20:00 (UTC+3)."), reply["text"]
+    stored = await subscription(bot, READER_EN.id)
+    assert (stored.send_at, stored.timezone, stored.topics) == ("20:00", "Etc/GMT-3", "Trump")
+    assert "digest:20:00@Etc/GMT-3" in bot.app.digests.scheduler.next_runs()
+    (settings,) = await bot.ask(READER_EN, "/settings")
+    assert "Time: 20:00 (UTC+3)" in settings["text"], settings["text"]
+    (moscow,) = await bot.ask(READER, "/subscribe 8 МСК+4")  # Moscow time plus four hours
+    assert moscow["text"].startswith("✅ Подписка оформлена: дайджест каждый день в 08:00 (UTC+7)."), moscow
+    (holiday,) = await bot.ask(READER, "/subscribe 8 марта")  # a topic, not eight o'clock
+    assert "в 09:00 (Europe/Moscow)" in holiday["text"] and "Темы: 8 марта" in holiday["text"], holiday
+    (half_hour,) = await bot.ask(READER, "/subscribe 08:30 +05:30")
+    assert "«+05:30»" in half_hour["text"] and "UTC+3" in half_hour["text"], half_hour["text"]
+    (not_a_time,) = await bot.ask(READER, "/subscribe 13pm")
+    assert not_a_time["text"].startswith("⚠️ «13pm» — не время суток"), not_a_time["text"]

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.alerts.commands import Problem
 from bot.alerts.service import AlertMessage
+from bot.digest.subscribe import zone_label
 from bot.telegram.replies.common import moment_label
 from bot.telegram.text import esc
 from storage.alerts import Alert
@@ -53,7 +54,7 @@ def setting(current: Alert | None) -> str:
     if current.quiet_from and current.quiet_to:
         lines.append(
             _("Quiet hours: {start}–{end} ({zone}).").format(
-                start=current.quiet_from, end=current.quiet_to, zone=esc(current.timezone)
+                start=current.quiet_from, end=current.quiet_to, zone=esc(zone_label(current.timezone))
             )
         )
     lines.append(_("At most {n} an hour; the rest wait for the next digest.").format(n=current.per_hour))
@@ -82,7 +83,7 @@ def quiet_set(current: Alert) -> str:
     if not current.quiet_from:
         return _("No quiet hours now.")
     return _("🌙 Quiet hours: {start}–{end} ({zone}); alerts then wait for the next digest.").format(
-        start=current.quiet_from, end=current.quiet_to, zone=esc(current.timezone)
+        start=current.quiet_from, end=current.quiet_to, zone=esc(zone_label(current.timezone))
     )
 
 

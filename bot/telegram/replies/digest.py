@@ -13,6 +13,7 @@ from aiogram.utils.i18n import ngettext as __
 from babel.dates import format_date, format_datetime
 
 from bot.digest.compose import ComposedDigest, DigestContent, DigestEntry, parse_topics
+from bot.digest.subscribe import zone_label
 from bot.telegram.text import esc, split_html
 from storage.subscriptions import Subscription
 
@@ -116,7 +117,7 @@ def subscribed(subscription: Subscription, phrases: tuple[str, ...], excluded: t
         "/settings changes it, /digest sends one now, /unsubscribe stops it."
     ).format(
         time=subscription.send_at,
-        zone=esc(subscription.timezone),
+        zone=esc(zone_label(subscription.timezone)),
         topics=topics_line(subscription, phrases, excluded),
     )
 
@@ -128,7 +129,9 @@ def settings(
     status = _("paused") if subscription.paused else _("active")
     lines = [
         _("⚙️ <b>Digest settings</b>"),
-        _("Time: {time} ({zone})").format(time=subscription.send_at, zone=esc(subscription.timezone)),
+        _("Time: {time} ({zone})").format(
+            time=subscription.send_at, zone=esc(zone_label(subscription.timezone))
+        ),
         _("Topics: {topics}").format(topics=topics_line(subscription, phrases, excluded)),
         _("Status: {status}").format(status=status),
     ]
@@ -160,8 +163,8 @@ def bad_time(value: str) -> str:
 
 def bad_timezone(value: str) -> str:
     return _(
-        "⚠️ “{value}” is not a time zone I know. Use an IANA name, "
-        "e.g. <code>/subscribe 08:30 Europe/Berlin</code>."
+        "⚠️ “{value}” is not a time zone I know. Use an IANA name or an offset from UTC in whole hours, "
+        "e.g. <code>/subscribe 08:30 Europe/Berlin</code> or <code>/subscribe 08:30 UTC+3</code>."
     ).format(value=esc(value))
 
 
@@ -229,7 +232,7 @@ def subscription_label(subscription: Subscription) -> str:
     where = _("channel") + " · " if subscription.chat_type == "channel" else ""
     if subscription.thread_id is not None:
         where += _("topic {n}").format(n=subscription.thread_id) + " · "
-    label = f"⚙ {where}{subscription.send_at} {subscription.timezone.split('/')[-1]} · {topics}"
+    label = f"⚙ {where}{subscription.send_at} {zone_label(subscription.timezone).split('/')[-1]} · {topics}"
     return label if len(label) <= 60 else label[:59] + "…"
 
 
@@ -241,7 +244,7 @@ def subscriptions_list(subscriptions: list[Subscription]) -> str:
         lines.append(
             _("• {time} ({zone}): {topics}{state}").format(
                 time=subscription.send_at,
-                zone=esc(subscription.timezone),
+                zone=esc(zone_label(subscription.timezone)),
                 topics=topics_line(subscription, phrases, excluded),
                 state=state,
             )
