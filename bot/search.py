@@ -26,6 +26,7 @@ from bot.analysis.stems import (
     word_terms,
     words,
 )
+from bot.who.identity import names_across_scripts
 from storage.articles import CHECKED_READS, Article, ArticleRepo, SearchTerm
 from storage.entities import EntitySummary
 from storage.stories import StoryRepo
@@ -130,7 +131,11 @@ async def _read_name(people: People, word: str, stems: Sequence[str]) -> _NameRe
             surname = True
             break
     for entity in found[:PEOPLE_PER_WORD]:
-        if entity.kind != PER or not entity.other_name:
+        if entity.kind != PER:
+            continue
+        if not entity.other_name:  # known in the other script only, found so ("Peskov": «Дмитрий Песков»)
+            if not written_in(entity.name, script) and names_across_scripts(word, entity.name):
+                return _NameReading((word_terms(words(entity.name)[-1]), entity.name), surname)
             continue
         mine, theirs = entity.name, entity.other_name
         if not written_in(mine, script):

@@ -524,6 +524,18 @@ class EntityRepo:
         ) as cursor:
             return [_summary(row) for row in await cursor.fetchall()]
 
+    async def filed_under(self, surname_stems: Iterable[str], limit: int = 50) -> list[EntitySummary]:
+        """People filed under any of these surname keys, best known first."""
+        stems = sorted(set(surname_stems))[:500]
+        if not stems:
+            return []
+        async with self._db.conn.execute(
+            f"SELECT * FROM entities WHERE kind = 'PER' AND surname_stem IN ({','.join('?' * len(stems))})"
+            " ORDER BY mentions DESC, id LIMIT ?",
+            (*stems, limit),
+        ) as cursor:
+            return [_summary(row) for row in await cursor.fetchall()]
+
     async def named_from(self, heads: Iterable[str], per_head: int = 200) -> list[EntitySummary]:
         """Entities named with a word beginning with one of ``heads``, each head's best known first."""
         candidates: dict[int, EntitySummary] = {}

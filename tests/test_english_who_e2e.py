@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ADMIN_EN, READER_EN, RunningBot
+from tests.conftest import ADMIN_EN, READER, READER_EN, RunningBot
 
 ARTICLE = {
     "title": "Hollins joins Villa",
@@ -53,3 +53,37 @@ async def test_a_name_read_once_does_not_hide_the_person_everyone_means(bot: Run
     assert {e.name for e in entities} >= {"Graham Nash", "NASH"}  # both are there to choose from
     (card,) = await bot.ask(READER_EN, "/who Nash")
     assert card["text"].startswith("👤 Graham Nash\n")
+
+
+ACROSS = [
+    {
+        "title": "Песков ответил на вопросы о газе",
+        "date": "2025-11-20",
+        "lang": "ru",
+        "text": "Пресс-секретарь президента Дмитрий Песков ответил на вопросы журналистов о поставках газа. "
+        "Песков сказал, что переговоры продолжатся на следующей неделе.",
+    },
+    {
+        "title": "Fed holds rates",
+        "date": "2025-11-21",
+        "lang": "en",
+        "text": "Federal Reserve Chair Jerome Powell said on Wednesday that rates would stay on hold. "
+        "Powell told reporters the economy remained strong.",
+    },
+]
+
+
+async def test_a_person_known_in_one_script_is_found_when_asked_for_in_the_other(bot: RunningBot) -> None:
+    # only a person the archive had seen in both scripts crossed: "/who Peskov" knew nobody
+    data = "\n".join(json.dumps(a, ensure_ascii=False) for a in ACROSS).encode()
+    await bot.send_file(ADMIN_EN, "across.jsonl", data)
+    await bot.app.analyzer.idle()
+    for query in ("Peskov", "Dmitry Peskov"):
+        (card,) = await bot.ask(READER_EN, f"/who {query}")
+        assert card["text"].startswith("👤 Дмитрий Песков\n"), (query, card["text"])
+    (russian,) = await bot.ask(READER, "/who Пауэлл")
+    assert russian["text"].startswith("👤 Jerome Powell\n"), russian["text"]
+    (other,) = await bot.ask(READER_EN, "/who Vladimir Peskov")  # a given name that disagrees is someone else
+    assert other["text"].startswith("I know nobody called “Vladimir Peskov”"), other["text"]
+    (found,) = await bot.ask(READER_EN, "/search Peskov")
+    assert "Песков ответил на вопросы о газе" in found["text"] and "«Дмитрий Песков»" in found["text"], found

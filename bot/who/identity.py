@@ -134,6 +134,19 @@ def _one_surname_across_scripts(a: str, b: str) -> bool:
     return _across_scripts(a, b, MIN_VARIANT_LETTERS["initial"]) and _first_letter(a) == _first_letter(b)
 
 
+def names_across_scripts(query: str, name: str) -> bool:
+    """Whether a name written in one script ("Peskov", "Dmitry Peskov") is a person's name in the other
+    ("Дмитрий Песков"): the surname long enough to cross scripts by itself and opening with the same letter
+    (``_one_surname_across_scripts``), and any given name written agreeing with theirs."""
+    asked, theirs = query.split(), name.split()
+    if not asked or not theirs or not _scripts_differ(asked[-1], theirs[-1]):
+        return False
+    if not _one_surname_across_scripts(asked[-1], theirs[-1]):
+        return False
+    given = " ".join(asked[:-1])
+    return not given or given_names_evidence(given, " ".join(theirs[:-1])) is not None
+
+
 def _first_letter(name: str) -> str:
     return transliterated(name)[:1].replace("э", "е")
 

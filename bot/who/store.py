@@ -27,8 +27,10 @@ from bot.who.identity import (
     Rename,
     Resolution,
     known_by_a_given_name,
+    names_across_scripts,
     resolve,
     surname_keys,
+    surname_variant_key,
 )
 from storage.articles import Article
 from storage.entities import (
@@ -46,6 +48,10 @@ from storage.entities import (
 
 # Writes derived from a batch of stored analyses (its maps, None for a no-op), in their transaction.
 StoredHook = Callable[[aiosqlite.Connection, list[dict[str, int] | None]], Awaitable[None]]
+
+
+# People filed under one surname key read to find the one a name in the other script stands for.
+ACROSS_SCRIPTS_POOL = 50
 
 
 def name_terms(*names: str) -> set[str]:
@@ -199,8 +205,18 @@ class EntityStore(EntityRepo):
             query = alias[1]
         query_words = list(dict.fromkeys(words(query)))[:6]
         found = await self.matching([(w, stem(w)) for w in query_words], limit)
+        if not found and query_words:
+            found = await self._across_scripts(" ".join(query_words), limit)
         exact = [e for e in found if fold(e.name) == fold(query)]
         return exact + [e for e in found if e not in exact]
+
+    async def _across_scripts(self, query: str, limit: int) -> list[EntitySummary]:
+        """People the archive knows in one script only, asked for in the other: "/who Peskov" is Дмитрий
+        Песков, "/who Пауэлл" Jerome Powell (``names_across_scripts``; a person seen in both scripts is found
+        by their other name already)."""
+        key = surname_variant_key(query.split()[-1])
+        candidates = await self.filed_under([key], ACROSS_SCRIPTS_POOL)
+        return [e for e in candidates if names_across_scripts(query, e.name)][:limit]
 
     async def similar(self, query: str, limit: int = 5) -> list[EntitySummary]:
         """Known names closest in spelling to a query nothing matched: the first letters, then edit ratio."""
