@@ -59,6 +59,23 @@ def test_console_chat_answers_with_seeds_ingested(tmp_path: Path) -> None:
     assert "🗞 Свежие статьи" in out
 
 
+def test_console_shows_a_message_a_button_edits(tmp_path: Path) -> None:
+    # a button that edits its message in place (settings, a timeline's next page) showed nothing
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--no-seeds"],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        input="/subscribe\n/settings\n:press 1\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    edited = result.stdout.split("> :press 1", 1)[1]
+    assert edited.strip().startswith("🤖 ✏️ (edited) ⚙️ Настройки дайджеста"), edited
+    assert "Время: 07:00" in edited
+
+
 async def test_sigterm_lets_the_update_in_progress_finish(tmp_path: Path) -> None:
     async with BotAPIEmulator() as emulator:
         env = env_for(

@@ -40,18 +40,23 @@ class Console:
     def __init__(self, emulator: BotAPIEmulator, user: TelegramUser) -> None:
         self.emulator = emulator
         self.user = user
-        self.shown = 0
+        self.shown: dict[int, str] = {}  # message id → what was printed of it
         self.last_with_buttons: dict[str, Any] | None = None
 
     def show_new(self) -> None:
-        messages = self.emulator.messages(self.user.id)
-        for message in messages[self.shown :]:
-            print(f"\n🤖 {plain(message)}")
+        """Print the bot's new messages, and again those it edited since (a button's page, the settings)."""
+        for message in self.emulator.messages(self.user.id):
             buttons = self.emulator.buttons(message)
+            text = plain(message)
+            seen = f"{text}\n{buttons}"
+            if self.shown.get(message["message_id"]) == seen:
+                continue
+            edited = message["message_id"] in self.shown
+            self.shown[message["message_id"]] = seen
+            print(f"\n🤖 {'✏️ (edited) ' if edited else ''}{text}")
             if buttons:
                 self.last_with_buttons = message
                 print("   " + "  ".join(f"[{i}] {text}" for i, (text, _) in enumerate(buttons, start=1)))
-        self.shown = len(messages)
 
     async def handle(self, line: str) -> bool:
         """Send one line as the user; False to quit."""
