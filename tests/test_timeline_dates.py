@@ -61,6 +61,18 @@ def test_copyright_lines_and_reader_comments_are_not_events() -> None:
     assert extract_events("", "Читайте также: 5 августа в Москве открылся парк.", published, "ru") == []
 
 
+def test_a_post_or_comment_time_stamp_and_a_photo_credit_are_not_events() -> None:
+    # a page's comment block and photo line made the contest hour's "events" of 1 November
+    published = D(2019, 11, 1)
+    comment = "Гость, 01 ноября 2019 17:38Америка - страна адвокатов, все судятся со всеми!"
+    assert extract_events("", comment, published, "ru") == []
+    assert extract_events("", "12:00 01.11.2019 Фото: pixabay.com1 1", published, "ru") == []
+    assert extract_events("", "Фото: пресс-служба МЧС, 30 октября 2019 года", published, "ru") == []
+    # a date and a time written as news writes them stay an event
+    text = "Пожар начался 31 октября 2019 года в 17:38 на складе в Бердске."
+    assert [e.begin for e in extract_events("", text, published, "ru")] == [D(2019, 10, 31)]
+
+
 def test_a_clock_time_in_a_sentence_is_not_a_comment_signature() -> None:
     text = "В 10:30 министр заявил: 10 августа цены выросли."
     assert [e.begin for e in extract_events("", text, D(2018, 8, 11), "ru")] == [D(2018, 8, 10)]

@@ -93,11 +93,15 @@ _REPORTING_RE = re.compile(
 
 
 # Page furniture that carries dates but tells nothing that happened: copyright lines, reader comments
-# ("10 августа 2018 13:53. ukov: …", a date with a clock time and a signature), "Читайте также" links.
+# ("10 августа 2018 13:53. ukov: …", a date with a clock time and a signature), "Читайте также" links, a
+# post's or a comment's time stamp (a year or a date right against a clock time: "Гость, 01 ноября 2019
+# 17:38Америка…", "12:00 01.11.2019 Фото: pixabay.com"), photo credits.
 _FURNITURE_RE = re.compile(
     r"©|\(c\)\s*\d{4}|все\s+права\s+(?:защищены|сохранены)|all\s+rights\s+reserved|copyright\s"
     r"|^\s*(?:читайте\s+также|смотрите\s+также|read\s+more|related)\b"
-    r"|(?:\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}),?\s+(?:в\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*[.,|—–-]?\s*[\w.@-]{2,40}\s*:\s",
+    r"|(?:\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}),?\s+(?:в\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*[.,|—–-]?\s*[\w.@-]{2,40}\s*:\s"
+    r"|(?<!\d)\d{4}\s+\d{1,2}:\d{2}(?!\d)|(?<![\d:])\d{1,2}:\d{2}\s+\d{1,2}[./]\d{1,2}[./]\d{2,4}"
+    r"|(?:^|\s)(?:фото|photo)\s*:",
     re.IGNORECASE,
 )
 # A dateline before the lead: "МОСКВА, 30 июл — ПРАЙМ." or "LONDON, Nov 1 (Reuters) -": the date of the
