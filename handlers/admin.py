@@ -15,10 +15,12 @@ from storage.articles import ArticleRepo
 from storage.entities import EntityRepo
 
 
-async def stats(message: Message, articles: ArticleRepo, entities: EntityRepo, settings: Settings) -> None:
-    await message.answer(
-        replies.common.stats(await articles.stats(), settings.timezone, await entities.failure_counts())
-    )
+async def stats(
+    message: Message, articles: ArticleRepo, entities: EntityRepo, analyzer: Analyzer, settings: Settings
+) -> None:
+    failures = await entities.failure_counts()
+    waiting = await analyzer.depth()
+    await message.answer(replies.common.stats(await articles.stats(), settings.timezone, failures, waiting))
 
 
 async def reindex(message: Message, analyzer: Analyzer) -> None:

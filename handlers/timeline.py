@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOption
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import model_validator
 
+from bot.analysis.service import Analyzer
 from bot.telegram import replies
 from bot.telegram.numbers import Position, RowId
 from bot.timeline.service import RECENT, RECENT_DAYS, TimelinePage, TimelineService
@@ -58,12 +59,15 @@ def buttons(page: TimelinePage) -> InlineKeyboardMarkup | None:
     return keyboard.as_markup()
 
 
-async def show_timeline(message: Message, command: CommandObject, timeline: TimelineService) -> None:
+async def show_timeline(
+    message: Message, command: CommandObject, timeline: TimelineService, analyzer: Analyzer
+) -> None:
     query = " ".join((command.args or "").split())[:100]
     if query:
         answer = await timeline.find(query)
         if answer.page is None:
-            await message.answer(replies.timeline.not_found(query, answer.suggestions))
+            waiting = replies.common.still_analysing(await analyzer.depth())
+            await message.answer(replies.timeline.not_found(query, answer.suggestions) + waiting)
             return
         page = answer.page
     else:

@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.analysis.service import Analyzer
 from bot.config import Settings
 from bot.telegram import replies
 from bot.telegram.numbers import RowId
@@ -23,7 +24,9 @@ class WhoPick(CallbackData, prefix="who"):
     entity_id: RowId
 
 
-async def show_who(message: Message, command: CommandObject, who: WhoService, settings: Settings) -> None:
+async def show_who(
+    message: Message, command: CommandObject, who: WhoService, analyzer: Analyzer, settings: Settings
+) -> None:
     query = " ".join((command.args or "").split())[:100]
     if not query:
         top = await who.most_mentioned(days=TOP_DAYS)
@@ -42,12 +45,11 @@ async def show_who(message: Message, command: CommandObject, who: WhoService, se
         keyboard.adjust(1)
         await message.answer(replies.who.choices(query), reply_markup=keyboard.as_markup())
     else:
-        await message.answer(replies.who.not_found(query, answer.suggestions))
+        waiting = replies.common.still_analysing(await analyzer.depth())
+        await message.answer(replies.who.not_found(query, answer.suggestions) + waiting)
 
 
-async def picked(
-    query: CallbackQuery, callback_data: WhoPick, who: WhoService, settings: Settings
-) -> None:
+async def picked(query: CallbackQuery, callback_data: WhoPick, who: WhoService, settings: Settings) -> None:
     card = await who.card(callback_data.entity_id)
     await query.answer()
     if query.message is None:

@@ -301,3 +301,23 @@ async def test_a_word_with_a_minus_leaves_its_articles_out(bot: RunningBot) -> N
     assert titles == ["Пляж", "Суд в Казани"], newest["text"]
     (both,) = await bot.ask(READER, "/latest суд -завод")
     assert re.findall(r"— (.+?)(?: ·|$)", both["text"], flags=re.M) == ["Пляж", "Суд в Москве"], both["text"]
+
+
+async def test_nothing_found_while_articles_wait_for_analysis_says_so(bot: RunningBot) -> None:
+    # after an upgrade the archive is analysed again; meanwhile /who knew "nobody" and said nothing more
+    bot.app.analyzer.consuming = False  # this bot stores; nobody analyses until it says so
+    await bot.app.analyzer.close()
+    await bot.send_file(ADMIN, SEED.name, SEED.read_bytes())
+    (who,) = await bot.ask(READER, "/who Лукашенко")
+    assert who["text"].startswith("В сохранённых новостях нет никого по имени «Лукашенко»"), who["text"]
+    assert "⏳ Ещё 1 статья анализируется" in who["text"], who["text"]
+    (timeline,) = await bot.ask(READER_EN, "/timeline Лукашенко")
+    assert "⏳ 1 article is still being analysed" in timeline["text"], timeline["text"]
+    (stats,) = await bot.ask(ADMIN, "/stats")
+    assert "Ожидают анализа: 1" in stats["text"], stats["text"]
+    bot.app.analyzer.consuming = True
+    await bot.app.analyzer.idle()
+    (card,) = await bot.ask(READER, "/who Лукашенко")
+    assert card["text"].startswith("👤 Александр Лукашенко"), card["text"]
+    (stats,) = await bot.ask(ADMIN, "/stats")
+    assert "Ожидают анализа" not in stats["text"], stats["text"]

@@ -299,7 +299,9 @@ def search_results(
     return "\n\n".join(blocks)
 
 
-def stats(figures: ArticleStats, tz: ZoneInfo, failures: FailureCounts | None = None) -> str:
+def stats(
+    figures: ArticleStats, tz: ZoneInfo, failures: FailureCounts | None = None, waiting: int = 0
+) -> str:
     langs = ", ".join(f"{lang}: {n}" for lang, n in sorted(figures.by_lang.items())) or "—"
     lines = [
         _("📊 <b>Archive</b>"),
@@ -307,6 +309,8 @@ def stats(figures: ArticleStats, tz: ZoneInfo, failures: FailureCounts | None = 
         _("Languages: {langs}").format(langs=esc(langs)),
         _("Sources: {n}").format(n=figures.sources),
     ]
+    if waiting:
+        lines.append(_("Waiting for analysis: {n}").format(n=waiting))
     if failures is not None:
         lines.append(_("Analysis failed: {n}").format(n=failures.failed))
         if failures.waiting:
@@ -316,6 +320,18 @@ def stats(figures: ArticleStats, tz: ZoneInfo, failures: FailureCounts | None = 
     if figures.newest_published_at:
         lines.append(_("Newest article: {when}").format(when=day(figures.newest_published_at, tz)))
     return "\n".join(lines)
+
+
+def still_analysing(waiting: int) -> str:
+    """What a "nothing found" adds while articles wait for analysis (new ones, or the archive after an
+    upgrade): the people and events of those articles are not known yet."""
+    if waiting <= 0:
+        return ""
+    return "\n" + __(
+        "⏳ {n} article is still being analysed: the people and events it names appear once it is done.",
+        "⏳ {n} articles are still being analysed: the people and events they name appear once done.",
+        waiting,
+    ).format(n=waiting)
 
 
 def unknown_command() -> str:
