@@ -59,6 +59,24 @@ def test_console_chat_answers_with_seeds_ingested(tmp_path: Path) -> None:
     assert "🗞 Свежие статьи" in out
 
 
+def test_console_sends_a_message_of_several_lines(tmp_path: Path) -> None:
+    # "/ingest Title⏎text" could not be typed: each line went as a message of its own
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--no-seeds"],
+        cwd=ROOT,
+        env=env_for(tmp_path),
+        input="/ingest Переговоры в Минске\\\nДелегации начали переговоры утром.\n/search переговоры",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "✅ Сохранено #1: Переговоры в Минске" in result.stdout, result.stdout
+    assert "Я отвечаю на команды" not in result.stdout  # the text went with the command
+    found = result.stdout.split("> /search переговоры", 1)[1]
+    assert "Делегации начали переговоры утром." in found, found
+
+
 def test_console_shows_a_message_a_button_edits(tmp_path: Path) -> None:
     # a button that edits its message in place (settings, a timeline's next page) showed nothing
     result = subprocess.run(

@@ -20,7 +20,8 @@ from bot.shell import ingest_files
 
 CONSOLE_USER_ID = 100_001
 _TAG = re.compile(r"<[^>]+>")
-HELP = """Type a message or a command (/help). Console commands:
+HELP = """Type a message or a command (/help); end a line with \\ to go on to the next line of the same
+message (/ingest Title\\ then the text). Console commands:
   :file PATH      send a file as a document
   :press N        press button N of the last message with buttons
   :quit           leave (Ctrl-D works too)"""
@@ -59,7 +60,7 @@ class Console:
                 print("   " + "  ".join(f"[{i}] {text}" for i, (text, _) in enumerate(buttons, start=1)))
 
     async def handle(self, line: str) -> bool:
-        """Send one line as the user; False to quit."""
+        """Send one message (its lines) as the user; False to quit."""
         line = line.strip()
         if not line:
             return True
@@ -109,6 +110,22 @@ async def read_line() -> str | None:
     return line if line else None
 
 
+async def read_message(interactive: bool) -> str | None:
+    """One message: a line, and the lines after it while each ends with a backslash (a message of several
+    lines, as Telegram sends one: "/ingest Title\\", then the text)."""
+    lines: list[str] = []
+    while True:
+        line = await read_line()
+        if line is None:
+            return "\n".join(lines) if lines else None
+        line = line.rstrip("\r\n")
+        if not line.endswith("\\"):
+            return "\n".join([*lines, line])
+        lines.append(line[:-1])
+        if interactive:
+            print(". ", end="", flush=True)
+
+
 async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = True) -> int:
     emulator = BotAPIEmulator()
     await emulator.start()
@@ -131,11 +148,11 @@ async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = Tru
         while True:
             if interactive:
                 print("> ", end="", flush=True)
-            line = await read_line()
+            line = await read_message(interactive)
             if line is None:
                 break
             if not interactive:
-                print(f"> {line.rstrip()}")
+                print("> " + line.rstrip().replace("\n", "\n. "))
             if not await console.handle(line):
                 break
             await settle(emulator, app)
