@@ -114,6 +114,11 @@ def surname_variant_key(surname: str) -> str:
     return cross_script_skeleton(name_stem(surname))
 
 
+# English writes one Slavic ending several ways ("Zelensky", "Zelenskiy", "Zelenskyy"); blurring Latin vowels
+# as the Cyrillic skeleton does would join other people ("Walker"/"Welker", "Hill"/"Hall").
+_LATIN_FINAL_I_RE = re.compile(r"[iyj]+$")
+
+
 def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
     """One surname spelt two ways: equal by ``same_surname``, or equal skeletons of names long enough for
     the ``evidence`` the rest of the name gives ("name", "initial" or "alone"). In two scripts ("Trump"/
@@ -124,6 +129,10 @@ def surnames_are_variants(a: str, b: str, evidence: str = "initial") -> bool:
     long_enough = min(len(stem_a), len(stem_b)) >= MIN_VARIANT_LETTERS[evidence]
     if _scripts_differ(a, b):
         return evidence == "name" and _across_scripts(a, b, MIN_VARIANT_LETTERS["name"])
+    if _latin(a):  # the skeleton blurs Cyrillic letters; in Latin ones only a final i/y run does
+        return long_enough and _LATIN_FINAL_I_RE.sub("i", fold(stem_a)) == _LATIN_FINAL_I_RE.sub(
+            "i", fold(stem_b)
+        )
     return long_enough and name_skeleton(stem_a) == name_skeleton(stem_b)
 
 
