@@ -18,6 +18,7 @@ from bot.analysis.entities import PER
 from bot.analysis.language import written_in
 from bot.analysis.stems import (
     holds,
+    left_out,
     query_names,
     query_word_terms,
     query_words,
@@ -83,12 +84,6 @@ class SearchQuery:
             return found[: len(exact)] if exact else [True] * count
 
         return check
-
-    def keeps(self, article: Article) -> bool:
-        """Whether an article passes the check (``present``): /latest reads the newest without the left-out
-        words so."""
-        check = self.present()
-        return check is None or all(check(article))
 
 
 @dataclass(frozen=True)
@@ -193,16 +188,16 @@ NO_CROSSING = Crossing({})  # what a topic is read with when nobody is looked up
 async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script. A word written
     "-word" leaves out the articles holding it, read as the others are ("-Trump" leaves out «Трамп» too)."""
-    wanted, left_out = _split_left_out(query)
+    wanted, leaving = _split_left_out(query)
     tokens = list(dict.fromkeys(query_words(wanted))) if wanted.strip() else []
     crossed = await crossing(people, query) if people is not None else NO_CROSSING
     names = query_names(query) | crossed.surnames
     without = (
         tuple(
             query_word_terms(word, word in names, crossed.terms.get(stem(word), ()))
-            for word in dict.fromkeys(query_words(left_out))
+            for word in dict.fromkeys(query_words(leaving))
         )
-        if left_out.strip()
+        if leaving.strip()
         else ()
     )
     alternatives: dict[str, list[str]] = {}
@@ -218,19 +213,10 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
     )
 
 
-LEFT_OUT_MARKS = ("-", "−", "—")  # "-спорт", as digest topics write it (bot.digest.compose.parse_topics)
-
-
 def _split_left_out(query: str) -> tuple[str, str]:
-    """The words to look for and the words written "-word", each as a text."""
-    wanted: list[str] = []
-    left_out: list[str] = []
-    for token in query.split():
-        if token.startswith(LEFT_OUT_MARKS) and len(token.lstrip("".join(LEFT_OUT_MARKS))) > 0:
-            left_out.append(token.lstrip("".join(LEFT_OUT_MARKS)))
-        else:
-            wanted.append(token)
-    return " ".join(wanted), " ".join(left_out)
+    """The words to look for and the words written "-word" (``left_out``), each as a text."""
+    read = [(token, left_out(token)) for token in query.split()]
+    return " ".join(t for t, word in read if word is None), " ".join(word for _, word in read if word)
 
 
 def by_story(
@@ -263,8 +249,9 @@ async def newest(articles: ArticleRepo, query: SearchQuery, limit: int) -> list[
     """/latest with words: the newest articles that match them, read as /search reads them; with left-out
     words alone ("/latest -спорт"), the newest articles without them."""
     if not query.terms:
-        kept = [a for a in await articles.latest(limit * CHECKED_READS) if query.keeps(a)]
-        return kept[:limit]
+        check = query.present()
+        newest_first = await articles.latest(limit * CHECKED_READS)
+        return [a for a in newest_first if check is None or all(check(a))][:limit]
     return await articles.search(query.terms, limit=limit, present=query.present(), newest=True)
 
 

@@ -28,6 +28,15 @@ def normal_word(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+LEFT_OUT_MARKS = "-−—"  # "-спорт": a word a query or a topic line leaves out
+
+
+def left_out(token: str) -> str | None:
+    """The word a token written "-word" leaves out ("-спорт", "−спорт", "—спорт"); None for any other."""
+    word = token.lstrip(LEFT_OUT_MARKS)
+    return word if word and word != token else None
+
+
 def words(text: str) -> list[str]:
     """The ``normal_word`` of each word of a text."""
     return [normal_word(m.group(0)) for m in WORD_RE.finditer(text)]

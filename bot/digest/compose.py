@@ -13,6 +13,7 @@ from datetime import datetime
 from itertools import product
 
 from bot.analysis.stems import (
+    left_out,
     query_names,
     query_stems,
     query_word_terms,
@@ -82,8 +83,8 @@ def parse_topics(
     for piece in text.replace(";", ",").split(","):
         kept: list[str] = []
         for token in piece.split():
-            if token.startswith(("-", "−", "—")) and len(token) > 1:
-                excluded.append(token.lstrip("-−—"))
+            if (word := left_out(token)) is not None:
+                excluded.append(word)
             else:
                 kept.append(token)
         if kept:
