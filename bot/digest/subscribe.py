@@ -118,15 +118,13 @@ def _clock(token: str, half_day: str | None = None) -> str:
     marked = _TIME_MARKED.match(token)
     if len(token) == 4 and token.isdigit():
         hours, minutes = token[:2], token[2:]
-        suffix = (half_day or "").lower().replace(".", "")
     elif _TIME_LIKE.match(token) or _HOUR.match(token):
         hours, _, minutes = token.replace(".", ":").partition(":")
-        suffix = (half_day or "").lower().replace(".", "")
     elif marked:
         hours, minutes = marked.group(1), marked.group(2) or "00"
-        suffix = (half_day or marked.group(3)).lower().replace(".", "")
     else:
         raise BadArgument("time", token)
+    suffix = (half_day or (marked.group(3) if marked else "")).lower().replace(".", "")
     if suffix in ("am", "pm"):
         if not (hours.isascii() and hours.isdigit() and 1 <= int(hours) <= 12):
             raise BadArgument("time", token)
