@@ -57,7 +57,7 @@ class Console:
             print(f"\n🤖 {'✏️ (edited) ' if edited else ''}{text}")
             if buttons:
                 self.last_with_buttons = message
-                print("   " + "  ".join(f"[{i}] {text}" for i, (text, _) in enumerate(buttons, start=1)))
+                print("   " + "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(buttons, start=1)))
 
     async def handle(self, line: str) -> bool:
         """Send one message (its lines) as the user; False to quit."""
