@@ -16,7 +16,7 @@ from pydantic import model_validator
 from bot.analysis.service import Analyzer
 from bot.telegram import replies
 from bot.telegram.numbers import Position, RowId
-from bot.timeline.service import RECENT, RECENT_DAYS, TimelinePage, TimelineService
+from bot.timeline.service import PERIOD, RECENT, RECENT_DAYS, TimelinePage, TimelineService, period_of
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a page links many sources; a preview of one misleads
 
@@ -28,7 +28,7 @@ class TimelineTurn(CallbackData, prefix="tl"):
     alert) instead of reaching SQLite or the calendar with a number neither can take.
     """
 
-    kind: Literal["e", "w", "r"]  # bot.timeline.service's ENTITY, WORDS, RECENT
+    kind: Literal["e", "w", "r", "p"]  # bot.timeline.service's ENTITY, WORDS, RECENT, PERIOD
     ref: RowId
     position: Position
     back: bool
@@ -38,6 +38,8 @@ class TimelineTurn(CallbackData, prefix="tl"):
         # RECENT pages by the ordinal of their last day; the first of their RECENT_DAYS must exist too.
         if self.kind == RECENT and not RECENT_DAYS <= self.ref <= dt.date.max.toordinal():
             raise ValueError(f"no such day: {self.ref}")
+        if self.kind == PERIOD and period_of(self.ref) is None:  # and a period's days
+            raise ValueError(f"no such period: {self.ref}")
         return self
 
 

@@ -6,6 +6,7 @@ exception; the failures hypothesis found are kept below as plain regression test
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import typing
 from zoneinfo import available_timezones
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from bot.digest.compose import parse_topics
 from bot.digest.subscribe import MAX_TOPICS_LENGTH, BadArgument, SubscribeArgs, parse_subscribe
 from bot.telegram.numbers import SQLITE_MAX_INTEGER, fits_sqlite, parse_number
-from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, WORDS
+from bot.timeline.service import ENTITY, PERIOD, RECENT, RECENT_DAYS, WORDS, period_of, period_ref
 from handlers.subscriptions import TIMES, ZONES, SettingsAction
 from handlers.timeline import TimelineTurn
 from handlers.who import WhoPick
@@ -29,8 +30,8 @@ ZONE_NAMES = frozenset(available_timezones())
 # Pieces users (and forgers) put together: digits of every kind, signs, huge numbers, zone-like words.
 KNOWN_PIECES = (
     "08:30", "8.30", "25:99", "²³:00", "٠٨:٣٠", "0800", "²³00", "UTC", "utc", "GMT", "Europe/Berlin",
-    "europe/BERLIN", "Mars/Olympus", "Etc/GMT+3", "-спорт", "—", ",", ";", "e", "w", "r", "true", "maybe",
-    "time", "zone", "pause", "resume", "all", "stop", "#5", "９", "\u200b", "", " ",
+    "europe/BERLIN", "Mars/Olympus", "Etc/GMT+3", "-спорт", "—", ",", ";", "e", "w", "r", "p", "true",
+    "maybe", "time", "zone", "pause", "resume", "all", "stop", "#5", "９", "\u200b", "", " ",
 )  # fmt: skip
 pieces = st.one_of(
     st.text(max_size=12),
@@ -85,10 +86,13 @@ def check_button(parsed: CallbackData) -> None:
     if isinstance(parsed, WhoPick):
         assert 1 <= parsed.entity_id <= SQLITE_MAX_INTEGER
     elif isinstance(parsed, TimelineTurn):
-        assert parsed.kind in (ENTITY, WORDS, RECENT)
+        assert parsed.kind in (ENTITY, WORDS, RECENT, PERIOD)
         assert 1 <= parsed.ref <= SQLITE_MAX_INTEGER and 0 <= parsed.position <= SQLITE_MAX_INTEGER
         if parsed.kind == RECENT:
             assert RECENT_DAYS <= parsed.ref <= 3652059  # date.max.toordinal()
+        if parsed.kind == PERIOD:  # days the calendar has, the first not after the last
+            first, last = period_of(parsed.ref) or (None, None)
+            assert first is not None and last is not None and first <= last
     elif isinstance(parsed, SettingsAction):
         if parsed.action == "time":
             assert re.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]", parsed.value)
@@ -102,6 +106,8 @@ def check_button(parsed: CallbackData) -> None:
 @given(button_data)
 @example("digest:time:²³00")
 @example("tl:r:1:0:0")
+@example("tl:p:99999:0:0")
+@example("tl:p:365242999999:0:0")
 @example("who:99999999999999999999")
 def test_button_data_parses_or_is_refused(data: str) -> None:
     for factory in FACTORIES:
@@ -118,10 +124,12 @@ def test_the_buttons_the_bot_makes_parse_back() -> None:
     for zone in ZONES:
         check_button(SettingsAction.unpack(SettingsAction(action="zone", value=zone).pack()))
     check_button(TimelineTurn.unpack(TimelineTurn(kind=RECENT, ref=739000, position=0, back=True).pack()))
+    january = period_ref(dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    check_button(TimelineTurn.unpack(TimelineTurn(kind=PERIOD, ref=january, position=3, back=False).pack()))
 
 
 def test_timeline_kinds_in_button_data_are_the_timeline_kinds() -> None:
-    assert typing.get_args(TimelineTurn.model_fields["kind"].annotation) == (ENTITY, WORDS, RECENT)
+    assert typing.get_args(TimelineTurn.model_fields["kind"].annotation) == (ENTITY, WORDS, RECENT, PERIOD)
 
 
 # Found by the properties above, kept as plain tests.

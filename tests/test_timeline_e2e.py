@@ -173,6 +173,33 @@ async def test_a_long_timeline_pages_forward_and_back_with_buttons(bot: RunningB
     assert sorted(label for label, _ in bot.emulator.buttons(message)) == ["▶", "◀"]
 
 
+async def test_a_date_or_a_period_lists_the_events_dated_then(bot: RunningBot) -> None:
+    # "/timeline 15.03.2024" looked for events holding the words "15.03.2024"; "вчера" for the word «вчера»
+    for query in ("15.03.2024", "15 марта 2024", "2024-03-15"):
+        (day,) = await bot.ask(READER, f"/timeline {query}")
+        assert day["text"].startswith("🗓 События: 15 марта 2024\n"), (query, day["text"])
+        assert labels(day) == ["15 марта 2024"], query
+    (yesterday,) = await bot.ask(READER, "/timeline вчера")
+    assert "синоптики объявили штормовое предупреждение" in yesterday["text"], yesterday["text"]
+    (month,) = await bot.ask(READER, "/timeline январь 2024")
+    assert month["text"].startswith("🗓 События: январь 2024\n")
+    assert labels(month) == [f"{day} января 2024" for day in range(1, 11)]
+    data = next(data for label, data in bot.emulator.buttons(month) if label == "▶")
+    before = month["html"]
+    await bot.emulator.press(READER, month, data)
+    await bot.emulator.wait_for(lambda: month["html"] != before)
+    assert labels(month) == [f"{day} января 2024" for day in range(11, 21)]
+    (year,) = await bot.ask(READER, "/timeline 2024")
+    assert year["text"].startswith("🗓 События: 2024\n") and "1 января 2024" in labels(year)
+    (english,) = await bot.ask(READER_EN, "/timeline March 2024")
+    assert english["text"].startswith("🗓 Events of March 2024\n")
+    assert labels(english) == ["15 March 2024", "20 March 2024", "22 March 2024"]  # and the two headlines
+    (none,) = await bot.ask(READER, "/timeline 3 января 1999")
+    assert none["text"] == "Нет сохранённых событий с датой 3 января 1999."
+    (words,) = await bot.ask(READER, "/timeline наводнение 2024")  # a date beside words is words
+    assert words["text"].startswith("🗓 Хроника: «наводнение 2024»"), words["text"]
+
+
 async def test_a_page_of_long_events_is_cut_to_one_message() -> None:
     long_text = "Событие с очень длинным описанием " * 6
     source = ArticleRef(1, "Заголовок " * 10, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "https://e.org/x", None)

@@ -7,6 +7,7 @@ loads and stores), so a timeline is a page of an index.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,7 +16,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.analysis.entities import fold
-from bot.analysis.stems import query_stems
+from bot.analysis.language import written_in
+from bot.analysis.stems import STOPWORDS, query_stems, words
+from bot.analysis.timeexpr import find_time_exprs
 from bot.timeline.merge import (
     BATCH_ARTICLES,
     ArticleEvents,
@@ -32,7 +35,51 @@ from storage.events import EventRepo, StoredEvent
 
 RECENT_DAYS = 14
 PAGE_SIZE = 10
-ENTITY, WORDS, RECENT = "e", "w", "r"  # topic kinds, short: they travel in callback data
+ENTITY, WORDS, RECENT, PERIOD = "e", "w", "r", "p"  # topic kinds, short: they travel in callback data
+# A period's ref: its first day's ordinal times PERIOD_SPAN, plus its length in days.
+PERIOD_SPAN = 100_000
+_YEAR = re.compile(r"\d{4}")
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a bare number read as a year
+
+
+def period_ref(first: dt.date, last: dt.date) -> int:
+    return first.toordinal() * PERIOD_SPAN + (last - first).days
+
+
+def period_of(ref: int) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a period's ref names; None for a ref no calendar has."""
+    first, days = divmod(ref, PERIOD_SPAN)
+    if first < 1 or first + days > dt.date.max.toordinal():
+        return None
+    return dt.date.fromordinal(first), dt.date.fromordinal(first + days)
+
+
+def read_period(query: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days a query names when it is a date and nothing else: "1 ноября 2019", "2019-11-01", "вчера",
+    "октябрь 2019", "last week", "2019" (read by the analysis's own resolver, relative to ``today``)."""
+    query = query.strip()
+    if _YEAR.fullmatch(query) and FIRST_YEAR <= int(query) <= LAST_YEAR:
+        return dt.date(int(query), 1, 1), dt.date(int(query), 12, 31)
+    lang = "ru" if written_in(query, "ru") else "en"
+    found = find_time_exprs(query, today, lang)
+    if len(found) != 1:
+        return None
+    (expr,) = found
+    rest = query[: expr.start] + query[expr.stop :]
+    if any(w not in STOPWORDS for w in words(rest)):
+        return None
+    return expr.begin, expr.end
+
+
+def period_granularity(first: dt.date, last: dt.date) -> str:
+    """How a period reads: a day, a month, a year, or days from one to another."""
+    if first == last:
+        return "day"
+    if first.day == 1 and (last + dt.timedelta(days=1)).day == 1 and first.month == last.month:
+        return "month"
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return "year"
+    return "span"
 
 
 async def merge_articles(
@@ -57,8 +104,8 @@ async def merge_articles(
 
 @dataclass(frozen=True)
 class Topic:
-    kind: str  # ENTITY, WORDS or RECENT
-    ref: int  # the entity id, the word topic's id, or the last day's ordinal
+    kind: str  # ENTITY, WORDS, RECENT or PERIOD
+    ref: int  # the entity id, the word topic's id, the last day's ordinal, or the period (period_ref)
     name: str = ""  # the entity's name or the user's words
     other_name: str | None = None  # the entity's name in the other script, if it has one
 
@@ -107,8 +154,13 @@ class TimelineService:
         reported = await self._events.reported_by(conn, article_ids)
         await self._events.take_back(conn, article_ids, [remains(event) for event in reported])
 
-    async def find(self, query: str) -> TimelineAnswer:
-        """A person, organisation or place by any form of its name; else events with all the words."""
+    async def find(self, query: str, now: datetime | None = None) -> TimelineAnswer:
+        """The events of a date or a period when the query is one ("1 ноября 2019", "вчера"); else a person,
+        organisation or place by any form of its name; else events with all the words."""
+        today = (now or datetime.now(UTC)).astimezone(self._timezone).date()
+        period = read_period(query, today)
+        if period is not None:
+            return TimelineAnswer(await self.page(Topic(PERIOD, period_ref(*period), query)))
         found = await self._entities.find(query)
         exact = [e for e in found if fold(e.name) == fold(query)]
         for entity in exact + [e for e in found if e not in exact]:
@@ -135,6 +187,8 @@ class TimelineService:
         if kind == WORDS:
             query = await self._events.topic_query(ref)
             return Topic(WORDS, ref, query) if query else None
+        if kind == PERIOD:
+            return Topic(PERIOD, ref) if period_of(ref) else None
         return Topic(RECENT, ref) if kind == RECENT else None
 
     async def page(
@@ -146,6 +200,9 @@ class TimelineService:
             events = await self._events.involving(topic.ref, **keyset)
         elif topic.kind == WORDS:
             events = await self._events.matching(query_stems(topic.name), **keyset)
+        elif topic.kind == PERIOD:
+            first, last = period_of(topic.ref) or (dt.date.min, dt.date.min)
+            events = await self._events.between(first, last, **keyset)
         else:
             last = dt.date.fromordinal(topic.ref)
             events = await self._events.between(last - dt.timedelta(days=RECENT_DAYS - 1), last, **keyset)

@@ -77,7 +77,8 @@ def help_text(is_admin: bool) -> str:
         _("/who — the most mentioned people of the week"),
         _(
             "/timeline <i>topic</i> — what happened when: events of a person, place or words, oldest first, "
-            "e.g. <code>/timeline переговоры</code>; alone — the last two weeks"
+            "e.g. <code>/timeline переговоры</code>; a date — its events "
+            "(<code>/timeline 1 ноября 2019</code>); alone — the last two weeks"
         ),
         _(
             "/subscribe [<i>HH:MM</i>] [<i>time zone</i>] [<i>topics</i>] — a daily digest of what is new, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -11,7 +12,15 @@ from aiogram.utils.i18n import ngettext as __
 from bot.analysis.timelabels import EN_MONTHS, RU_MONTHS_NOMINATIVE, interval_label
 from bot.telegram.replies.common import entity_name, locale
 from bot.telegram.text import MESSAGE_LIMIT, esc, utf16_len
-from bot.timeline.service import ENTITY, RECENT, RECENT_DAYS, TimelinePage
+from bot.timeline.service import (
+    ENTITY,
+    PERIOD,
+    RECENT,
+    RECENT_DAYS,
+    TimelinePage,
+    period_granularity,
+    period_of,
+)
 from storage.entities import ArticleRef, EntitySummary
 from storage.events import StoredEvent
 
@@ -59,7 +68,14 @@ def _event_line(e: StoredEvent) -> str:
     return f"• <b>{esc(label)}</b> — {esc(e.text)}" + (f" <i>({sources})</i>" if sources else "")
 
 
+def _period_label(ref: int) -> str:
+    first, last = period_of(ref) or (dt.date.min, dt.date.min)
+    return interval_label(first, last, period_granularity(first, last), locale())
+
+
 def _header(page: TimelinePage) -> str:
+    if page.topic.kind == PERIOD:
+        return _("🗓 <b>Events of {period}</b>").format(period=esc(_period_label(page.topic.ref)))
     if page.topic.kind == RECENT:
         return __(
             "🗓 <b>Events of the last {n} day</b>", "🗓 <b>Events of the last {n} days</b>", RECENT_DAYS
@@ -78,6 +94,8 @@ def timeline(page: TimelinePage) -> str:
             return _(
                 "No dated events in the last {n} days. Ask about a topic: <code>/timeline переговоры</code>"
             ).format(n=RECENT_DAYS)
+        if page.topic.kind == PERIOD:
+            return _("No stored event is dated {period}.").format(period=esc(_period_label(page.topic.ref)))
         return _("These events are no longer stored; ask /timeline again.")
     lines = [_header(page)]
     year: int | None = None
