@@ -38,6 +38,18 @@ def test_clubs_are_not_people() -> None:
     assert found(text) == []
 
 
+def test_companies_and_outlets_are_not_people() -> None:
+    # the contest hour's "people" included "Felcra Bhd", "Pirelli SpA", "Royal Mail" and "Plymouth Live"
+    text = (
+        "Shares of Felcra Bhd rose on Monday. Pirelli SpA said sales fell. Royal Mail staff will strike, "
+        "Plymouth Live reported. Marcus Delgado Ltd was fined."
+    )
+    assert found(text) == []
+    # a live page's title is no person either ("Boris Johnson Live" was one); the man named below still is
+    live = "Boris Johnson Live: the prime minister spoke today. Johnson said the deal was done."
+    assert found(live) == ["Johnson"]
+
+
 def test_buildings_are_not_people_but_their_names_still_are() -> None:
     text = (
         "The filing adds in reference to Trump Tower in New York. "

@@ -105,6 +105,14 @@ CLUB_WORDS = frozenset(
     ]
 )
 _THING_ENDINGS = CLUB_WORDS | PRODUCT_WORDS  # a run ending in one of these is a club or a product
+# A company's legal form or a news outlet's last word ends no person's name, whatever the run opens with
+# ("Felcra Bhd", "Pirelli SpA", "Royal Mail", and Reach's local sites: "Dudley Live", "Grimsby Live").
+ORGANISATION_ENDINGS = frozenset(
+    [
+        "bhd", "berhad", "ltd", "limited", "plc", "llc", "inc", "corp", "gmbh", "spa", "holdings", "group",
+        "live", "mail", "news", "times", "herald", "gazette", "tribune", "telegraph", "insider",
+    ]
+)
 # Buildings, places and days named like a person ("Trump Tower", "Wembley Stadium", "Black Friday"): the run
 # is a thing, but unlike a club's its words alone still name the person ("President Trump").
 BUILDING_WORDS = english_words.PLACE_HEADS | frozenset(
@@ -432,6 +440,12 @@ def _a_thing(lowered: Sequence[str], given_names: frozenset[str]) -> bool:
     return len(lowered) > 1 and lowered[-1] in _THING_ENDINGS and lowered[0] not in given_names
 
 
+def _an_organisation(lowered: Sequence[str]) -> bool:
+    """A run ending in a company's legal form or an outlet's last word; its words alone may still be a
+    person's ("Boris Johnson Live" is a live page, "Johnson" in it still the man)."""
+    return len(lowered) > 1 and lowered[-1].rstrip(".") in ORGANISATION_ENDINGS
+
+
 def _numeric_share_of_line(words: Sequence[Word]) -> list[float]:
     """For each word, the share of figures among the words of its line: results tables ("Such 4-24")."""
     shares: list[float] = []
@@ -671,10 +685,13 @@ def candidates(doc: Any) -> list[Candidate]:
                         headline_only,
                         n == 1 and texts[0] in brands,
                         honorific,
-                        org_part=a >= 2
-                        and words[a - 1].text in {"of", "for", "on"}
-                        and words[a - 2].text[:1].isupper()
-                        and words[a - 2].text.lower() in org_words,
+                        org_part=_an_organisation(lowered)
+                        or (
+                            a >= 2
+                            and words[a - 1].text in {"of", "for", "on"}
+                            and words[a - 2].text[:1].isupper()
+                            and words[a - 2].text.lower() in org_words
+                        ),
                     )
                 )
     return _places_named_elsewhere(found, words, given_names_census)

@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 #    person whose name in its own script has it ("Assad" alone: Bashar al-Assad, shown as «Башар Асад»), so
 #    stored lone surnames merge when the archive is analysed again.
 # 8: a post's or a comment's time stamp ("Гость, 01 ноября 2019 17:38…") and a photo credit are no events;
-#    "Zelenskiy" and "Zelenskyy" are "Zelensky" (a stored archive's people merge when analysed again).
+#    "Zelenskiy" and "Zelenskyy" are "Zelensky" (a stored archive's people merge when analysed again); an
+#    English run ending in a company's legal form or an outlet's name ("Felcra Bhd", "Plymouth Live") is no
+#    person.
 ANALYSIS_VERSION = 8
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
