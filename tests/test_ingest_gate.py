@@ -20,6 +20,18 @@ def test_invisible_characters_go_and_text_is_nfc() -> None:
     assert visible_text("😀\u200d👍") == "😀👍"
 
 
+def test_an_author_loses_the_byline_label_pages_put_before_it() -> None:
+    # a page's "Текст: Иван Петров" showed in /search as "· Текст Иван Петров"
+    for written, shown in (
+        ("Текст: Иван Петров", "Иван Петров"),
+        ("Автор — Анна Ли", "Анна Ли"),
+        ("By Jane Doe", "Jane Doe"),
+        ("Bypass Smith", "Bypass Smith"),  # a name that only begins so keeps it
+        ("Текст:", None),
+    ):
+        assert prepare(ArticleDraft("T", "Текст статьи.", author=written), now=NOW).draft.author == shown
+
+
 def test_plausible_dates_are_1900_to_two_days_ahead() -> None:
     assert plausible_date(datetime(1900, 1, 1, tzinfo=UTC), NOW)
     assert plausible_date(NOW + timedelta(days=2), NOW)

@@ -95,6 +95,18 @@ def _visible(value: str | None) -> str | None:
     return (visible_text(value).strip() or None) if value is not None else None
 
 
+# A byline's label, which pages put before the name and extractors keep ("Текст: Иван Петров", "By Jane Doe").
+_BYLINE_LABEL = re.compile(
+    r"^(?:(?:текст|автор|авторы|by|text|words|written by)\b\s*[:—–-]?\s*)+", re.IGNORECASE
+)
+
+
+def author_name(value: str | None) -> str | None:
+    """An author as a reader sees it: visible text without its byline label."""
+    visible = _visible(value)
+    return (_BYLINE_LABEL.sub("", visible).strip() or None) if visible else None
+
+
 # A full stop glued to the next sentence, as pages that lost their line breaks give it («передает
 # агентство.Таким образом…», "said.The"): a lower-case word of three letters or more, then a capitalised
 # word of three or more. Names with a dot keep it: "Яндекс.Дзен", "Mail.Ru", "Крым.Реалии", initials
@@ -159,7 +171,7 @@ def prepare(draft: ArticleDraft, now: datetime | None = None) -> PreparedArticle
         text=text or title,
         published_at=published,
         source=_visible(draft.source),
-        author=_visible(draft.author),
+        author=author_name(draft.author),
     )
     return PreparedArticle(
         draft=draft,
