@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.emulator import BotAPIEmulator
-from tests.conftest import ADMIN, ROOT, SEED
+from bot.emulator.console import Console
+from tests.conftest import ADMIN, READER, ROOT, SEED, RunningBot
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -92,6 +95,20 @@ def test_console_shows_a_message_a_button_edits(tmp_path: Path) -> None:
     edited = result.stdout.split("> :press 1", 1)[1]
     assert edited.strip().startswith("🤖 ✏️ (edited) ⚙️ Настройки дайджеста"), edited
     assert "Время: 07:00" in edited
+
+
+async def test_the_console_shows_what_the_bot_sends_by_itself_while_the_user_types(
+    bot: RunningBot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an alert or a scheduled digest came while the console waited for a line, and showed only after the next
+    console = Console(bot.emulator, READER)
+    watching = asyncio.create_task(console.watch(every=0.05))
+    try:
+        await bot.ask(READER, "/help")  # a message the console did not send: it waits for no reply
+        await bot.emulator.wait_for(lambda: "Команды" in capsys.readouterr().out, timeout=10)
+    finally:
+        watching.cancel()
+    assert not console.show_new()  # shown once
 
 
 async def test_sigterm_lets_the_update_in_progress_finish(tmp_path: Path) -> None:

@@ -44,20 +44,38 @@ class Console:
         self.shown: dict[int, str] = {}  # message id → what was printed of it
         self.last_with_buttons: dict[str, Any] | None = None
 
-    def show_new(self) -> None:
-        """Print the bot's new messages, and again those it edited since (a button's page, the settings)."""
+    def _unseen(self) -> list[tuple[dict[str, Any], str, list[tuple[str, str]]]]:
+        unseen = []
         for message in self.emulator.messages(self.user.id):
             buttons = self.emulator.buttons(message)
             text = plain(message)
+            if self.shown.get(message["message_id"]) != f"{text}\n{buttons}":
+                unseen.append((message, text, buttons))
+        return unseen
+
+    def show_new(self) -> bool:
+        """Print the bot's new messages, and again those it edited since (a button's page, the settings);
+        whether there were any."""
+        unseen = self._unseen()
+        for message, text, buttons in unseen:
             seen = f"{text}\n{buttons}"
-            if self.shown.get(message["message_id"]) == seen:
-                continue
             edited = message["message_id"] in self.shown
             self.shown[message["message_id"]] = seen
             print(f"\n🤖 {'✏️ (edited) ' if edited else ''}{text}")
             if buttons:
                 self.last_with_buttons = message
                 print("   " + "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(buttons, start=1)))
+        return bool(unseen)
+
+    async def watch(self, every: float = 0.5) -> None:
+        """While the user types: what the bot sends by itself (an alert, a scheduled digest, a reindex's
+        report) is shown as it comes, and the prompt again after it."""
+        while True:
+            await asyncio.sleep(every)
+            if self._unseen():
+                print()
+                self.show_new()
+                print("> ", end="", flush=True)
 
     async def handle(self, line: str) -> bool:
         """Send one message (its lines) as the user; False to quit."""
@@ -145,10 +163,14 @@ async def run_console(settings: Settings, *, lang: str = "ru", seeds: bool = Tru
         polling = asyncio.create_task(app.run_polling(bot, handle_signals=False))
         print(f"\nConsole chat with the bot (database {settings.database_path}). You are an admin.\n{HELP}\n")
         interactive = sys.stdin.isatty()
+        watching: asyncio.Task[None] | None = None
         while True:
             if interactive:
                 print("> ", end="", flush=True)
+                watching = asyncio.create_task(console.watch())
             line = await read_message(interactive)
+            if watching is not None:
+                watching.cancel()
             if line is None:
                 break
             if not interactive:
