@@ -107,6 +107,7 @@ def check_button(parsed: CallbackData) -> None:
 @example("digest:time:²³00")
 @example("tl:r:1:0:0")
 @example("tl:p:99999:0:0")
+@example("tl:p:365205900000:0:0")  # the calendar's last day: the day after it does not exist
 @example("tl:p:365242999999:0:0")
 @example("who:99999999999999999999")
 def test_button_data_parses_or_is_refused(data: str) -> None:

@@ -49,7 +49,7 @@ def period_ref(first: dt.date, last: dt.date) -> int:
 def period_of(ref: int) -> tuple[dt.date, dt.date] | None:
     """The first and last day a period's ref names; None for a ref no calendar has."""
     first, days = divmod(ref, PERIOD_SPAN)
-    if first < 1 or first + days > dt.date.max.toordinal():
+    if first < 1 or first + days >= dt.date.max.toordinal():  # the day after the last must exist too
         return None
     return dt.date.fromordinal(first), dt.date.fromordinal(first + days)
 
