@@ -39,3 +39,14 @@ def test_a_name_is_highlighted_in_its_cases_and_not_in_the_words_of_its_stem() -
     # in lower case the word keeps every reading of its stem, as /search reads it
     sand = best_snippet("На пляж завезли тонну песка.", "песков")
     assert [sand.text[a:b] for a, b in sand.highlights] == ["песка"]
+
+
+def test_a_snippet_is_news_before_a_read_also_link_and_that_link_only_when_alone() -> None:
+    # /search Trump showed «Читайте также: Палата … импичмента Трампа» for an article whose news names him too
+    text = (
+        "Читайте также: Палата представителей приняла резолюцию об импичменте Трампа. "
+        "Посол заявил, что Трамп добивался расследования."
+    )
+    assert best_snippet(text, "Трамп импичмент").text == "Посол заявил, что Трамп добивался расследования."
+    alone = "Собаку взяли на службу. Читайте также: Трамп наградил собаку."
+    assert best_snippet(alone, "Трамп").text == "Читайте также: Трамп наградил собаку."  # why it matched

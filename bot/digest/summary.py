@@ -20,6 +20,7 @@ from itertools import islice
 
 from razdel import sentenize
 
+from bot.analysis.furniture import is_boilerplate
 from bot.analysis.stems import STOPWORDS, words
 from bot.digest.stories import content_stems, cosine
 
@@ -36,23 +37,6 @@ MIN_WORDS, MAX_WORDS = 5, 60
 # descriptions (`python -m bot.eval summaries`).
 MAX_SENTENCES, MAX_CHARS = 2, 350
 
-# Lines that are never news, wherever they stand: photo and video credits, calls to read more or to
-# subscribe, comment blocks, copyright and reprint notices, rubric labels, bare links.
-_BOILERPLATE = re.compile(
-    r"(?:^|\W)(?:фото|photo|видео|video|иллюстрация|источник фото|кадр)\s*(?:[:|©]|/\s|—\s|–\s|-\s)"
-    r"|\((?:фото|photo|видео|video)\b|\b(?:getty|reuters/|shutterstock|afp/|ap photo|images?:)"
-    r"|читайте (?:также|нас|наш|новости|подробнее|далее|еще)|^(?:смотрите|см\.) также"
-    r"|подписывайтесь|подпишитесь"
-    r"|\bsubscribe\b|\bsign up\b|\bread (?:more|also)\b|^(?:see also|related|advertisement)\b"
-    r"|коммент(?:арии|арий)\s*(?:\(\d+\)|:)|(?:оставить|оставьте|добавить|написать|войдите[^.]{0,30}чтобы)"
-    r"\s+(?:свой\s+)?коммент|\bleave a (?:comment|reply)\b|\bcomments?\s*\(\d+\)"
-    r"|©|\(c\)\s*\d|\bcopyright\b|все права защищены|all rights reserved|перепечатк"
-    r"|при (?:полном или частичном )?"
-    r"(?:копировании|использовании|цитировании)[^.]{0,40}(?:ссылк|гиперссылк)"
-    r"|рубрик|\bcolumn:"
-    r"|https?://|www\.|@\w",
-    re.IGNORECASE,
-)
 # A byline or credit glued to the first sentence when the page had no full stop after it:
 # «Текст: Дарья Косарева Впервые за…», "By John Smith, Reuters The bank…". A name is two or three
 # capitalised words (first name, a patronymic, surname).
@@ -208,7 +192,7 @@ def _newsworthy(sentence: str) -> bool:
         and sentence.endswith((".", "!", "?", "…", "»", '"', "”", "’", "'"))
         and not sentence.startswith(("•", "|", "-", "—", "*", "("))
         and not sentence[:1].islower()
-        and not _BOILERPLATE.search(sentence)
+        and not is_boilerplate(sentence)
         and not _QUOTE_TAIL.match(sentence)
         and not (sentence.startswith('"') and sentence.count('"') % 2)
         and not (sentence.startswith("«") and sentence.count("«") > sentence.count("»"))
