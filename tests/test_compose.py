@@ -174,6 +174,7 @@ def test_subscribe_arguments_time_zone_and_topics() -> None:
         ("7ч МСК+4 Путин", "07:00", "Etc/GMT-7", "Путин"),
         ("12am GMT-5", "00:00", "Etc/GMT+5", None),
         ("12 pm PST", "12:00", "America/Los_Angeles", None),
+        ("8am EST", "08:00", "America/New_York", None),  # not zoneinfo's "EST", UTC-5 all year
         ("8:30pm UTC+0", "20:30", "Etc/UTC", None),
         ("8 марта", None, None, "8 марта"),  # a bare hour before other words is a topic
         ("1 мая, -спорт", None, None, "1 мая, -спорт"),

@@ -85,7 +85,8 @@ def resolve_timezone(value: str) -> str | None:
     hours ("UTC+3", "+03:00": "Etc/GMT-3", whose sign POSIX reverses; "МСК+4" is UTC+7) or a common
     abbreviation ("MSK", "PST"); None for an unknown zone or an offset in part of an hour."""
     value = value.strip()
-    name = _zones().get(value.lower()) or ABBREVIATIONS.get(value.lower())
+    # an abbreviation first: zoneinfo's own "EST" and "MST" are fixed offsets without summer time
+    name = ABBREVIATIONS.get(value.lower()) or _zones().get(value.lower())
     offset = _OFFSET.match(value)
     if name is None and offset:
         base, sign, hours, minutes = offset.groups()
