@@ -32,6 +32,9 @@ async def test_english_article_yields_its_people_in_who(bot: RunningBot) -> None
     assert card["text"].startswith("👤 Marek Hollins\n")
     (coach,) = await bot.ask(READER_EN, "/who Whitfield")
     assert coach["text"].startswith("👤 Dana Whitfield\n")
+    for titled in ("Mr. Whitfield", "Coach Dana Whitfield", "Dr Whitfield"):  # knew nobody: the title's word
+        (card,) = await bot.ask(READER_EN, f"/who {titled}")
+        assert card["text"].startswith("👤 Dana Whitfield\n"), (titled, card["text"])
     assert "<soon> & often" in coach["text"]  # the quote, escaped on the way and shown as written
 
 
@@ -81,6 +84,8 @@ async def test_a_person_known_in_one_script_is_found_when_asked_for_in_the_other
     for query in ("Peskov", "Dmitry Peskov"):
         (card,) = await bot.ask(READER_EN, f"/who {query}")
         assert card["text"].startswith("👤 Дмитрий Песков\n"), (query, card["text"])
+    (titled,) = await bot.ask(READER, "/who пресс-секретаря Пескова")
+    assert titled["text"].startswith("👤 Дмитрий Песков\n"), titled["text"]
     (russian,) = await bot.ask(READER, "/who Пауэлл")
     assert russian["text"].startswith("👤 Jerome Powell\n"), russian["text"]
     (other,) = await bot.ask(READER_EN, "/who Vladimir Peskov")  # a given name that disagrees is someone else

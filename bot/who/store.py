@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
+from bot.analysis import english_words
 from bot.analysis.entities import ALIAS_INDEX, fold
 from bot.analysis.language import in_language
+from bot.analysis.roles import ROLE_NOUNS
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from bot.who.identity import (
@@ -52,6 +54,18 @@ StoredHook = Callable[[aiosqlite.Connection, list[dict[str, int] | None]], Await
 
 # People filed under one surname key read to find the one a name in the other script stands for.
 ACROSS_SCRIPTS_POOL = 50
+# Words a query may put before a name that are no part of it: honorifics and titles ("Mr. Trump",
+# "President Trump", "президента Путина", "г-н Песков"), Russian ones by their stem.
+_ENGLISH_TITLES = english_words.TITLE_WORDS | english_words.HONORIFICS | {"the", "mister", "madam", "miss"}
+_RUSSIAN_TITLE_STEMS = frozenset(stem(n) for n in ROLE_NOUNS) | {"господин", "госпож", "г-н", "г-ж"}
+
+
+def _without_titles(query_words: list[str]) -> list[str]:
+    """The query's words from the first that is no honorific or title on; all of them when every one is."""
+    for i, word in enumerate(query_words):
+        if word.rstrip(".") not in _ENGLISH_TITLES and stem(word) not in _RUSSIAN_TITLE_STEMS:
+            return query_words[i:]
+    return query_words
 
 
 def name_terms(*names: str) -> set[str]:
@@ -205,8 +219,11 @@ class EntityStore(EntityRepo):
             query = alias[1]
         query_words = list(dict.fromkeys(words(query)))[:6]
         found = await self.matching([(w, stem(w)) for w in query_words], limit)
-        if not found and query_words:
-            found = await self._across_scripts(" ".join(query_words), limit)
+        named = _without_titles(query_words)  # "Mr. Trump", "президента Путина": the name
+        if not found and named != query_words:
+            found = await self.matching([(w, stem(w)) for w in named], limit)
+        if not found and named:
+            found = await self._across_scripts(" ".join(named), limit)
         exact = [e for e in found if fold(e.name) == fold(query)]
         return exact + [e for e in found if e not in exact]
 
