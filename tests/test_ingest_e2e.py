@@ -125,6 +125,24 @@ async def test_jsonl_reports_bad_lines_by_number_and_keeps_the_good_ones(bot: Ru
     assert await bot.app.articles.count() == 2
 
 
+async def test_a_large_file_is_reported_by_counts_with_only_what_failed_listed(bot: RunningBot) -> None:
+    # a file of 300 articles was answered with a line each: fifteen messages
+    records = [
+        json.dumps({"title": f"Новость {n}", "text": f"Событие номер {n} случилось.", "date": "2025-11-20"})
+        for n in range(1, 26)
+    ]
+    records[4] = "{not json"
+    records[9] = json.dumps({"title": "Без текста"})
+    reply = await bot.send_file(ADMIN, "big.jsonl", "\n".join(records).encode())
+    text = reply["text"]
+    assert text.startswith("📥 Сохранено: 23, уже были: 0, не прочитано: 2. Новые статьи: #1–#23."), text
+    assert "Строка 5: некорректный JSON" in text and "Строка 10: нет поля или оно пустое: text." in text
+    assert "✅" not in text and len(text.split("\n")) == 3
+    again = await bot.send_file(ADMIN, "big.jsonl", "\n".join(records).encode())
+    assert again["text"].startswith("Сохранено: 0, уже были: 23, не прочитано: 2."), again["text"]
+    assert await bot.app.articles.count() == 23
+
+
 async def test_cp1251_text_file_is_decoded(bot: RunningBot) -> None:
     reply = await bot.send_file(ADMIN, "win.txt", ARTICLE.encode("cp1251"))
     assert reply["text"].startswith("✅ Сохранено #1: Переговоры в Женеве")

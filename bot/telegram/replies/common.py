@@ -181,7 +181,40 @@ def notice(item: Notice) -> str:
     return "ℹ️ " + prefix + text[:1].upper() + text[1:]
 
 
+# A submission of more articles than this is reported by its counts: a line per article took a file of 300
+# articles fifteen messages. What needs the admin's eye (what could not be read, notices) is still listed, up
+# to LISTED_PROBLEMS lines.
+LISTED_ARTICLES = 20
+LISTED_PROBLEMS = 30
+
+
+def _large_ingest_report(report: IngestReport) -> str:
+    saved = [s.article.id for s in report.saved]
+    lines = [
+        _("Saved: {saved}, already stored: {duplicates}, not read: {problems}.").format(
+            saved=len(report.saved), duplicates=len(report.duplicates), problems=len(report.problems)
+        )
+    ]
+    if saved:
+        lines[0] = (
+            "📥 "
+            + lines[0]
+            + " "
+            + _("New articles: #{first}–#{last}.").format(first=min(saved), last=max(saved))
+        )
+    details = [problem(p) for p in report.problems] + [notice(n) for n in report.notices]
+    lines += details[:LISTED_PROBLEMS]
+    if len(details) > LISTED_PROBLEMS:
+        more = len(details) - LISTED_PROBLEMS
+        lines.append(
+            __("…and {n} more line like these.", "…and {n} more lines like these.", more).format(n=more)
+        )
+    return "\n".join(lines)
+
+
 def ingest_report(report: IngestReport, tz: ZoneInfo) -> str:
+    if len(report.stored) > LISTED_ARTICLES:
+        return _large_ingest_report(report)
     lines: list[str] = []
     for stored in report.stored:
         article = stored.article
