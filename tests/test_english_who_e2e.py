@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.who.store import name_terms, unaccented
 from tests.conftest import ADMIN_EN, READER, READER_EN, RunningBot
 
 ARTICLE = {
@@ -92,3 +93,46 @@ async def test_a_person_known_in_one_script_is_found_when_asked_for_in_the_other
     assert other["text"].startswith("I know nobody called “Vladimir Peskov”"), other["text"]
     (found,) = await bot.ask(READER_EN, "/search Peskov")
     assert "Песков ответил на вопросы о газе" in found["text"] and "«Дмитрий Песков»" in found["text"], found
+
+
+HYPHENS_AND_ACCENTS = [
+    {
+        "title": "Raid in Idlib",
+        "date": "2025-11-22",
+        "lang": "en",
+        "text": "Islamic State leader Abu Bakr al-Baghdadi died in a raid, President Donald Trump said on "
+        "Sunday. He had hidden in Idlib for months. Jacob Rees-Mogg called the raid a success.",
+    },
+    {
+        "title": "Erdoğan meets Putin",
+        "date": "2025-11-23",
+        "lang": "en",
+        "text": "Turkish President Recep Tayyip Erdoğan met Vladimir Putin in Sochi on Tuesday. "
+        "Erdoğan said the talks were useful.",
+    },
+]
+
+
+async def test_a_part_of_a_hyphenated_name_or_a_name_without_its_accents_finds_the_person(
+    bot: RunningBot,
+) -> None:
+    # "/who Baghdadi" and "/who Erdogan" knew nobody: the name's words were "al-baghdadi" and "erdoğan"
+    data = "\n".join(json.dumps(a, ensure_ascii=False) for a in HYPHENS_AND_ACCENTS).encode()
+    await bot.send_file(ADMIN_EN, "names.jsonl", data)
+    await bot.app.analyzer.idle()
+    for query, name in (
+        ("Baghdadi", "Abu Bakr al-Baghdadi"),
+        ("Mogg", "Jacob Rees-Mogg"),
+        ("Erdogan", "Erdoğan"),  # NER reads the lone surname here; the full name is another test's
+    ):
+        (card,) = await bot.ask(READER_EN, f"/who {query}")
+        assert card["text"].startswith(f"👤 {name}\n"), (query, card["text"])
+
+
+def test_name_terms_take_hyphenated_parts_and_latin_words_without_accents() -> None:
+    assert {"baghdadi", "al-baghdadi"} <= name_terms("Abu Bakr al-Baghdadi")
+    assert "al" not in name_terms("al-Assad")
+    assert {"erdoğan", "erdogan"} <= name_terms("Recep Tayyip Erdoğan")
+    # a query with the accents finds the name stored without them: the query is read without them too
+    assert unaccented("erdoğan") == "erdogan" and unaccented("françois") == "francois"
+    assert unaccented("йорк") == "йорк"  # the breve of «й» is a letter's

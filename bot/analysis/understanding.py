@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 # 8: a post's or a comment's time stamp ("Гость, 01 ноября 2019 17:38…") and a photo credit are no events;
 #    "Zelenskiy" and "Zelenskyy" are "Zelensky" (a stored archive's people merge when analysed again); an
 #    English run ending in a company's legal form or an outlet's name ("Felcra Bhd", "Plymouth Live") is no
-#    person.
+#    person; /who finds a name by a part of a hyphenated word and a Latin word without its accents
+#    ("Baghdadi", "Erdogan": the words stored with each entity).
 ANALYSIS_VERSION = 8
 
 # The analysis reads at most this many characters of a text; the article is stored and searched whole.
