@@ -65,10 +65,28 @@ async def test_card_shows_role_counts_quotes_companions_and_articles(bot: Runnin
     assert "Александр Лукашенко" in entity_texts(reply, "bold")
 
 
-@pytest.mark.parametrize("query", ["лаврова", "Сергея Лаврова", "ЛАВРОВ", "Сергей Лавров"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "лаврова",
+        "Сергея Лаврова",
+        "ЛАВРОВ",
+        "Сергей Лавров",
+        # an initial, a patronymic or a title before the name knew nobody
+        "С. Лавров",
+        "Лавров С.В.",
+        "Сергея Викторовича Лаврова",
+        "министра Лаврова",
+    ],
+)
 async def test_any_form_of_a_name_opens_the_same_card(bot: RunningBot, query: str) -> None:
     (reply,) = await bot.ask(READER, f"/who {query}")
     assert reply["text"].startswith("👤 Сергей Лавров\nГлава МИД (26 ноября 2025)")
+
+
+async def test_an_initial_that_disagrees_is_someone_else(bot: RunningBot) -> None:
+    (reply,) = await bot.ask(READER, "/who А. Лавров")
+    assert reply["text"].startswith("В сохранённых новостях нет никого по имени «А. Лавров»"), reply["text"]
 
 
 async def test_quotes_attributed_by_role_reach_the_person(bot: RunningBot) -> None:

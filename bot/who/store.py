@@ -9,6 +9,7 @@ written; it turns /who's words into the terms storage matches.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -16,7 +17,7 @@ import aiosqlite
 
 from bot.analysis import english_words
 from bot.analysis.entities import ALIAS_INDEX, ARABIC_ARTICLES, fold
-from bot.analysis.language import in_language
+from bot.analysis.language import in_language, written_in
 from bot.analysis.roles import ROLE_NOUNS
 from bot.analysis.stems import stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
@@ -59,6 +60,19 @@ ACROSS_SCRIPTS_POOL = 50
 # "President Trump", "президента Путина", "г-н Песков"), Russian ones by their stem.
 _ENGLISH_TITLES = english_words.TITLE_WORDS | english_words.HONORIFICS | {"the", "mister", "madam", "miss"}
 _RUSSIAN_TITLE_STEMS = frozenset(stem(n) for n in ROLE_NOUNS) | {"господин", "госпож", "г-н", "г-ж"}
+
+
+# A Russian patronymic in any case ("Сергеевича", "Владимировна"): names are stored without one.
+_PATRONYMIC = re.compile(r"^[а-яё]{3,}(?:ович|евич|ьич|ич|овн|евн|ичн|иничн)(?:а|у|ем|ом|е|ой|ы|у)?$")
+
+
+def _initials_agree(initials: list[str], name: str) -> bool:
+    """Whether a query's initials ("д", "с" of "Д.С.") agree with a name's given name; the first initial is
+    the given name's, in the same script (a name in the other script is not told by its letters)."""
+    given = words(name)[:-1]
+    if not initials or not given or written_in(initials[0], "ru") != written_in(given[0], "ru"):
+        return True
+    return given[0].startswith(initials[0])
 
 
 def _without_titles(query_words: list[str]) -> list[str]:
@@ -245,6 +259,13 @@ class EntityStore(EntityRepo):
         named = _without_titles(query_words)  # "Mr. Trump", "президента Путина": the name
         if not found and named != query_words:
             found = await self.matching([(w, stem(w), unaccented(w)) for w in named], limit)
+        core = [w for w in named if len(w) > 1 and not _PATRONYMIC.search(w)]
+        if not found and core and core != named:  # "Д. Песков", "Песков Д.С.", "Дмитрия Сергеевича Пескова"
+            found = [
+                e
+                for e in await self.matching([(w, stem(w), unaccented(w)) for w in core], limit * 4)
+                if _initials_agree([w for w in named if len(w) == 1], e.name)
+            ][:limit]
         if not found and named:
             found = await self._across_scripts(" ".join(named), limit)
         exact = [e for e in found if fold(e.name) == fold(query)]
