@@ -242,7 +242,11 @@ async def _subscriptions_of(
 ) -> list[Subscription] | None:
     """The subscriptions /settings or /unsubscribe is about: a channel's, named in a private chat (None
     after telling the user why not), or this chat's (this forum topic's)."""
-    ref, _ = split_channel(command.args or "") if message.chat.type == "private" else (None, "")
+    ref, rest = split_channel(command.args or "") if message.chat.type == "private" else (None, "")
+    given = (command.args or "").strip()
+    if (ref is None and given) or rest.strip():  # "/unsubscribe @x" was this chat's /unsubscribe
+        await message.answer(replies.channels.names_no_channel(command.command, given))
+        return None
     if ref is None or message.from_user is None:
         return await digests.subscriptions.in_chat(message.chat.id, _thread(message))
     try:

@@ -252,3 +252,13 @@ async def test_time_and_zone_as_people_write_them(bot: RunningBot) -> None:
     assert "«+05:30»" in half_hour["text"] and "UTC+3" in half_hour["text"], half_hour["text"]
     (not_a_time,) = await bot.ask(READER, "/subscribe 13pm")
     assert not_a_time["text"].startswith("⚠️ «13pm» — не время суток"), not_a_time["text"]
+
+
+async def test_settings_or_unsubscribe_with_words_naming_no_channel_change_nothing(bot: RunningBot) -> None:
+    # "/unsubscribe @x" (too short a name for a channel) was this chat's /unsubscribe
+    await bot.ask(READER, "/subscribe 07:45 Лукашенко")
+    for text in ("/unsubscribe @x", "/settings что-то", "/unsubscribe @club_news лишнее"):
+        (reply,) = await bot.ask(READER, text)
+        assert "— не канал." in reply["text"] and "например /" in reply["text"], (text, reply["text"])
+    kept = await subscription(bot, READER.id)
+    assert (kept.send_at, kept.topics, kept.active) == ("07:45", "Лукашенко", True)

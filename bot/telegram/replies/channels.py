@@ -19,6 +19,14 @@ def usage(command: str, given: str) -> str:
     return line
 
 
+def names_no_channel(command: str, given: str) -> str:
+    """/settings or /unsubscribe with words that name no channel: they take a channel or nothing."""
+    return _(
+        "“{text}” names no channel. <code>/{command}</code> alone is about this chat; for a channel's "
+        "digest write its @username or its id -100…, e.g. <code>/{command} @club_news</code>."
+    ).format(text=esc(given.strip()[:100]), command=command)
+
+
 def not_found(ref: str) -> str:
     return _(
         "I can't see {ref}: add me to the channel as an administrator first (a private channel: use its id)."
