@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import get_i18n
 
-from bot.alerts.commands import BadAlert, Off, SetLimit, SetQuiet, SetTopics, Show, parse_alert
+from bot.alerts.commands import BadAlert, Off, On, SetLimit, SetQuiet, SetTopics, Show, parse_alert
 from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.telegram import replies
@@ -33,14 +33,17 @@ async def alert(message: Message, command: CommandObject, alerts: AlertService, 
         if current is not None and current.active:
             await repo.change(current.id, active=0)
         await message.answer(replies.alerts.turned_off(current is not None and current.active))
-    elif isinstance(action, SetTopics):
+    elif isinstance(action, On) and current is not None and current.active:
+        await message.answer(replies.alerts.setting(current))
+    elif isinstance(action, SetTopics) or (isinstance(action, On) and current is not None):
+        topics = action.topics if isinstance(action, SetTopics) else current.topics if current else ""
         updated = await repo.set_topics(
             chat_id=message.chat.id,
             thread_id=_thread(message),
             chat_type=message.chat.type,
             language=get_i18n().current_locale,
             timezone=current.timezone if current else settings.default_timezone,
-            topics=action.topics,
+            topics=topics,
             by=message.from_user.id if message.from_user else None,
             since_story=await alerts.since_story(),
         )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alerts.commands import BadAlert, Off, Problem, SetLimit, SetQuiet, SetTopics, Show, parse_alert
+from bot.alerts.commands import BadAlert, Off, On, Problem, SetLimit, SetQuiet, SetTopics, Show, parse_alert
 from bot.alerts.decide import decide, lead, new_fact, quiet_of
 from storage.alerts import AlertRepo, SendStatus
 from storage.database import Database
@@ -27,6 +27,9 @@ MOSCOW = ZoneInfo("Europe/Moscow")
         ("quiet 23:00-08:00", SetQuiet("23:00", "08:00")),
         ("quiet 23:00 — 8:00 europe/berlin", SetQuiet("23:00", "08:00", "Europe/Berlin")),
         ("quiet off", SetQuiet(None, None)),
+        ("quiet 23-8", SetQuiet("23:00", "08:00")),  # whole hours
+        ("on", On()),  # was an alert on the word "on"
+        ("Вкл", On()),
         ("limit 5", SetLimit(5)),
     ],
 )

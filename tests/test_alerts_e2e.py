@@ -113,12 +113,20 @@ async def test_groups_set_alerts_through_their_admins_and_bad_input_is_explained
         assert expected in reply["text"], text
     (first,) = await bot.ask(READER, "/alert quiet 23:00-08:00")
     assert "Сначала задайте темы" in first["text"]
+    (on_nothing,) = await bot.ask(READER, "/alert on")  # "on" is no topic: there are none to turn on
+    assert "Сначала задайте темы" in on_nothing["text"], on_nothing["text"]
     (off,) = await bot.ask(READER, "/alert off")
     assert "не были включены" in off["text"]
     repo: AlertRepo = bot.app.alerts.repo
     assert await repo.of_chat(READER.id, None) is None
     group = await repo.of_chat(GROUP["id"], None)
     assert group is not None and group.created_by == ADMIN.id
+    # off, then on again: the topics set before, not an alert on the word "on"
+    await bot.ask(ADMIN, "/alert off", chat=GROUP)
+    (again,) = await bot.ask(ADMIN, "/alert on", chat=GROUP)
+    assert again["text"].startswith("🔔 Оповещения включены: переговоры."), again["text"]
+    group = await repo.of_chat(GROUP["id"], None)
+    assert group is not None and group.active and group.topics == "переговоры"
 
 
 async def test_two_instances_send_each_alert_once(bot: RunningBot, emulator: BotAPIEmulator) -> None:

@@ -3,6 +3,7 @@
 /alert Лукашенко, переговоры, -спорт     topics (the digest's syntax): alerts on
 /alert                                   the current setting
 /alert off                               alerts off
+/alert on                                alerts on again, on the topics set before
 /alert quiet 23:00-08:00 [Europe/Berlin] quiet hours (in the chat's zone unless one is given)
 /alert quiet off                         no quiet hours
 /alert limit 5                           at most 5 alerts an hour (1-60); beyond, the next digest
@@ -21,6 +22,7 @@ from bot.digest.subscribe import MAX_TOPICS_LENGTH, resolve_timezone
 
 _WINDOW = re.compile(r"^(\S+?)\s*[-–—]\s*(\S+)$")
 _OFF = frozenset({"off", "выкл", "выключить", "стоп", "stop"})
+_ON = frozenset({"on", "вкл", "включить", "start"})  # "/alert on" was an alert on the word "on"
 
 
 class Problem(StrEnum):
@@ -48,6 +50,11 @@ class Off:
 
 
 @dataclass(frozen=True)
+class On:
+    pass
+
+
+@dataclass(frozen=True)
 class SetTopics:
     topics: str
 
@@ -64,7 +71,7 @@ class SetLimit:
     per_hour: int
 
 
-AlertCommand = Show | Off | SetTopics | SetQuiet | SetLimit
+AlertCommand = Show | Off | On | SetTopics | SetQuiet | SetLimit
 
 
 def parse_alert(args: str) -> AlertCommand:
@@ -75,6 +82,8 @@ def parse_alert(args: str) -> AlertCommand:
         return Show()
     if keyword in _OFF and not rest:
         return Off()
+    if keyword in _ON and not rest:
+        return On()
     if keyword in ("quiet", "тишина"):
         return _quiet(rest)
     if keyword in ("limit", "лимит"):
@@ -89,14 +98,19 @@ def parse_alert(args: str) -> AlertCommand:
     return SetTopics(text)
 
 
+def _hours(text: str) -> str:
+    """ "23" (whole hours, as "/alert quiet 23-8" writes them) as "23:00"; "8.30" as "8:30"."""
+    return f"{text}:00" if text.isascii() and text.isdigit() and len(text) <= 2 else text.replace(".", ":")
+
+
 def _quiet(rest: str) -> SetQuiet:
     if rest.lower() in _OFF:
         return SetQuiet(None, None)
     rest = re.sub(r"^(\S+?)\s*[-–—]\s*", r"\1-", rest, count=1)  # "23:00 - 08:00" as "23:00-08:00"
     window, _, zone_text = rest.partition(" ")
     match = _WINDOW.match(window)
-    start = parse_clock(match.group(1).replace(".", ":")) if match else None
-    end = parse_clock(match.group(2).replace(".", ":")) if match else None
+    start = parse_clock(_hours(match.group(1))) if match else None
+    end = parse_clock(_hours(match.group(2))) if match else None
     if start is None or end is None or start == end:
         raise BadAlert(Problem.QUIET, rest)
     zone = None

@@ -65,7 +65,7 @@ def usage() -> str:
     return _(
         "<code>/alert Лукашенко, переговоры, -спорт</code> — a message as soon as a new story on these "
         "topics appears; <code>/alert quiet 23:00-08:00</code> — quiet hours; <code>/alert limit 5</code> — "
-        "at most 5 an hour; <code>/alert off</code> — stop."
+        "at most 5 an hour; <code>/alert off</code> — stop, <code>/alert on</code> — again."
     )
 
 
