@@ -184,6 +184,7 @@ async def subscribe(
             "time": replies.digest.bad_time,
             "timezone": replies.digest.bad_timezone,
             "words": replies.digest.no_topic_words,
+            "control": replies.digest.control_word,
         }
         reply = (
             errors[exc.kind](exc.value) if exc.kind in errors else replies.digest.too_many_topics(MAX_TOPICS)

@@ -192,6 +192,8 @@ def test_subscribe_arguments_time_zone_and_topics() -> None:
         ("0am", "time"),
         ("2400", "time"),
         ("25", "time"),
+        ("off", "control"),  # was a digest on the word "off"
+        ("Пауза", "control"),
         (", ".join(f"тема{n}" for n in range(30)), "topics"),
     ):
         try:

@@ -66,7 +66,7 @@ def test_subscribe_arguments_parse_or_are_refused(text: str) -> None:
     try:
         args = parse_subscribe(text)
     except BadArgument as exc:
-        assert exc.kind in ("time", "timezone", "topics", "words")
+        assert exc.kind in ("time", "timezone", "topics", "words", "control")
         return
     check_subscribe(args)
 

@@ -250,6 +250,8 @@ async def test_time_and_zone_as_people_write_them(bot: RunningBot) -> None:
     assert "в 09:00 (Europe/Moscow)" in holiday["text"] and "Темы: 8 марта" in holiday["text"], holiday
     (half_hour,) = await bot.ask(READER, "/subscribe 08:30 +05:30")
     assert "«+05:30»" in half_hour["text"] and "UTC+3" in half_hour["text"], half_hour["text"]
+    (off,) = await bot.ask(READER, "/subscribe off")  # a digest on the word "off" was added
+    assert off["text"].startswith("⚠️ «off» — не тема: /unsubscribe отключает дайджест"), off["text"]
     (not_a_time,) = await bot.ask(READER, "/subscribe 13pm")
     assert not_a_time["text"].startswith("⚠️ «13pm» — не время суток"), not_a_time["text"]
 

@@ -67,9 +67,10 @@ class SubscribeArgs:
 class BadArgument(ValueError):
     """An argument /subscribe cannot take: a time of day or a zone that does not exist, too many
     topics (more than MAX_TOPICS or MAX_TOPICS_LENGTH characters), or topics without a word ("words":
-    "/subscribe ,,," or "/subscribe -" would have added a digest of everything beside the chat's own)."""
+    "/subscribe ,,," or "/subscribe -" would have added a digest of everything beside the chat's own), or a
+    word that asks to stop or pause a digest ("control": "/subscribe off" was a digest on the word "off")."""
 
-    def __init__(self, kind: Literal["time", "timezone", "topics", "words"], value: str) -> None:
+    def __init__(self, kind: Literal["time", "timezone", "topics", "words", "control"], value: str) -> None:
         super().__init__(f"{kind}: {value}")
         self.kind = kind
         self.value = value
@@ -136,9 +137,20 @@ def _clock(token: str, half_day: str | None = None) -> str:
     return clock.strftime("%H:%M")
 
 
+# Words that ask to stop, pause or resume a digest, written alone as its topics: never a topic.
+CONTROL_WORDS = frozenset(
+    [
+        *("off", "stop", "pause", "resume", "on", "unsubscribe", "cancel"),
+        *("выкл", "выключить", "стоп", "пауза", "отписаться", "отмена", "вкл"),
+    ]
+)
+
+
 def parse_subscribe(args: str) -> SubscribeArgs:
     """ "08:30 Europe/Berlin Лукашенко, переговоры, -спорт": time and zone first, topics after."""
     rest = args.strip()
+    if rest.lower() in CONTROL_WORDS:
+        raise BadArgument("control", rest)
     send_at = timezone = None
     while rest:
         token, _, tail = rest.partition(" ")

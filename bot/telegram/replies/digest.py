@@ -175,6 +175,13 @@ def no_topic_words(value: str) -> str:
     ).format(value=esc(value))
 
 
+def control_word(value: str) -> str:
+    return _(
+        "⚠️ “{value}” is no topic: <code>/unsubscribe</code> stops a digest, and its settings "
+        "(<code>/settings</code>) pause and resume it."
+    ).format(value=esc(value))
+
+
 def too_many_topics(limit: int) -> str:
     return _("⚠️ Too many topics: at most {n}, separated by commas.").format(n=limit)
 
