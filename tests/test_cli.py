@@ -62,18 +62,25 @@ def test_console_chat_answers_with_seeds_ingested(tmp_path: Path) -> None:
     assert "🗞 Свежие статьи" in out
 
 
-def test_console_sends_a_message_of_several_lines(tmp_path: Path) -> None:
-    # "/ingest Title⏎text" could not be typed: each line went as a message of its own
+def console(tmp_path: Path, typed: str) -> subprocess.CompletedProcess[str]:
+    """The console chat without seeds, given what the user types; it must end cleanly."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--no-seeds"],
         cwd=ROOT,
         env=env_for(tmp_path),
-        input="/ingest Переговоры в Минске\\\nДелегации начали переговоры утром.\n/search переговоры",
+        input=typed,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_console_sends_a_message_of_several_lines(tmp_path: Path) -> None:
+    # "/ingest Title⏎text" could not be typed: each line went as a message of its own
+    typed = "/ingest Переговоры в Минске\\\nДелегации начали переговоры утром.\n/search переговоры"
+    result = console(tmp_path, typed)
     assert "✅ Сохранено #1: Переговоры в Минске" in result.stdout, result.stdout
     assert "Я отвечаю на команды" not in result.stdout  # the text went with the command
     found = result.stdout.split("> /search переговоры", 1)[1]
@@ -82,16 +89,7 @@ def test_console_sends_a_message_of_several_lines(tmp_path: Path) -> None:
 
 def test_console_shows_a_message_a_button_edits(tmp_path: Path) -> None:
     # a button that edits its message in place (settings, a timeline's next page) showed nothing
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--no-seeds"],
-        cwd=ROOT,
-        env=env_for(tmp_path),
-        input="/subscribe\n/settings\n:press 1\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = console(tmp_path, "/subscribe\n/settings\n:press 1\n")
     edited = result.stdout.split("> :press 1", 1)[1]
     assert edited.strip().startswith("🤖 ✏️ (edited) ⚙️ Настройки дайджеста"), edited
     assert "Время: 07:00" in edited
