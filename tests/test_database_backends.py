@@ -359,6 +359,9 @@ async def test_feeds_are_polled_backed_off_and_remembered_alike(storage_db: Data
 QUESTIONS = [
     "/search переговорам", "/search снег театр", "/who Лукашенко", "/timeline Лукашенко", "/latest",
     "/subscribe", "/digest",
+    # read past a title and initials, across scripts, without a word, by a date (30 November)
+    "/who президента А.Г. Лукашенко", "/who Lukashenko", "/search переговоры -Минск", "/latest -переговоры",
+    "/timeline 26 ноября 2025",
 ]  # fmt: skip
 
 
@@ -380,6 +383,8 @@ async def test_the_bot_answers_alike_on_sqlite_and_postgresql(tmp_path: Path) ->
     async with postgresql_schema() as url:
         on_postgresql = await answers_on(tmp_path / "unused.sqlite3", database_url=url)
     assert "переговор" in on_sqlite[1].lower()  # the search found something to compare
+    assert sum(text.startswith("👤 Александр Лукашенко") for text in on_sqlite) == 3  # and the cards
+    assert any(text.startswith("🗓 События: 26 ноября 2025") for text in on_sqlite)
     assert on_postgresql == on_sqlite
 
 
