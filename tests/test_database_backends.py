@@ -221,6 +221,15 @@ async def test_search_finds_the_same_articles_on_both_engines(
         assert found[0].title == NEWS[0][0]
 
 
+async def test_a_latin_word_is_found_with_or_without_accents_on_both_engines(storage_db: Database) -> None:
+    # SQLite's index folded the accents and PostgreSQL's did not: "/search Erdogan" found nothing there
+    repo = ArticleRepo(storage_db)
+    draft = ArticleDraft("Erdoğan in Sochi", "Recep Tayyip Erdoğan met Putin in Sochi.", None, lang="en")
+    await repo.add(prepare(draft).row, ingested_by=None)
+    for query in ("Erdogan", "Erdoğan", "ERDOĞAN"):
+        assert [a.title for a in await repo.search(query_stems(query))] == ["Erdoğan in Sochi"], query
+
+
 async def test_a_term_of_alternatives_matches_any_of_them_on_both_engines(storage_db: Database) -> None:
     """How /search looks for a person in both scripts: one term, several stems, any of which will do."""
     await store_news(storage_db)

@@ -7,6 +7,7 @@ Snowball stemmers (the Russian analyser of Lucene and Elasticsearch) fold Russia
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -24,8 +25,13 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 
 def normal_word(word: str) -> str:
-    """A word lower-cased, "ё" folded into "е" as Russian readers and writers do."""
-    return word.lower().replace("ё", "е")
+    """A word lower-cased, "ё" folded into "е" as Russian readers and writers do, and a Latin word without
+    its accents ("Erdoğan" as "erdogan"), as SQLite's index reads it: PostgreSQL's does not, so the stems
+    both are given are folded here (the breve of «й» is a letter's, not an accent)."""
+    word = word.lower().replace("ё", "е")
+    if word.isascii() or _CYRILLIC_RE.search(word):
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 LEFT_OUT_MARKS = "-−—"  # "-спорт": a word a query or a topic line leaves out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
@@ -86,29 +85,22 @@ def _without_titles(query_words: list[str]) -> list[str]:
 def name_terms(*names: str) -> set[str]:
     """Every word an entity was named with, and its stem: with the name's forms from the analysis, what
     /who matches a query's words against. A hyphenated word stands for its parts too ("al-Baghdadi" is
-    found as "Baghdadi", "Rees-Mogg" as "Mogg"), and a Latin word with accents for the word without them
-    ("Erdoğan" as "Erdogan")."""
+    found as "Baghdadi", "Rees-Mogg" as "Mogg"); ``words`` reads a Latin word without its accents ("Erdoğan"
+    as "erdogan"), a query's words too."""
     return {
         form for name in names for w in words(name) for part in _word_forms(w) for form in (part, stem(part))
     }
 
 
 def _word_forms(word: str) -> set[str]:
-    """A word as written, its parts if hyphenated (an Arabic article aside), each without Latin accents."""
+    """A word as written (``words`` reads Latin ones without accents), and its parts if hyphenated (an Arabic
+    article aside)."""
     parts = (
         {word} | {p for p in word.split("-") if len(p) >= 3 and p not in ARABIC_ARTICLES}
         if "-" in word
         else {word}
     )
-    return parts | {unaccented(p) for p in parts}
-
-
-def unaccented(word: str) -> str:
-    """A word in Latin letters without its accents ("erdoğan" → "erdogan"); any other word as it is (the
-    breve of Russian «й» is a letter's, not an accent)."""
-    if not word.isascii() and all(not ("а" <= c <= "я" or c in "ёй") for c in word.lower()):
-        return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-    return word
+    return parts
 
 
 def identity_input(
@@ -255,15 +247,15 @@ class EntityStore(EntityRepo):
         if alias is not None:
             query = alias[1]
         query_words = list(dict.fromkeys(words(query)))[:6]
-        found = await self.matching([(w, stem(w), unaccented(w)) for w in query_words], limit)
+        found = await self.matching([(w, stem(w)) for w in query_words], limit)
         named = _without_titles(query_words)  # "Mr. Trump", "президента Путина": the name
         if not found and named != query_words:
-            found = await self.matching([(w, stem(w), unaccented(w)) for w in named], limit)
+            found = await self.matching([(w, stem(w)) for w in named], limit)
         core = [w for w in named if len(w) > 1 and not _PATRONYMIC.search(w)]
         if not found and core and core != named:  # "Д. Песков", "Песков Д.С.", "Дмитрия Сергеевича Пескова"
             found = [
                 e
-                for e in await self.matching([(w, stem(w), unaccented(w)) for w in core], limit * 4)
+                for e in await self.matching([(w, stem(w)) for w in core], limit * 4)
                 if _initials_agree([w for w in named if len(w) == 1], e.name)
             ][:limit]
         if not found and named:
