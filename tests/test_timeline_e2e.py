@@ -196,8 +196,22 @@ async def test_a_date_or_a_period_lists_the_events_dated_then(bot: RunningBot) -
     assert labels(english) == ["15 March 2024", "20 March 2024", "22 March 2024"]  # and the two headlines
     (none,) = await bot.ask(READER, "/timeline 3 января 1999")
     assert none["text"] == "Нет сохранённых событий с датой 3 января 1999."
-    (words,) = await bot.ask(READER, "/timeline наводнение 2024")  # a date beside words is words
-    assert words["text"].startswith("🗓 Хроника: «наводнение 2024»"), words["text"]
+
+
+async def test_a_name_or_words_with_a_date_open_their_timeline_at_that_date(bot: RunningBot) -> None:
+    # "/timeline Лукашенко 2025" looked for events holding the word "2025" beside his name
+    (person,) = await bot.ask(READER, "/timeline Лукашенко 2025")
+    assert person["text"].startswith("🗓 Хроника: Александр Лукашенко\n"), person["text"]
+    assert labels(person) == ["26 ноября 2025"]
+    assert [label for label, _ in bot.emulator.buttons(person)] == ["◀"]  # his 2022 events come before
+    back = next(data for label, data in bot.emulator.buttons(person) if label == "◀")
+    before = person["html"]
+    await bot.emulator.press(READER, person, back)
+    await bot.emulator.wait_for(lambda: person["html"] != before)
+    assert labels(person) == ["конец февраля — начало марта 2022"]
+    (words,) = await bot.ask(READER, "/timeline наводнение 20 января 2024")
+    assert words["text"].startswith("🗓 Хроника: «наводнение»"), words["text"]
+    assert labels(words)[0] == "20 января 2024" and "◀" in [label for label, _ in bot.emulator.buttons(words)]
 
 
 async def test_a_page_of_long_events_is_cut_to_one_message() -> None:

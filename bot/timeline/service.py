@@ -31,7 +31,7 @@ from bot.timeline.merge import (
     reports_of,
 )
 from storage.entities import EntityRepo, EntitySummary
-from storage.events import EventRepo, StoredEvent
+from storage.events import EventRepo, StoredEvent, first_position
 
 RECENT_DAYS = 14
 PAGE_SIZE = 10
@@ -39,6 +39,8 @@ ENTITY, WORDS, RECENT, PERIOD = "e", "w", "r", "p"  # topic kinds, short: they t
 # A period's ref: its first day's ordinal times PERIOD_SPAN, plus its length in days.
 PERIOD_SPAN = 100_000
 _YEAR = re.compile(r"\d{4}")
+_YEAR_AFTER = re.compile(r"(?P<words>.+?)[\s,]+(?P<year>\d{4})")  # "Путин 2019"
+_YEAR_BEFORE = re.compile(r"(?P<year>\d{4})[\s,]+(?P<words>.+)")
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a bare number read as a year
 
 
@@ -69,6 +71,24 @@ def read_period(query: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     if any(w not in STOPWORDS for w in words(rest)):
         return None
     return expr.begin, expr.end
+
+
+def split_period(query: str, today: dt.date) -> tuple[str, dt.date] | None:
+    """A name or words with a date or a period at the start or the end ("Путин 2019", "переговоры в октябре
+    2019", "October 2019 Trump"): the words, and the first day the period names."""
+    query = query.strip()
+    found = find_time_exprs(query, today, "ru" if written_in(query, "ru") else "en")
+    if len(found) == 1:
+        (expr,) = found
+        before, after = query[: expr.start].strip(" ,"), query[expr.stop :].strip(" ,")
+        rest = before or after
+        if (before and after) or not any(w not in STOPWORDS for w in words(rest)):
+            return None
+        return rest, expr.begin
+    year = _YEAR_AFTER.fullmatch(query) or _YEAR_BEFORE.fullmatch(query)  # a bare year the resolver leaves
+    if not found and year and FIRST_YEAR <= int(year.group("year")) <= LAST_YEAR:
+        return year.group("words").strip(" ,"), dt.date(int(year.group("year")), 1, 1)
+    return None
 
 
 def period_granularity(first: dt.date, last: dt.date) -> str:
@@ -167,6 +187,16 @@ class TimelineService:
             page = await self.page(Topic(ENTITY, entity.id, entity.name, entity.other_name))
             if page.events:
                 return TimelineAnswer(page)
+        dated = split_period(query, today)
+        if dated is not None:  # "Путин 2019": Putin's timeline from 2019 on, ◀ for what came before
+            name, first = dated
+            topics = [Topic(ENTITY, e.id, e.name, e.other_name) for e in await self._entities.find(name)]
+            if await self._events.matching(query_stems(name), limit=1):
+                topics.append(Topic(WORDS, await self._events.topic_id(name), name))
+            for topic in topics:
+                page = await self.from_day(topic, first)
+                if page.events:
+                    return TimelineAnswer(page)
         if await self._events.matching(query_stems(query), limit=1):
             topic = Topic(WORDS, await self._events.topic_id(query), query)
             return TimelineAnswer(await self.page(topic))
@@ -174,6 +204,13 @@ class TimelineService:
         if not suggestions:
             suggestions = [e for e, *_ in await self._entities.most_mentioned(None, limit=5)]
         return TimelineAnswer(suggestions=suggestions)
+
+    async def from_day(self, topic: Topic, first: dt.date) -> TimelinePage:
+        """A topic's page that opens at a day: the first events dated then or later, and whether any came
+        before."""
+        page = await self.page(topic, after=first_position(first) - 1)
+        earlier = await self.page(topic, before=first_position(first))
+        return replace(page, more_before=bool(earlier.events))
 
     async def recent(self, now: datetime | None = None) -> TimelinePage:
         today = (now or datetime.now(UTC)).astimezone(self._timezone).date()
