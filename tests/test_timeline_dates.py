@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.analysis.events import extract_events
+from bot.analysis.morph import russian_morph
 from bot.analysis.timeexpr import find_time_exprs
 
 D = dt.date
@@ -131,3 +132,11 @@ def test_a_past_participle_does_not_date_the_day_it_is_aimed_at() -> None:
     # the flights were planned in the past, for a coming day
     text = "Пока рейсы, запланированные на 25 июля, числятся как действующие."
     assert _spans(text, D(2018, 7, 20)) == [(D(2018, 7, 25), D(2018, 7, 25))]
+
+
+def test_a_letter_without_a_unicode_name_reads_as_any_other() -> None:
+    # pymorphy2 asked unicodedata for each letter's name: a Tangut ideograph has none, and every parse of a
+    # word holding one raised ValueError ("/timeline вчера𗀀" failed)
+    published = D(2019, 11, 1)
+    assert [e.begin for e in find_time_exprs("ВЧЕРА:𗀀", published, "ru")] == [D(2019, 10, 31)]
+    assert russian_morph().parse("Песков𗀀")[0].normal_form == "песков𗀀"
