@@ -17,8 +17,10 @@ from typing import Protocol
 from bot.analysis.entities import PER
 from bot.analysis.language import written_in
 from bot.analysis.stems import (
+    WORD_RE,
     holds,
     left_out,
+    normal_word,
     query_names,
     query_word_terms,
     query_words,
@@ -202,15 +204,27 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
     )
     alternatives: dict[str, list[str]] = {}
     exact: dict[str, frozenset[str]] = {}
+    accented = _accented_stems(wanted)
     for word in tokens:  # "Песков" matches "Пескова" too; "Zelensky" matches "Зеленский"
         other = crossed.terms.get(stem(word), ())
-        alternatives.setdefault(stem(word), []).extend((*word_terms(word), *other))
+        alternatives.setdefault(stem(word), []).extend((*word_terms(word), *other, *accented.get(word, ())))
         # a name: «Песков» is not «песка» (a lower-case "налогов" is «налог» as well)
         exact[stem(word)] = exact.get(stem(word), frozenset()) | query_word_terms(word, word in names, other)
     terms = tuple(a[0] if len(a) == 1 else tuple(dict.fromkeys(a)) for a in alternatives.values())
     return SearchQuery(
         terms, crossed.names, _script(" ".join(tokens)), tuple(exact.values()), frozenset(names), without
     )
+
+
+def _accented_stems(query: str) -> dict[str, tuple[str, ...]]:
+    """For a Latin word written with accents, its stem with them: PostgreSQL's index of the articles stored
+    before words were read without accents holds that stem ("erdoğan"); the word itself is read without."""
+    found: dict[str, tuple[str, ...]] = {}
+    for match in WORD_RE.finditer(query):
+        written = match.group(0).lower().replace("ё", "е")
+        if written != normal_word(written):
+            found[normal_word(written)] = (stem(written),)
+    return found
 
 
 def _split_left_out(query: str) -> tuple[str, str]:
