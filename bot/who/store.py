@@ -62,7 +62,7 @@ _RUSSIAN_TITLE_STEMS = frozenset(stem(n) for n in ROLE_NOUNS) | {"господи
 
 
 # A Russian patronymic in any case ("Сергеевича", "Владимировна"): names are stored without one.
-_PATRONYMIC = re.compile(r"^[а-яё]{3,}(?:ович|евич|ьич|ич|овн|евн|ичн|иничн)(?:а|у|ем|ом|е|ой|ы|у)?$")
+_PATRONYMIC = re.compile(r"^[а-яё]{3,}(?:ович|евич|ьич|ич|овн|евн|ичн|иничн)(?:а|у|ем|ом|е|ой|ы)?$")
 
 
 def _initials_agree(initials: list[str], name: str) -> bool:
@@ -95,12 +95,9 @@ def name_terms(*names: str) -> set[str]:
 def _word_forms(word: str) -> set[str]:
     """A word as written (``words`` reads Latin ones without accents), and its parts if hyphenated (an Arabic
     article aside)."""
-    parts = (
-        {word} | {p for p in word.split("-") if len(p) >= 3 and p not in ARABIC_ARTICLES}
-        if "-" in word
-        else {word}
-    )
-    return parts
+    if "-" not in word:
+        return {word}
+    return {word} | {part for part in word.split("-") if len(part) >= 3 and part not in ARABIC_ARTICLES}
 
 
 def identity_input(
@@ -242,7 +239,10 @@ class EntityStore(EntityRepo):
     async def find(self, query: str, limit: int = 6) -> list[EntitySummary]:
         """Entities whose names contain every word of the query in any form, best known first, a name
         equal to the query first. A name the alias table knows is looked up as its display name ("EU",
-        "ЕС" → Евросоюз)."""
+        "ЕС" → Евросоюз). When the whole query names nobody, it is read again, each reading only if the
+        one before found nobody: past a leading title or honorific ("Mr. Trump", "президента Путина"); with
+        initials and a patronymic standing for the given name ("Д. Песков", "Дмитрия Сергеевича Пескова");
+        in the other script ("Peskov": «Дмитрий Песков»)."""
         alias = ALIAS_INDEX.get(fold(query))
         if alias is not None:
             query = alias[1]
