@@ -38,9 +38,12 @@ PAGE_SIZE = 10
 ENTITY, WORDS, RECENT, PERIOD = "e", "w", "r", "p"  # topic kinds, short: they travel in callback data
 # A period's ref: its first day's ordinal times PERIOD_SPAN, plus its length in days.
 PERIOD_SPAN = 100_000
-_YEAR = re.compile(r"\d{4}")
-_YEAR_AFTER = re.compile(r"(?P<words>.+?)[\s,]+(?P<year>\d{4})")  # "Путин 2019"
-_YEAR_BEFORE = re.compile(r"(?P<year>\d{4})[\s,]+(?P<words>.+)")
+# a bare year, alone or beside words ("2019", "Путин 2019", "2019 Путин")
+_YEARS = (
+    re.compile(r"(?P<year>\d{4})"),
+    re.compile(r"(?P<words>.+?)[\s,]+(?P<year>\d{4})"),
+    re.compile(r"(?P<year>\d{4})[\s,]+(?P<words>.+)"),
+)
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a bare number read as a year
 
 
@@ -56,39 +59,38 @@ def period_of(ref: int) -> tuple[dt.date, dt.date] | None:
     return dt.date.fromordinal(first), dt.date.fromordinal(first + days)
 
 
-def read_period(query: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The days a query names when it is a date and nothing else: "1 ноября 2019", "2019-11-01", "вчера",
-    "октябрь 2019", "last week", "2019" (read by the analysis's own resolver, relative to ``today``)."""
-    query = query.strip()
-    if _YEAR.fullmatch(query) and FIRST_YEAR <= int(query) <= LAST_YEAR:
-        return dt.date(int(query), 1, 1), dt.date(int(query), 12, 31)
-    lang = "ru" if written_in(query, "ru") else "en"
-    found = find_time_exprs(query, today, lang)
-    if len(found) != 1:
-        return None
-    (expr,) = found
-    rest = query[: expr.start] + query[expr.stop :]
-    if any(w not in STOPWORDS for w in words(rest)):
-        return None
-    return expr.begin, expr.end
-
-
-def split_period(query: str, today: dt.date) -> tuple[str, dt.date] | None:
-    """A name or words with a date or a period at the start or the end ("Путин 2019", "переговоры в октябре
-    2019", "October 2019 Trump"): the words, and the first day the period names."""
+def _dated(query: str, today: dt.date) -> tuple[str, dt.date, dt.date] | None:
+    """The one date or period a query names at its start or its end (read by the analysis's own resolver,
+    relative to ``today``; a bare year too), with the words beside it ("" when none)."""
     query = query.strip()
     found = find_time_exprs(query, today, "ru" if written_in(query, "ru") else "en")
     if len(found) == 1:
         (expr,) = found
         before, after = query[: expr.start].strip(" ,"), query[expr.stop :].strip(" ,")
-        rest = before or after
-        if (before and after) or not any(w not in STOPWORDS for w in words(rest)):
-            return None
-        return rest, expr.begin
-    year = _YEAR_AFTER.fullmatch(query) or _YEAR_BEFORE.fullmatch(query)  # a bare year the resolver leaves
-    if not found and year and FIRST_YEAR <= int(year.group("year")) <= LAST_YEAR:
-        return year.group("words").strip(" ,"), dt.date(int(year.group("year")), 1, 1)
-    return None
+        return None if before and after else (before or after, expr.begin, expr.end)
+    year = next((m for p in _YEARS if (m := p.fullmatch(query))), None)  # a bare year the resolver leaves
+    if found or year is None or not FIRST_YEAR <= int(year.group("year")) <= LAST_YEAR:
+        return None
+    number = int(year.group("year"))
+    return (year.groupdict().get("words") or "").strip(" ,"), dt.date(number, 1, 1), dt.date(number, 12, 31)
+
+
+def _names_something(text: str) -> bool:
+    return any(w not in STOPWORDS for w in words(text))
+
+
+def read_period(query: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days a query names when it is a date and nothing else: "1 ноября 2019", "2019-11-01", "вчера",
+    "октябрь 2019", "last week", "2019"."""
+    dated = _dated(query, today)
+    return None if dated is None or _names_something(dated[0]) else (dated[1], dated[2])
+
+
+def split_period(query: str, today: dt.date) -> tuple[str, dt.date] | None:
+    """A name or words with a date or a period at the start or the end ("Путин 2019", "переговоры в октябре
+    2019", "October 2019 Trump"): the words, and the first day the period names."""
+    dated = _dated(query, today)
+    return (dated[0], dated[1]) if dated is not None and _names_something(dated[0]) else None
 
 
 def period_granularity(first: dt.date, last: dt.date) -> str:
