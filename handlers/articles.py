@@ -1,11 +1,14 @@
 """/latest and /search: reading the archive."""
 
 import re
+from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot.analysis.language import written_in
+from bot.analysis.timeexpr import find_time_exprs
 from bot.config import Settings
 from bot.search import newest, read_query
 from bot.search import search as find
@@ -18,6 +21,13 @@ from storage.stories import StoryRepo
 LATEST = 10  # /latest shows this many articles, `/latest N` up to MAX_LATEST
 MAX_LATEST = 30
 _COUNT = re.compile(r"[-+−]?\d+")
+_COUNT_FIRST = re.compile(r"(\d{1,2})\s+(.+)")
+
+
+def opens_with_a_date(text: str) -> bool:
+    """ "9 мая", "1 November": the number is a day, not how many articles to show."""
+    found = find_time_exprs(text, datetime.now(UTC).date(), "ru" if written_in(text, "ru") else "en")
+    return any(expr.start == 0 for expr in found)
 
 
 async def latest(
@@ -35,8 +45,12 @@ async def latest(
     if not args:
         await answer_long(message, replies.common.latest(await articles.latest(LATEST), settings.timezone))
         return
-    found = await newest(articles, await read_query(args, entities), LATEST)
-    await answer_long(message, replies.common.latest(found, settings.timezone, args))
+    count, words = LATEST, args
+    counted = _COUNT_FIRST.fullmatch(args)  # "/latest 5 Трамп": that many about the words
+    if counted and 1 <= int(counted.group(1)) <= MAX_LATEST and not opens_with_a_date(args):
+        count, words = int(counted.group(1)), counted.group(2)
+    found = await newest(articles, await read_query(words, entities), count)
+    await answer_long(message, replies.common.latest(found, settings.timezone, words))
 
 
 async def search(

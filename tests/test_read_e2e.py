@@ -6,6 +6,7 @@ import json
 import re
 
 from bot.emulator import BotAPIEmulator
+from handlers.articles import opens_with_a_date
 from tests.conftest import ADMIN, ADMIN_EN, READER, READER_EN, SEED, RunningBot, entity_texts
 
 
@@ -265,6 +266,10 @@ async def test_latest_takes_a_count_or_words_and_explains_a_bad_count(bot: Runni
     (peskov,) = await bot.ask(READER, "/latest Песков")
     assert peskov["text"].startswith("🗞 Свежие статьи: «Песков»")
     assert re.findall(r"— (.+?)(?: ·|$)", peskov["text"], flags=re.M) == ["Песков о газе", "Брифинг в Кремле"]
+    # a count before the words: that many of the newest about them ("5 Трамп" looked for "5" too)
+    (one,) = await bot.ask(READER, "/latest 1 Песков")
+    assert one["text"].startswith("🗞 Свежие статьи: «Песков»"), one["text"]
+    assert re.findall(r"— (.+?)(?: ·|$)", one["text"], flags=re.M) == ["Песков о газе"]
     (nothing,) = await bot.ask(READER, "/latest землетрясение")
     assert nothing["text"].startswith("По запросу «землетрясение» ничего не найдено")
     for bad in ("0", "-5", "31", "99999999999999999999"):
@@ -321,3 +326,9 @@ async def test_nothing_found_while_articles_wait_for_analysis_says_so(bot: Runni
     assert card["text"].startswith("👤 Александр Лукашенко"), card["text"]
     (stats,) = await bot.ask(ADMIN, "/stats")
     assert "Ожидают анализа" not in stats["text"], stats["text"]
+
+
+def test_a_day_before_words_is_no_count() -> None:
+    # "/latest 9 мая": the newest about Victory Day, not the nine newest about «мая»
+    assert opens_with_a_date("9 мая") and opens_with_a_date("1 November")
+    assert not opens_with_a_date("5 Трамп") and not opens_with_a_date("3 переговоры")
