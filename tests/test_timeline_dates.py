@@ -140,3 +140,17 @@ def test_a_letter_without_a_unicode_name_reads_as_any_other() -> None:
     published = D(2019, 11, 1)
     assert [e.begin for e in find_time_exprs("ВЧЕРА:𗀀", published, "ru")] == [D(2019, 10, 31)]
     assert russian_morph().parse("Песков𗀀")[0].normal_form == "песков𗀀"
+
+
+def test_fall_and_spring_as_a_noun_or_a_verb_are_no_season() -> None:
+    # "Experts say the fall of Kurdish-held territory…" was an event of autumn 2019
+    published = D(2019, 11, 1)
+
+    def begins(text: str) -> list[dt.date]:
+        return [e.begin for e in find_time_exprs(text, published, "en")]
+
+    for text in ("Experts say the fall of the city is certain.", "Prices fall short.", "A hot spring."):
+        assert begins(text) == [], text
+    assert begins("In the fall the plan failed.") == [D(2019, 9, 1)]
+    assert begins("Last fall he quit.") == [D(2018, 9, 1)]
+    assert begins("The spring of 2020 was wet.") == [D(2020, 3, 1)]

@@ -1099,6 +1099,14 @@ class _Rule:
     gate: _Gate = ()  # the lines its regex scans (see _Gates); () scans the whole text
 
 
+def _a_season_not_a_noun(m: re.Match[str]) -> bool:
+    """"the fall of Kurdish-held territory", "a hot spring": "fall" and "spring" with neither a preposition,
+    nor "this"/"last"/"next", nor a year are the nouns, not the seasons."""
+    if m.group("s").lower() not in ("fall", "spring"):
+        return True
+    return bool(m.group("rel") or m.group("y") or re.match(r"(?i)(?:in|during|by|since)\b", m.group(0)))
+
+
 def _rule(
     name: str, pattern: str, resolve: Resolver, accept: Callable[[re.Match[str]], bool] | None = None
 ) -> _Rule:
@@ -1383,6 +1391,7 @@ _EN_RULES = [
         rf"{_B}(?:(?:in|during|by|since){_SP}(?:the{_SP})?)?(?:(?P<rel>this|last|next|past){_SP})?"
         rf"(?P<s>spring|summer|autumn|fall|winter){_E}(?:{_SP}of)?(?:{_SP}(?P<y>{_YEAR}){_E})?",
         _season,
+        _a_season_not_a_noun,
     ),
     _rule(
         "day_word",

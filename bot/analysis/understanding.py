@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 # 7: a region named after its city («Тернопольщины») is a place, not a person; a surname alone joins the
 #    person whose name in its own script has it ("Assad" alone: Bashar al-Assad, shown as «Башар Асад»), so
 #    stored lone surnames merge when the archive is analysed again.
-# 8: a post's or a comment's time stamp ("Гость, 01 ноября 2019 17:38…") and a photo credit are no events;
+# 8: a post's or a comment's time stamp ("Гость, 01 ноября 2019 17:38…") and a photo credit are no events,
+#    nor English "fall"/"spring" as a noun or a verb ("the fall of Kurdish-held territory");
 #    "Zelenskiy" and "Zelenskyy" are "Zelensky" (a stored archive's people merge when analysed again); an
 #    English run ending in a company's legal form or an outlet's name ("Felcra Bhd", "Plymouth Live") is no
 #    person; /who finds a name by a part of a hyphenated word and a Latin word without its accents
