@@ -524,6 +524,15 @@ class EntityRepo:
         ) as cursor:
             return [_summary(row) for row in await cursor.fetchall()]
 
+    async def title_holders(self, pattern: str, limit: int = 500) -> list[tuple[int, str, int]]:
+        """(entity id, title, articles) of the roles whose title is LIKE ``pattern``, most articles first."""
+        async with self._db.conn.execute(
+            "SELECT entity_id, title, count(DISTINCT article_id) AS n FROM roles WHERE title LIKE ?"
+            " GROUP BY entity_id, title ORDER BY n DESC, entity_id LIMIT ?",
+            (pattern, limit),
+        ) as cursor:
+            return [(row[0], row[1], int(row[2])) for row in await cursor.fetchall()]
+
     async def filed_under(self, surname_stems: Iterable[str], limit: int = 50) -> list[EntitySummary]:
         """People filed under any of these surname keys, best known first."""
         stems = sorted(set(surname_stems))[:500]

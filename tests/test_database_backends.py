@@ -379,7 +379,7 @@ QUESTIONS = [
     "/subscribe", "/digest",
     # read past a title and initials, across scripts, without a word, by a date (30 November)
     "/who президента А.Г. Лукашенко", "/who Lukashenko", "/search переговоры -Минск", "/latest -переговоры",
-    "/timeline 26 ноября 2025",
+    "/timeline 26 ноября 2025", "/who глава МИД",
 ]  # fmt: skip
 
 
@@ -403,6 +403,7 @@ async def test_the_bot_answers_alike_on_sqlite_and_postgresql(tmp_path: Path) ->
     assert "переговор" in on_sqlite[1].lower()  # the search found something to compare
     assert sum(text.startswith("👤 Александр Лукашенко") for text in on_sqlite) == 3  # and the cards
     assert any(text.startswith("🗓 События: 26 ноября 2025") for text in on_sqlite)
+    assert any(text.startswith("👤 Сергей Лавров") for text in on_sqlite)  # the role's holder
     assert on_postgresql == on_sqlite
 
 

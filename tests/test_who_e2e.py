@@ -181,3 +181,10 @@ async def test_a_digest_names_people_in_each_articles_script(bot: RunningBot) ->
         name for article_id, lang in rows if lang == "ru" for name in people.get(article_id, ())
     }
     assert fame["Sergei Lavrov"] == fame["Сергей Лавров"] == 4
+
+
+@pytest.mark.parametrize("query", ["глава МИД", "ГЛАВА мид"])
+async def test_a_role_names_the_person_who_holds_it(bot: RunningBot, query: str) -> None:
+    # "/who глава МИД" found nobody (or, past the title, the organisation): the archive calls Lavrov so
+    (reply,) = await bot.ask(READER, f"/who {query}")
+    assert reply["text"].startswith("👤 Сергей Лавров\n"), reply["text"]

@@ -183,7 +183,7 @@ class TimelineService:
         period = read_period(query, today)
         if period is not None:
             return TimelineAnswer(await self.page(Topic(PERIOD, period_ref(*period), query)))
-        found = await self._entities.find(query)
+        found = await self._entities.find(query, roles=True)
         exact = [e for e in found if fold(e.name) == fold(query)]
         for entity in exact + [e for e in found if e not in exact]:
             page = await self.page(Topic(ENTITY, entity.id, entity.name, entity.other_name))

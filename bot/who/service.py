@@ -26,7 +26,7 @@ class WhoService:
         self._entities = entities
 
     async def who(self, query: str) -> WhoAnswer:
-        found = await self._entities.find(query)
+        found = await self._entities.find(query, roles=True)
         if not found:
             return WhoAnswer(suggestions=await self._entities.similar(query))
         exact = [e for e in found if fold(e.name) == fold(query)]

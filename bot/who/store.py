@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
 from bot.analysis import english_words
-from bot.analysis.entities import ALIAS_INDEX, ARABIC_ARTICLES, fold
+from bot.analysis.entities import ALIAS_INDEX, ARABIC_ARTICLES, PER, fold
 from bot.analysis.language import in_language, written_in
 from bot.analysis.roles import ROLE_NOUNS
-from bot.analysis.stems import stem, words
+from bot.analysis.stems import STOPWORDS, stem, words
 from bot.analysis.understanding import ANALYSIS_VERSION, Understanding
 from bot.who.identity import (
     Create,
@@ -74,10 +75,14 @@ def _initials_agree(initials: list[str], name: str) -> bool:
     return given[0].startswith(initials[0])
 
 
+def _a_title(word: str) -> bool:
+    return word.rstrip(".") in _ENGLISH_TITLES or stem(word) in _RUSSIAN_TITLE_STEMS
+
+
 def _without_titles(query_words: list[str]) -> list[str]:
     """The query's words from the first that is no honorific or title on; all of them when every one is."""
     for i, word in enumerate(query_words):
-        if word.rstrip(".") not in _ENGLISH_TITLES and stem(word) not in _RUSSIAN_TITLE_STEMS:
+        if not _a_title(word):
             return query_words[i:]
     return query_words
 
@@ -236,19 +241,22 @@ class EntityStore(EntityRepo):
     async def unanalysed(self, limit: int, version: int = ANALYSIS_VERSION) -> list[int]:
         return await super().unanalysed(limit, version)
 
-    async def find(self, query: str, limit: int = 6) -> list[EntitySummary]:
+    async def find(self, query: str, limit: int = 6, roles: bool = False) -> list[EntitySummary]:
         """Entities whose names contain every word of the query in any form, best known first, a name
         equal to the query first. A name the alias table knows is looked up as its display name ("EU",
         "ЕС" → Евросоюз). When the whole query names nobody, it is read again, each reading only if the
         one before found nobody: past a leading title or honorific ("Mr. Trump", "президента Путина"); with
         initials and a patronymic standing for the given name ("Д. Песков", "Дмитрия Сергеевича Пескова");
-        in the other script ("Peskov": «Дмитрий Песков»)."""
+        in the other script ("Peskov": «Дмитрий Песков»). With ``roles`` (/who, /timeline), a query that opens
+        with a title is first read as a role: "президент США" is whoever the archive calls so, most often."""
         alias = ALIAS_INDEX.get(fold(query))
         if alias is not None:
             query = alias[1]
         query_words = list(dict.fromkeys(words(query)))[:6]
         found = await self.matching([(w, stem(w)) for w in query_words], limit)
         named = _without_titles(query_words)  # "Mr. Trump", "президента Путина": the name
+        if not found and roles and any(_a_title(w) for w in query_words):
+            found = await self._holding(query_words, limit)
         if not found and named != query_words:
             found = await self.matching([(w, stem(w)) for w in named], limit)
         core = [w for w in named if len(w) > 1 and not _PATRONYMIC.search(w)]
@@ -262,6 +270,22 @@ class EntityStore(EntityRepo):
             found = await self._across_scripts(" ".join(named), limit)
         exact = [e for e in found if fold(e.name) == fold(query)]
         return exact + [e for e in found if e not in exact]
+
+    async def _holding(self, query_words: list[str], limit: int) -> list[EntitySummary]:
+        """The people whose role's title has every word of the query ("пресс-секретарь Кремля", "US
+        president"), the most often so titled first."""
+        wanted = {stem(w) for w in query_words if w not in STOPWORDS}
+        if not wanted:
+            return []
+        longest = max(wanted, key=len)
+        # the stem without its first letter: LIKE reads letter case one way on each engine ("Президент")
+        rows = await self.title_holders(f"%{longest[1:] if len(longest) > 3 else longest}%")
+        held: Counter[int] = Counter()
+        for entity_id, title, articles in rows:
+            if wanted <= {stem(w) for w in words(title)}:
+                held[entity_id] += articles
+        people = [await self.get(entity_id) for entity_id, _ in held.most_common(limit)]
+        return [p for p in people if p is not None and p.kind == PER]
 
     async def _across_scripts(self, query: str, limit: int) -> list[EntitySummary]:
         """People the archive knows in one script only, asked for in the other: "/who Peskov" is Дмитрий
