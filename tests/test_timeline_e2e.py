@@ -109,6 +109,10 @@ async def test_a_person_timeline_has_only_the_events_they_take_part_in(bot: Runn
     (reply,) = await bot.ask(READER, "/timeline Лукашенко")
     assert reply["text"].startswith("🗓 Хроника: Александр Лукашенко\n")
     assert labels(reply) == ["конец февраля — начало марта 2022", "26 ноября 2025"]
+    # a role names its holder here too, with a date as well ("президент Белоруссии" is Lukashenko)
+    for query in ("/timeline президент Белоруссии", "/timeline президент Белоруссии 2025"):
+        (role,) = await bot.ask(READER, query)
+        assert role["text"].startswith("🗓 Хроника: Александр Лукашенко\n"), (query, role["text"])
     (putin,) = await bot.ask(READER, "/timeline Путиным")
     assert putin["text"].startswith("🗓 Хроника: Владимир Путин\n")
     assert "неделя 1–7 декабря 2025" in labels(putin)

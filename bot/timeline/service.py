@@ -192,7 +192,9 @@ class TimelineService:
         dated = split_period(query, today)
         if dated is not None:  # "Путин 2019": Putin's timeline from 2019 on, ◀ for what came before
             name, first = dated
-            topics = [Topic(ENTITY, e.id, e.name, e.other_name) for e in await self._entities.find(name)]
+            topics = [
+                Topic(ENTITY, e.id, e.name, e.other_name) for e in await self._entities.find(name, roles=True)
+            ]
             if await self._events.matching(query_stems(name), limit=1):
                 topics.append(Topic(WORDS, await self._events.topic_id(name), name))
             for topic in topics:
