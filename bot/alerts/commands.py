@@ -17,8 +17,7 @@ from enum import StrEnum
 
 from bot.alerts.decide import MAX_PER_HOUR
 from bot.digest.compose import MAX_TOPICS, parse_topics
-from bot.digest.scheduling import parse_clock
-from bot.digest.subscribe import MAX_TOPICS_LENGTH, resolve_timezone
+from bot.digest.subscribe import MAX_TOPICS_LENGTH, BadArgument, read_clock, resolve_timezone
 
 _WINDOW = re.compile(r"^(\S+?)\s*[-–—]\s*(\S+)$")
 _OFF = frozenset({"off", "выкл", "выключить", "стоп", "stop"})
@@ -98,9 +97,12 @@ def parse_alert(args: str) -> AlertCommand:
     return SetTopics(text)
 
 
-def _hours(text: str) -> str:
-    """ "23" (whole hours, as "/alert quiet 23-8" writes them) as "23:00"; "8.30" as "8:30"."""
-    return f"{text}:00" if text.isascii() and text.isdigit() and len(text) <= 2 else text.replace(".", ":")
+def _clock_or_none(text: str) -> str | None:
+    """A time of day as /subscribe reads one ("23:00", "8.30", "23" in whole hours, "11pm"); None if not."""
+    try:
+        return read_clock(text)
+    except BadArgument:
+        return None
 
 
 def _quiet(rest: str) -> SetQuiet:
@@ -109,8 +111,8 @@ def _quiet(rest: str) -> SetQuiet:
     rest = re.sub(r"^(\S+?)\s*[-–—]\s*", r"\1-", rest, count=1)  # "23:00 - 08:00" as "23:00-08:00"
     window, _, zone_text = rest.partition(" ")
     match = _WINDOW.match(window)
-    start = parse_clock(_hours(match.group(1))) if match else None
-    end = parse_clock(_hours(match.group(2))) if match else None
+    start = _clock_or_none(match.group(1)) if match else None
+    end = _clock_or_none(match.group(2)) if match else None
     if start is None or end is None or start == end:
         raise BadAlert(Problem.QUIET, rest)
     zone = None
@@ -118,4 +120,4 @@ def _quiet(rest: str) -> SetQuiet:
         zone = resolve_timezone(zone_text)
         if zone is None:
             raise BadAlert(Problem.ZONE, zone_text)
-    return SetQuiet(start.strftime("%H:%M"), end.strftime("%H:%M"), zone)
+    return SetQuiet(start, end, zone)

@@ -114,7 +114,7 @@ def _is_zone(token: str) -> bool:
     return bool(_ZONE_LIKE.match(token) or _OFFSET.match(token)) or token.lower() in ABBREVIATIONS
 
 
-def _clock(token: str, half_day: str | None = None) -> str:
+def read_clock(token: str, half_day: str | None = None) -> str:
     """ "08:30", "8.30", "8h", "8pm", "8:30 am" (``half_day`` the next word) as HH:MM; BadArgument if not a
     time of day."""
     marked = _TIME_MARKED.match(token)
@@ -162,7 +162,7 @@ def parse_subscribe(args: str) -> SubscribeArgs:
             or (_HOUR.match(token) and (not tail or _HALF_DAY.match(following) or _is_zone(following)))
         ):
             half_day = following if _HALF_DAY.match(following) else None
-            send_at = _clock(token, half_day)
+            send_at = read_clock(token, half_day)
             if half_day:
                 tail = tail.partition(" ")[2].strip()
         elif timezone is None and _is_zone(token):
