@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
 import shlex
 import sys
@@ -17,6 +18,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.emulator.server import BotAPIEmulator, TelegramUser
 from bot.shell import ingest_files
+
+log = logging.getLogger(__name__)
 
 CONSOLE_USER_ID = 100_001
 _TAG = re.compile(r"<[^>]+>")
@@ -72,10 +75,13 @@ class Console:
         report) is shown as it comes, and the prompt again after it."""
         while True:
             await asyncio.sleep(every)
-            if self._unseen():
-                print()
-                self.show_new()
-                print("> ", end="", flush=True)
+            try:
+                if self._unseen():
+                    print()
+                    self.show_new()
+                    print("> ", end="", flush=True)
+            except Exception:  # a task nobody awaits: say it, then keep watching
+                log.exception("the console could not show the bot's new messages")
 
     async def handle(self, line: str) -> bool:
         """Send one message (its lines) as the user; False to quit."""
