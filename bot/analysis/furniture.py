@@ -26,3 +26,11 @@ BOILERPLATE = re.compile(
 
 def is_boilerplate(sentence: str) -> bool:
     return BOILERPLATE.search(sentence) is not None
+
+
+# The label a byline opens with ("Текст:", "Фото и текст —", "Корреспондент:"): the summariser drops a byline
+# glued to the lead by it (bot.digest.summary), ingest drops it from an author (bot.ingest.drafts).
+BYLINE_LABEL = (
+    r"(?:(?:текст|фото)\s+и\s+)?(?:текст|автор|авторы|фото|photo|text|words|редактор|корреспондент"
+    r"|беседовал[аи]?|подготовил[аи]?)"
+)

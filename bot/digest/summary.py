@@ -20,7 +20,7 @@ from itertools import islice
 
 from razdel import sentenize
 
-from bot.analysis.furniture import is_boilerplate
+from bot.analysis.furniture import BYLINE_LABEL, is_boilerplate
 from bot.analysis.stems import STOPWORDS, words
 from bot.digest.stories import content_stems, cosine
 
@@ -42,8 +42,7 @@ MAX_SENTENCES, MAX_CHARS = 2, 350
 # capitalised words (first name, a patronymic, surname).
 _NAME = r"[A-ZА-ЯЁ][\w’'-]+(?:\s+[A-ZА-ЯЁ][\w’'-]+(?:вич|вна|ична|ич))?\s+[A-ZА-ЯЁ][\w’'-]+"
 _BYLINE = re.compile(
-    rf"^(?:(?i:(?:(?:текст|фото)\s+и\s+)?(?:текст|автор|авторы|фото|photo|text|words|редактор|корреспондент"
-    rf"|беседовал[аи]?|подготовил[аи]?))\s*[:—–-]\s*{_NAME}(?:\s+и\s+{_NAME})*\s*[,.|/]?\s*"
+    rf"^(?:(?i:{BYLINE_LABEL})\s*[:—–-]\s*{_NAME}(?:\s+и\s+{_NAME})*\s*[,.|/]?\s*"
     rf"|(?i:by)\s+{_NAME}(?:\s+and\s+{_NAME})*(?:,\s*[A-Z][\w&.]{{1,30}})?\s*[,.|—–-]?\s+)"
 )
 # Sentences that lean on one before them: a pronoun, a demonstrative, a connective. They are never

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.furniture import BYLINE_LABEL
 from bot.analysis.invisible import visible_text
 from bot.analysis.language import detect_lang
 from bot.analysis.stems import stemmed_text
@@ -96,9 +97,7 @@ def _visible(value: str | None) -> str | None:
 
 
 # A byline's label, which pages put before the name and extractors keep ("Текст: Иван Петров", "By Jane Doe").
-_BYLINE_LABEL = re.compile(
-    r"^(?:(?:текст|автор|авторы|by|text|words|written by)\b\s*[:—–-]?\s*)+", re.IGNORECASE
-)
+_BYLINE_LABEL = re.compile(rf"^(?:(?:{BYLINE_LABEL}|by|written by)\b\s*[:—–-]?\s*)+", re.IGNORECASE)
 
 
 def author_name(value: str | None) -> str | None:
