@@ -191,16 +191,12 @@ async def read_query(query: str, people: People | None = None) -> SearchQuery:
     """The query as the index reads it; with ``people``, names crossed into the other script. A word written
     "-word" leaves out the articles holding it, read as the others are ("-Trump" leaves out «Трамп» too)."""
     wanted, leaving = _split_left_out(query)
-    tokens = list(dict.fromkeys(query_words(wanted))) if wanted.strip() else []
+    tokens = list(dict.fromkeys(query_words(wanted)))
     crossed = await crossing(people, query) if people is not None else NO_CROSSING
     names = query_names(query) | crossed.surnames
-    without = (
-        tuple(
-            query_word_terms(word, word in names, crossed.terms.get(stem(word), ()))
-            for word in dict.fromkeys(query_words(leaving))
-        )
-        if leaving.strip()
-        else ()
+    without = tuple(
+        query_word_terms(word, word in names, crossed.terms.get(stem(word), ()))
+        for word in dict.fromkeys(query_words(leaving))
     )
     alternatives: dict[str, list[str]] = {}
     exact: dict[str, frozenset[str]] = {}
